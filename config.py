@@ -1,0 +1,123 @@
+"""Configuration classes, read from ``FACTCHECK_*`` environment variables.
+
+Pick one with ``FACTCHECK_CONFIG`` (``development``, ``production``, ``testing``);
+``create_app`` defaults to development so that ``flask run`` just works.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent
+INSTANCE_DIR = PROJECT_ROOT / "instance"
+
+#: Secret keys that ship in this repository or in examples; production refuses them.
+KNOWN_WEAK_SECRET_KEYS = frozenset({"", "dev", "development", "change-me", "secret", "factcheck-dev"})
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(f"FACTCHECK_{name}", default)
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = _env(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    value = _env(name)
+    return int(value) if value else default
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    SECRET_KEY = _env("SECRET_KEY", "factcheck-dev")
+    DATABASE_URL = _env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'factcheck.sqlite'}")
+    #: Seconds a SQLite connection waits for a lock before giving up.
+    SQLITE_BUSY_TIMEOUT_SECONDS = _env_int("SQLITE_BUSY_TIMEOUT", 30)
+
+    #: Uploads larger than this are refused with 413 before they reach a view.
+    MAX_CONTENT_LENGTH = _env_int("MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
+    #: The longest article body accepted, in characters (a long feature is ~100k).
+    MAX_ARTICLE_CHARS = _env_int("MAX_ARTICLE_CHARS", 1_000_000)
+
+    ORGANISATION_NAME = _env("ORGANISATION_NAME", "Factcheck newsroom")
+    ORGANISATION_URL = _env("ORGANISATION_URL", "https://factcheck.example.org")
+
+    SESSION_COOKIE_NAME = "factcheck_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_NAME = "factcheck_remember"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = False
+    REMEMBER_COOKIE_DURATION = timedelta(days=14)
+    #: How long a login session lasts without "remember me".
+    SESSION_LIFETIME = timedelta(hours=_env_int("SESSION_HOURS", 12))
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=_env_int("SESSION_HOURS", 12))
+
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+    #: Strict HSTS only where TLS is known to terminate in front of the app.
+    SEND_HSTS = False
+    REQUIRE_STRONG_SECRET_KEY = False
+
+    DEMO_PASSWORD = _env("DEMO_PASSWORD", "factcheck-demo")
+    #: Werkzeug hashing method for passwords.
+    PASSWORD_HASH_METHOD = "scrypt"
+
+
+class DevelopmentConfig(Config):
+    DEBUG = False
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SECRET_KEY = "factcheck-testing-secret-key"
+    DATABASE_URL = _env("TEST_DATABASE_URL", "sqlite:///:memory:")
+    #: Hashing cost is irrelevant to what the tests prove; scrypt's default is slow.
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+
+
+class ProductionConfig(Config):
+    #: No fallback: ``create_app`` refuses to start until a real key is configured.
+    SECRET_KEY = _env("SECRET_KEY", "")
+    REQUIRE_STRONG_SECRET_KEY = True
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    SEND_HSTS = True
+    PREFERRED_URL_SCHEME = "https"
+
+
+
+def secret_key_problem(key: str | None) -> str | None:
+    """Say why ``key`` is unfit for production, or return None when it is fine."""
+    if not key or key in KNOWN_WEAK_SECRET_KEYS:
+        return "FACTCHECK_SECRET_KEY is not set (or is a well-known example value)"
+    if len(key) < 32:
+        return "FACTCHECK_SECRET_KEY is shorter than 32 characters"
+    return None
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_env() -> type[Config]:
+    """Return the configuration class named by ``FACTCHECK_CONFIG``."""
+    name = (_env("CONFIG", "development") or "development").lower()
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise RuntimeError(
+            f"FACTCHECK_CONFIG={name!r} is not one of {', '.join(sorted(CONFIGS))}"
+        ) from None

@@ -1,0 +1,74 @@
+"""factcheck: a fact-checking annotation platform."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: type | dict[str, Any] | None = None) -> Flask:
+    """Build the application.
+
+    :param config: a config class (``config.TestingConfig``), a mapping of overrides
+        applied on top of the environment's class, or None for ``FACTCHECK_CONFIG``.
+    """
+    from config import config_from_env, secret_key_problem
+
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        instance_path=str(PROJECT_ROOT / "instance"),
+    )
+    if config is None or isinstance(config, dict):
+        app.config.from_object(config_from_env())
+        app.config.update(config or {})
+    else:
+        app.config.from_object(config)
+
+    if app.config.get("REQUIRE_STRONG_SECRET_KEY"):
+        problem = secret_key_problem(app.config.get("SECRET_KEY"))
+        if problem:
+            raise RuntimeError(
+                f"Refusing to start in production: {problem}. Generate one with "
+                "python -c 'import secrets; print(secrets.token_hex(32))'"
+            )
+
+    if app.config["DATABASE_URL"].startswith(f"sqlite:///{app.instance_path}"):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from factcheck import web
+
+    web.init_app(app)
+
+    from factcheck.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from factcheck import models  # noqa: F401  (every table on the metadata for Alembic)
+    from factcheck.extensions import csrf, db, login_manager, migrate
+    from factcheck.users import auth
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    auth.init_login_manager(login_manager)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from factcheck.articles.views import bp as articles_bp
+    from factcheck.users.views import admin_bp, auth_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(articles_bp)

@@ -1,0 +1,136 @@
+"""Verdict scale, annotations and their sources."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from factcheck.articles.models import Claim
+from factcheck.db import Base, enum_values, intpk, str80, str200, utcnow
+from factcheck.review.workflow import AnnotationState
+from factcheck.users.models import User
+
+
+class Verdict(Base):
+    """One step of the rating scale; admins edit it, retired ones stay on old annotations."""
+
+    __tablename__ = "verdicts"
+    __table_args__ = (
+        CheckConstraint("rating IS NULL OR (rating BETWEEN 1 AND 5)", name="rating_1_to_5"),
+        CheckConstraint("length(colour) = 7", name="colour_is_hex"),
+    )
+
+    id: Mapped[intpk]
+    #: Stable machine name used in exports and the API (``mostly_false``).
+    key: Mapped[str] = mapped_column(String(40), unique=True)
+    label: Mapped[str80]
+    description: Mapped[str] = mapped_column(Text, default="")
+    #: ClaimReview ``ratingValue``: 1 = worst … 5 = best; none for non-factual claims.
+    rating: Mapped[int | None]
+    #: ``#rrggbb`` used to colour claims in the workspace.
+    colour: Mapped[str] = mapped_column(String(7), default="#777777")
+    sort_order: Mapped[int] = mapped_column(default=0)
+    #: Retired verdicts cannot be chosen for new annotations.
+    active: Mapped[bool] = mapped_column(default=True)
+
+    def __repr__(self) -> str:
+        return f"<Verdict {self.key}>"
+
+
+class Annotation(Base):
+    """One annotator's finding on one claim."""
+
+    __tablename__ = "annotations"
+    __table_args__ = (
+        UniqueConstraint("claim_id", "annotator_id"),
+        # At most one approved annotation per claim: it is the published verdict.
+        Index(
+            "uq_annotations_one_approved_per_claim",
+            "claim_id",
+            unique=True,
+            sqlite_where=text("state = 'approved'"),
+            postgresql_where=text("state = 'approved'"),
+        ),
+        Index("ix_annotations_state", "state"),
+    )
+
+    id: Mapped[intpk]
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"), index=True)
+    annotator_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    verdict_id: Mapped[int | None] = mapped_column(ForeignKey("verdicts.id"))
+    #: Who made the claim (a person, an organisation, "social media posts").
+    claimant: Mapped[str] = mapped_column(String(300), default="")
+    #: Short normalised wording of the claim, optional.
+    claim_summary: Mapped[str] = mapped_column(Text, default="")
+    rationale: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[AnnotationState] = mapped_column(
+        Enum(AnnotationState, name="annotation_state", values_callable=enum_values,
+             native_enum=False, length=20, create_constraint=True),
+        default=AnnotationState.DRAFT,
+    )
+    #: Optimistic lock: every UPDATE checks and bumps it, so a stale save fails.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    submitted_at: Mapped[datetime | None]
+
+    claim: Mapped[Claim] = relationship()
+    annotator: Mapped[User] = relationship()
+    verdict: Mapped[Verdict | None] = relationship()
+    sources: Mapped[list[Source]] = relationship(
+        back_populates="annotation", order_by="Source.position", cascade="all, delete-orphan"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def __repr__(self) -> str:
+        return f"<Annotation {self.id} claim={self.claim_id} {self.state.value} v{self.version}>"
+
+
+class Stance(enum.StrEnum):
+    """How a source bears on the claim."""
+
+    SUPPORTS = "supports"
+    REFUTES = "refutes"
+    DISPUTES = "disputes"
+    CONTEXT = "context"
+
+
+class Source(Base):
+    __tablename__ = "sources"
+    __table_args__ = (
+        # A phone call has no URL, but then the quote is the evidence.
+        CheckConstraint("url IS NOT NULL OR quote <> ''", name="url_or_quote"),
+    )
+
+    id: Mapped[intpk]
+    annotation_id: Mapped[int] = mapped_column(
+        ForeignKey("annotations.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(default=0)
+    url: Mapped[str | None] = mapped_column(String(2000))
+    title: Mapped[str] = mapped_column(String(500), default="")
+    publisher: Mapped[str200] = mapped_column(default="")
+    quote: Mapped[str] = mapped_column(Text, default="")
+    stance: Mapped[Stance] = mapped_column(
+        Enum(Stance, name="stance", values_callable=enum_values, native_enum=False, length=20,
+             create_constraint=True),
+        default=Stance.CONTEXT,
+    )
+    accessed_on: Mapped[date | None]
+    archive_url: Mapped[str | None] = mapped_column(String(2000))
+
+    annotation: Mapped[Annotation] = relationship(back_populates="sources")

@@ -1,0 +1,39 @@
+"""Adding an article."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField
+from wtforms import DateField, StringField, TextAreaField
+from wtforms.validators import URL, DataRequired, Length, Optional, Regexp, ValidationError
+
+
+def http_url(form: FlaskForm, field: StringField) -> None:
+    """Only web addresses: ``javascript:`` and ``data:`` URLs would run in a reader's browser."""
+    value = (field.data or "").strip()
+    if value and not value.lower().startswith(("http://", "https://")):
+        raise ValidationError("Use an http:// or https:// address.")
+
+
+class ArticleForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=500)])
+    outlet = StringField("Outlet", validators=[Optional(), Length(max=200)])
+    url = StringField(
+        "URL",
+        validators=[Optional(), Length(max=2000), http_url, URL(message="This is not a valid URL.")],
+    )
+    byline = StringField("Byline", validators=[Optional(), Length(max=500)])
+    published_on = DateField("Published on", validators=[Optional()])
+    language = StringField(
+        "Language",
+        default="en",
+        validators=[
+            DataRequired(),
+            Regexp(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", message="A language tag such as en or pt-BR."),
+        ],
+    )
+    body = TextAreaField("Body", validators=[Optional()])
+    body_file = FileField(
+        "…or upload a .txt file",
+        validators=[FileAllowed(["txt"], "Only .txt files can be uploaded here.")],
+    )

@@ -1,0 +1,42 @@
+"""The append-only, hash-chained audit history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from factcheck.db import Base, intpk, utcnow
+from factcheck.users.models import User
+
+
+class AuditEvent(Base):
+    """One recorded change. Rows are never updated or deleted (triggers refuse it)."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (
+        Index("ix_audit_events_entity", "entity_type", "entity_id"),
+        Index("ix_audit_events_created_at", "created_at"),
+    )
+
+    id: Mapped[intpk]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: None for changes made by the system itself (migrations, the demo loader).
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    #: Namespaced verb: ``annotation:submit``, ``claim:split``, ``user:create``.
+    action: Mapped[str] = mapped_column(String(60), index=True)
+    entity_type: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[int | None]
+    #: ``{field: [old, new]}`` for changes; free-form details for other events.
+    diff: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: Hash of the previous event ("" for the first), chaining the log.
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    #: SHA-256 over this event's content and ``prev_hash``.
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+    actor: Mapped[User | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<AuditEvent {self.id} {self.action} {self.entity_type}:{self.entity_id}>"

@@ -1,0 +1,25 @@
+"""Import every model so that ``Base.metadata`` knows all tables (Alembic, tests)."""
+
+from factcheck.annotations.models import Annotation, Source, Stance, Verdict
+from factcheck.articles.models import Article, Claim, ClaimKind
+from factcheck.audit.models import AuditEvent
+from factcheck.review.models import Decision, Review
+from factcheck.review.workflow import AnnotationState
+from factcheck.users.models import LoginSession, Role, User
+
+__all__ = [
+    "Annotation",
+    "AnnotationState",
+    "Article",
+    "AuditEvent",
+    "Claim",
+    "ClaimKind",
+    "Decision",
+    "LoginSession",
+    "Review",
+    "Role",
+    "Source",
+    "Stance",
+    "User",
+    "Verdict",
+]

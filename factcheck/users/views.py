@@ -1,0 +1,228 @@
+"""Login, logout, own account, and the admin pages for users."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+from werkzeug.wrappers.response import Response
+
+from factcheck.db import utcnow
+from factcheck.errors import DomainError
+from factcheck.extensions import db
+from factcheck.users import operations
+from factcheck.users.auth import current_app_user, is_safe_next, role_required
+from factcheck.users.forms import (
+    ChangePasswordForm,
+    CreateUserForm,
+    EditUserForm,
+    LoginForm,
+    LogoutForm,
+    ResetPasswordForm,
+)
+from factcheck.users.models import Role, User
+
+auth_bp = Blueprint("auth", __name__)
+admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def _apply_field_errors(form, error: DomainError) -> None:
+    """Show a domain error's field messages beside the form fields."""
+    for name, messages in error.fields.items():
+        field = getattr(form, name, None)
+        if field is not None:
+            field.errors = [*field.errors, *messages]
+    if not error.fields:
+        flash(error.message, "error")
+
+
+@auth_bp.route("/login", methods=["GET", "POST"])
+def login() -> str | Response:
+    """Show the login form and log the user in."""
+    next_url = request.args.get("next")
+    if current_user.is_authenticated:
+        return redirect(next_url if is_safe_next(next_url) else url_for("home"))
+    form = LoginForm()
+    failed = False
+    if form.validate_on_submit():
+        user = operations.authenticate(db.session, form.email.data or "", form.password.data or "")
+        if user is None:
+            failed = True
+        else:
+            remember = bool(form.remember.data)
+            lifetime = (
+                current_app.config["REMEMBER_COOKIE_DURATION"]
+                if remember
+                else current_app.config["SESSION_LIFETIME"]
+            )
+            operations.start_session(
+                db.session,
+                user,
+                lifetime_until=utcnow() + lifetime,
+                user_agent=request.user_agent.string,
+                ip_address=request.remote_addr,
+            )
+            db.session.commit()
+            # A fresh cookie at login: nothing set before authentication survives it.
+            session.clear()
+            login_user(user, remember=remember, duration=lifetime)
+            return redirect(next_url if is_safe_next(next_url) else url_for("home"))
+    status = 401 if failed else 200
+    return render_template("auth/login.html", form=form, failed=failed, next_url=next_url), status
+
+
+@auth_bp.route("/logout", methods=["GET", "POST"])
+def logout() -> str | Response:
+    """Ask to confirm (GET) or end this login session (POST)."""
+    form = LogoutForm()
+    if request.method == "GET":
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login"))
+        return render_template("auth/logout.html", form=form)
+    if form.validate_on_submit() and current_user.is_authenticated:
+        token = current_user.get_id()
+        if token:
+            operations.end_session(db.session, token)
+            db.session.commit()
+    logout_user()
+    session.clear()
+    flash("You are logged out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@auth_bp.route("/account", methods=["GET"])
+@login_required
+def account() -> str:
+    """Show the user's own account and the password form."""
+    user = current_app_user()
+    return render_template(
+        "account/index.html",
+        form=ChangePasswordForm(),
+        sessions=operations.count_active_sessions(db.session, user),
+    )
+
+
+@auth_bp.route("/account/password", methods=["POST"])
+@login_required
+def change_password() -> str | Response:
+    """Change the user's own password; other sessions end."""
+    user = current_app_user()
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            operations.change_own_password(
+                db.session, user, current=form.current_password.data or "",
+                new=form.new_password.data or "",
+            )
+        except DomainError as error:
+            db.session.rollback()
+            _apply_field_errors(form, error)
+        else:
+            db.session.commit()
+            flash("Your password is changed. Your other sessions were logged out.", "success")
+            return redirect(url_for("auth.account"))
+    sessions = operations.count_active_sessions(db.session, user)
+    return render_template("account/index.html", form=form, sessions=sessions), 422
+
+
+@auth_bp.route("/account/logout-everywhere", methods=["POST"])
+@login_required
+def logout_everywhere() -> Response:
+    """End every login session of this user, this one included."""
+    form = LogoutForm()
+    if form.validate_on_submit():
+        operations.end_all_sessions(db.session, current_app_user())
+        db.session.commit()
+    logout_user()
+    session.clear()
+    flash("You are logged out on every device.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@admin_bp.route("/users", methods=["GET"])
+@role_required(Role.ADMIN)
+def users() -> str:
+    """List every account with the form to add one."""
+    all_users = db.session.scalars(select(User).order_by(User.active.desc(), User.email)).all()
+    return render_template("admin/users.html", users=all_users, form=CreateUserForm())
+
+
+@admin_bp.route("/users", methods=["POST"])
+@role_required(Role.ADMIN)
+def create_user() -> str | Response:
+    """Create an account."""
+    form = CreateUserForm()
+    if form.validate_on_submit():
+        try:
+            user = operations.create_user(
+                db.session,
+                current_app_user(),
+                email=form.email.data or "",
+                name=form.name.data or "",
+                password=form.password.data or "",
+                role=Role(form.role.data),
+            )
+        except DomainError as error:
+            db.session.rollback()
+            _apply_field_errors(form, error)
+        else:
+            db.session.commit()
+            flash(f"Created {user.email} ({user.role.value}).", "success")
+            return redirect(url_for("admin.users"))
+    all_users = db.session.scalars(select(User).order_by(User.active.desc(), User.email)).all()
+    return render_template("admin/users.html", users=all_users, form=form), 422
+
+
+@admin_bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def edit_user(user_id: int) -> str | Response:
+    """Change a user's name, role and active flag."""
+    user = operations.get_user(db.session, user_id)
+    form = EditUserForm(obj=user if request.method == "GET" else None)
+    if request.method == "GET":
+        form.role.data = user.role.value
+    status = 200
+    if form.validate_on_submit():
+        try:
+            operations.update_user(
+                db.session, current_app_user(), user,
+                name=form.name.data or "", role=Role(form.role.data), active=bool(form.active.data),
+            )
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+            status = error.status_code
+        else:
+            db.session.commit()
+            flash(f"Saved {user.email}.", "success")
+            return redirect(url_for("admin.users"))
+    elif request.method == "POST":
+        status = 422
+    return render_template(
+        "admin/edit_user.html", user=user, form=form, reset_form=ResetPasswordForm()
+    ), status
+
+
+@admin_bp.route("/users/<int:user_id>/password", methods=["POST"])
+@role_required(Role.ADMIN)
+def reset_password(user_id: int) -> str | Response:
+    """Set a new password for a user; their sessions end."""
+    user = operations.get_user(db.session, user_id)
+    reset_form = ResetPasswordForm()
+    if reset_form.validate_on_submit():
+        try:
+            operations.reset_password(
+                db.session, current_app_user(), user, new=reset_form.new_password.data or ""
+            )
+        except DomainError as error:
+            db.session.rollback()
+            _apply_field_errors(reset_form, error)
+        else:
+            db.session.commit()
+            flash(f"New password set for {user.email}; their sessions were ended.", "success")
+            return redirect(url_for("admin.edit_user", user_id=user.id))
+    form = EditUserForm(obj=user)
+    form.role.data = user.role.value
+    return render_template(
+        "admin/edit_user.html", user=user, form=form, reset_form=reset_form
+    ), 422

@@ -1,0 +1,156 @@
+"""Cross-cutting web behaviour: security headers, error pages, template helpers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import text
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers.response import Response as BaseResponse
+
+from factcheck.errors import DomainError
+from factcheck.extensions import db
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+#: Friendly titles for error pages; the message under them comes from the error.
+ERROR_TITLES = {
+    400: "Bad request",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Too large",
+    422: "Cannot accept this",
+    429: "Too many attempts",
+    500: "Something went wrong",
+}
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(_security_headers)
+    app.register_error_handler(DomainError, _domain_error)
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected_error)
+    app.context_processor(_template_globals)
+    app.add_url_rule("/", "home", _home)
+    app.add_url_rule("/healthz", "healthz", _healthz)
+
+
+def _home() -> BaseResponse:
+    """Send people to their work, or to the login page."""
+    if current_user.is_authenticated:
+        return redirect(url_for("articles.index"))
+    return redirect(url_for("auth.login"))
+
+
+def _healthz() -> Response:
+    """Report that the app and its database answer (for load balancers)."""
+    db.session.execute(text("SELECT 1"))
+    return jsonify(status="ok")
+
+
+def _security_headers(response: Response) -> Response:
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if current_app.config.get("SEND_HSTS"):
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    # Pages of a logged-in user hold unpublished findings: never keep them in caches.
+    if not request.path.startswith("/static/") and current_user and current_user.is_authenticated:
+        headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or (
+        request.accept_mimetypes.best == "application/json"
+    )
+
+
+def _error_response(
+    status: int, message: str, code: str, fields: dict[str, Any] | None = None
+) -> Response:
+    # Whatever the failed request added to the session must not leak into a later commit.
+    db.session.rollback()
+    if _wants_json():
+        body = {"error": {"code": code, "message": message, "fields": fields or {}}}
+        return make_response(jsonify(body), status)
+    title = ERROR_TITLES.get(status, "Error")
+    page = render_template("errors/error.html", status=status, title=title, message=message)
+    return make_response(page, status)
+
+
+def _domain_error(error: DomainError) -> Response:
+    return _error_response(error.status_code, error.message, error.code, error.fields)
+
+
+def _csrf_error(error: CSRFError) -> Response:
+    return _error_response(
+        400,
+        "The form was out of date or did not come from this site, so nothing was changed. "
+        "Go back, reload the page and try again.",
+        "csrf_failed",
+    )
+
+
+def _http_error(error: HTTPException) -> Response:
+    status = error.code or 500
+    if status == 413:
+        limit_mb = (request.max_content_length or 0) // (1024 * 1024)
+        message = f"The upload is larger than the {limit_mb} MB limit. Nothing was saved."
+    else:
+        message = error.description or ""
+    response = _error_response(status, message, error.name.lower().replace(" ", "_"))
+    for name, value in error.get_headers():
+        if name in {"Allow", "Retry-After"}:
+            response.headers[name] = value
+    return response
+
+
+def _unexpected_error(error: Exception) -> Response:
+    if current_app.testing:
+        raise error
+    current_app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+    return _error_response(
+        500,
+        "The server hit an unexpected error. Nothing was saved; please try again.",
+        "internal_error",
+    )
+
+
+def _template_globals() -> dict[str, Any]:
+    from factcheck.users.models import Role
+
+    return {"Role": Role}

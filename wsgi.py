@@ -1,0 +1,3 @@
+from factcheck import create_app
+
+app = create_app()
