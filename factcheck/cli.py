@@ -80,7 +80,9 @@ def list_users_command() -> None:
 
 @articles_cli.command("import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--title", help="Title to use (only with one file); else the first line is the title.")
+@click.option(
+    "--title", help="Title to use (only with one file); else the first line is the title."
+)
 @click.option("--outlet", help="Publisher of the article(s).")
 @click.option("--url", help="Address of the article (only with one file).")
 @click.option("--published-on", type=click.DateTime(["%Y-%m-%d"]), help="YYYY-MM-DD.")
@@ -171,9 +173,11 @@ def demo_command() -> None:
         return
     db.session.commit()
     state = "loaded" if result.article_created else "already there"
-    click.echo(f"Reference article {state}: “{result.article.title}” ({len(result.article.claims)} claims)")
+    click.echo(
+        f"Reference article {state}: “{result.article.title}” ({len(result.article.claims)} claims)"
+    )
     click.echo("")
-    click.echo("Demo logins (password: %s)" % password)
+    click.echo(f"Demo logins (password: {password})")
     click.echo("  annotator@example.org   fact-checker (annotator)")
     click.echo("  reviewer@example.org    reviewer")
     click.echo("  admin@example.org       admin")

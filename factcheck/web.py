@@ -94,9 +94,7 @@ def _security_headers(response: Response) -> Response:
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or (
-        request.accept_mimetypes.best == "application/json"
-    )
+    return request.path.startswith("/api/") or (request.accept_mimetypes.best == "application/json")
 
 
 def _error_response(
@@ -128,8 +126,12 @@ def _csrf_error(error: CSRFError) -> Response:
 def _http_error(error: HTTPException) -> Response:
     status = error.code or 500
     if status == 413:
-        limit_mb = (request.max_content_length or 0) // (1024 * 1024)
-        message = f"The upload is larger than the {limit_mb} MB limit. Nothing was saved."
+        upload_mb = (request.max_content_length or 0) // (1024 * 1024)
+        text_mb = (request.max_form_memory_size or 0) // (1024 * 1024)
+        message = (
+            f"The request is too large: uploads may be up to {upload_mb} MB and pasted "
+            f"text up to {text_mb} MB. Nothing was saved."
+        )
     else:
         message = error.description or ""
     response = _error_response(status, message, error.name.lower().replace(" ", "_"))

@@ -17,7 +17,6 @@ if config.config_file_name is not None and not logging.getLogger().handlers:
 target_metadata = Base.metadata
 
 
-
 def run_migrations_offline() -> None:
     context.configure(
         url=current_app.config["DATABASE_URL"],

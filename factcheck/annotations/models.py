@@ -77,8 +77,14 @@ class Annotation(Base):
     claim_summary: Mapped[str] = mapped_column(Text, default="")
     rationale: Mapped[str] = mapped_column(Text, default="")
     state: Mapped[AnnotationState] = mapped_column(
-        Enum(AnnotationState, name="annotation_state", values_callable=enum_values,
-             native_enum=False, length=20, create_constraint=True),
+        Enum(
+            AnnotationState,
+            name="annotation_state",
+            values_callable=enum_values,
+            native_enum=False,
+            length=20,
+            create_constraint=True,
+        ),
         default=AnnotationState.DRAFT,
     )
     #: Optimistic lock: every UPDATE checks and bumps it, so a stale save fails.
@@ -94,7 +100,7 @@ class Annotation(Base):
         back_populates="annotation", order_by="Source.position", cascade="all, delete-orphan"
     )
 
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads it once
 
     def __repr__(self) -> str:
         return f"<Annotation {self.id} claim={self.claim_id} {self.state.value} v{self.version}>"
@@ -126,8 +132,14 @@ class Source(Base):
     publisher: Mapped[str200] = mapped_column(default="")
     quote: Mapped[str] = mapped_column(Text, default="")
     stance: Mapped[Stance] = mapped_column(
-        Enum(Stance, name="stance", values_callable=enum_values, native_enum=False, length=20,
-             create_constraint=True),
+        Enum(
+            Stance,
+            name="stance",
+            values_callable=enum_values,
+            native_enum=False,
+            length=20,
+            create_constraint=True,
+        ),
         default=Stance.CONTEXT,
     )
     accessed_on: Mapped[date | None]

@@ -20,7 +20,12 @@ class ArticleForm(FlaskForm):
     outlet = StringField("Outlet", validators=[Optional(), Length(max=200)])
     url = StringField(
         "URL",
-        validators=[Optional(), Length(max=2000), http_url, URL(message="This is not a valid URL.")],
+        validators=[
+            Optional(),
+            Length(max=2000),
+            http_url,
+            URL(message="This is not a valid URL."),
+        ],
     )
     byline = StringField("Byline", validators=[Optional(), Length(max=500)])
     published_on = DateField("Published on", validators=[Optional()])
@@ -29,7 +34,9 @@ class ArticleForm(FlaskForm):
         default="en",
         validators=[
             DataRequired(),
-            Regexp(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", message="A language tag such as en or pt-BR."),
+            Regexp(
+                r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", message="A language tag such as en or pt-BR."
+            ),
         ],
     )
     body = TextAreaField("Body", validators=[Optional()])

@@ -71,8 +71,14 @@ class Claim(Base):
     start: Mapped[int]
     end: Mapped[int]
     kind: Mapped[ClaimKind] = mapped_column(
-        Enum(ClaimKind, name="claim_kind", values_callable=enum_values, native_enum=False,
-             length=20, create_constraint=True),
+        Enum(
+            ClaimKind,
+            name="claim_kind",
+            values_callable=enum_values,
+            native_enum=False,
+            length=20,
+            create_constraint=True,
+        ),
         default=ClaimKind.SENTENCE,
     )
     #: Check-worthiness hints, computed from the text at import.
@@ -96,4 +102,3 @@ class Claim(Base):
 
     def __repr__(self) -> str:
         return f"<Claim {self.id} article={self.article_id} #{self.position}>"
-

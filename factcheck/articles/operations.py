@@ -26,8 +26,12 @@ _FORBIDDEN_CONTROLS = {chr(c) for c in range(32) if chr(c) not in "\t\n\r\f"} | 
 
 
 def normalise_body(body: str) -> str:
-    """Unify line endings so offsets mean the same whatever system typed the text."""
-    return body.replace("\r\n", "\n").replace("\r", "\n")
+    """Unify line endings and drop surrounding whitespace.
+
+    Offsets then mean the same whatever system typed the text, and the same article
+    pasted with an extra trailing newline is recognised as the same article.
+    """
+    return body.replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
 def body_sha256(body: str) -> str:
@@ -43,7 +47,9 @@ def decode_text_file(data: bytes, *, filename: str = "the file") -> str:
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError:
-            raise ValidationFailed(f"{filename} claims to be UTF-16 but is not valid UTF-16.") from None
+            raise ValidationFailed(
+                f"{filename} claims to be UTF-16 but is not valid UTF-16."
+            ) from None
     if b"\x00" in data:
         raise ValidationFailed(f"{filename} looks like a binary file, not plain text.")
     try:
@@ -62,7 +68,9 @@ def validate_body(body: str, *, max_chars: int) -> str:
     """
     body = normalise_body(body)
     if not body.strip():
-        raise ValidationFailed("The article body is empty.", fields={"body": ["The body is empty."]})
+        raise ValidationFailed(
+            "The article body is empty.", fields={"body": ["The body is empty."]}
+        )
     if len(body) > max_chars:
         message = f"The body is {len(body):,} characters; the limit is {max_chars:,}."
         raise ValidationFailed(message, fields={"body": [message]})
@@ -150,9 +158,16 @@ def import_article(
     session.add_all(claims)
     session.flush()
     record(
-        session, actor, "article:import", "article", article.id,
-        {"title": [None, title], "body_sha256": [None, article.body_sha256],
-         "claims": [None, len(claims)]},
+        session,
+        actor,
+        "article:import",
+        "article",
+        article.id,
+        {
+            "title": [None, title],
+            "body_sha256": [None, article.body_sha256],
+            "claims": [None, len(claims)],
+        },
     )
     return article
 
@@ -196,9 +211,7 @@ def list_articles_with_progress(session: Session) -> list[ArticleProgress]:
         .subquery()
     )
     approved = (
-        select(Annotation.claim_id)
-        .where(Annotation.state == AnnotationState.APPROVED)
-        .subquery()
+        select(Annotation.claim_id).where(Annotation.state == AnnotationState.APPROVED).subquery()
     )
     rows = session.execute(
         select(

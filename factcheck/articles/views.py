@@ -56,7 +56,9 @@ def create() -> str | Response:
             db.session.rollback()
             link = url_for("articles.show", article_id=error.existing_id)
             flash(
-                Markup('{} <a href="{}">Open the existing article</a>.').format(error.message, link),
+                Markup('{} <a href="{}">Open the existing article</a>.').format(
+                    error.message, link
+                ),
                 "error",
             )
             return render_template("articles/new.html", form=form), 409
@@ -118,6 +120,9 @@ def claim(claim_id: int) -> str:
     claim = operations.get_claim(db.session, claim_id)
     previous, following = operations.neighbours(db.session, claim)
     return render_template(
-        "articles/claim.html", claim=claim, article=claim.article,
-        previous=previous, following=following,
+        "articles/claim.html",
+        claim=claim,
+        article=claim.article,
+        previous=previous,
+        following=following,
     )

@@ -44,9 +44,7 @@ def diff_fields(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, lis
     """Return ``{field: [old, new]}`` for the fields whose value changed."""
     old_n, new_n = normalise(dict(old)), normalise(dict(new))
     return {
-        key: [old_n.get(key), new_n.get(key)]
-        for key in new_n
-        if old_n.get(key) != new_n.get(key)
+        key: [old_n.get(key), new_n.get(key)] for key in new_n if old_n.get(key) != new_n.get(key)
     }
 
 
@@ -115,7 +113,9 @@ def verify_chain(events: Iterable[AuditEvent]) -> ChainBreak | None:
     previous = ""
     for event in events:
         if event.prev_hash != previous:
-            return ChainBreak(event.id, "does not follow the previous event (one was removed or reordered)")
+            return ChainBreak(
+                event.id, "does not follow the previous event (one was removed or reordered)"
+            )
         if event_hash(event) != event.hash:
             return ChainBreak(event.id, "content does not match its hash (the row was edited)")
         previous = event.hash
@@ -127,4 +127,8 @@ def verify(session: Session) -> ChainBreak | None:
     events = session.scalars(
         select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=1000)
     )
-    return verify_chain(events)
+    try:
+        return verify_chain(events)
+    finally:
+        # verify_chain may stop at the first break; close the server-side cursor anyway.
+        events.close()

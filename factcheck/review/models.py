@@ -41,8 +41,14 @@ class Review(Base):
     #: Copied from the annotation so the four-eyes CHECK can see both people.
     annotator_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     decision: Mapped[Decision] = mapped_column(
-        Enum(Decision, name="decision", values_callable=enum_values, native_enum=False,
-             length=20, create_constraint=True)
+        Enum(
+            Decision,
+            name="decision",
+            values_callable=enum_values,
+            native_enum=False,
+            length=20,
+            create_constraint=True,
+        )
     )
     comment: Mapped[str] = mapped_column(Text, default="")
     #: The annotation version the reviewer saw and decided on.

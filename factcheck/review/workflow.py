@@ -67,7 +67,10 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(S.SUBMITTED, A.WITHDRAW, S.DRAFT, Actor.AUTHOR, comment_required=False),
     Transition(S.SUBMITTED, A.APPROVE, S.APPROVED, Actor.OTHER_REVIEWER, comment_required=False),
     Transition(
-        S.SUBMITTED, A.REQUEST_CHANGES, S.CHANGES_REQUESTED, Actor.OTHER_REVIEWER,
+        S.SUBMITTED,
+        A.REQUEST_CHANGES,
+        S.CHANGES_REQUESTED,
+        Actor.OTHER_REVIEWER,
         comment_required=True,
     ),
     Transition(S.SUBMITTED, A.REJECT, S.REJECTED, Actor.OTHER_REVIEWER, comment_required=True),

@@ -58,4 +58,3 @@ def is_safe_next(target: str | None) -> bool:
 def current_app_user() -> User:
     """The logged-in user as a model instance (views behind ``login_required`` only)."""
     return current_user._get_current_object()  # type: ignore[no-any-return]
-

@@ -40,8 +40,14 @@ class User(Base):
     name: Mapped[str200]
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[Role] = mapped_column(
-        Enum(Role, name="role", values_callable=enum_values, native_enum=False, length=20,
-             create_constraint=True),
+        Enum(
+            Role,
+            name="role",
+            values_callable=enum_values,
+            native_enum=False,
+            length=20,
+            create_constraint=True,
+        ),
         default=Role.ANNOTATOR,
     )
     #: Deactivated users cannot log in and their sessions end; rows are never deleted

@@ -93,7 +93,11 @@ def create_user(
     session.add(user)
     session.flush()
     record(
-        session, actor, "user:create", "user", user.id,
+        session,
+        actor,
+        "user:create",
+        "user",
+        user.id,
         {"email": [None, email], "name": [None, user.name], "role": [None, role]},
     )
     return user

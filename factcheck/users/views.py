@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from werkzeug.wrappers.response import Response
@@ -111,7 +120,9 @@ def change_password() -> str | Response:
     if form.validate_on_submit():
         try:
             operations.change_own_password(
-                db.session, user, current=form.current_password.data or "",
+                db.session,
+                user,
+                current=form.current_password.data or "",
                 new=form.new_password.data or "",
             )
         except DomainError as error:
@@ -185,8 +196,12 @@ def edit_user(user_id: int) -> str | Response:
     if form.validate_on_submit():
         try:
             operations.update_user(
-                db.session, current_app_user(), user,
-                name=form.name.data or "", role=Role(form.role.data), active=bool(form.active.data),
+                db.session,
+                current_app_user(),
+                user,
+                name=form.name.data or "",
+                role=Role(form.role.data),
+                active=bool(form.active.data),
             )
         except DomainError as error:
             db.session.rollback()
@@ -223,6 +238,4 @@ def reset_password(user_id: int) -> str | Response:
             return redirect(url_for("admin.edit_user", user_id=user.id))
     form = EditUserForm(obj=user)
     form.role.data = user.role.value
-    return render_template(
-        "admin/edit_user.html", user=user, form=form, reset_form=reset_form
-    ), 422
+    return render_template("admin/edit_user.html", user=user, form=form, reset_form=reset_form), 422

@@ -1,0 +1,227 @@
+"""Fixtures: one app per database backend, each test inside a rolled-back transaction.
+
+The suite runs on SQLite always and on PostgreSQL when FACTCHECK_TEST_POSTGRES_URL
+is set. With FACTCHECK_TEST_STRICT=1 (CI) a missing PostgreSQL or browser is a
+failure instead of a skip.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import flask_migrate
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import make_url, text
+from sqlalchemy.orm import Session
+
+from config import TestingConfig
+from factcheck import create_app
+from factcheck.extensions import build_engine
+from factcheck.extensions import db as database
+from factcheck.users import operations as user_ops
+from factcheck.users.models import Role, User
+
+STRICT = os.environ.get("FACTCHECK_TEST_STRICT") == "1"
+POSTGRES_URL = os.environ.get("FACTCHECK_TEST_POSTGRES_URL")
+PASSWORD = "correct horse battery"
+
+
+def skip_or_fail(reason: str) -> None:
+    """Skip locally; fail in CI, where everything must be present."""
+    if STRICT:
+        pytest.fail(f"{reason} (FACTCHECK_TEST_STRICT=1 makes this a failure)")
+    pytest.skip(reason)
+
+
+def _worker_id(config: pytest.Config) -> str:
+    return getattr(config, "workerinput", {}).get("workerid", "main")
+
+
+def _fresh_postgres_database(base_url: str, name: str) -> str:
+    """Create an empty database for this test worker and return its URL."""
+    url = make_url(base_url)
+    admin_engine = build_engine(url.render_as_string(hide_password=False))
+    try:
+        with admin_engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin_engine.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A fresh, empty database of each backend for this test worker."""
+    worker = _worker_id(request.config)
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'factcheck.sqlite'}"
+    if not POSTGRES_URL:
+        skip_or_fail("FACTCHECK_TEST_POSTGRES_URL is not set")
+    try:
+        return _fresh_postgres_database(POSTGRES_URL, f"factcheck_test_{worker}")
+    except Exception as error:
+        skip_or_fail(f"PostgreSQL is not reachable: {error}")
+        raise
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose requests each get their own app context, as in production.
+
+    The test itself holds an app context (for its own session); without this, Flask
+    would reuse it for requests and ``g`` (the logged-in user, the CSRF token) would
+    leak from one request into the next.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        # The request committed through its own session; let the test's session see it.
+        database.session.expire_all()
+        return response
+
+
+def make_app(url: str, **overrides: Any) -> Flask:
+    class Config(TestingConfig):
+        DATABASE_URL = url
+
+    for key, value in overrides.items():
+        setattr(Config, key, value)
+    return create_app(Config)
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str) -> Iterator[Flask]:
+    """The application, its database built by ``alembic upgrade head``."""
+    application = make_app(database_url)
+    application.test_client_class = IsolatedClient
+    with application.app_context():
+        flask_migrate.upgrade()
+        database.session.remove()
+    yield application
+    application.extensions["factcheck.engine"].dispose()
+
+
+@pytest.fixture
+def db(app: Flask) -> Iterator[Session]:
+    """The session, inside a transaction that is rolled back after the test.
+
+    Views still commit and roll back: those become savepoints of the outer transaction.
+    """
+    engine = app.extensions["factcheck.engine"]
+    connection = engine.connect()
+    outer = connection.begin()
+    database.session_factory.configure(bind=connection)
+    with app.app_context():
+        yield database.session()
+        database.session.remove()
+    database.session_factory.configure(bind=None)
+    outer.rollback()
+    connection.close()
+
+
+@pytest.fixture
+def client(app: Flask, db: Session) -> FlaskClient:
+    return app.test_client()
+
+
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+
+def csrf_token(client: FlaskClient, path: str = "/login") -> str:
+    """Read a CSRF token from a page, as a browser would."""
+    response = client.get(path, follow_redirects=True)
+    match = CSRF_META.search(response.get_data(as_text=True))
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def post_form(
+    client: FlaskClient,
+    path: str,
+    data: dict[str, Any] | None = None,
+    *,
+    token_from: str = "/login",
+    **kwargs: Any,
+) -> Any:
+    """POST a form with a valid CSRF token."""
+    payload = dict(data or {})
+    payload["csrf_token"] = csrf_token(client, token_from)
+    return client.post(path, data=payload, **kwargs)
+
+
+@pytest.fixture
+def make_user(db: Session) -> Callable[..., User]:
+    counter = iter(range(1, 10_000))
+
+    def factory(
+        role: Role = Role.ANNOTATOR,
+        *,
+        email: str | None = None,
+        name: str | None = None,
+        password: str = PASSWORD,
+        active: bool = True,
+    ) -> User:
+        number = next(counter)
+        user = user_ops.create_user(
+            db,
+            None,
+            email=email or f"{role.value}{number}@example.org",
+            name=name or f"{role.label} {number}",
+            password=password,
+            role=role,
+        )
+        user.active = active
+        db.flush()
+        return user
+
+    return factory
+
+
+def log_in(client: FlaskClient, email: str, password: str = PASSWORD, **extra: Any) -> Any:
+    return post_form(client, "/login", {"email": email, "password": password, **extra})
+
+
+@pytest.fixture
+def login(client: FlaskClient, make_user: Callable[..., User]) -> Callable[..., User]:
+    """Create a user with the given role and log the test client in as them."""
+
+    def do_login(role: Role = Role.ANNOTATOR, **kwargs: Any) -> User:
+        user = make_user(role, **kwargs)
+        response = log_in(client, user.email)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return user
+
+    return do_login
+
+
+SAMPLE_BODY = (
+    "Ministers promise 10,000 new homes\n\n"
+    "The government said on Monday that it would build 10,000 homes by 2030. "
+    "Critics told reporters the figure was “far lower” than promised in 2019.\n\n"
+    "Dr. Jane Smith, an economist, said prices rose 4.5% last year."
+)
+
+
+@pytest.fixture
+def make_article(db: Session, app: Flask) -> Callable[..., Any]:
+    from factcheck.articles.operations import import_article
+
+    counter = iter(range(1, 10_000))
+
+    def factory(actor: User | None = None, *, body: str | None = None, title: str | None = None):
+        number = next(counter)
+        return import_article(
+            db,
+            actor,
+            title=title or f"Article {number}",
+            body=body or f"{SAMPLE_BODY}\n\nArticle number {number} ends here.",
+            max_chars=app.config["MAX_ARTICLE_CHARS"],
+        )
+
+    return factory

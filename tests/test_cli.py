@@ -1,0 +1,171 @@
+"""The command line runs the same operations as the web."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from factcheck.articles.models import Article, Claim
+from factcheck.audit.models import AuditEvent
+from factcheck.users.models import Role, User
+
+
+def count(db: Session, model) -> int:
+    return db.scalar(select(func.count()).select_from(model)) or 0
+
+
+def run(app: Flask, *args: str, input: str | None = None):
+    return app.test_cli_runner().invoke(args=list(args), input=input)
+
+
+def test_users_create_reads_password_from_stdin(app: Flask, db: Session) -> None:
+    result = run(
+        app,
+        "users",
+        "create",
+        "Desk@Example.org",
+        "--role",
+        "reviewer",
+        "--name",
+        "Desk Editor",
+        "--password-stdin",
+        input="a long password\n",
+    )
+    assert result.exit_code == 0, result.output
+    user = db.scalar(select(User).where(User.email == "desk@example.org"))
+    assert user.role is Role.REVIEWER and user.name == "Desk Editor"
+    from werkzeug.security import check_password_hash
+
+    assert check_password_hash(user.password_hash, "a long password")
+
+
+def test_users_create_prompts_for_the_password(app: Flask, db: Session) -> None:
+    result = run(
+        app,
+        "users",
+        "create",
+        "p@example.org",
+        "--name",
+        "P",
+        input="prompted password\nprompted password\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert count(db, User) == 1
+
+
+def test_users_create_refuses_duplicates_and_short_passwords(app: Flask, db: Session) -> None:
+    ok = run(
+        app,
+        "users",
+        "create",
+        "d@example.org",
+        "--name",
+        "D",
+        "--password-stdin",
+        input="long enough pw\n",
+    )
+    assert ok.exit_code == 0
+    again = run(
+        app,
+        "users",
+        "create",
+        "D@example.org",
+        "--name",
+        "D",
+        "--password-stdin",
+        input="long enough pw\n",
+    )
+    assert again.exit_code == 1
+    assert "already exists" in again.output
+    short = run(
+        app, "users", "create", "s@example.org", "--name", "S", "--password-stdin", input="short\n"
+    )
+    assert short.exit_code == 1
+    assert "at least 10 characters" in short.output
+    assert count(db, User) == 1
+
+
+def test_articles_import_uses_first_line_as_title(app: Flask, db: Session, tmp_path: Path) -> None:
+    story = tmp_path / "story.txt"
+    story.write_text("Big headline\n\nFirst sentence here. Second sentence there.\n", "utf-8")
+    result = run(app, "articles", "import", str(story), "--outlet", "Gazette")
+    assert result.exit_code == 0, result.output
+    article = db.scalar(select(Article))
+    assert article.title == "Big headline" and article.outlet == "Gazette"
+    assert [c.text for c in article.claims] == ["First sentence here.", "Second sentence there."]
+
+
+def test_articles_import_with_title_keeps_the_whole_file(app, db: Session, tmp_path: Path) -> None:
+    story = tmp_path / "story.txt"
+    story.write_text("Caption line - Photo/Agency\n\nA sentence.", "utf-8")
+    result = run(app, "articles", "import", str(story), "--title", "Given title")
+    assert result.exit_code == 0, result.output
+    article = db.scalar(select(Article))
+    assert article.title == "Given title"
+    assert [c.kind.value for c in article.claims] == ["caption", "sentence"]
+
+
+def test_articles_import_refuses_bad_files_one_by_one(app, db: Session, tmp_path: Path) -> None:
+    good = tmp_path / "good.txt"
+    good.write_text("Title\n\nA fine sentence.", "utf-8")
+    binary = tmp_path / "binary.txt"
+    binary.write_bytes(b"\x00\x01\x02\xff")
+    latin = tmp_path / "latin.txt"
+    latin.write_bytes("Titre\n\nCafé crème.".encode("latin-1"))
+    empty = tmp_path / "empty.txt"
+    empty.write_text("Only a title\n", "utf-8")
+    result = run(app, "articles", "import", str(binary), str(good), str(latin), str(empty))
+    assert result.exit_code == 1
+    assert "binary.txt looks like a binary file" in result.output
+    assert "latin.txt is not UTF-8" in result.output
+    assert "The article body is empty." in result.output
+    assert count(db, Article) == 1
+    assert count(db, Claim) == 1
+
+
+def test_demo_is_idempotent_and_prints_logins(app: Flask, db: Session) -> None:
+    first = run(app, "demo")
+    assert first.exit_code == 0, first.output
+    for email in ("annotator@example.org", "reviewer@example.org", "admin@example.org"):
+        assert email in first.output
+    assert "factcheck-demo" in first.output
+    counts = (count(db, User), count(db, Article), count(db, Claim), count(db, AuditEvent))
+    assert counts[:3] == (3, 1, 29)
+    second = run(app, "demo")
+    assert second.exit_code == 0, second.output
+    assert (count(db, User), count(db, Article), count(db, Claim), count(db, AuditEvent)) == counts
+    roles = dict(db.execute(select(User.email, User.role)).all())
+    assert roles["admin@example.org"] is Role.ADMIN
+
+
+def test_demo_password_comes_from_the_environment(app, db: Session, monkeypatch) -> None:
+    monkeypatch.setenv("FACTCHECK_DEMO_PASSWORD", "another demo password")
+    result = run(app, "demo")
+    assert "another demo password" in result.output
+    from factcheck.users.operations import authenticate
+
+    assert authenticate(db, "reviewer@example.org", "another demo password") is not None
+
+
+def test_audit_verify_passes_then_names_the_edited_event(app: Flask, db: Session) -> None:
+    run(app, "demo")
+    ok = run(app, "audit", "verify")
+    assert ok.exit_code == 0, ok.output
+    assert ok.output.startswith("OK: 4 events")
+    target = db.scalar(select(AuditEvent.id).order_by(AuditEvent.id).offset(1).limit(1))
+    # A hand-made edit: drop the guard the way an attacker with database access would.
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(text("ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_change"))
+    else:
+        db.execute(text("DROP TRIGGER audit_events_no_update"))
+    db.execute(
+        text("UPDATE audit_events SET diff = :diff WHERE id = :id"),
+        {"diff": '{"email": [null, "mallory@example.org"]}', "id": target},
+    )
+    db.expire_all()
+    broken = run(app, "audit", "verify")
+    assert broken.exit_code == 1
+    assert f"BROKEN at event {target}" in broken.output
