@@ -1,0 +1,94 @@
+"""A real server on loopback with the demo loaded, and headless Chromium driving it."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import flask_migrate
+import pytest
+from werkzeug.serving import make_server
+
+from config import TestingConfig
+from factcheck import create_app
+from factcheck.demo import load_demo
+from factcheck.extensions import db as database
+from tests.conftest import skip_or_fail
+
+CHROMIUM = os.environ.get("FACTCHECK_TEST_CHROMIUM", "/usr/bin/chromium")
+DEMO_PASSWORD = "browser demo password"
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Serve the app with the demo data from a thread; yield its base URL."""
+    path: Path = tmp_path_factory.mktemp("live") / "live.sqlite"
+
+    class LiveConfig(TestingConfig):
+        TESTING = False
+        DATABASE_URL = f"sqlite:///{path}"
+
+    app = create_app(LiveConfig)
+    with app.app_context():
+        flask_migrate.upgrade()
+        load_demo(database.session, password=DEMO_PASSWORD, max_chars=1_000_000)
+        database.session.commit()
+        database.session.remove()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+    app.extensions["factcheck.engine"].dispose()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        skip_or_fail(f"Chromium is not installed at {CHROMIUM} (apt-get install -y chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        skip_or_fail("the playwright package is not installed")
+        raise
+    playwright = sync_playwright().start()
+    browser = playwright.chromium.launch(
+        executable_path=CHROMIUM,
+        args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+    )
+    yield browser
+    browser.close()
+    playwright.stop()
+
+
+@pytest.fixture
+def page(browser, live_server: str) -> Iterator[object]:
+    context = browser.new_context(base_url=live_server)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+
+    def on_console(message) -> None:
+        # Expected 4xx answers (a refused login) are logged as resource errors; JS is not.
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            errors.append(message.text)
+
+    page.on("console", on_console)
+    page.on(
+        "response",
+        lambda response: errors.append(f"404 {response.url}") if response.status == 404 else None,
+    )
+    yield page
+    context.close()
+    assert errors == [], f"the browser reported errors: {errors}"
+
+
+def log_in(page, email: str, password: str = DEMO_PASSWORD) -> None:
+    page.goto("/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
