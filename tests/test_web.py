@@ -1,0 +1,49 @@
+"""Cross-cutting web behaviour: headers on every response, friendly errors."""
+
+from __future__ import annotations
+
+import pytest
+from flask.testing import FlaskClient
+
+from factcheck.users.models import Role
+
+
+@pytest.mark.parametrize("path", ["/login", "/static/css/app.css", "/no-such-page", "/healthz"])
+def test_security_headers_on_every_response(client: FlaskClient, path: str) -> None:
+    response = client.get(path)
+    csp = response.headers["Content-Security-Policy"]
+    for directive in ("object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"):
+        assert directive in csp
+    assert "unsafe-inline" not in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert "Strict-Transport-Security" not in response.headers  # development/test: no TLS
+
+
+def test_not_found_page_is_friendly(client: FlaskClient) -> None:
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert "Not found" in response.get_data(as_text=True)
+
+
+def test_json_clients_get_json_errors(client: FlaskClient) -> None:
+    response = client.get("/no-such-page", headers={"Accept": "application/json"})
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] == "not_found"
+
+
+def test_wrong_method_is_405_with_allow(client: FlaskClient, login) -> None:
+    login(Role.ANNOTATOR)
+    response = client.delete("/articles")
+    assert response.status_code == 405
+    assert "GET" in response.headers["Allow"]
+
+
+def test_health_check_answers(client: FlaskClient) -> None:
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+
+
+def test_home_sends_people_where_they_belong(client: FlaskClient, login) -> None:
+    assert client.get("/").headers["Location"].endswith("/login")
+    login()
+    assert client.get("/").headers["Location"].endswith("/articles")
