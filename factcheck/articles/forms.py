@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
-from wtforms import DateField, StringField, TextAreaField
-from wtforms.validators import URL, DataRequired, Length, Optional, Regexp, ValidationError
+from wtforms import DateField, IntegerField, StringField, TextAreaField
+from wtforms.validators import (
+    URL,
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 
 def http_url(form: FlaskForm, field: StringField) -> None:
@@ -44,3 +53,17 @@ class ArticleForm(FlaskForm):
         "…or upload a .txt file",
         validators=[FileAllowed(["txt"], "Only .txt files can be uploaded here.")],
     )
+
+
+class SplitClaimForm(FlaskForm):
+    #: Body offset of the split point (from the "split here" buttons).
+    at = IntegerField("Split at", validators=[Optional(), NumberRange(min=0)])
+    #: Offset inside the claim, counted in characters from its start (typed by hand).
+    offset = IntegerField("Split after character", validators=[Optional(), NumberRange(min=1)])
+    expected_start = IntegerField(validators=[InputRequired()])
+    expected_end = IntegerField(validators=[InputRequired()])
+
+
+class MergeClaimForm(FlaskForm):
+    expected_end = IntegerField(validators=[InputRequired()])
+    expected_next_id = IntegerField(validators=[InputRequired()])

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+import re
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from markupsafe import Markup
 from werkzeug.wrappers.response import Response
 
 from factcheck.articles import operations
-from factcheck.articles.forms import ArticleForm
-from factcheck.articles.models import Article
+from factcheck.articles.forms import ArticleForm, MergeClaimForm, SplitClaimForm
+from factcheck.articles.hints import HINT_NAMES
+from factcheck.articles.models import Article, Claim
+from factcheck.audit.recorder import events_for
 from factcheck.errors import DomainError, DuplicateArticle, ValidationFailed
 from factcheck.extensions import db
 from factcheck.users.auth import current_app_user
 
 bp = Blueprint("articles", __name__)
+
+_WHITESPACE = re.compile(r"\s+")
 
 
 @bp.route("/articles", methods=["GET"])
@@ -94,9 +100,127 @@ def _body_from_form(form: ArticleForm) -> str:
 @bp.route("/articles/<int:article_id>", methods=["GET"])
 @login_required
 def show(article_id: int) -> str:
-    """Show the article body with its claims marked in place."""
+    """Show the article body with its claims marked in place, optionally filtered by hint."""
     article = operations.get_article(db.session, article_id)
-    return render_template("articles/show.html", article=article, pieces=_pieces(article))
+    hint = request.args.get("hint")
+    if hint not in HINT_NAMES:
+        hint = None
+    hint_counts = {name: sum(1 for c in article.claims if name in c.hints) for name in HINT_NAMES}
+    matching = [c for c in article.claims if hint in c.hints] if hint else []
+    return render_template(
+        "articles/show.html",
+        article=article,
+        pieces=_pieces(article),
+        hint=hint,
+        hint_counts=hint_counts,
+        matching=matching,
+    )
+
+
+@bp.route("/articles/<int:article_id>/segmentation", methods=["GET"])
+@login_required
+def segmentation(article_id: int) -> str:
+    """Show the page for splitting and merging the claims of an article."""
+    article = operations.get_article(db.session, article_id)
+    return _segmentation_page(article, request.args.get("claim", type=int))
+
+
+def _segmentation_page(
+    article: Article, selected_id: int | None, *, error: str | None = None, status: int = 200
+) -> tuple[str, int]:
+    selected = next((c for c in article.claims if c.id == selected_id), None)
+    return render_template(
+        "articles/segmentation.html",
+        article=article,
+        selected=selected,
+        split_pieces=_split_pieces(article.body, selected) if selected else [],
+        frozen_ids=operations.frozen_claim_ids(db.session, article),
+        split_form=SplitClaimForm(),
+        error=error,
+    ), status
+
+
+def _split_pieces(body: str, claim: Claim) -> list[tuple[str, int | None]]:
+    """The claim's text as words and split points: (text, None) or (gap text, body offset)."""
+    pieces: list[tuple[str, int | None]] = []
+    cursor = claim.start
+    for gap in _WHITESPACE.finditer(body, claim.start, claim.end):
+        pieces.append((body[cursor : gap.start()], None))
+        pieces.append((gap.group(), gap.start()))
+        cursor = gap.end()
+    pieces.append((body[cursor : claim.end], None))
+    return pieces
+
+
+@bp.route("/claims/<int:claim_id>/split", methods=["POST"])
+@login_required
+def split(claim_id: int) -> str | tuple[str, int] | Response:
+    """Split a claim in two at the chosen point."""
+    claim = operations.get_claim(db.session, claim_id)
+    article = claim.article
+    form = SplitClaimForm()
+    if not form.validate_on_submit():
+        return _segmentation_page(
+            article, claim.id, error="Choose where to split the claim.", status=422
+        )
+    at = form.at.data
+    if at is None and form.offset.data is not None:
+        at = claim.start + form.offset.data
+    if at is None:
+        return _segmentation_page(
+            article, claim.id, error="Choose where to split the claim.", status=422
+        )
+    try:
+        second = operations.split_claim(
+            db.session,
+            current_app_user(),
+            claim,
+            at=at,
+            expected_start=form.expected_start.data,
+            expected_end=form.expected_end.data,
+        )
+    except DomainError as error:
+        db.session.rollback()
+        return _segmentation_page(article, claim_id, error=error.message, status=error.status_code)
+    db.session.commit()
+    flash(
+        f"Split claim {claim.position + 1} in two; the new claim is {second.position + 1}.",
+        "success",
+    )
+    return redirect(
+        url_for("articles.segmentation", article_id=article.id, claim=claim.id)
+        + f"#claim-{claim.id}"
+    )
+
+
+@bp.route("/claims/<int:claim_id>/merge", methods=["POST"])
+@login_required
+def merge(claim_id: int) -> str | tuple[str, int] | Response:
+    """Merge a claim with the one after it."""
+    claim = operations.get_claim(db.session, claim_id)
+    article = claim.article
+    form = MergeClaimForm()
+    if not form.validate_on_submit():
+        return _segmentation_page(
+            article, claim.id, error="The merge form was incomplete.", status=422
+        )
+    try:
+        operations.merge_with_next(
+            db.session,
+            current_app_user(),
+            claim,
+            expected_end=form.expected_end.data,
+            expected_next_id=form.expected_next_id.data,
+        )
+    except DomainError as error:
+        db.session.rollback()
+        return _segmentation_page(article, claim_id, error=error.message, status=error.status_code)
+    db.session.commit()
+    flash(f"Merged claims {claim.position + 1} and {claim.position + 2}.", "success")
+    return redirect(
+        url_for("articles.segmentation", article_id=article.id, claim=claim.id)
+        + f"#claim-{claim.id}"
+    )
 
 
 def _pieces(article: Article) -> list[tuple[str, object]]:
@@ -125,4 +249,5 @@ def claim(claim_id: int) -> str:
         article=claim.article,
         previous=previous,
         following=following,
+        history=events_for(db.session, "claim", claim.id),
     )

@@ -132,3 +132,17 @@ def verify(session: Session) -> ChainBreak | None:
     finally:
         # verify_chain may stop at the first break; close the server-side cursor anyway.
         events.close()
+
+
+def events_for(session: Session, entity_type: str, entity_id: int) -> list[AuditEvent]:
+    """The history of one entity, oldest first, with actors loaded."""
+    from sqlalchemy.orm import joinedload
+
+    return list(
+        session.scalars(
+            select(AuditEvent)
+            .options(joinedload(AuditEvent.actor))
+            .where(AuditEvent.entity_type == entity_type, AuditEvent.entity_id == entity_id)
+            .order_by(AuditEvent.id)
+        )
+    )
