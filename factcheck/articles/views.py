@@ -187,10 +187,7 @@ def split(claim_id: int) -> str | tuple[str, int] | Response:
         f"Split claim {claim.position + 1} in two; the new claim is {second.position + 1}.",
         "success",
     )
-    return redirect(
-        url_for("articles.segmentation", article_id=article.id, claim=claim.id)
-        + f"#claim-{claim.id}"
-    )
+    return redirect(url_for("articles.segmentation", article_id=article.id) + f"#claim-{claim.id}")
 
 
 @bp.route("/claims/<int:claim_id>/merge", methods=["POST"])
@@ -217,10 +214,7 @@ def merge(claim_id: int) -> str | tuple[str, int] | Response:
         return _segmentation_page(article, claim_id, error=error.message, status=error.status_code)
     db.session.commit()
     flash(f"Merged claims {claim.position + 1} and {claim.position + 2}.", "success")
-    return redirect(
-        url_for("articles.segmentation", article_id=article.id, claim=claim.id)
-        + f"#claim-{claim.id}"
-    )
+    return redirect(url_for("articles.segmentation", article_id=article.id) + f"#claim-{claim.id}")
 
 
 def _pieces(article: Article) -> list[tuple[str, object]]:
