@@ -66,9 +66,11 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from factcheck.annotations.views import bp as annotations_bp
     from factcheck.articles.views import bp as articles_bp
     from factcheck.users.views import admin_bp, auth_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(articles_bp)
+    app.register_blueprint(annotations_bp)

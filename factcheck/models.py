@@ -1,7 +1,7 @@
 """Import every model so that ``Base.metadata`` knows all tables (Alembic, tests)."""
 
 from factcheck.annotations.models import Annotation, Source, Stance, Verdict
-from factcheck.articles.models import Article, Claim, ClaimKind
+from factcheck.articles.models import Article, Assignment, Claim, ClaimKind
 from factcheck.audit.models import AuditEvent
 from factcheck.review.models import Decision, Review
 from factcheck.review.workflow import AnnotationState
@@ -11,6 +11,7 @@ __all__ = [
     "Annotation",
     "AnnotationState",
     "Article",
+    "Assignment",
     "AuditEvent",
     "Claim",
     "ClaimKind",

@@ -18,6 +18,7 @@ from flask import (
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers.response import Response as BaseResponse
 
@@ -57,6 +58,7 @@ def init_app(app: Flask) -> None:
     app.after_request(_security_headers)
     app.register_error_handler(DomainError, _domain_error)
     app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(StaleDataError, _stale_data)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
     app.context_processor(_template_globals)
@@ -112,6 +114,16 @@ def _error_response(
 
 def _domain_error(error: DomainError) -> Response:
     return _error_response(error.status_code, error.message, error.code, error.fields)
+
+
+def _stale_data(error: StaleDataError) -> Response:
+    # Two people changed the same row at once; the database-level version check caught it.
+    return _error_response(
+        409,
+        "Someone else changed this at the same moment, so your change was not saved. "
+        "Reload the page to see the current version.",
+        "stale_version",
+    )
 
 
 def _csrf_error(error: CSRFError) -> Response:

@@ -102,3 +102,20 @@ class Claim(Base):
 
     def __repr__(self) -> str:
         return f"<Claim {self.id} article={self.article_id} #{self.position}>"
+
+
+class Assignment(Base):
+    """An article given to an annotator to work on."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (UniqueConstraint("article_id", "annotator_id"),)
+
+    id: Mapped[intpk]
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    annotator_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    assigned_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    article: Mapped[Article] = relationship()
+    annotator: Mapped[User] = relationship(foreign_keys=[annotator_id])
+    assigned_by: Mapped[User | None] = relationship(foreign_keys=[assigned_by_id])

@@ -9,11 +9,12 @@ from flask_login import login_required
 from markupsafe import Markup
 from werkzeug.wrappers.response import Response
 
+from factcheck.annotations.forms import AnnotationForm, TransitionForm
+from factcheck.annotations.workspace import build_workspace
 from factcheck.articles import operations
 from factcheck.articles.forms import ArticleForm, MergeClaimForm, SplitClaimForm
 from factcheck.articles.hints import HINT_NAMES
 from factcheck.articles.models import Article, Claim
-from factcheck.audit.recorder import events_for
 from factcheck.errors import DomainError, DuplicateArticle, ValidationFailed
 from factcheck.extensions import db
 from factcheck.users.auth import current_app_user
@@ -99,22 +100,45 @@ def _body_from_form(form: ArticleForm) -> str:
 
 @bp.route("/articles/<int:article_id>", methods=["GET"])
 @login_required
-def show(article_id: int) -> str:
-    """Show the article body with its claims marked in place, optionally filtered by hint."""
+def show(article_id: int) -> tuple[str, int]:
+    """Show the article workspace: the body with every claim in place, and the progress."""
     article = operations.get_article(db.session, article_id)
+    return render_workspace(article, None)
+
+
+def render_workspace(
+    article: Article,
+    selected: Claim | None,
+    *,
+    form: AnnotationForm | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    """Render the workspace, with the panel of ``selected`` (and ``form``) if given."""
+    viewer = current_app_user()
+    workspace = build_workspace(db.session, viewer, article, selected)
     hint = request.args.get("hint")
-    if hint not in HINT_NAMES:
-        hint = None
-    hint_counts = {name: sum(1 for c in article.claims if name in c.hints) for name in HINT_NAMES}
-    matching = [c for c in article.claims if hint in c.hints] if hint else []
-    return render_template(
-        "articles/show.html",
+    workspace.hint = hint if hint in HINT_NAMES else None
+    if workspace.hint:
+        workspace.matching = [c for c in workspace.claims if workspace.hint in c.hints]
+    if workspace.panel is not None and form is None:
+        form = AnnotationForm.for_annotation(workspace.panel.own)
+    if form is not None:
+        own = workspace.panel.own if workspace.panel else None
+        form.set_verdict_choices(
+            [v for v in workspace.verdicts.values() if v.active],
+            own.verdict if own is not None else None,
+        )
+    hint_counts = {n: sum(1 for c in workspace.claims if n in c.hints) for n in HINT_NAMES}
+    page = render_template(
+        "articles/workspace.html",
+        ws=workspace,
         article=article,
         pieces=_pieces(article),
-        hint=hint,
+        form=form,
+        transition_form=TransitionForm(formdata=None),
         hint_counts=hint_counts,
-        matching=matching,
     )
+    return page, status
 
 
 @bp.route("/articles/<int:article_id>/segmentation", methods=["GET"])
@@ -233,15 +257,7 @@ def _pieces(article: Article) -> list[tuple[str, object]]:
 
 @bp.route("/claims/<int:claim_id>", methods=["GET"])
 @login_required
-def claim(claim_id: int) -> str:
-    """Show one claim in its context."""
+def claim(claim_id: int) -> tuple[str, int]:
+    """Show the workspace with one claim selected: its annotation form, sources and history."""
     claim = operations.get_claim(db.session, claim_id)
-    previous, following = operations.neighbours(db.session, claim)
-    return render_template(
-        "articles/claim.html",
-        claim=claim,
-        article=claim.article,
-        previous=previous,
-        following=following,
-        history=events_for(db.session, "claim", claim.id),
-    )
+    return render_workspace(claim.article, claim)

@@ -1,0 +1,128 @@
+"""The annotation form with its repeatable group of sources."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import Optional
+
+from factcheck.annotations.models import Annotation, Stance, Verdict
+from factcheck.annotations.operations import AnnotationInput, SourceInput
+
+STANCE_CHOICES = [SelectChoice(s.value, s.value.capitalize()) for s in Stance]
+
+
+def _optional_int(value: object) -> int | None:
+    if value in (None, "", "None"):
+        return None
+    try:
+        return int(str(value))
+    except ValueError:
+        return -1  # an id that never exists: reported as "does not exist", not a crash
+
+
+class SourceForm(Form):
+    """One source; a sub-form, so it carries no CSRF token of its own."""
+
+    url = StringField("Source URL", validators=[Optional()])
+    title = StringField("Source title")
+    publisher = StringField("Publisher")
+    quote = TextAreaField("Quote")
+    stance = SelectField("Stance", choices=STANCE_CHOICES, default=Stance.CONTEXT.value)
+    accessed_on = DateField("Accessed on", validators=[Optional()])
+    remove = BooleanField("Remove this source")
+
+
+class AnnotationForm(FlaskForm):
+    verdict = SelectField("Verdict", coerce=_optional_int, validate_choice=False)
+    claimant = StringField("Claimant")
+    claim_summary = StringField("Claim summary")
+    rationale = TextAreaField("Rationale")
+    sources = FieldList(FormField(SourceForm), min_entries=1)
+    #: The annotation version this form was loaded with ("" for a new annotation).
+    version = HiddenField()
+
+    def set_verdict_choices(self, verdicts: list[Verdict], current: Verdict | None) -> None:
+        """Active verdicts, plus the annotation's retired one so it is not silently lost."""
+        shown = list(verdicts)
+        if current is not None and current not in shown:
+            shown.append(current)
+        self.verdict.choices = [SelectChoice("", "— choose a verdict —")] + [
+            SelectChoice(
+                str(v.id),
+                f"{index}. {v.label}"
+                if index <= 9 and v.active
+                else v.label + ("" if v.active else " (retired)"),
+            )
+            for index, v in enumerate(shown, start=1)
+        ]
+
+    def expected_version(self) -> int | None:
+        raw = (self.version.data or "").strip()
+        return int(raw) if raw.isdigit() else None
+
+    def to_input(self) -> AnnotationInput:
+        return AnnotationInput(
+            verdict_id=self.verdict.data,
+            claimant=self.claimant.data or "",
+            claim_summary=self.claim_summary.data or "",
+            rationale=self.rationale.data or "",
+            sources=[
+                SourceInput(
+                    url=entry.form.url.data or "",
+                    title=entry.form.title.data or "",
+                    publisher=entry.form.publisher.data or "",
+                    quote=entry.form.quote.data or "",
+                    stance=Stance(entry.form.stance.data),
+                    accessed_on=entry.form.accessed_on.data,
+                )
+                for entry in self.sources
+                if not entry.form.remove.data
+            ],
+        )
+
+    @classmethod
+    def for_annotation(cls, annotation: Annotation | None) -> AnnotationForm:
+        """A form showing the stored annotation (or an empty one), plus one blank source."""
+        form = cls(formdata=None)
+        if annotation is None:
+            form.version.data = ""
+            return form
+        form.verdict.data = annotation.verdict_id
+        form.claimant.data = annotation.claimant
+        form.claim_summary.data = annotation.claim_summary
+        form.rationale.data = annotation.rationale
+        form.version.data = str(annotation.version)
+        while len(form.sources) > 0:
+            form.sources.pop_entry()
+        for source in annotation.sources:
+            form.sources.append_entry(
+                {
+                    "url": source.url or "",
+                    "title": source.title,
+                    "publisher": source.publisher,
+                    "quote": source.quote,
+                    "stance": source.stance.value,
+                    "accessed_on": source.accessed_on,
+                }
+            )
+        form.sources.append_entry()
+        return form
+
+
+class TransitionForm(FlaskForm):
+    """A workflow action on an annotation: the version seen and an optional comment."""
+
+    version = HiddenField()
+    comment = TextAreaField("Comment")

@@ -1,0 +1,248 @@
+"""Writing annotations and their sources; who may see which annotation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from urllib.parse import urlsplit
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from factcheck.annotations.models import Annotation, Source, Stance, Verdict
+from factcheck.articles.models import Claim
+from factcheck.audit.recorder import diff_fields, record
+from factcheck.db import utcnow
+from factcheck.errors import (
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    StaleVersion,
+    ValidationFailed,
+)
+from factcheck.review.workflow import EDITABLE_STATES, AnnotationState
+from factcheck.users.models import Role, User
+
+MAX_SOURCES = 30
+LIMITS = {
+    "claimant": 300,
+    "claim_summary": 1_000,
+    "rationale": 20_000,
+    "url": 2_000,
+    "title": 500,
+    "publisher": 200,
+    "quote": 5_000,
+}
+
+
+@dataclass
+class SourceInput:
+    url: str = ""
+    title: str = ""
+    publisher: str = ""
+    quote: str = ""
+    stance: Stance = Stance.CONTEXT
+    accessed_on: date | None = None
+
+    def is_blank(self) -> bool:
+        return not any(
+            (self.url.strip(), self.title.strip(), self.publisher.strip(), self.quote.strip())
+        )
+
+
+@dataclass
+class AnnotationInput:
+    verdict_id: int | None = None
+    claimant: str = ""
+    claim_summary: str = ""
+    rationale: str = ""
+    sources: list[SourceInput] = field(default_factory=list)
+
+
+def is_web_url(value: str) -> bool:
+    """An absolute http(s) URL with a host; anything else could run script or mislead."""
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    return parts.scheme in {"http", "https"} and bool(parts.netloc) and " " not in value
+
+
+def validate(session: Session, data: AnnotationInput, *, current_verdict_id: int | None) -> None:
+    """Check the input as a whole; collect every problem so the form shows them at once.
+
+    :raises ValidationFailed: with ``fields`` naming each problem (sources as
+        ``sources-<n>-<field>``).
+    """
+    problems: dict[str, list[str]] = {}
+    for name in ("claimant", "claim_summary", "rationale"):
+        if len(getattr(data, name)) > LIMITS[name]:
+            problems[name] = [f"At most {LIMITS[name]:,} characters."]
+    if data.verdict_id is not None:
+        verdict = session.get(Verdict, data.verdict_id)
+        if verdict is None:
+            problems["verdict"] = ["This verdict does not exist."]
+        elif not verdict.active and verdict.id != current_verdict_id:
+            problems["verdict"] = [f"“{verdict.label}” is retired; choose another verdict."]
+    sources = [s for s in data.sources if not s.is_blank()]
+    if len(sources) > MAX_SOURCES:
+        problems["sources"] = [f"At most {MAX_SOURCES} sources per annotation."]
+    for index, source in enumerate(data.sources):
+        if source.is_blank():
+            continue
+        prefix = f"sources-{index}-"
+        url = source.url.strip()
+        if url and not is_web_url(url):
+            problems[prefix + "url"] = ["Use a full http:// or https:// address."]
+        if not url and not source.quote.strip():
+            problems[prefix + "quote"] = ["A source needs a URL or a quote."]
+        for name in ("url", "title", "publisher", "quote"):
+            if len(getattr(source, name)) > LIMITS[name]:
+                problems[prefix + name] = [f"At most {LIMITS[name]:,} characters."]
+    if problems:
+        raise ValidationFailed("Some fields need attention; nothing was saved.", fields=problems)
+
+
+def get_annotation(session: Session, annotation_id: int) -> Annotation:
+    annotation = session.get(Annotation, annotation_id)
+    if annotation is None:
+        raise NotFound("There is no such annotation.")
+    return annotation
+
+
+def my_annotation(session: Session, user: User, claim: Claim) -> Annotation | None:
+    return session.scalar(
+        select(Annotation)
+        .options(selectinload(Annotation.sources))
+        .where(Annotation.claim_id == claim.id, Annotation.annotator_id == user.id)
+    )
+
+
+def _source_summary(sources: list[Source] | list[SourceInput]) -> list[str]:
+    return [f"{s.stance.value}: {s.url or s.quote[:60]}" for s in sources]
+
+
+def save_annotation(
+    session: Session,
+    actor: User,
+    claim: Claim,
+    data: AnnotationInput,
+    *,
+    expected_version: int | None,
+) -> Annotation:
+    """Create or update the actor's own annotation of ``claim``.
+
+    :param expected_version: the version the form was loaded with; None when the form
+        was for a new annotation.
+    :raises StaleVersion: someone (or another tab) saved meanwhile.
+    :raises InvalidTransition: the annotation is under review and cannot be edited.
+    :raises ValidationFailed: bad fields; nothing is written.
+    """
+    if not actor.active:
+        raise PermissionDenied("Your account is deactivated.")
+    annotation = my_annotation(session, actor, claim)
+    if annotation is None and expected_version:
+        raise StaleVersion("This annotation no longer exists; it may have been removed.")
+    if annotation is not None:
+        if expected_version != annotation.version:
+            raise StaleVersion(
+                "This annotation was saved elsewhere after you opened it (another tab or "
+                "window?). Compare the versions below and save again."
+            )
+        if annotation.state not in EDITABLE_STATES:
+            raise InvalidTransition(
+                f"This annotation is {annotation.state.label.lower()}; withdraw it from review "
+                "before editing."
+            )
+    validate(session, data, current_verdict_id=annotation.verdict_id if annotation else None)
+
+    fields = {
+        "verdict_id": data.verdict_id,
+        "claimant": data.claimant.strip(),
+        "claim_summary": data.claim_summary.strip(),
+        "rationale": data.rationale.strip(),
+    }
+    new_sources = [s for s in data.sources if not s.is_blank()]
+    if annotation is None:
+        annotation = Annotation(claim_id=claim.id, annotator_id=actor.id, **fields)
+        session.add(annotation)
+        before: dict[str, object] = dict.fromkeys(fields)
+        before["sources"] = []
+        action = "annotation:create"
+    else:
+        before = {name: getattr(annotation, name) for name in fields}
+        before["sources"] = _source_summary(annotation.sources)
+        for name, value in fields.items():
+            setattr(annotation, name, value)
+        # Touch the row even when only sources changed, so the version always moves on.
+        annotation.updated_at = utcnow()
+        action = "annotation:update"
+    annotation.sources = [
+        Source(
+            position=position,
+            url=s.url.strip() or None,
+            title=s.title.strip(),
+            publisher=s.publisher.strip(),
+            quote=s.quote.strip(),
+            stance=s.stance,
+            accessed_on=s.accessed_on,
+        )
+        for position, s in enumerate(new_sources)
+    ]
+    session.flush()
+    after = dict(fields, sources=_source_summary(new_sources))
+    record(session, actor, action, "annotation", annotation.id, diff_fields(before, after))
+    return annotation
+
+
+def can_see_others(viewer: User, own: Annotation | None) -> bool:
+    """Blind annotation: others' work shows once your own was submitted (reviewers always)."""
+    if viewer.has_role(Role.REVIEWER):
+        return True
+    return own is not None and own.submitted_at is not None
+
+
+def visible_annotations(
+    session: Session, viewer: User, claim: Claim, own: Annotation | None
+) -> list[Annotation]:
+    """Other people's annotations of ``claim`` that ``viewer`` may read (never drafts)."""
+    if not can_see_others(viewer, own):
+        return []
+    return list(
+        session.scalars(
+            select(Annotation)
+            .options(selectinload(Annotation.sources), selectinload(Annotation.annotator))
+            .where(
+                Annotation.claim_id == claim.id,
+                Annotation.annotator_id != viewer.id,
+                Annotation.state != AnnotationState.DRAFT,
+            )
+            .order_by(Annotation.submitted_at)
+        )
+    )
+
+
+def hidden_count(session: Session, viewer: User, claim: Claim) -> int:
+    """How many other submitted annotations exist (shown as a count while blind)."""
+    count = session.scalar(
+        select(func.count())
+        .select_from(Annotation)
+        .where(
+            Annotation.claim_id == claim.id,
+            Annotation.annotator_id != viewer.id,
+            Annotation.state != AnnotationState.DRAFT,
+        )
+    )
+    return int(count or 0)
+
+
+def active_verdicts(session: Session) -> list[Verdict]:
+    return list(
+        session.scalars(
+            select(Verdict).where(Verdict.active.is_(True)).order_by(Verdict.sort_order)
+        )
+    )
+
+
+def all_verdicts(session: Session) -> list[Verdict]:
+    return list(session.scalars(select(Verdict).order_by(Verdict.sort_order, Verdict.id)))

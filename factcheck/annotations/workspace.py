@@ -1,0 +1,175 @@
+"""Everything the article workspace shows, gathered in a fixed, small number of queries."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from factcheck.annotations.models import Annotation, Verdict
+from factcheck.annotations.operations import all_verdicts, can_see_others
+from factcheck.articles.models import Article, Claim
+from factcheck.audit.models import AuditEvent
+from factcheck.review.models import Review
+from factcheck.review.operations import allowed_actions
+from factcheck.review.workflow import Action, AnnotationState
+from factcheck.users.models import User
+
+#: States that count as "sent for review at least once" for progress.
+_SUBMITTED_OR_LATER = frozenset(
+    {
+        AnnotationState.SUBMITTED,
+        AnnotationState.CHANGES_REQUESTED,
+        AnnotationState.APPROVED,
+        AnnotationState.REJECTED,
+    }
+)
+
+
+@dataclass
+class ClaimStatus:
+    """How one claim looks in the article picture."""
+
+    own_state: AnnotationState | None = None
+    own_verdict_id: int | None = None
+    published_verdict_id: int | None = None
+    annotations: int = 0
+    submitted: int = 0
+
+    @property
+    def css(self) -> str:
+        classes = [f"state-{self.own_state.value}" if self.own_state else "state-none"]
+        verdict = self.published_verdict_id or self.own_verdict_id
+        if verdict:
+            classes.append(f"verdict-{verdict}")
+        if self.published_verdict_id:
+            classes.append("published")
+        return " ".join(classes)
+
+
+@dataclass
+class Progress:
+    claims: int
+    annotated: int
+    submitted: int
+    approved: int
+
+    def percent(self, part: int) -> int:
+        return round(100 * part / self.claims) if self.claims else 0
+
+
+@dataclass
+class Panel:
+    """The selected claim and what the viewer may see and do with it."""
+
+    claim: Claim
+    own: Annotation | None
+    others: list[Annotation]
+    hidden_others: int
+    reviews: dict[int, list[Review]]
+    history: list[AuditEvent]
+    actions: list[Action]
+    previous_id: int | None
+    next_id: int | None
+
+
+@dataclass
+class Workspace:
+    article: Article
+    claims: list[Claim]
+    statuses: dict[int, ClaimStatus]
+    progress: Progress
+    verdicts: dict[int, Verdict]
+    panel: Panel | None = None
+    hint: str | None = None
+    matching: list[Claim] = field(default_factory=list)
+
+
+def build_workspace(
+    session: Session, viewer: User, article: Article, selected: Claim | None
+) -> Workspace:
+    claims = list(article.claims)
+    verdicts = {v.id: v for v in all_verdicts(session)}
+    rows = session.execute(
+        select(
+            Annotation.claim_id, Annotation.annotator_id, Annotation.state, Annotation.verdict_id
+        )
+        .join(Claim, Claim.id == Annotation.claim_id)
+        .where(Claim.article_id == article.id)
+    ).all()
+    statuses: dict[int, ClaimStatus] = defaultdict(ClaimStatus)
+    for claim_id, annotator_id, state, verdict_id in rows:
+        status = statuses[claim_id]
+        status.annotations += 1
+        if state in _SUBMITTED_OR_LATER:
+            status.submitted += 1
+        if state is AnnotationState.APPROVED:
+            status.published_verdict_id = verdict_id
+        if annotator_id == viewer.id:
+            status.own_state, status.own_verdict_id = state, verdict_id
+    progress = Progress(
+        claims=len(claims),
+        annotated=sum(1 for s in statuses.values() if s.annotations),
+        submitted=sum(1 for s in statuses.values() if s.submitted),
+        approved=sum(1 for s in statuses.values() if s.published_verdict_id is not None),
+    )
+    workspace = Workspace(article, claims, statuses, progress, verdicts)
+    if selected is not None:
+        workspace.panel = _panel(session, viewer, claims, selected, statuses[selected.id])
+    return workspace
+
+
+def _panel(
+    session: Session, viewer: User, claims: list[Claim], claim: Claim, status: ClaimStatus
+) -> Panel:
+    annotations = list(
+        session.scalars(
+            select(Annotation)
+            .options(selectinload(Annotation.sources), joinedload(Annotation.annotator))
+            .where(Annotation.claim_id == claim.id)
+            .order_by(Annotation.submitted_at, Annotation.id)
+        ).unique()
+    )
+    own = next((a for a in annotations if a.annotator_id == viewer.id), None)
+    submitted_others = [
+        a for a in annotations if a.annotator_id != viewer.id and a.state != AnnotationState.DRAFT
+    ]
+    others = submitted_others if can_see_others(viewer, own) else []
+    shown_ids = [a.id for a in ([own] if own else []) + others]
+    reviews: dict[int, list[Review]] = defaultdict(list)
+    if shown_ids:
+        for review in session.scalars(
+            select(Review)
+            .options(joinedload(Review.reviewer))
+            .where(Review.annotation_id.in_(shown_ids))
+            .order_by(Review.id)
+        ):
+            reviews[review.annotation_id].append(review)
+    history_filter = (AuditEvent.entity_type == "claim") & (AuditEvent.entity_id == claim.id)
+    if shown_ids:
+        history_filter = or_(
+            history_filter,
+            (AuditEvent.entity_type == "annotation") & AuditEvent.entity_id.in_(shown_ids),
+        )
+    history = list(
+        session.scalars(
+            select(AuditEvent)
+            .options(joinedload(AuditEvent.actor))
+            .where(history_filter)
+            .order_by(AuditEvent.id)
+        )
+    )
+    index = next(i for i, c in enumerate(claims) if c.id == claim.id)
+    return Panel(
+        claim=claim,
+        own=own,
+        others=others,
+        hidden_others=0 if others else len(submitted_others),
+        reviews=reviews,
+        history=history,
+        actions=allowed_actions(viewer, own) if own else [],
+        previous_id=claims[index - 1].id if index > 0 else None,
+        next_id=claims[index + 1].id if index + 1 < len(claims) else None,
+    )

@@ -1,0 +1,161 @@
+"""Moving annotations through the review workflow.
+
+Every state change goes through :func:`apply_action`, which consults the
+transition table in ``workflow.py`` and nothing else.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from factcheck.annotations.models import Annotation
+from factcheck.audit.recorder import record
+from factcheck.db import utcnow
+from factcheck.errors import InvalidTransition, PermissionDenied, StaleVersion, ValidationFailed
+from factcheck.review.models import Decision, Review
+from factcheck.review.workflow import (
+    TRANSITION_TABLE,
+    Action,
+    Actor,
+    AnnotationState,
+    Transition,
+)
+from factcheck.users.models import Role, User
+
+MAX_COMMENT_CHARS = 10_000
+
+_DECISIONS = {
+    Action.APPROVE: Decision.APPROVE,
+    Action.REQUEST_CHANGES: Decision.REQUEST_CHANGES,
+    Action.REJECT: Decision.REJECT,
+}
+
+
+def may_act(actor: User, annotation: Annotation, transition: Transition) -> bool:
+    """Whether ``actor`` fills the role the transition needs on this annotation."""
+    if not actor.active:
+        return False
+    is_author = annotation.annotator_id == actor.id
+    if transition.actor is Actor.AUTHOR:
+        return is_author
+    if transition.actor is Actor.OTHER_REVIEWER:
+        return actor.has_role(Role.REVIEWER) and not is_author
+    return actor.has_role(Role.REVIEWER)
+
+
+def check_transition(actor: User, annotation: Annotation, action: Action) -> Transition:
+    """The one guard: return the transition or say why it is not allowed.
+
+    :raises InvalidTransition: the action is not possible from the current state (409).
+    :raises PermissionDenied: the actor may not take it (403), e.g. reviewing own work.
+    """
+    transition = TRANSITION_TABLE.get((annotation.state, action))
+    if transition is None:
+        raise InvalidTransition(
+            f"An annotation that is {annotation.state.label.lower()} cannot be {_past(action)}."
+        )
+    if not may_act(actor, annotation, transition):
+        if transition.actor is Actor.OTHER_REVIEWER and annotation.annotator_id == actor.id:
+            raise PermissionDenied("Nobody reviews their own annotation: a second person must.")
+        if transition.actor is Actor.AUTHOR:
+            raise PermissionDenied("Only the annotation's author can do this.")
+        raise PermissionDenied("This needs the reviewer role.")
+    return transition
+
+
+def allowed_actions(actor: User, annotation: Annotation) -> list[Action]:
+    """Actions ``actor`` could take on ``annotation`` now, for showing buttons."""
+    return [
+        t.action
+        for (state, _), t in TRANSITION_TABLE.items()
+        if state is annotation.state and may_act(actor, annotation, t)
+    ]
+
+
+def _past(action: Action) -> str:
+    return {
+        Action.SUBMIT: "submitted",
+        Action.WITHDRAW: "withdrawn",
+        Action.APPROVE: "approved",
+        Action.REQUEST_CHANGES: "sent back",
+        Action.REJECT: "rejected",
+        Action.REOPEN: "reopened",
+    }[action]
+
+
+def apply_action(
+    session: Session,
+    actor: User,
+    annotation: Annotation,
+    action: Action,
+    *,
+    expected_version: int | None,
+    comment: str = "",
+) -> Annotation:
+    """Take ``action`` on ``annotation`` on behalf of ``actor``.
+
+    :param expected_version: the version the actor saw; a different current version
+        means someone changed it meanwhile and the action is refused.
+    :raises StaleVersion: the annotation changed since the actor saw it (409).
+    :raises InvalidTransition, PermissionDenied: see :func:`check_transition`.
+    :raises ValidationFailed: a required comment is missing, or submitting without a verdict.
+    """
+    transition = check_transition(actor, annotation, action)
+    if expected_version is not None and expected_version != annotation.version:
+        raise StaleVersion(
+            "This annotation changed since you opened it. Reload to see the current version."
+        )
+    comment = (comment or "").strip()
+    if transition.comment_required and not comment:
+        raise ValidationFailed(
+            "Please say why in a comment.", fields={"comment": ["A comment is required."]}
+        )
+    if len(comment) > MAX_COMMENT_CHARS:
+        raise ValidationFailed(
+            f"The comment is longer than {MAX_COMMENT_CHARS:,} characters.",
+            fields={"comment": [f"At most {MAX_COMMENT_CHARS:,} characters."]},
+        )
+    if action is Action.SUBMIT and annotation.verdict_id is None:
+        raise ValidationFailed(
+            "Choose a verdict before submitting.", fields={"verdict": ["Choose a verdict."]}
+        )
+    if action is Action.APPROVE:
+        _check_no_other_approved(session, annotation)
+
+    old_state = annotation.state
+    annotation.state = transition.target
+    if action is Action.SUBMIT:
+        annotation.submitted_at = utcnow()
+    decision = _DECISIONS.get(action)
+    if decision is not None:
+        session.add(
+            Review(
+                annotation_id=annotation.id,
+                reviewer_id=actor.id,
+                annotator_id=annotation.annotator_id,
+                decision=decision,
+                comment=comment,
+                annotation_version=annotation.version,
+            )
+        )
+    session.flush()
+    details: dict[str, object] = {"state": [old_state, annotation.state]}
+    if comment:
+        details["comment"] = [None, comment]
+    record(session, actor, f"annotation:{action.value}", "annotation", annotation.id, details)
+    return annotation
+
+
+def _check_no_other_approved(session: Session, annotation: Annotation) -> None:
+    other = session.scalar(
+        select(Annotation.id).where(
+            Annotation.claim_id == annotation.claim_id,
+            Annotation.state == AnnotationState.APPROVED,
+            Annotation.id != annotation.id,
+        )
+    )
+    if other is not None:
+        raise InvalidTransition(
+            "Another annotation of this claim is already approved; reopen it first."
+        )
