@@ -66,6 +66,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from factcheck.annotations.admin import bp as verdicts_bp
     from factcheck.annotations.views import bp as annotations_bp
     from factcheck.articles.views import bp as articles_bp
     from factcheck.users.views import admin_bp, auth_bp
@@ -74,3 +75,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(articles_bp)
     app.register_blueprint(annotations_bp)
+    app.register_blueprint(verdicts_bp)

@@ -10,12 +10,13 @@ from wtforms import (
     Form,
     FormField,
     HiddenField,
+    IntegerField,
     SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from factcheck.annotations.models import Annotation, Stance, Verdict
 from factcheck.annotations.operations import AnnotationInput, SourceInput
@@ -126,3 +127,26 @@ class TransitionForm(FlaskForm):
 
     version = HiddenField()
     comment = TextAreaField("Comment")
+
+
+class VerdictForm(FlaskForm):
+    key = StringField(
+        "Key",
+        validators=[
+            Optional(),
+            Length(max=40),
+            Regexp(r"^[a-z][a-z0-9_]*$", message="Lower-case letters, digits and _ only."),
+        ],
+    )
+    label = StringField("Label", validators=[DataRequired(), Length(max=80)])
+    description = TextAreaField("Description", validators=[Length(max=2000)])
+    rating = IntegerField(
+        "ClaimReview rating (1 = worst, 5 = best)",
+        validators=[Optional(), NumberRange(min=1, max=5)],
+    )
+    colour = StringField(
+        "Colour",
+        default="#777777",
+        validators=[DataRequired(), Regexp(r"^#[0-9a-fA-F]{6}$", message="A colour like #1b7f3b.")],
+    )
+    active = BooleanField("In use (untick to retire)", default=True)

@@ -14,6 +14,7 @@ from factcheck.articles.models import Claim
 from factcheck.audit.recorder import diff_fields, record
 from factcheck.db import utcnow
 from factcheck.errors import (
+    Conflict,
     InvalidTransition,
     NotFound,
     PermissionDenied,
@@ -246,3 +247,122 @@ def active_verdicts(session: Session) -> list[Verdict]:
 
 def all_verdicts(session: Session) -> list[Verdict]:
     return list(session.scalars(select(Verdict).order_by(Verdict.sort_order, Verdict.id)))
+
+
+def _require_admin(actor: User) -> None:
+    if not actor.active or not actor.has_role(Role.ADMIN):
+        raise PermissionDenied("Only admins can change the verdict scale.")
+
+
+def get_verdict(session: Session, verdict_id: int) -> Verdict:
+    verdict = session.get(Verdict, verdict_id)
+    if verdict is None:
+        raise NotFound("There is no such verdict.")
+    return verdict
+
+
+def create_verdict(
+    session: Session,
+    actor: User,
+    *,
+    key: str,
+    label: str,
+    description: str = "",
+    rating: int | None = None,
+    colour: str = "#777777",
+) -> Verdict:
+    """Add a verdict at the end of the scale.
+
+    :raises Conflict: the key is taken.
+    """
+    _require_admin(actor)
+    if session.scalar(select(Verdict.id).where(Verdict.key == key)) is not None:
+        raise Conflict(
+            f"A verdict with the key “{key}” exists already.",
+            fields={"key": ["This key is taken."]},
+        )
+    last = session.scalar(select(func.max(Verdict.sort_order))) or 0
+    verdict = Verdict(
+        key=key,
+        label=label.strip(),
+        description=description.strip(),
+        rating=rating,
+        colour=colour.lower(),
+        sort_order=last + 1,
+    )
+    session.add(verdict)
+    session.flush()
+    record(
+        session,
+        actor,
+        "verdict:create",
+        "verdict",
+        verdict.id,
+        {
+            "key": [None, key],
+            "label": [None, verdict.label],
+            "rating": [None, rating],
+            "colour": [None, verdict.colour],
+        },
+    )
+    return verdict
+
+
+def update_verdict(
+    session: Session,
+    actor: User,
+    verdict: Verdict,
+    *,
+    label: str,
+    description: str,
+    rating: int | None,
+    colour: str,
+    active: bool,
+) -> Verdict:
+    """Rename, recolour, re-rate, retire or restore a verdict (its key never changes)."""
+    _require_admin(actor)
+    before = {
+        "label": verdict.label,
+        "description": verdict.description,
+        "rating": verdict.rating,
+        "colour": verdict.colour,
+        "active": verdict.active,
+    }
+    after = {
+        "label": label.strip(),
+        "description": description.strip(),
+        "rating": rating,
+        "colour": colour.lower(),
+        "active": active,
+    }
+    changes = diff_fields(before, after)
+    if not changes:
+        return verdict
+    for name, value in after.items():
+        setattr(verdict, name, value)
+    session.flush()
+    record(session, actor, "verdict:update", "verdict", verdict.id, changes)
+    return verdict
+
+
+def move_verdict(session: Session, actor: User, verdict: Verdict, *, offset: int) -> None:
+    """Move a verdict up (-1) or down (+1) the scale; number keys follow this order."""
+    _require_admin(actor)
+    ordered = all_verdicts(session)
+    index = ordered.index(verdict)
+    target = index + offset
+    if not 0 <= target < len(ordered):
+        return
+    ordered[index], ordered[target] = ordered[target], ordered[index]
+    before = [v.key for v in sorted(ordered, key=lambda v: (v.sort_order, v.id))]
+    for position, item in enumerate(ordered):
+        item.sort_order = position
+    session.flush()
+    record(
+        session,
+        actor,
+        "verdict:reorder",
+        "verdict",
+        verdict.id,
+        {"order": [before, [v.key for v in ordered]]},
+    )

@@ -1,0 +1,93 @@
+"""Admin pages for the verdict scale."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers.response import Response
+
+from factcheck.annotations import operations
+from factcheck.annotations.forms import VerdictForm
+from factcheck.errors import DomainError
+from factcheck.extensions import db
+from factcheck.users.auth import current_app_user, role_required
+from factcheck.users.models import Role
+
+bp = Blueprint("verdicts", __name__, url_prefix="/admin/verdicts")
+
+
+def _page(form: VerdictForm, status: int = 200) -> tuple[str, int]:
+    verdicts = operations.all_verdicts(db.session)
+    return render_template("admin/verdicts.html", verdicts=verdicts, form=form), status
+
+
+@bp.route("", methods=["GET"])
+@role_required(Role.ADMIN)
+def index() -> tuple[str, int]:
+    """List the verdict scale with the form to add a verdict."""
+    return _page(VerdictForm(formdata=None))
+
+
+@bp.route("", methods=["POST"])
+@role_required(Role.ADMIN)
+def create() -> tuple[str, int] | Response:
+    """Add a verdict at the end of the scale."""
+    form = VerdictForm()
+    valid = form.validate_on_submit()
+    if not form.key.data:
+        form.key.errors = [*form.key.errors, "A key is required for a new verdict."]
+        valid = False
+    if not valid:
+        return _page(form, 422)
+    try:
+        verdict = operations.create_verdict(
+            db.session,
+            current_app_user(),
+            key=form.key.data,
+            label=form.label.data or "",
+            description=form.description.data or "",
+            rating=form.rating.data,
+            colour=form.colour.data or "#777777",
+        )
+    except DomainError as error:
+        db.session.rollback()
+        for name, messages in error.fields.items():
+            getattr(form, name).errors = [*getattr(form, name).errors, *messages]
+        return _page(form, error.status_code)
+    db.session.commit()
+    flash(f"Added the verdict “{verdict.label}”.", "success")
+    return redirect(url_for("verdicts.index"))
+
+
+@bp.route("/<int:verdict_id>", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def edit(verdict_id: int) -> tuple[str, int] | Response:
+    """Rename, recolour, re-rate, retire or restore a verdict."""
+    verdict = operations.get_verdict(db.session, verdict_id)
+    form = VerdictForm(obj=verdict if request.method == "GET" else None)
+    if form.validate_on_submit():
+        operations.update_verdict(
+            db.session,
+            current_app_user(),
+            verdict,
+            label=form.label.data or "",
+            description=form.description.data or "",
+            rating=form.rating.data,
+            colour=form.colour.data or verdict.colour,
+            active=bool(form.active.data),
+        )
+        db.session.commit()
+        flash(f"Saved “{verdict.label}”.", "success")
+        return redirect(url_for("verdicts.index"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("admin/verdict_edit.html", verdict=verdict, form=form), status
+
+
+@bp.route("/<int:verdict_id>/move", methods=["POST"])
+@role_required(Role.ADMIN)
+def move(verdict_id: int) -> Response:
+    """Move a verdict one place up or down the scale."""
+    verdict = operations.get_verdict(db.session, verdict_id)
+    offset = -1 if request.form.get("direction") == "up" else 1
+    operations.move_verdict(db.session, current_app_user(), verdict, offset=offset)
+    db.session.commit()
+    return redirect(url_for("verdicts.index") + f"#verdict-{verdict.id}")
