@@ -6,18 +6,22 @@ import re
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
+from flask_wtf import FlaskForm
 from markupsafe import Markup
+from sqlalchemy import select
 from werkzeug.wrappers.response import Response
 
 from factcheck.annotations.forms import AnnotationForm, TransitionForm
 from factcheck.annotations.workspace import build_workspace
-from factcheck.articles import operations
+from factcheck.articles import assignments, operations
 from factcheck.articles.forms import ArticleForm, MergeClaimForm, SplitClaimForm
 from factcheck.articles.hints import HINT_NAMES
 from factcheck.articles.models import Article, Claim
 from factcheck.errors import DomainError, DuplicateArticle, ValidationFailed
 from factcheck.extensions import db
-from factcheck.users.auth import current_app_user
+from factcheck.users import operations as user_ops
+from factcheck.users.auth import current_app_user, role_required
+from factcheck.users.models import Role, User
 
 bp = Blueprint("articles", __name__)
 
@@ -261,3 +265,52 @@ def claim(claim_id: int) -> tuple[str, int]:
     """Show the workspace with one claim selected: its annotation form, sources and history."""
     claim = operations.get_claim(db.session, claim_id)
     return render_workspace(claim.article, claim)
+
+
+@bp.route("/my-work", methods=["GET"])
+@login_required
+def my_work() -> str:
+    """Show the user's returned annotations, drafts and assigned articles."""
+    return render_template(
+        "articles/my_work.html", work=assignments.my_work(db.session, current_app_user())
+    )
+
+
+@bp.route("/articles/<int:article_id>/assignments", methods=["GET", "POST"])
+@role_required(Role.REVIEWER)
+def assignments_page(article_id: int) -> tuple[str, int] | Response:
+    """Show and change who works on an article."""
+    article = operations.get_article(db.session, article_id)
+    status = 200
+    if request.method == "POST":
+        form = FlaskForm()
+        if form.validate_on_submit():
+            try:
+                annotator = user_ops.get_user(
+                    db.session, request.form.get("user_id", type=int) or 0
+                )
+                if request.form.get("action") == "remove":
+                    assignments.unassign(db.session, current_app_user(), article, annotator)
+                    message = f"{annotator.name} no longer has this article."
+                else:
+                    assignments.assign(db.session, current_app_user(), article, annotator)
+                    message = f"Assigned to {annotator.name}."
+            except DomainError as error:
+                db.session.rollback()
+                flash(error.message, "error")
+                status = error.status_code
+            else:
+                db.session.commit()
+                flash(message, "success")
+                return redirect(url_for("articles.assignments_page", article_id=article.id))
+    current = assignments.assignees(db.session, article)
+    taken = {a.annotator_id for a in current}
+    candidates = [
+        u
+        for u in db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.name))
+        if u.id not in taken
+    ]
+    page = render_template(
+        "articles/assignments.html", article=article, assignments=current, candidates=candidates
+    )
+    return page, status

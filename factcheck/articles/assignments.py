@@ -1,0 +1,170 @@
+"""Giving articles to annotators, and each annotator's queue of work."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, joinedload
+
+from factcheck.annotations.models import Annotation
+from factcheck.articles.models import Article, Assignment, Claim
+from factcheck.audit.recorder import record
+from factcheck.errors import Conflict, NotFound, PermissionDenied
+from factcheck.review.models import Review
+from factcheck.review.workflow import AnnotationState
+from factcheck.users.models import Role, User
+
+
+def _require_assigner(actor: User) -> None:
+    if not actor.active or not actor.has_role(Role.REVIEWER):
+        raise PermissionDenied("Only reviewers and admins assign work.")
+
+
+def assign(session: Session, actor: User, article: Article, annotator: User) -> Assignment:
+    """Give ``article`` to ``annotator``.
+
+    :raises Conflict: already assigned, or the person is deactivated.
+    """
+    _require_assigner(actor)
+    if not annotator.active:
+        raise Conflict(f"{annotator.name} is deactivated and cannot get work.")
+    exists = session.scalar(
+        select(Assignment.id).where(
+            Assignment.article_id == article.id, Assignment.annotator_id == annotator.id
+        )
+    )
+    if exists is not None:
+        raise Conflict(f"{annotator.name} already has this article.")
+    assignment = Assignment(
+        article_id=article.id, annotator_id=annotator.id, assigned_by_id=actor.id
+    )
+    session.add(assignment)
+    session.flush()
+    record(
+        session,
+        actor,
+        "assignment:create",
+        "article",
+        article.id,
+        {"annotator": [None, annotator.email]},
+    )
+    return assignment
+
+
+def unassign(session: Session, actor: User, article: Article, annotator: User) -> None:
+    """Take ``article`` back from ``annotator`` (their annotations stay)."""
+    _require_assigner(actor)
+    assignment = session.scalar(
+        select(Assignment).where(
+            Assignment.article_id == article.id, Assignment.annotator_id == annotator.id
+        )
+    )
+    if assignment is None:
+        raise NotFound(f"{annotator.name} does not have this article.")
+    session.delete(assignment)
+    session.flush()
+    record(
+        session,
+        actor,
+        "assignment:delete",
+        "article",
+        article.id,
+        {"annotator": [annotator.email, None]},
+    )
+
+
+def assignees(session: Session, article: Article) -> list[Assignment]:
+    return list(
+        session.scalars(
+            select(Assignment)
+            .options(joinedload(Assignment.annotator))
+            .where(Assignment.article_id == article.id)
+            .order_by(Assignment.assigned_at)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class AssignedArticle:
+    article: Article
+    claims: int
+    mine: int
+    mine_submitted: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.mine_submitted / self.claims) if self.claims else 0
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    annotation: Annotation
+    claim: Claim
+    latest_review: Review | None
+
+
+@dataclass(frozen=True)
+class MyWork:
+    returned: list[QueueItem]
+    drafts: list[QueueItem]
+    articles: list[AssignedArticle]
+
+
+def my_work(session: Session, user: User) -> MyWork:
+    """Returned annotations first (with the reviewer's comment), then drafts, then articles."""
+    annotations = session.scalars(
+        select(Annotation)
+        .options(joinedload(Annotation.claim).joinedload(Claim.article))
+        .where(
+            Annotation.annotator_id == user.id,
+            Annotation.state.in_([AnnotationState.CHANGES_REQUESTED, AnnotationState.DRAFT]),
+        )
+        .order_by(Annotation.updated_at)
+    ).all()
+    returned_ids = [a.id for a in annotations if a.state is AnnotationState.CHANGES_REQUESTED]
+    latest: dict[int, Review] = {}
+    if returned_ids:
+        for review in session.scalars(
+            select(Review)
+            .options(joinedload(Review.reviewer))
+            .where(Review.annotation_id.in_(returned_ids))
+            .order_by(Review.id)
+        ):
+            latest[review.annotation_id] = review
+    items = [QueueItem(a, a.claim, latest.get(a.id)) for a in annotations]
+
+    claim_counts = (
+        select(Claim.article_id, func.count(Claim.id).label("claims"))
+        .group_by(Claim.article_id)
+        .subquery()
+    )
+    mine = (
+        select(
+            Claim.article_id,
+            func.count(Annotation.id).label("mine"),
+            func.count(Annotation.submitted_at).label("submitted"),
+        )
+        .join(Annotation, Annotation.claim_id == Claim.id)
+        .where(Annotation.annotator_id == user.id)
+        .group_by(Claim.article_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(
+            Article,
+            func.coalesce(claim_counts.c.claims, 0),
+            func.coalesce(mine.c.mine, 0),
+            func.coalesce(mine.c.submitted, 0),
+        )
+        .join(Assignment, Assignment.article_id == Article.id)
+        .outerjoin(claim_counts, claim_counts.c.article_id == Article.id)
+        .outerjoin(mine, mine.c.article_id == Article.id)
+        .where(Assignment.annotator_id == user.id)
+        .order_by(Assignment.assigned_at)
+    ).all()
+    return MyWork(
+        returned=[i for i in items if i.annotation.state is AnnotationState.CHANGES_REQUESTED],
+        drafts=[i for i in items if i.annotation.state is AnnotationState.DRAFT],
+        articles=[AssignedArticle(a, int(c), int(m), int(s)) for a, c, m, s in rows],
+    )
