@@ -76,6 +76,7 @@ def test_my_work_lists_returned_work_first_then_drafts_then_articles(
         annotator_id=annotator.id,
         verdict_id=verdict.id,
         state=AnnotationState.CHANGES_REQUESTED,
+        submitted_at=utcnow(),
     )
     draft = Annotation(claim_id=other_article.claims[2].id, annotator_id=annotator.id)
     db.add_all([returned, draft])
