@@ -69,6 +69,7 @@ def _register_blueprints(app: Flask) -> None:
     from factcheck.annotations.admin import bp as verdicts_bp
     from factcheck.annotations.views import bp as annotations_bp
     from factcheck.articles.views import bp as articles_bp
+    from factcheck.reports.views import bp as reports_bp
     from factcheck.users.views import admin_bp, auth_bp
 
     app.register_blueprint(auth_bp)
@@ -76,3 +77,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(articles_bp)
     app.register_blueprint(annotations_bp)
     app.register_blueprint(verdicts_bp)
+    app.register_blueprint(reports_bp)

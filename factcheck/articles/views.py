@@ -11,6 +11,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.wrappers.response import Response
 
+from factcheck.annotations.agreement import agreement
 from factcheck.annotations.forms import AnnotationForm, TransitionForm
 from factcheck.annotations.workspace import build_workspace
 from factcheck.articles import assignments, operations
@@ -133,6 +134,7 @@ def render_workspace(
             own.verdict if own is not None else None,
         )
     hint_counts = {n: sum(1 for c in workspace.claims if n in c.hints) for n in HINT_NAMES}
+    article_agreement = agreement(db.session, article) if workspace.panel is None else None
     page = render_template(
         "articles/workspace.html",
         ws=workspace,
@@ -141,6 +143,7 @@ def render_workspace(
         form=form,
         transition_form=TransitionForm(formdata=None),
         hint_counts=hint_counts,
+        agreement=article_agreement,
     )
     return page, status
 

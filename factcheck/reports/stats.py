@@ -1,0 +1,97 @@
+"""Figures for the dashboard: progress per day, verdicts, work per annotator."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from factcheck.annotations.models import Annotation, Verdict
+from factcheck.db import utcnow
+from factcheck.review.models import Decision, Review
+from factcheck.review.workflow import AnnotationState
+from factcheck.users.models import User
+
+
+@dataclass(frozen=True)
+class DailyProgress:
+    days: list[date]
+    submitted: list[int]
+    approved: list[int]
+
+
+def daily_progress(session: Session, days: int = 30) -> DailyProgress:
+    """Annotations submitted and approved per day over the last ``days`` days (UTC)."""
+    today = utcnow().date()
+    first = today - timedelta(days=days - 1)
+    since = utcnow() - timedelta(days=days)
+    submitted = Counter(
+        ts.date()
+        for ts in session.scalars(
+            select(Annotation.submitted_at).where(Annotation.submitted_at >= since)
+        )
+    )
+    approved = Counter(
+        ts.date()
+        for ts in session.scalars(
+            select(Review.created_at).where(
+                Review.decision == Decision.APPROVE, Review.created_at >= since
+            )
+        )
+    )
+    span = [first + timedelta(days=i) for i in range(days)]
+    return DailyProgress(span, [submitted[d] for d in span], [approved[d] for d in span])
+
+
+def verdict_distribution(session: Session) -> list[tuple[Verdict, int, int]]:
+    """Per verdict: annotations submitted or later, and published (approved) ones."""
+    rows = session.execute(
+        select(
+            Verdict,
+            func.count(Annotation.id),
+            func.count(case((Annotation.state == AnnotationState.APPROVED, Annotation.id))),
+        )
+        .outerjoin(
+            Annotation,
+            (Annotation.verdict_id == Verdict.id) & (Annotation.state != AnnotationState.DRAFT),
+        )
+        .group_by(Verdict.id)
+        .order_by(Verdict.sort_order, Verdict.id)
+    ).all()
+    return [(verdict, int(total), int(approved)) for verdict, total, approved in rows]
+
+
+@dataclass(frozen=True)
+class AnnotatorWork:
+    user: User
+    drafts: int
+    submitted: int
+    approved: int
+    returned: int
+
+
+def work_per_annotator(session: Session) -> list[AnnotatorWork]:
+    def count_state(*states: AnnotationState):
+        return func.count(case((Annotation.state.in_(states), Annotation.id)))
+
+    rows = session.execute(
+        select(
+            User,
+            count_state(AnnotationState.DRAFT),
+            count_state(
+                AnnotationState.SUBMITTED,
+                AnnotationState.CHANGES_REQUESTED,
+                AnnotationState.APPROVED,
+                AnnotationState.REJECTED,
+            ),
+            count_state(AnnotationState.APPROVED),
+            count_state(AnnotationState.CHANGES_REQUESTED),
+        )
+        .join(Annotation, Annotation.annotator_id == User.id)
+        .group_by(User.id)
+        .order_by(User.name)
+    ).all()
+    return [AnnotatorWork(u, int(d), int(s), int(a), int(r)) for u, d, s, a, r in rows]

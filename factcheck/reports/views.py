@@ -1,0 +1,63 @@
+"""Dashboard and agreement pages."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+
+from factcheck.annotations.agreement import agreement
+from factcheck.annotations.operations import all_verdicts
+from factcheck.extensions import db
+from factcheck.reports import stats
+from factcheck.reports.charts import Series, bar_chart
+from factcheck.users.auth import role_required
+from factcheck.users.models import Role
+
+bp = Blueprint("reports", __name__)
+
+
+@bp.route("/dashboard", methods=["GET"])
+@role_required(Role.REVIEWER)
+def dashboard() -> str:
+    """Show progress per day, the verdict distribution and work per annotator."""
+    daily = stats.daily_progress(db.session)
+    verdicts = stats.verdict_distribution(db.session)
+    people = stats.work_per_annotator(db.session)
+    charts = {
+        "daily": bar_chart(
+            [d.strftime("%d %b") for d in daily.days],
+            [
+                Series("submitted", "series-submitted", daily.submitted),
+                Series("approved", "series-approved", daily.approved),
+            ],
+            title="Annotations submitted and approved per day, last 30 days",
+        ),
+        "verdicts": bar_chart(
+            [v.label for v, _, _ in verdicts],
+            [
+                Series("submitted", "series-submitted", [t for _, t, _ in verdicts]),
+                Series("published", "series-approved", [a for _, _, a in verdicts]),
+            ],
+            title="Verdicts given (submitted or later) and published",
+        ),
+        "people": bar_chart(
+            [w.user.name for w in people],
+            [
+                Series("submitted", "series-submitted", [w.submitted for w in people]),
+                Series("approved", "series-approved", [w.approved for w in people]),
+            ],
+            title="Work per annotator: annotations submitted and approved",
+        ),
+    }
+    return render_template(
+        "reports/dashboard.html", charts=charts, daily=daily, verdicts=verdicts, people=people
+    )
+
+
+@bp.route("/agreement", methods=["GET"])
+@role_required(Role.REVIEWER)
+def agreement_page() -> str:
+    """Show agreement between annotators across all articles, and where they disagree."""
+    verdicts = {v.id: v for v in all_verdicts(db.session)}
+    return render_template(
+        "reports/agreement.html", report=agreement(db.session), verdicts=verdicts
+    )
