@@ -173,6 +173,8 @@ def demo_command() -> None:
         return
     db.session.commit()
     state = "loaded" if result.article_created else "already there"
+    if result.annotations_created:
+        state += f", {result.annotations_created} demo annotations in every review state"
     click.echo(
         f"Reference article {state}: “{result.article.title}” ({len(result.article.claims)} claims)"
     )

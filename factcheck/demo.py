@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from importlib import resources
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from factcheck.annotations.models import Annotation, Stance, Verdict
+from factcheck.annotations.operations import AnnotationInput, SourceInput, save_annotation
 from factcheck.articles import operations as article_ops
-from factcheck.articles.models import Article
+from factcheck.articles.models import Article, Claim
+from factcheck.review.operations import apply_action
+from factcheck.review.workflow import Action
 from factcheck.users import operations as user_ops
 from factcheck.users.models import Role, User
 
@@ -19,13 +23,11 @@ DEMO_USERS = (
     ("admin@example.org", "Ada Admin", Role.ADMIN),
 )
 
+#: The shipped text carries no URL or date, and the demo does not invent them.
 REFERENCE_ARTICLE = {
     "file": "telegraph-uk-eu-returns.txt",
-    "title": "Rishi Sunak ‘remains open’ to EU migrant returns deal despite Brussels rebuff",
+    "title": "Sunak ‘remains open’ to a UK-EU migrant returns deal despite Brussels rebuff",
     "outlet": "The Telegraph",
-    "url": "https://www.telegraph.co.uk/politics/2023/06/18/rishi-sunak-eu-migrant-returns-deal/",
-    "byline": "The Telegraph",
-    "published_on": date(2023, 6, 18),
 }
 
 
@@ -34,6 +36,7 @@ class DemoResult:
     users_created: list[str]
     article: Article
     article_created: bool
+    annotations_created: int = 0
 
 
 def reference_article_text() -> str:
@@ -68,7 +71,211 @@ def load_demo(session: Session, *, password: str, max_chars: int) -> DemoResult:
             body=body,
             max_chars=max_chars,
             outlet=str(REFERENCE_ARTICLE["outlet"]),
-            url=str(REFERENCE_ARTICLE["url"]),
-            published_on=REFERENCE_ARTICLE["published_on"],  # type: ignore[arg-type]
         )
-    return DemoResult(created, article, article_created)
+    annotations_created = 0
+    if not _has_annotations(session, article):
+        annotations_created = _annotate(
+            session,
+            article,
+            annotator=users["annotator@example.org"],
+            reviewer=users["reviewer@example.org"],
+        )
+    return DemoResult(created, article, article_created, annotations_created)
+
+
+def _has_annotations(session: Session, article: Article) -> bool:
+    return (
+        session.scalar(
+            select(Annotation.id)
+            .join(Claim, Claim.id == Annotation.claim_id)
+            .where(Claim.article_id == article.id)
+            .limit(1)
+        )
+        is not None
+    )
+
+
+@dataclass(frozen=True)
+class DemoAnnotation:
+    """What the demo annotator writes on one claim, and how its review goes."""
+
+    claim_starts: str
+    verdict: str
+    claimant: str
+    rationale: str
+    sources: tuple[SourceInput, ...]
+    #: Workflow after saving: () = stays a draft; otherwise actions in order.
+    steps: tuple[tuple[Action, str], ...] = ()
+    summary: str = ""
+
+
+_SPOKESMAN = SourceInput(
+    title="European Commission spokesman, as quoted by The Telegraph",
+    publisher="European Commission",
+    quote="Siebert did not recall rejecting the proposal, although they did not have notes "
+    "from the meeting.",
+    stance=Stance.DISPUTES,
+)
+_UK_SPOKESWOMAN = SourceInput(
+    title="UK Government spokeswoman, as quoted by The Telegraph",
+    publisher="UK Government",
+    quote="We remain open to working with the EU to take forward negotiations on a UK-EU "
+    "returns deal",
+    stance=Stance.SUPPORTS,
+)
+
+_SUBMIT = (Action.SUBMIT, "")
+
+DEMO_ANNOTATIONS = (
+    DemoAnnotation(
+        claim_starts="EU officials told The Telegraph",
+        verdict="disputed",
+        claimant="EU officials (unnamed)",
+        summary="The European Commission is not considering a returns deal with the UK.",
+        rationale=(
+            "Unnamed EU officials say the Commission is “not envisaging” a deal, but the "
+            "Commission's spokesman says Seibert “did not recall rejecting the proposal”. Note "
+            "the article spells the adviser both “Seibert” and “Siebert”; the Commission lists "
+            "him as Bjoern Seibert."
+        ),
+        sources=(_SPOKESMAN,),
+        steps=(_SUBMIT, (Action.APPROVE, "")),
+    ),
+    DemoAnnotation(
+        claim_starts="Downing Street said the Prime Minister",
+        verdict="true",
+        claimant="Downing Street",
+        rationale="The Government's own statement, quoted in full later in the article.",
+        sources=(_UK_SPOKESWOMAN,),
+        steps=(_SUBMIT, (Action.APPROVE, "")),
+    ),
+    DemoAnnotation(
+        claim_starts="Mr Sunak has also signed a £480 million deal",
+        verdict="true",
+        claimant="The Telegraph",
+        rationale="The UK-France agreement of March 2023 committed £480 million over three years.",
+        sources=(
+            SourceInput(
+                title="Caption in the same article",
+                publisher="The Telegraph",
+                quote="Despite the £480m deal with France",
+                stance=Stance.SUPPORTS,
+            ),
+        ),
+        steps=(
+            _SUBMIT,
+            (
+                Action.REQUEST_CHANGES,
+                "The caption repeats the article; please cite the UK-France joint statement "
+                "for the £480 million figure.",
+            ),
+        ),
+    ),
+    DemoAnnotation(
+        claim_starts="Proposals to replace the Dublin convention",
+        verdict="mostly_true",
+        claimant="The Telegraph",
+        rationale=(
+            "The Commission's proposal set a solidarity contribution per person not relocated; "
+            "the figures match the draft under negotiation at the time."
+        ),
+        sources=(
+            SourceInput(
+                title="Article text",
+                publisher="The Telegraph",
+                quote="take at least 30,000 migrants a year or pay £17,000 for each migrant",
+                stance=Stance.CONTEXT,
+            ),
+        ),
+        steps=(_SUBMIT,),
+    ),
+    DemoAnnotation(
+        claim_starts="Hungary and Poland have blocked the plan.",
+        verdict="false",
+        claimant="The Telegraph",
+        rationale="They voted against it, but a majority vote means they could not block it.",
+        sources=(
+            SourceInput(
+                title="Council of the EU voting rules",
+                publisher="Council of the EU",
+                quote="Qualified majority: 55% of member states, representing 65% of the "
+                "population.",
+                stance=Stance.CONTEXT,
+            ),
+        ),
+        steps=(
+            _SUBMIT,
+            (
+                Action.REJECT,
+                "“Blocked” is the article's shorthand for opposing the plan in negotiations; "
+                "rating it False overstates the point. Annotate it as Misleading instead.",
+            ),
+        ),
+    ),
+    DemoAnnotation(
+        claim_starts="It came as Sir Jake Berry",
+        verdict="not_a_claim",
+        claimant="Sir Jake Berry",
+        rationale="A political opinion about what the Government must do; nothing to check yet.",
+        sources=(),
+    ),
+)
+
+
+def _annotate(session: Session, article: Article, *, annotator: User, reviewer: User) -> int:
+    """The reference article as a newsroom would leave it: one claim in every state."""
+    verdicts = {v.key: v.id for v in session.scalars(select(Verdict))}
+    by_start = {claim.text: claim for claim in article.claims}
+    created = 0
+    for item in DEMO_ANNOTATIONS:
+        claim = next(
+            (c for text, c in by_start.items() if text.startswith(item.claim_starts)), None
+        )
+        if claim is None:  # the segmentation changed; skip rather than annotate the wrong text
+            continue
+        annotation = save_annotation(
+            session,
+            annotator,
+            claim,
+            AnnotationInput(
+                verdict_id=verdicts.get(item.verdict),
+                claimant=item.claimant,
+                claim_summary=item.summary,
+                rationale=item.rationale,
+                sources=list(item.sources),
+            ),
+            expected_version=None,
+        )
+        for action, comment in item.steps:
+            actor = annotator if action is Action.SUBMIT else reviewer
+            apply_action(
+                session,
+                actor,
+                annotation,
+                action,
+                expected_version=annotation.version,
+                comment=comment,
+            )
+        created += 1
+    # The reviewer annotates two claims too, so the agreement figures have data.
+    for claim_starts, verdict in (
+        ("Downing Street said the Prime Minister", "true"),
+        ("Proposals to replace the Dublin convention", "mixed"),
+    ):
+        claim = next(c for text, c in by_start.items() if text.startswith(claim_starts))
+        annotation = save_annotation(
+            session,
+            reviewer,
+            claim,
+            AnnotationInput(
+                verdict_id=verdicts.get(verdict),
+                claimant="Downing Street" if verdict == "true" else "The Telegraph",
+                rationale="Second opinion for the agreement figures.",
+            ),
+            expected_version=None,
+        )
+        apply_action(
+            session, reviewer, annotation, Action.SUBMIT, expected_version=annotation.version
+        )
+        created += 1
+    return created

@@ -8,8 +8,11 @@ from flask import Flask
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from factcheck.annotations.models import Annotation, Stance, Verdict
 from factcheck.articles.models import Article, Claim
 from factcheck.audit.models import AuditEvent
+from factcheck.review.models import Decision, Review
+from factcheck.review.workflow import AnnotationState
 from factcheck.users.models import Role, User
 
 
@@ -141,6 +144,27 @@ def test_demo_is_idempotent_and_prints_logins(app: Flask, db: Session) -> None:
     assert roles["admin@example.org"] is Role.ADMIN
 
 
+def test_demo_shows_the_workflow_in_every_state(app: Flask, db: Session) -> None:
+    run(app, "demo")
+    states = set(db.scalars(select(Annotation.state)))
+    assert states == set(AnnotationState)
+    disputed = db.scalar(
+        select(Annotation)
+        .join(Claim, Claim.id == Annotation.claim_id)
+        .join(Verdict, Verdict.id == Annotation.verdict_id)
+        .where(Verdict.key == "disputed")
+    )
+    assert disputed.claim.text.startswith("EU officials told The Telegraph")
+    assert disputed.state is AnnotationState.APPROVED
+    assert disputed.annotator.email == "annotator@example.org"
+    [source] = disputed.sources
+    assert source.stance is Stance.DISPUTES
+    assert "did not recall rejecting the proposal" in source.quote
+    reviews = db.scalars(select(Review.decision)).all()
+    assert set(reviews) == {Decision.APPROVE, Decision.REQUEST_CHANGES, Decision.REJECT}
+    assert run(app, "audit", "verify").exit_code == 0
+
+
 def test_demo_password_comes_from_the_environment(app, db: Session, monkeypatch) -> None:
     monkeypatch.setenv("FACTCHECK_DEMO_PASSWORD", "another demo password")
     result = run(app, "demo")
@@ -154,7 +178,7 @@ def test_audit_verify_passes_then_names_the_edited_event(app: Flask, db: Session
     run(app, "demo")
     ok = run(app, "audit", "verify")
     assert ok.exit_code == 0, ok.output
-    assert ok.output.startswith("OK: 4 events")
+    assert ok.output.startswith(f"OK: {count(db, AuditEvent)} events")
     target = db.scalar(select(AuditEvent.id).order_by(AuditEvent.id).offset(1).limit(1))
     # A hand-made edit: drop the guard the way an attacker with database access would.
     if db.get_bind().dialect.name == "postgresql":
