@@ -9,7 +9,7 @@ from datetime import date
 
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from factcheck.annotations.models import Annotation
 from factcheck.articles.hints import claim_hints
@@ -173,14 +173,17 @@ def import_article(
 
 
 def get_article(session: Session, article_id: int) -> Article:
-    article = session.get(Article, article_id)
+    article = session.get(Article, article_id, options=[joinedload(Article.imported_by)])
     if article is None:
         raise NotFound("There is no such article.")
     return article
 
 
 def get_claim(session: Session, claim_id: int) -> Claim:
-    claim = session.get(Claim, claim_id)
+    # The article (and who imported it) is always needed with the claim: one query.
+    claim = session.get(
+        Claim, claim_id, options=[joinedload(Claim.article).joinedload(Article.imported_by)]
+    )
     if claim is None:
         raise NotFound("There is no such claim.")
     return claim
