@@ -69,7 +69,9 @@ def _register_blueprints(app: Flask) -> None:
     from factcheck.annotations.admin import bp as verdicts_bp
     from factcheck.annotations.views import bp as annotations_bp
     from factcheck.articles.views import bp as articles_bp
+    from factcheck.audit.views import bp as audit_bp
     from factcheck.reports.views import bp as reports_bp
+    from factcheck.review.views import bp as review_bp
     from factcheck.users.views import admin_bp, auth_bp
 
     app.register_blueprint(auth_bp)
@@ -78,3 +80,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(annotations_bp)
     app.register_blueprint(verdicts_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(review_bp)
+    app.register_blueprint(audit_bp)

@@ -125,7 +125,7 @@ class AnnotationForm(FlaskForm):
 class TransitionForm(FlaskForm):
     """A workflow action on an annotation: the version seen and an optional comment."""
 
-    version = HiddenField()
+    version = HiddenField(validators=[DataRequired(), Regexp(r"^\d+$")])
     comment = TextAreaField("Comment")
 
 

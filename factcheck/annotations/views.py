@@ -106,29 +106,46 @@ def _conflict_page(claim, form: AnnotationForm, error: StaleVersion) -> tuple[st
     return page, 409
 
 
+#: What the user is told after each workflow action.
+DONE_MESSAGES = {
+    Action.SUBMIT: "Submitted for review.",
+    Action.WITHDRAW: "Withdrawn: it is your draft again.",
+    Action.APPROVE: "Approved: this is now the claim's published verdict.",
+    Action.REQUEST_CHANGES: "Sent back to the annotator with your comment.",
+    Action.REJECT: "Rejected.",
+    Action.REOPEN: "Reopened: the verdict is unpublished and waits for review again.",
+}
+
+
 @bp.route("/annotations/<int:annotation_id>/transition", methods=["POST"])
 @login_required
-def transition(annotation_id: int) -> BaseResponse:
+def transition(annotation_id: int) -> tuple[str, int] | BaseResponse:
     """Take a workflow action (submit, withdraw, approve, ...) on an annotation."""
     annotation = operations.get_annotation(db.session, annotation_id)
+    claim = annotation.claim
     form = TransitionForm()
     try:
         action = Action(request.form.get("action", ""))
     except ValueError:
         abort(400, description="Unknown workflow action.")
     if not form.validate_on_submit():
-        flash("The form was incomplete.", "error")
-        return redirect(url_for("articles.claim", claim_id=annotation.claim_id))
-    review_ops.apply_action(
-        db.session,
-        current_app_user(),
-        annotation,
-        action,
-        expected_version=int(form.version.data) if (form.version.data or "").isdigit() else None,
-        comment=form.comment.data or "",
-    )
+        flash("The form was incomplete (no version): reload the page and try again.", "error")
+        return render_workspace(claim.article, claim, status=422)
+    try:
+        review_ops.apply_action(
+            db.session,
+            current_app_user(),
+            annotation,
+            action,
+            expected_version=int(form.version.data),
+            comment=form.comment.data or "",
+        )
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return render_workspace(claim.article, claim, status=error.status_code)
     db.session.commit()
-    flash(f"Done: {action.label.lower()}.", "success")
+    flash(DONE_MESSAGES[action], "success")
     target = request.form.get("next")
     if is_safe_next(target):
         return redirect(target)  # type: ignore[arg-type]

@@ -71,6 +71,8 @@ class Panel:
     reviews: dict[int, list[Review]]
     history: list[AuditEvent]
     actions: list[Action]
+    #: Workflow actions the viewer may take on each of the others' annotations.
+    other_actions: dict[int, list[Action]]
     previous_id: int | None
     next_id: int | None
 
@@ -170,6 +172,7 @@ def _panel(
         reviews=reviews,
         history=history,
         actions=allowed_actions(viewer, own) if own else [],
+        other_actions={a.id: allowed_actions(viewer, a) for a in others},
         previous_id=claims[index - 1].id if index > 0 else None,
         next_id=claims[index + 1].id if index + 1 < len(claims) else None,
     )

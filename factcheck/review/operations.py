@@ -6,10 +6,13 @@ transition table in ``workflow.py`` and nothing else.
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from factcheck.annotations.models import Annotation
+from factcheck.articles.models import Claim
 from factcheck.audit.recorder import record
 from factcheck.db import utcnow
 from factcheck.errors import InvalidTransition, PermissionDenied, StaleVersion, ValidationFailed
@@ -159,3 +162,61 @@ def _check_no_other_approved(session: Session, annotation: Annotation) -> None:
         raise InvalidTransition(
             "Another annotation of this claim is already approved; reopen it first."
         )
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    article_id: int | None = None
+    verdict_id: int | None = None
+    annotator_id: int | None = None
+
+
+QUEUE_PAGE_SIZE = 25
+
+
+def review_queue(
+    session: Session, reviewer: User, filters: QueueFilters, *, offset: int = 0
+) -> tuple[list[Annotation], int]:
+    """Submitted annotations by others, oldest first, and how many match in all.
+
+    :raises PermissionDenied: the viewer is not a reviewer.
+    """
+    if not reviewer.has_role(Role.REVIEWER):
+        raise PermissionDenied("The review queue is for reviewers.")
+    conditions = [
+        Annotation.state == AnnotationState.SUBMITTED,
+        Annotation.annotator_id != reviewer.id,
+    ]
+    if filters.article_id:
+        conditions.append(Claim.article_id == filters.article_id)
+    if filters.verdict_id:
+        conditions.append(Annotation.verdict_id == filters.verdict_id)
+    if filters.annotator_id:
+        conditions.append(Annotation.annotator_id == filters.annotator_id)
+    base = select(Annotation).join(Claim, Claim.id == Annotation.claim_id).where(*conditions)
+    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    items = session.scalars(
+        base.options(
+            selectinload(Annotation.sources),
+            joinedload(Annotation.annotator),
+            joinedload(Annotation.claim).joinedload(Claim.article),
+        )
+        .order_by(Annotation.submitted_at, Annotation.id)
+        .offset(offset)
+        .limit(QUEUE_PAGE_SIZE)
+    ).all()
+    return list(items), int(total)
+
+
+def reviews_of(session: Session, annotation_ids: list[int]) -> dict[int, list[Review]]:
+    """Earlier review rounds of these annotations, oldest first."""
+    rounds: dict[int, list[Review]] = {i: [] for i in annotation_ids}
+    if annotation_ids:
+        for review in session.scalars(
+            select(Review)
+            .options(joinedload(Review.reviewer))
+            .where(Review.annotation_id.in_(annotation_ids))
+            .order_by(Review.id)
+        ):
+            rounds[review.annotation_id].append(review)
+    return rounds

@@ -1,0 +1,115 @@
+"""The global audit log for admins, and the history page of one annotation."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+from werkzeug.wrappers.response import Response
+
+from factcheck.annotations.operations import can_see_others, get_annotation, my_annotation
+from factcheck.audit.models import AuditEvent
+from factcheck.audit.recorder import events_for, head_hash, verify
+from factcheck.extensions import db
+from factcheck.review.operations import reviews_of
+from factcheck.review.workflow import AnnotationState
+from factcheck.users.auth import current_app_user, role_required
+from factcheck.users.models import Role, User
+
+bp = Blueprint("audit", __name__)
+
+LOG_PAGE_SIZE = 100
+
+
+def _parse_day(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+@bp.route("/admin/audit", methods=["GET"])
+@role_required(Role.ADMIN)
+def log() -> tuple[str, int]:
+    """Show the global audit log, newest first, filterable by user, action and date."""
+    user_id = request.args.get("user", type=int)
+    action = (request.args.get("action") or "").strip()
+    since, until = _parse_day(request.args.get("from")), _parse_day(request.args.get("to"))
+    before = request.args.get("before", type=int)
+    errors = []
+    if request.args.get("from") and since is None:
+        errors.append("“From” is not a date (use YYYY-MM-DD).")
+    if request.args.get("to") and until is None:
+        errors.append("“To” is not a date (use YYYY-MM-DD).")
+    if since and until and since > until:
+        errors.append("“From” is after “To”: no event can match.")
+    query = select(AuditEvent).options(joinedload(AuditEvent.actor))
+    if user_id:
+        query = query.where(AuditEvent.actor_id == user_id)
+    if action:
+        query = query.where(AuditEvent.action.startswith(action, autoescape=True))
+    if since:
+        query = query.where(AuditEvent.created_at >= datetime.combine(since, time.min, UTC))
+    if until:
+        end = datetime.combine(until + timedelta(days=1), time.min, UTC)
+        query = query.where(AuditEvent.created_at < end)
+    if before:
+        query = query.where(AuditEvent.id < before)
+    events = (
+        []
+        if errors
+        else list(db.session.scalars(query.order_by(AuditEvent.id.desc()).limit(LOG_PAGE_SIZE + 1)))
+    )
+    more = len(events) > LOG_PAGE_SIZE
+    events = events[:LOG_PAGE_SIZE]
+    actions = db.session.scalars(
+        select(AuditEvent.action).distinct().order_by(AuditEvent.action)
+    ).all()
+    page = render_template(
+        "audit/log.html",
+        events=events,
+        more=more,
+        errors=errors,
+        users=db.session.scalars(select(User).order_by(User.name)).all(),
+        actions=actions,
+        head=head_hash(db.session),
+        total=db.session.scalar(select(func.count()).select_from(AuditEvent)) or 0,
+        args=request.args,
+    )
+    return page, 422 if errors else 200
+
+
+@bp.route("/admin/audit/verify", methods=["POST"])
+@role_required(Role.ADMIN)
+def verify_chain() -> Response:
+    """Walk the whole hash chain now and report the result."""
+    broken = verify(db.session)
+    if broken is None:
+        flash(f"The audit history is intact. Head hash: {head_hash(db.session)}", "success")
+    else:
+        flash(f"The audit history is BROKEN at event {broken.event_id}: {broken.reason}", "error")
+    return redirect(url_for("audit.log"))
+
+
+@bp.route("/annotations/<int:annotation_id>", methods=["GET"])
+@login_required
+def annotation_history(annotation_id: int) -> str:
+    """Show one annotation with every change and review it went through."""
+    viewer = current_app_user()
+    annotation = get_annotation(db.session, annotation_id)
+    if annotation.annotator_id != viewer.id:
+        # Same rules as the workspace: never another's draft; others' work only when
+        # not blind any more.
+        own = my_annotation(db.session, viewer, annotation.claim)
+        if annotation.state is AnnotationState.DRAFT or not can_see_others(viewer, own):
+            abort(404)
+    return render_template(
+        "audit/annotation.html",
+        annotation=annotation,
+        claim=annotation.claim,
+        reviews=reviews_of(db.session, [annotation.id])[annotation.id],
+        history=events_for(db.session, "annotation", annotation.id),
+    )

@@ -1,0 +1,54 @@
+"""The reviewers' queue."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from sqlalchemy import select
+
+from factcheck.annotations.operations import all_verdicts
+from factcheck.articles.models import Article
+from factcheck.extensions import db
+from factcheck.review import operations
+from factcheck.review.operations import QUEUE_PAGE_SIZE, QueueFilters, allowed_actions
+from factcheck.users.auth import current_app_user, role_required
+from factcheck.users.models import Role, User
+
+bp = Blueprint("review", __name__)
+
+#: Characters of article text shown on each side of a claim in the queue.
+CONTEXT_CHARS = 240
+
+
+@bp.route("/review", methods=["GET"])
+@role_required(Role.REVIEWER)
+def queue() -> str:
+    """List annotations waiting for review, oldest first, with filters."""
+    reviewer = current_app_user()
+    filters = QueueFilters(
+        article_id=request.args.get("article", type=int),
+        verdict_id=request.args.get("verdict", type=int),
+        annotator_id=request.args.get("annotator", type=int),
+    )
+    offset = max(request.args.get("offset", 0, type=int), 0)
+    items, total = operations.review_queue(db.session, reviewer, filters, offset=offset)
+    rounds = operations.reviews_of(db.session, [a.id for a in items])
+    contexts = {}
+    for annotation in items:
+        body, claim = annotation.claim.article.body, annotation.claim
+        before = body[max(0, claim.start - CONTEXT_CHARS) : claim.start]
+        after = body[claim.end : claim.end + CONTEXT_CHARS]
+        contexts[annotation.id] = (before, after)
+    return render_template(
+        "review/queue.html",
+        items=items,
+        total=total,
+        offset=offset,
+        page_size=QUEUE_PAGE_SIZE,
+        rounds=rounds,
+        contexts=contexts,
+        actions={a.id: allowed_actions(reviewer, a) for a in items},
+        filters=filters,
+        articles=db.session.scalars(select(Article).order_by(Article.title)).all(),
+        verdicts=all_verdicts(db.session),
+        annotators=db.session.scalars(select(User).order_by(User.name)).all(),
+    )
