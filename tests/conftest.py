@@ -15,7 +15,7 @@ from typing import Any
 
 import flask_migrate
 import pytest
-from flask import Flask
+from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import make_url, text
 from sqlalchemy.orm import Session
@@ -82,7 +82,9 @@ class IsolatedClient(FlaskClient):
     def open(self, *args: Any, **kwargs: Any) -> Any:
         response = contextvars.Context().run(super().open, *args, **kwargs)
         # The request committed through its own session; let the test's session see it.
-        database.session.expire_all()
+        # (Redirects followed by Werkzeug re-enter here outside any app context.)
+        if has_app_context():
+            database.session.expire_all()
         return response
 
 

@@ -63,15 +63,18 @@ def log() -> tuple[str, int]:
         if errors
         else list(db.session.scalars(query.order_by(AuditEvent.id.desc()).limit(LOG_PAGE_SIZE + 1)))
     )
-    more = len(events) > LOG_PAGE_SIZE
-    events = events[:LOG_PAGE_SIZE]
+    older_url = None
+    if len(events) > LOG_PAGE_SIZE:
+        events = events[:LOG_PAGE_SIZE]
+        query_args = {k: v for k, v in request.args.items() if k != "before" and v}
+        older_url = url_for("audit.log", **query_args, before=events[-1].id)
     actions = db.session.scalars(
         select(AuditEvent.action).distinct().order_by(AuditEvent.action)
     ).all()
     page = render_template(
         "audit/log.html",
         events=events,
-        more=more,
+        older_url=older_url,
         errors=errors,
         users=db.session.scalars(select(User).order_by(User.name)).all(),
         actions=actions,
