@@ -371,6 +371,7 @@ def test_review_queue_lists_others_work_oldest_first_with_filters(
     db.commit()
     html = client.get("/review").get_data(as_text=True)
     assert "2 waiting" in html
+
     def marked(claim) -> str:
         return f'<mark><a href="/claims/{claim.id}">'
 
