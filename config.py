@@ -52,6 +52,8 @@ class Config:
 
     ORGANISATION_NAME = _env("ORGANISATION_NAME", "Factcheck newsroom")
     ORGANISATION_URL = _env("ORGANISATION_URL", "https://factcheck.example.org")
+    #: Where readers find the fact-checks (ClaimReview ``url``); defaults to this server.
+    PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL")
 
     SESSION_COOKIE_NAME = "factcheck_session"
     SESSION_COOKIE_HTTPONLY = True

@@ -70,6 +70,7 @@ def _register_blueprints(app: Flask) -> None:
     from factcheck.annotations.views import bp as annotations_bp
     from factcheck.articles.views import bp as articles_bp
     from factcheck.audit.views import bp as audit_bp
+    from factcheck.exports.views import bp as exports_bp
     from factcheck.reports.views import bp as reports_bp
     from factcheck.review.views import bp as review_bp
     from factcheck.users.views import admin_bp, auth_bp
@@ -82,3 +83,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp)
     app.register_blueprint(review_bp)
     app.register_blueprint(audit_bp)
+    app.register_blueprint(exports_bp)

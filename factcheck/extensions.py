@@ -17,6 +17,9 @@ from factcheck.db import Base
 
 #: HTTP methods that change state; their SQLite transactions take the write lock up front.
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+#: Execution option for connections that only read (streamed exports): a plain BEGIN,
+#: so a long export never holds SQLite's write lock.
+READ_ONLY = "factcheck_read_only"
 
 
 class AppSession(Session):

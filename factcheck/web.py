@@ -55,6 +55,7 @@ ERROR_TITLES = {
 
 
 def init_app(app: Flask) -> None:
+    app.before_request(_refuse_nul_characters)
     app.after_request(_security_headers)
     app.register_error_handler(DomainError, _domain_error)
     app.register_error_handler(CSRFError, _csrf_error)
@@ -77,6 +78,24 @@ def _healthz() -> Response:
     """Report that the app and its database answer (for load balancers)."""
     db.session.execute(text("SELECT 1"))
     return jsonify(status="ok")
+
+
+def _refuse_nul_characters() -> Response | None:
+    """Refuse text containing NUL: no text column can store it (PostgreSQL rejects it)."""
+    values = list(request.args.values())
+    if request.method in {"POST", "PUT", "PATCH"} and request.mimetype in {
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    }:
+        values.extend(request.form.values())
+    if any("\x00" in value for value in values):
+        return _error_response(
+            400,
+            "The form contains a NUL character (often from pasting binary data), which "
+            "cannot be stored. Remove it and try again; nothing was saved.",
+            "nul_character",
+        )
+    return None
 
 
 def _security_headers(response: Response) -> Response:

@@ -80,6 +80,8 @@ class IsolatedClient(FlaskClient):
     """
 
     def open(self, *args: Any, **kwargs: Any) -> Any:
+        # Buffered, so streamed responses run inside the request's own context too.
+        kwargs.setdefault("buffered", True)
         response = contextvars.Context().run(super().open, *args, **kwargs)
         # The request committed through its own session; let the test's session see it.
         # (Redirects followed by Werkzeug re-enter here outside any app context.)

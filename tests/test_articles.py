@@ -88,7 +88,8 @@ def test_utf16_upload_with_bom_is_read(client: FlaskClient, login, db: Session) 
         ({"body": ""}, 422, "The body is empty."),
         ({"body": "   \n\t  "}, 422, "The body is empty."),
         ({"body": "x" * 1_000_001}, 422, "the limit is 1,000,000"),
-        ({"body": "text with a NUL \x00 byte"}, 422, "control character"),
+        ({"body": "text with a NUL \x00 byte"}, 400, "contains a NUL character"),
+        ({"body": "bell \x07 character"}, 422, "control character"),
         ({"body": "fine", "title": ""}, 422, "This field is required."),
         (
             {"body": "fine", "url": "javascript:alert(1)"},

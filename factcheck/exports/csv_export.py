@@ -1,0 +1,225 @@
+"""Publication CSVs: one row per published verdict, and one row per source.
+
+Streamed: rows come from a server-side cursor and leave as encoded chunks, so memory
+does not grow with the number of rows. Every text cell is neutralised against
+spreadsheet formula injection (OWASP): a cell that starts with = + - @ (or their
+full-width forms), tab, CR, LF, NUL -- or with the apostrophe used as the escape --
+gets a leading apostrophe. Dropping one leading apostrophe recovers the original.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from sqlalchemy import Connection, Select, func, select
+from sqlalchemy.orm import aliased
+
+from factcheck.annotations.models import Annotation, Source, Verdict
+from factcheck.articles.models import Article, Claim
+from factcheck.exports.filters import ExportFilters
+from factcheck.review.models import Decision, Review
+from factcheck.users.models import User
+
+#: First characters that make Excel, LibreOffice or Google Sheets evaluate a cell.
+FORMULA_TRIGGERS = frozenset("=+-@\t\r\n\x00＝＋－＠")
+ESCAPE = "'"
+
+PUBLICATION_COLUMNS = (
+    "article_title",
+    "article_url",
+    "outlet",
+    "published_on",
+    "claim_id",
+    "claim_position",
+    "claim_text",
+    "start",
+    "end",
+    "claimant",
+    "claim_summary",
+    "verdict",
+    "rating",
+    "rationale",
+    "sources",
+    "source_count",
+    "annotator",
+    "reviewer",
+    "approved_at",
+    "state",
+)
+
+SOURCE_COLUMNS = (
+    "claim_id",
+    "annotation_id",
+    "position",
+    "url",
+    "title",
+    "publisher",
+    "quote",
+    "stance",
+    "accessed_on",
+)
+
+#: Rows per chunk handed to the web server or file.
+CHUNK_ROWS = 500
+
+
+def neutralise(value: str) -> str:
+    """Make a text cell safe to open in a spreadsheet; reversible with :func:`recover`."""
+    if value and (value[0] in FORMULA_TRIGGERS or value[0] == ESCAPE):
+        return ESCAPE + value
+    return value
+
+
+def recover(cell: str) -> str:
+    """The original text of a neutralised cell."""
+    return cell[1:] if cell.startswith(ESCAPE) else cell
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return neutralise(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "value"):  # enums
+        return value.value
+    return value
+
+
+def _base(filters: ExportFilters) -> Select[Any]:
+    return (
+        select(Annotation.id)
+        .join(Claim, Claim.id == Annotation.claim_id)
+        .join(Article, Article.id == Claim.article_id)
+        .outerjoin(Verdict, Verdict.id == Annotation.verdict_id)
+        .where(*filters.conditions())
+    )
+
+
+def publication_query(filters: ExportFilters) -> Select[Any]:
+    annotator = aliased(User, name="annotator")
+    reviewer = aliased(User, name="reviewer")
+    approval = (
+        select(Review.annotation_id, func.max(Review.id).label("review_id"))
+        .where(Review.decision == Decision.APPROVE)
+        .group_by(Review.annotation_id)
+        .subquery("approval")
+    )
+    return (
+        _base(filters)
+        .add_columns(
+            Article.title,
+            Article.url,
+            Article.outlet,
+            Article.published_on,
+            Claim.id,
+            Claim.position,
+            # SQL substr counts characters on SQLite and PostgreSQL, like Python indices.
+            func.substr(Article.body, Claim.start + 1, Claim.end - Claim.start),
+            Claim.start,
+            Claim.end,
+            Annotation.claimant,
+            Annotation.claim_summary,
+            Verdict.label,
+            Verdict.rating,
+            Annotation.rationale,
+            annotator.name,
+            reviewer.name,
+            Review.created_at,
+            Annotation.state,
+        )
+        .join(annotator, annotator.id == Annotation.annotator_id)
+        .outerjoin(approval, approval.c.annotation_id == Annotation.id)
+        .outerjoin(Review, Review.id == approval.c.review_id)
+        .outerjoin(reviewer, reviewer.id == Review.reviewer_id)
+        .order_by(Claim.article_id, Claim.position, Annotation.id)
+    )
+
+
+def sources_query(filters: ExportFilters) -> Select[Any]:
+    return (
+        _base(filters)
+        .add_columns(
+            Claim.id,
+            Source.position,
+            Source.url,
+            Source.title,
+            Source.publisher,
+            Source.quote,
+            Source.stance,
+            Source.accessed_on,
+        )
+        .join(Source, Source.annotation_id == Annotation.id)
+        .order_by(Claim.article_id, Claim.position, Annotation.id, Source.position)
+    )
+
+
+def _stream(connection: Connection, query: Select[Any]) -> Iterator[Any]:
+    # Per statement: Connection.execution_options() would change the connection itself.
+    result = connection.execute(query.execution_options(stream_results=True, yield_per=2000))
+    try:
+        yield from result
+    finally:
+        result.close()
+
+
+def _flatten(title: str, publisher: str, url: str | None) -> str:
+    text = " — ".join(part for part in (title, publisher) if part)
+    if url:
+        text = f"{text} <{url}>" if text else f"<{url}>"
+    return text
+
+
+def publication_rows(connection: Connection, filters: ExportFilters) -> Iterator[tuple[Any, ...]]:
+    """One tuple per annotation (per claim, for approved ones), sources flattened."""
+    sources = _stream(connection, sources_query(filters))
+    rows = _stream(connection, publication_query(filters))
+    try:
+        pending = next(sources, None)
+        for row in rows:
+            annotation_id = row[0]
+            flat: list[str] = []
+            # Both cursors run in the same order, so sources are merged in one pass.
+            while pending is not None and pending[0] == annotation_id:
+                flat.append(_flatten(pending[4], pending[5], pending[3]))
+                pending = next(sources, None)
+            yield (*row[1:15], "; ".join(flat), len(flat), *row[15:])
+    finally:
+        # Close both server-side cursors even when the reader stops early.
+        rows.close()
+        sources.close()
+
+
+def source_rows(connection: Connection, filters: ExportFilters) -> Iterator[tuple[Any, ...]]:
+    for row in _stream(connection, sources_query(filters)):
+        annotation_id, claim_id, *rest = row
+        yield (claim_id, annotation_id, *rest)
+
+
+def encode_csv(
+    header: Iterable[str], rows: Iterable[tuple[Any, ...]], *, bom: bool = False
+) -> Iterator[bytes]:
+    """RFC 4180 CSV (CRLF line ends, minimal quoting) as UTF-8 chunks."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    first = ("\ufeff" if bom else "") + buffer.getvalue()
+    yield first.encode("utf-8")
+    buffer.seek(0)
+    buffer.truncate()
+    for count, row in enumerate(rows, start=1):
+        writer.writerow([_cell(value) for value in row])
+        if count % CHUNK_ROWS == 0:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    if buffer.tell():
+        yield buffer.getvalue().encode("utf-8")
+
+
+def count_rows(connection: Connection, filters: ExportFilters) -> int:
+    return int(connection.scalar(select(func.count()).select_from(_base(filters).subquery())) or 0)

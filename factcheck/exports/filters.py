@@ -1,0 +1,97 @@
+"""What to export: one set of filters shared by the web page, the CLI and the API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement
+
+from factcheck.annotations.models import Annotation, Verdict
+from factcheck.articles.models import Claim
+from factcheck.errors import ValidationFailed
+from factcheck.review.workflow import AnnotationState
+
+
+@dataclass(frozen=True)
+class ExportFilters:
+    article_id: int | None = None
+    #: Inclusive range on the annotation's last change (for approved ones, the approval).
+    date_from: date | None = None
+    date_to: date | None = None
+    verdict_key: str | None = None
+    #: None means every state; the publication exports default to approved only.
+    state: AnnotationState | None = AnnotationState.APPROVED
+
+    @classmethod
+    def parse(
+        cls,
+        *,
+        article: Any = None,
+        date_from: Any = None,
+        date_to: Any = None,
+        verdict: Any = None,
+        state: Any = "approved",
+    ) -> ExportFilters:
+        """Build filters from text (form fields, CLI options, query strings).
+
+        :raises ValidationFailed: a value that cannot be understood, or an empty range.
+        """
+        problems: dict[str, list[str]] = {}
+
+        def day(name: str, value: Any) -> date | None:
+            if value in (None, ""):
+                return None
+            if isinstance(value, date):
+                return value
+            try:
+                return date.fromisoformat(str(value))
+            except ValueError:
+                problems[name] = [f"“{value}” is not a date (use YYYY-MM-DD)."]
+                return None
+
+        article_id = None
+        if article not in (None, ""):
+            try:
+                article_id = int(article)
+            except (TypeError, ValueError):
+                problems["article"] = ["Choose an article from the list."]
+        start, end = day("date_from", date_from), day("date_to", date_to)
+        if start and end and start > end:
+            problems["date_to"] = ["The end date is before the start date: nothing can match."]
+        chosen_state: AnnotationState | None = None
+        if state not in (None, "", "all"):
+            try:
+                chosen_state = AnnotationState(str(state))
+            except ValueError:
+                problems["state"] = [f"“{state}” is not a state."]
+        if problems:
+            raise ValidationFailed("The export filters need attention.", fields=problems)
+        return cls(article_id, start, end, (verdict or None), chosen_state)
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        """SQL conditions on Annotation (joined to Claim and Verdict)."""
+        found: list[ColumnElement[bool]] = []
+        if self.state is not None:
+            found.append(Annotation.state == self.state)
+        if self.article_id is not None:
+            found.append(Claim.article_id == self.article_id)
+        if self.verdict_key:
+            found.append(Verdict.key == self.verdict_key)
+        if self.date_from:
+            found.append(Annotation.updated_at >= datetime.combine(self.date_from, time.min, UTC))
+        if self.date_to:
+            end = datetime.combine(self.date_to + timedelta(days=1), time.min, UTC)
+            found.append(Annotation.updated_at < end)
+        return found
+
+    def describe(self) -> dict[str, Any]:
+        """For the audit event: what was exported."""
+        return {
+            "article": self.article_id,
+            "from": self.date_from.isoformat() if self.date_from else None,
+            "to": self.date_to.isoformat() if self.date_to else None,
+            "verdict": self.verdict_key,
+            "state": self.state.value if self.state else "all",
+        }

@@ -1,0 +1,58 @@
+"""Running an export: the audit event, and a read-only connection to stream from."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Connection, Engine
+from sqlalchemy.orm import Session
+
+from factcheck.audit.recorder import record
+from factcheck.exports.filters import ExportFilters
+from factcheck.extensions import READ_ONLY
+from factcheck.users.models import Role, User
+
+KINDS = ("csv", "sources", "jsonl", "claimreview")
+
+
+def check_may_export(actor: User | None, kind: str, filters: ExportFilters) -> None:
+    """Archives hold drafts and reviews: JSONL and unpublished states are for reviewers."""
+    from factcheck.errors import PermissionDenied
+    from factcheck.review.workflow import AnnotationState
+
+    if actor is None:  # the command line
+        return
+    internal = kind == "jsonl" or filters.state is not AnnotationState.APPROVED
+    if internal and not actor.has_role(Role.REVIEWER):
+        raise PermissionDenied(
+            "Only reviewers and admins can export drafts, reviews and full archives; "
+            "everyone can export the published (approved) verdicts."
+        )
+
+
+def record_export(
+    session: Session, actor: User | None, kind: str, filters: ExportFilters, rows: int | None
+) -> None:
+    """Every export is in the audit history: who took what data out, with which filters."""
+    details = {key: [None, value] for key, value in filters.describe().items()}
+    if rows is not None:
+        details["rows"] = [None, rows]
+    record(session, actor, f"export:{kind}", "export", None, details)
+
+
+@contextmanager
+def read_connection(bind: Engine | Connection) -> Iterator[Connection]:
+    """A connection in a read-only transaction for streaming, closed afterwards.
+
+    Given a connection that is already in a transaction (the test suite's), use it as is.
+    """
+    if isinstance(bind, Connection):
+        yield bind
+        return
+    connection = bind.connect().execution_options(**{READ_ONLY: True})
+    try:
+        with connection.begin():
+            yield connection
+    finally:
+        connection.close()
