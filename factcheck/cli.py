@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import nullcontext
 from datetime import date
 from pathlib import Path
 
@@ -28,6 +29,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(articles_cli)
     app.cli.add_command(audit_cli)
+    app.cli.add_command(export_cli)
     app.cli.add_command(demo_command)
 
 
@@ -80,12 +82,10 @@ def list_users_command() -> None:
 
 @articles_cli.command("import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--title", help="Title to use (only with one file); else the first line is the title."
-)
-@click.option("--outlet", help="Publisher of the article(s).")
-@click.option("--url", help="Address of the article (only with one file).")
-@click.option("--published-on", type=click.DateTime(["%Y-%m-%d"]), help="YYYY-MM-DD.")
+@click.option("--title", help="Title to use (one .txt or .html file); else taken from the file.")
+@click.option("--outlet", help="Publisher of the article(s) (.txt files).")
+@click.option("--url", help="Address of the article (one .txt file).")
+@click.option("--published-on", type=click.DateTime(["%Y-%m-%d"]), help="YYYY-MM-DD (.txt).")
 @click.option("--language", default="en", show_default=True)
 def import_articles_command(
     files: tuple[Path, ...],
@@ -95,40 +95,74 @@ def import_articles_command(
     published_on: object,
     language: str,
 ) -> None:
-    """Import .txt articles; each file is all-or-nothing."""
+    """Import .txt, .csv, .jsonl and .html files; each file is all-or-nothing."""
     from factcheck.articles import operations
+    from factcheck.articles.imports import import_file
 
     if len(files) > 1 and (title or url):
         _fail("--title and --url name one article; give one file with them.", 2)
     published: date | None = published_on.date() if published_on else None  # type: ignore[attr-defined]
+    max_chars = current_app.config["MAX_ARTICLE_CHARS"]
     failures = 0
-    for path in files:
-        try:
-            if path.suffix.lower() != ".txt":
-                raise DomainError(f"{path.name}: only .txt files can be imported.")
-            if path.stat().st_size > current_app.config["MAX_CONTENT_LENGTH"]:
-                raise DomainError(f"{path.name}: the file is too large.")
-            text = operations.decode_text_file(path.read_bytes(), filename=path.name)
-            article_title, body = (title, text) if title else _split_title(text)
-            article = operations.import_article(
-                db.session,
-                None,
-                title=article_title,
-                body=body,
-                max_chars=current_app.config["MAX_ARTICLE_CHARS"],
-                outlet=outlet,
-                url=url,
-                published_on=published,
-                language=language,
+    with (
+        click.progressbar(
+            files,
+            label="Importing",
+            file=sys.stderr,
+            show_pos=True,
+            item_show_func=lambda p: p.name if p else "",
+        )
+        if sys.stderr.isatty() and len(files) > 1
+        else nullcontext(files) as paths
+    ):
+        for path in paths:
+            try:
+                if path.stat().st_size > current_app.config["MAX_CONTENT_LENGTH"]:
+                    raise DomainError(f"{path.name} is larger than the upload limit.")
+                data = path.read_bytes()
+            except (OSError, DomainError) as error:
+                failures += 1
+                message = error.message if isinstance(error, DomainError) else str(error)
+                click.secho(f"refused {path}: {message}", fg="red", err=True)
+                continue
+            if path.suffix.lower() == ".txt" and (outlet or url or published or title):
+                # Metadata given on the command line: the plain-text path takes it.
+                try:
+                    text = operations.decode_text_file(data, filename=path.name)
+                    article_title, body = (title, text) if title else _split_title(text)
+                    article = operations.import_article(
+                        db.session,
+                        None,
+                        title=article_title or "",
+                        body=body,
+                        max_chars=max_chars,
+                        outlet=outlet,
+                        url=url,
+                        published_on=published,
+                        language=language,
+                    )
+                except DomainError as error:
+                    db.session.rollback()
+                    failures += 1
+                    click.secho(f"refused {path}: {error.message}", fg="red", err=True)
+                    continue
+                db.session.commit()
+                click.echo(f"imported {path}: article {article.id}, {len(article.claims)} claims")
+                continue
+            report = import_file(
+                db.session, None, str(path), data, max_chars=max_chars, title=title
             )
-            db.session.commit()
-        except (DomainError, OSError) as error:
-            db.session.rollback()
-            failures += 1
-            message = error.message if isinstance(error, DomainError) else str(error)
-            click.secho(f"refused {path}: {message}", fg="red", err=True)
-            continue
-        click.echo(f"imported {path}: article {article.id}, {len(article.claims)} claims")
+            if report.ok:
+                db.session.commit()
+                for article_id, article_title in report.imported:
+                    click.echo(f"imported {path}: article {article_id} “{article_title}”")
+                for note in report.notes:
+                    click.echo(f"  {note}")
+            else:
+                db.session.rollback()
+                failures += 1
+                for problem in report.problems:
+                    click.secho(f"refused {path}: {problem}", fg="red", err=True)
     if failures:
         sys.exit(1)
 
@@ -140,6 +174,86 @@ def _split_title(text: str) -> tuple[str, str]:
         if line.strip():
             return line.strip(), "".join(lines[index + 1 :])
     return "", text
+
+
+export_cli = AppGroup("export", help="Export verdicts, sources, archives and ClaimReview.")
+
+
+def _export_command(kind: str, help_text: str):
+    @export_cli.command(kind, help=help_text)
+    @click.option(
+        "--out",
+        "out",
+        required=True,
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="File to write (replaced only when the export succeeds).",
+    )
+    @click.option("--article", type=int, help="Only this article (id).")
+    @click.option("--from", "date_from", help="Changed/approved on or after YYYY-MM-DD.")
+    @click.option("--to", "date_to", help="Changed/approved on or before YYYY-MM-DD.")
+    @click.option("--verdict", help="Only this verdict key (e.g. false).")
+    @click.option(
+        "--state",
+        default="all" if kind == "jsonl" else "approved",
+        show_default=True,
+        help="Annotation state, or 'all'.",
+    )
+    @click.option("--bom", is_flag=True, help="Add the UTF-8 byte-order mark (CSV, for Excel).")
+    def command(out: Path, article, date_from, date_to, verdict, state, bom) -> None:
+        from factcheck.exports import operations
+        from factcheck.exports.csv_export import count_rows
+        from factcheck.exports.filters import ExportFilters
+        from factcheck.exports.views import export_chunks
+
+        try:
+            filters = ExportFilters.parse(
+                article=article, date_from=date_from, date_to=date_to, verdict=verdict, state=state
+            )
+        except DomainError as error:
+            problems = "; ".join(m for ms in error.fields.values() for m in ms)
+            _fail(f"{error.message} {problems}", 2)
+            return
+        total = count_rows(db.session.connection(), filters) if kind != "jsonl" else None
+        operations.record_export(db.session, None, kind, filters, total)
+        db.session.commit()
+        temporary = out.with_name(out.name + ".partial")
+        show_bar = sys.stderr.isatty()
+        try:
+            with (
+                temporary.open("wb") as handle,
+                click.progressbar(length=total or 0, label=f"Exporting {kind}", file=sys.stderr)
+                if show_bar and total
+                else nullcontext(None) as bar,
+            ):
+                base_url = (
+                    current_app.config["PUBLIC_BASE_URL"] or current_app.config["ORGANISATION_URL"]
+                )
+                for chunk in export_chunks(
+                    db.session.get_bind(),
+                    kind,
+                    filters,
+                    bom=bom and kind in {"csv", "sources"},
+                    base_url=base_url,
+                ):
+                    handle.write(chunk)
+                    if show_bar and total:
+                        bar.update(chunk.count(b"\n"))
+            temporary.replace(out)
+        except OSError as error:
+            temporary.unlink(missing_ok=True)
+            _fail(f"could not write {out}: {error}")
+        click.echo(f"wrote {out}" + (f" ({total} rows)" if total is not None else ""))
+
+    return command
+
+
+for _kind, _help in (
+    ("csv", "Publication CSV: one row per published verdict."),
+    ("sources", "One row per source of the exported annotations."),
+    ("jsonl", "Archive of everything as JSON Lines (re-importable)."),
+    ("claimreview", "schema.org ClaimReview JSON-LD feed of published verdicts."),
+):
+    _export_command(_kind, _help)
 
 
 @audit_cli.command("verify")

@@ -14,7 +14,7 @@ from werkzeug.wrappers.response import Response
 from factcheck.annotations.agreement import agreement
 from factcheck.annotations.forms import AnnotationForm, TransitionForm
 from factcheck.annotations.workspace import build_workspace
-from factcheck.articles import assignments, operations
+from factcheck.articles import assignments, imports, operations
 from factcheck.articles.forms import ArticleForm, MergeClaimForm, SplitClaimForm
 from factcheck.articles.hints import HINT_NAMES
 from factcheck.articles.models import Article, Claim
@@ -317,3 +317,34 @@ def assignments_page(article_id: int) -> tuple[str, int] | Response:
         "articles/assignments.html", article=article, assignments=current, candidates=candidates
     )
     return page, status
+
+
+@bp.route("/imports", methods=["GET"])
+@login_required
+def imports_page() -> str:
+    """Show the bulk import form."""
+    return render_template("articles/imports.html", reports=None, form=FlaskForm())
+
+
+@bp.route("/imports", methods=["POST"])
+@login_required
+def bulk_import() -> tuple[str, int]:
+    """Import uploaded files; each file is all or nothing, with a report per file."""
+    form = FlaskForm()
+    files = [f for f in request.files.getlist("files") if f and f.filename]
+    if not form.validate_on_submit() or not files:
+        flash("Choose one or more files to import.", "error")
+        return render_template("articles/imports.html", reports=None, form=form), 422
+    reports = []
+    for upload in files:
+        report = imports.import_file(
+            db.session,
+            current_app_user(),
+            upload.filename or "upload",
+            upload.read(),
+            max_chars=current_app.config["MAX_ARTICLE_CHARS"],
+        )
+        reports.append(report)
+    db.session.commit()
+    status = 200 if all(r.ok for r in reports) else 422
+    return render_template("articles/imports.html", reports=reports, form=form), status

@@ -179,6 +179,7 @@ class ImportReport:
     annotations: int = 0
     users_created: list[str] = field(default_factory=list)
     verdicts_created: list[str] = field(default_factory=list)
+    imported: list[tuple[int, str]] = field(default_factory=list)
 
 
 class _Refused(Exception):
@@ -304,6 +305,8 @@ def _import(
                 _text(item, "name", number, limit=200) or email,
                 str(item.get("role") or "annotator"),
             )
+            # The whole team comes back, deactivated, so a restored project is complete.
+            _person(session, users, names, email, report, number)
         elif kind == "article":
             old_id = _int(item, "id", number)
             body = _text(item, "body", number, required=True, limit=max_chars) or ""
@@ -333,6 +336,7 @@ def _import(
             session.flush()
             articles[old_id] = article
             report.articles += 1
+            report.imported.append((article.id, article.title))
             record(
                 session,
                 actor,
@@ -478,10 +482,11 @@ def _person(
     names: dict[str, tuple[str, str]],
     email: Any,
     report: ImportReport,
+    line: int,
 ) -> User:
     """The user with this email, created deactivated (no usable password) if new."""
-    if not isinstance(email, str) or "@" not in email:
-        raise _Refused(0, f"{email!r} is not a person's email")
+    if not isinstance(email, str) or "@" not in email or len(email) > 254:
+        raise _Refused(line, f"{str(email)[:80]!r} is not a person's email")
     email = email.lower()
     user = users.get(email)
     if user is None:

@@ -15,7 +15,7 @@ from flask import (
 )
 from flask_login import login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session
 
 from factcheck.annotations.operations import all_verdicts
@@ -64,7 +64,9 @@ def public_base_url() -> str:
     return current_app.config.get("PUBLIC_BASE_URL") or request.host_url
 
 
-def export_chunks(bind, kind: str, filters: ExportFilters, *, bom: bool) -> Iterator[bytes]:
+def export_chunks(
+    bind: Engine | Connection, kind: str, filters: ExportFilters, *, bom: bool, base_url: str
+) -> Iterator[bytes]:
     """The bytes of an export, produced as they stream out of the database."""
     with operations.read_connection(bind) as connection:
         if kind == "csv":
@@ -75,9 +77,7 @@ def export_chunks(bind, kind: str, filters: ExportFilters, *, bom: bool) -> Iter
             yield from encode_csv(SOURCE_COLUMNS, source_rows(connection, filters), bom=bom)
         elif kind == "claimreview":
             yield from encode_feed(
-                claim_reviews(
-                    connection, filters, organisation=organisation(), base_url=public_base_url()
-                )
+                claim_reviews(connection, filters, organisation=organisation(), base_url=base_url)
             )
         else:
             session = Session(bind=connection)
@@ -139,7 +139,9 @@ def download(kind: str) -> Response | tuple[str, int]:
     stamp = utcnow().strftime("%Y%m%d-%H%M")
     filename = f"factcheck-{NAMES[kind]}-{stamp}.{EXTENSIONS[kind]}"
     response = Response(
-        stream_with_context(export_chunks(bind, kind, filters, bom=bom)),
+        stream_with_context(
+            export_chunks(bind, kind, filters, bom=bom, base_url=public_base_url())
+        ),
         mimetype=MIMETYPES[kind],
     )
     if MIMETYPES[kind].startswith("text/"):

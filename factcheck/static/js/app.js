@@ -114,3 +114,28 @@ document.addEventListener("DOMContentLoaded", () => {
   const selected = document.querySelector(".article-body .claim.selected");
   if (selected) selected.scrollIntoView({ block: "center" });
 });
+
+// Upload forms: show the upload's progress, then show the server's report page.
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("form[data-upload-progress]").forEach((form) => {
+    const bar = form.querySelector("progress");
+    form.addEventListener("submit", (event) => {
+      if (!bar || !window.XMLHttpRequest) return;
+      event.preventDefault();
+      const request = new XMLHttpRequest();
+      request.open("POST", form.action);
+      bar.hidden = false;
+      request.upload.addEventListener("progress", (progress) => {
+        if (progress.lengthComputable) bar.value = Math.round((100 * progress.loaded) / progress.total);
+      });
+      request.upload.addEventListener("load", () => { bar.removeAttribute("value"); });
+      request.addEventListener("load", () => {
+        document.open();
+        document.write(request.responseText);
+        document.close();
+      });
+      request.addEventListener("error", () => { form.submit(); });
+      request.send(new FormData(form));
+    });
+  });
+});

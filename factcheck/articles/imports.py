@@ -1,0 +1,240 @@
+"""Bulk import: .txt, .csv, .jsonl (the platform's own archive) and .html files.
+
+Each file is all or nothing: it runs in a savepoint, and any refused row or line
+rolls back everything the file added. The report says what was imported and why
+anything was refused.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import PurePath
+
+from sqlalchemy.orm import Session
+
+from factcheck.articles.operations import decode_text_file, import_article
+from factcheck.errors import DomainError, ValidationFailed
+from factcheck.users.models import User
+
+FORMATS = {".txt": "text", ".csv": "CSV", ".jsonl": "JSON Lines", ".html": "HTML", ".htm": "HTML"}
+CSV_COLUMNS = ("title", "url", "outlet", "published_on", "body")
+#: Less extracted text than this from an HTML page means no article was found.
+MIN_HTML_TEXT_CHARS = 80
+#: How many row problems a report lists before summarising the rest.
+MAX_LISTED_PROBLEMS = 20
+
+
+@dataclass
+class FileReport:
+    filename: str
+    imported: list[tuple[int, str]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+class _FileRefused(Exception):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def import_file(
+    session: Session,
+    actor: User | None,
+    filename: str,
+    data: bytes,
+    *,
+    max_chars: int,
+    title: str | None = None,
+) -> FileReport:
+    """Import one uploaded or named file; never raises for bad content."""
+    report = FileReport(PurePath(filename).name or "upload")
+    suffix = PurePath(filename).suffix.lower()
+    if suffix not in FORMATS:
+        report.problems.append(
+            f"{report.filename}: only {', '.join(sorted(FORMATS))} files can be imported."
+        )
+        return report
+    try:
+        with session.begin_nested():
+            if suffix == ".txt":
+                _import_text(session, actor, report, data, max_chars=max_chars, title=title)
+            elif suffix == ".csv":
+                _import_csv(session, actor, report, data, max_chars=max_chars)
+            elif suffix == ".jsonl":
+                _import_jsonl(session, actor, report, data, max_chars=max_chars)
+            else:
+                _import_html(session, actor, report, data, max_chars=max_chars, title=title)
+    except _FileRefused as refused:
+        report.imported.clear()
+        report.problems.extend(refused.problems)
+    except DomainError as error:
+        report.imported.clear()
+        report.problems.append(error.message)
+    return report
+
+
+def _decode(report: FileReport, data: bytes) -> str:
+    try:
+        return decode_text_file(data, filename=report.filename)
+    except ValidationFailed as error:
+        raise _FileRefused([error.message]) from None
+
+
+def _split_title(text: str) -> tuple[str, str]:
+    """First non-empty line is the headline; the rest is the body."""
+    lines = text.splitlines(keepends=True)
+    for index, line in enumerate(lines):
+        if line.strip():
+            return line.strip(), "".join(lines[index + 1 :])
+    return "", text
+
+
+def _import_text(session, actor, report, data, *, max_chars, title) -> None:
+    text = _decode(report, data)
+    article_title, body = (title, text) if title else _split_title(text)
+    article = import_article(
+        session, actor, title=article_title or "", body=body, max_chars=max_chars
+    )
+    report.imported.append((article.id, article.title))
+
+
+def _import_csv(session, actor, report, data, *, max_chars) -> None:
+    text = _decode(report, data)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [name.strip().lower() for name in next(reader)]
+    except StopIteration:
+        raise _FileRefused([f"{report.filename} is empty."]) from None
+    except csv.Error as error:
+        raise _FileRefused([f"{report.filename}: the header is not valid CSV ({error})."]) from None
+    missing = [name for name in ("title", "body") if name not in header]
+    if missing:
+        raise _FileRefused(
+            [
+                f"{report.filename}: the header must name the columns {', '.join(CSV_COLUMNS)}; "
+                f"missing: {', '.join(missing)}."
+            ]
+        )
+    unknown = [name for name in header if name not in CSV_COLUMNS]
+    if unknown:
+        raise _FileRefused([f"{report.filename}: unknown columns: {', '.join(unknown)}."])
+    problems: list[str] = []
+    try:
+        for row in reader:
+            line = reader.line_num
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) != len(header):
+                problems.append(
+                    f"row at line {line}: {len(row)} cells where the header has {len(header)}."
+                )
+                continue
+            values = dict(zip(header, row, strict=True))
+            published = None
+            if values.get("published_on", "").strip():
+                try:
+                    published = date.fromisoformat(values["published_on"].strip())
+                except ValueError:
+                    problems.append(
+                        f"row at line {line}: published_on "
+                        f"“{values['published_on'][:40]}” is not YYYY-MM-DD."
+                    )
+                    continue
+            url = values.get("url", "").strip()
+            if url and not url.lower().startswith(("http://", "https://")):
+                problems.append(f"row at line {line}: the URL must start with http:// or https://.")
+                continue
+            try:
+                with session.begin_nested():
+                    article = import_article(
+                        session,
+                        actor,
+                        title=values["title"],
+                        body=values["body"],
+                        max_chars=max_chars,
+                        url=url or None,
+                        outlet=values.get("outlet"),
+                        published_on=published,
+                    )
+            except DomainError as error:
+                problems.append(f"row at line {line}: {error.message}")
+                continue
+            report.imported.append((article.id, article.title))
+    except csv.Error as error:
+        problems.append(f"line {reader.line_num}: not valid CSV ({error}).")
+    if problems:
+        shown = problems[:MAX_LISTED_PROBLEMS]
+        if len(problems) > len(shown):
+            shown.append(f"…and {len(problems) - len(shown)} more problems.")
+        raise _FileRefused([f"{report.filename}: nothing was imported.", *shown])
+    if not report.imported:
+        raise _FileRefused([f"{report.filename} has a header but no articles."])
+
+
+def _import_jsonl(session, actor, report, data, *, max_chars) -> None:
+    from factcheck.exports.jsonl import import_lines
+
+    text = _decode(report, data)
+    result = import_lines(session, actor, io.StringIO(text), max_chars=max_chars)
+    report.notes.append(
+        f"{result.articles} articles, {result.claims} claims and {result.annotations} "
+        "annotations restored."
+    )
+    if result.users_created:
+        report.notes.append(
+            "Accounts created deactivated (an admin activates them and sets a password): "
+            + ", ".join(result.users_created)
+        )
+    report.imported.extend(result.imported)
+
+
+def _import_html(session, actor, report, data, *, max_chars, title) -> None:
+    import trafilatura
+
+    if b"\x00" in data[:4096] and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise _FileRefused([f"{report.filename} looks like a binary file, not HTML."])
+    try:
+        document = trafilatura.bare_extraction(
+            data, with_metadata=True, include_comments=False, include_tables=False
+        )
+    except Exception:  # the extractor's failure modes are its own; all mean "no text"
+        document = None
+    if document is None:
+        raise _FileRefused([f"{report.filename}: no article text could be found in this page."])
+    meta = document.as_dict() if hasattr(document, "as_dict") else dict(document)
+    text = (meta.get("text") or "").strip()
+    headline = title or (meta.get("title") or "").strip()
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if lines and lines[0] == headline:
+        lines = lines[1:]  # the headline is the title, not a claim
+    if sum(len(line) for line in lines) < MIN_HTML_TEXT_CHARS:
+        # Menus and cookie banners extract to a few words; that is not an article.
+        raise _FileRefused([f"{report.filename}: no article text could be found in this page."])
+    published = None
+    if meta.get("date"):
+        try:
+            published = date.fromisoformat(str(meta["date"])[:10])
+        except ValueError:
+            published = None
+    url = (meta.get("url") or "").strip()
+    article = import_article(
+        session,
+        actor,
+        title=headline or lines[0][:200],
+        body="\n\n".join(lines),
+        max_chars=max_chars,
+        url=url if url.startswith(("http://", "https://")) else None,
+        outlet=(meta.get("sitename") or None),
+        byline=(meta.get("author") or None),
+        published_on=published,
+    )
+    report.imported.append((article.id, article.title))
