@@ -48,8 +48,8 @@ def claim_review(row: tuple[Any, ...], *, organisation: dict[str, str], base_url
     if outlet:
         appearance["publisher"] = {"@type": "Organization", "name": outlet}
     if published_on:
-        appearance["datePublished"] = published_on.isoformat()
-        item["datePublished"] = published_on.isoformat()
+        appearance["datePublished"] = published_on
+        item["datePublished"] = published_on
     item["appearance"] = appearance
     rating_node: dict[str, Any] = {"@type": "Rating", "alternateName": verdict}
     if rating is not None:
@@ -64,7 +64,7 @@ def claim_review(row: tuple[Any, ...], *, organisation: dict[str, str], base_url
         "reviewRating": rating_node,
     }
     if approved_at is not None:
-        review["datePublished"] = approved_at.date().isoformat()
+        review["datePublished"] = approved_at[:10]
     return review
 
 

@@ -53,6 +53,13 @@ def read_connection(bind: Engine | Connection) -> Iterator[Connection]:
     connection = bind.connect().execution_options(**{READ_ONLY: True})
     try:
         with connection.begin():
+            if connection.dialect.name == "postgresql":
+                # Exports read every row through a server-side cursor; PostgreSQL plans
+                # cursors for the first 10% of rows by default, which picks nested loops
+                # that are 20x slower for a full export.
+                connection.exec_driver_sql("SET LOCAL cursor_tuple_fraction = 1.0")
+                # Let the ORDER BY sort in memory instead of spilling to disk.
+                connection.exec_driver_sql("SET LOCAL work_mem = '64MB'")
             yield connection
     finally:
         connection.close()
