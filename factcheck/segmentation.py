@@ -5,39 +5,46 @@ points), so ``text[span.start:span.end]`` is always the segment.
 
 Approach
 --------
-1. ``sentencex`` cuts the whole text in one call. Its pieces concatenate back
-   to the input, so every cut is an exact offset and the library's own
-   abbreviation, number and quotation handling stays the base.
-2. A small set of rules then *edits the cuts* instead of re-segmenting:
+1. ``sentencex`` cuts the whole text in one call; it stays the base for
+   abbreviations, numbers, initials and quotations. Its pieces concatenate back
+   to the input, so every cut is an exact offset. (sentencex 1.0.32 drops a
+   paragraph break for every ~10 KiB of input; ``_missing`` finds those and
+   the offsets are shifted back into place.)
+2. Each piece is trimmed to its content, and rules *edit the cuts* instead of
+   re-segmenting:
 
-   * merges drop a sentencex cut that sits inside a sentence (the next piece
-     starts in lower case, with a dash, or with no space at all; a bare list
-     marker such as ``Q.`` or ``1.``; ``e.g.``; a parenthetical remark after a
-     closing quote);
-   * splits add cuts sentencex misses (single line breaks, inline numbered
-     or lettered lists, "U.S." before a common sentence starter, footnote
-     numbers glued to a full stop, interrupted speech ``--"``, ellipses
-     before a capital letter, a parenthetical sentence before a new one).
+   * merges drop a cut inside a sentence: the next piece starts in lower case
+     ("Leave me alone! he yelled.") or with a dash ("-- voila! --"), the
+     previous piece is a bare marker ("Q.", "1."), there is no space at the
+     cut ("Yahoo! and Y!J.", "!Xũ"), or a parenthetical remark closes a
+     quotation ("... house!' (Which was very likely true.)");
+   * splits add cuts sentencex misses: a line break between lines (headings,
+     captions, list lines; wrapped prose stays whole), inline numbered or
+     lettered lists ("1) ... 2) ...", "a. ... b. ..."), bullets, a
+     parenthetical sentence before a new one, an ellipsis before a capital.
 
    Added cuts win over dropped ones.
-3. Stand-alone lines are classified: headings, photo captions (credit line),
-   bylines and list items get their own ``kind``.
+3. Lines that stand alone are classified: headings, photo captions (credit
+   line), bylines and list items get their own ``kind``.
 
-Speed matters: an article of several hundred kilobytes is segmented in one
-call, so the rules look only at sentencex's piece boundaries (joined with a
-marker character) or scan the text with regexes that start with a literal
-character, which ``re`` finds with a fast search; all per-piece work is done
-by ``map`` over C functions, and Python code runs only at the few places a rule
-may fire.
+Speed: a whole article, even of several hundred kilobytes, is segmented in one
+call, and this layer must cost less than sentencex itself. So no Python code
+runs per character, and none per piece: offsets, trimming and one-character
+signatures of every piece (its first and last character, and the one before it)
+come from ``map``/``itemgetter`` calls that loop in C, and small regexes over
+those signatures find the few pieces where a rule may apply. The text itself is
+only searched with ``str.find`` for characters rare in news copy (")", "…",
+bullets). Python code runs only where a rule may fire.
 """
 
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
+from collections import deque
 from dataclasses import dataclass
-from itertools import accumulate, compress, repeat
-from operator import add, le, sub
+from itertools import accumulate, compress, pairwise, repeat
+from operator import add, contains, itemgetter, or_
 
 import sentencex
 
@@ -51,211 +58,408 @@ class Span:
     kind: str = "sentence"
 
 
-# --- line classification -------------------------------------------------------------
+# --- stand-alone lines -------------------------------------------------------------------
 
-_BULLET = re.compile(r"^\s*(?:[-*•▪◦–—⁃]\s*|\d{1,3}[.)]\)?\s+|\(\w{1,4}\)\s+)")
+_BULLET = re.compile(r"(?:[-*•▪◦–—⁃]\s*|\d{1,3}[.)]\)?\s+|\(\w{1,4}\)\s+)")
 _TERMINAL = re.compile(r"[.!?…:;．。！？][\"'”’»)\]]*\s*$")
-#: Photo credits: "- Yui Mok/PA Wire", "Photo: Reuters", "(Getty Images)".
-_CREDIT = re.compile(
-    r"(?:\s[-–—|]\s*[^-–—|]{2,60}/[^/]{2,40}$)"
-    r"|(?:\b(?:Photo(?:graph)?|Picture|Image|Credit)s?\s*:)"
-    r"|(?:\b(?:Getty Images|Reuters|AFP|AP Photo|PA Wire|Shutterstock|Bloomberg|EPA)\)?\s*$)",
-    re.IGNORECASE,
-)
-_BYLINE = re.compile(r"^(?:By|Von|Par|Por)\s+[A-ZÀ-ÖØ-Þ]")
+#: Photo credits end a line: "... - Yui Mok/PA Wire", "... | AP Photo/Kin Cheung, Pool",
+_CREDIT_SLASH = re.compile(r"\s[-–—|]\s*[^-–—|/]{2,60}/[^/]{2,40}$")
+#: "... (Getty Images)", "... Reuters",
+_AGENCIES = ("getty images", "reuters", "afp", "ap photo", "pa wire", "shutterstock", "bloomberg")
+_AGENCIES += ("epa",)
+#: or carry a label: "Photo: Reuters", "Picture credit: ...".
+_CREDIT_LABEL = re.compile(r"\b(?:Photo(?:graph)?|Picture|Image|Credit)s?\s*:", re.IGNORECASE)
+_BYLINE = re.compile(r"(?:By|Von|Par|Por)\s+[A-ZÀ-ÖØ-Þ]")
 _SHORT_LINE = 160
 _CAPTION_LINE = 400
 
-#: Suffixes that end a sentence, bare or before closing quotes and brackets. The
-#: common ones come first: ``str.endswith`` tries them in order.
-_ENDS = ".?!…:;．。！？"
-_CLOSERS = "\"'”’»)]"
-_TERMINAL_SUFFIXES = tuple(_ENDS) + tuple(e + c for c in _CLOSERS for e in _ENDS)
-#: First characters of a line that may be a bullet or list number.
-_BULLET_STARTS = tuple("-*•▪◦–—⁃(0123456789")
+
+def _is_credit(line: str) -> bool:
+    """Whether ``line`` carries a photo credit (cheap string tests before any regex)."""
+    tail = line[-110:]
+    slash = tail.rfind("/")
+    if slash > 0:
+        # Look from the last dash (or bar) before the slash: "... - Yui Mok/PA Wire".
+        dash = max(tail.rfind("-", 0, slash), tail.rfind("|", 0, slash))
+        if dash > 0 and _CREDIT_SLASH.match(tail, dash - 1):
+            return True
+        if _CREDIT_SLASH.search(tail, max(0, slash - 64)):  # "–", "—" or spacing
+            return True
+    end = tail.rstrip(") ").lower()
+    if end.endswith(_AGENCIES):
+        for agency in _AGENCIES:  # a whole word: "Reuters", not "Freuters"
+            if end.endswith(agency) and not end[-len(agency) - 1 : -len(agency)].isalnum():
+                return True
+    return ":" in line and _CREDIT_LABEL.search(line) is not None
 
 
 def _classify_line(line: str) -> str | None:
-    """Return the kind of a stand-alone line, or None if it is running prose."""
-    if _BULLET.match(line):
+    """Return the kind of a stand-alone line (no surrounding space), or None for prose."""
+    if line[0] in _BULLET_FIRST and _BULLET.match(line):
         return "list_item"
-    if len(line) <= _CAPTION_LINE and _CREDIT.search(line):
+    if len(line) <= _CAPTION_LINE and _is_credit(line):
         return "caption"
-    if len(line) <= _SHORT_LINE and not _TERMINAL.search(line):
+    if len(line) <= _SHORT_LINE and line.rstrip(_CLOSERS)[-1:] not in _ENDS:
         return "byline" if _BYLINE.match(line) else "heading"
     return None
 
 
-# --- merges: sentencex cuts that fall inside a sentence ---------------------------------
+_BULLET_FIRST = frozenset("-*•▪◦–—⁃(0123456789")
+#: Sentence-ending punctuation, and what may close a sentence after it.
+_ENDS = ".!?…:;．。！？"
+_CLOSERS = "\"'”’»)]"
 
-#: Candidate boundaries in the marked text (pieces joined with a marker). Only a
-#: few boundaries match; each one is then checked in Python by ``_should_merge``.
-_MERGE_CANDIDATE = (
-    r"{m}(?:"
-    r"(?<=\S{m})(?=[^\s{m}])"  # no space between the pieces: "Yahoo! and Y!|J."
-    r"|[ \t]*(?=[^\sA-Z0-9\"“‘'«{m}])"  # next piece starts in lower case, with a dash or "("
-    r"|(?<=e\.g\.\s{m})|(?<=i\.e\.\s{m})|(?<=e\.g\.{m})|(?<=i\.e\.{m})"  # never end a sentence
-    r"|(?P<bare>(?=\s*[•⁃◦▪]?\(?(?:\d{{1,3}}|[A-Za-z])[.)]\)?\s*{m}))"  # bare marker: "Q."
-    r")"
-)
+
+# --- sentencex ---------------------------------------------------------------------------
+
+
+def _contents(text: str, language: str) -> tuple[list[int], list[str]]:
+    """sentencex's sentences, trimmed: their offsets and their text.
+
+    Whitespace-only pieces (paragraph breaks) are dropped. A piece may still start with
+    whitespace: ``_signatures`` moves its offset.
+    """
+    try:
+        pieces = sentencex.segment(language, text)
+    except Exception:  # a segmentation library must never take the page down
+        pieces = [text]
+    bounds = list(accumulate(map(len, pieces), initial=0))
+    gaps = _missing(text, pieces, bounds) if bounds[-1] != len(text) else []
+    if gaps is None:  # the library changed the text itself
+        pieces = _realign(text, pieces)
+        bounds = list(accumulate(map(len, pieces), initial=0))
+        gaps = []
+    contents = list(map(str.strip, pieces))
+    starts = list(compress(bounds, contents))
+    words = list(filter(None, contents))
+    if gaps:
+        # Pieces after a lost paragraph break start later than their offsets say.
+        edges = [bisect_left(starts, bounds[piece]) for piece, _gap in gaps] + [len(starts)]
+        shift = 0
+        for k, (_piece, gap) in enumerate(gaps):
+            shift += gap
+            starts[edges[k] : edges[k + 1]] = map(
+                add, starts[edges[k] : edges[k + 1]], repeat(shift)
+            )
+    return starts, words
+
+
+#: How many pieces apart the alignment with the text is checked.
+_SAMPLE = 32
+
+
+def _missing(text: str, pieces: list[str], bounds: list[int]) -> list[tuple[int, int]] | None:
+    """Find the blank text sentencex left out: (index of the piece after it, length).
+
+    sentencex 1.0.32 drops a paragraph break ("\n\n") for every 10 KiB or so of input,
+    so each piece after one sits a little later in ``text`` than its offset says. Every
+    ``_SAMPLE``-th piece is checked; where one is out of place, bisection finds the
+    first misplaced piece. Returns None if the missing text is not blank.
+    """
+    count = len(pieces)
+    gaps: list[tuple[int, int]] = []
+    shift = 0
+    good = 0  # a piece known to be in place
+
+    def misplaced(j: int) -> bool:
+        return not text.startswith(pieces[j], bounds[j] + shift)
+
+    sample = 0
+    while bounds[-1] + shift < len(text):
+        sample = min(sample + _SAMPLE, count)
+        if sample < count and not misplaced(sample):
+            good = sample
+            continue
+        k = bisect_left(range(good + 1, sample), True, key=misplaced) + good + 1
+        at = bounds[k] + shift
+        found = len(text) if k == count else text.find(pieces[k], at, at + len(pieces[k]) + 256)
+        if found <= at or not text[at:found].isspace():
+            return None
+        gaps.append((k, found - at))
+        shift += found - at
+        good = sample = k  # check again from here with the new shift
+    # The search assumes the text is not periodic; make sure, exactly and fast.
+    whole: list[str] = []
+    done = shift = 0
+    for k, gap in gaps:
+        whole += pieces[done:k]
+        whole.append(text[bounds[k] + shift : bounds[k] + shift + gap])
+        done, shift = k, shift + gap
+    whole += pieces[done:]
+    return gaps if "".join(whole) == text else None
+
+
+def _realign(text: str, pieces: list[str]) -> list[str]:
+    """Map sentences that do not add up to ``text`` back to it by searching nearby."""
+    out: list[str] = []
+    pos = 0
+    for piece in pieces:
+        if text.startswith(piece, pos):
+            out.append(piece)
+            pos += len(piece)
+            continue
+        core = piece.strip()
+        found = text.find(core, pos, pos + len(piece) + 1000) if core else -1
+        if found >= 0:
+            if found > pos:
+                out.append(text[pos:found])
+            out.append(core)
+            pos = found + len(core)
+    if pos < len(text):
+        out.append(text[pos:])
+    return out
+
+
+# --- rules at piece boundaries ----------------------------------------------------------
+
+#: First characters worth a look: anything but a capital letter or an opening quote
+#: (lower case, digits, dashes, brackets, bullets).
+_ODD_FIRST = re.compile(r"[^A-Z\"“‘'«]")
+#: Last characters that do not end a sentence: headings, captions, list lines.
+_ODD_LAST = re.compile(r"[^.!?…:;．。！？\"'”’»]")
 #: A piece that is nothing but a list or question marker: "1.", "a)", "Q.", "⁃9.", "(b)".
 _BARE_MARKER = re.compile(r"[•⁃◦▪]?\(?(?:\d{1,3}|[A-Za-z])[.)]\)?")
+#: A piece that opens with a list marker: "a. here it is", "(b) Hello", "1) The", "• 9.".
+_LIST_START = re.compile(r"[•⁃◦▪]|\(?(?:\d{1,2}|[A-Za-z])\.?\)|(?:[0-9a-z]|\d\d)\.(?:\s|$)")
 #: A parenthetical remark that makes up the whole piece: "(Which was very likely true.)".
 _PAREN_PIECE = re.compile(r"\([^()]*\)")
 _OPEN_QUOTES = "\"“‘'«"
-_CLOSE_QUOTES = "\"”’'»"
+_CLOSE_QUOTES = "\"'”’»"
+_DASH_STARTS = ("--", "—", "–")
 #: Terminators of scripts that do not put a space after them.
 _SPACELESS_ENDS = ("．", "。", "！", "？")
-_DASH_STARTS = ("--", "—", "–")
-_MARKERS = "\x1e\x1f\ue000\ue001\ue002\ue003"
-
-
-def _should_merge(pieces: list[str], k: int) -> bool:
-    """Whether the cut between ``pieces[k - 1]`` and ``pieces[k]`` is inside a sentence.
-
-    sentencex puts the whitespace between two sentences at the end of one piece or at
-    the start of the next, so both sides are stripped first.
-    """
-    prev, nxt = pieces[k - 1], pieces[k]
-    head, tail = prev.rstrip(), nxt.lstrip()
-    if not head or not tail:
-        return False  # a whitespace-only piece is a paragraph break
-    if len(head) == len(prev) and len(tail) == len(nxt):
-        # sentencex cut inside a token ("!Xũ", "Y!J.", "information.As").
-        return not head.endswith(_SPACELESS_ENDS)
-    if head.endswith(("e.g.", "i.e.")):
-        return True
-    if _BARE_MARKER.fullmatch(head.lstrip()) and (
-        k == 1 or prev[0].isspace() or pieces[k - 2][-1].isspace()
-    ):
-        return True  # "Q. What is his name?" / "1. The first item"
-    first = tail[0]
-    if first.islower():
-        # "Leave me alone! he yelled." - but "iPhone" may start a sentence.
-        return not (len(tail) > 1 and tail[1].isupper())
-    if tail.startswith(_DASH_STARTS):
-        return True  # "-- voila! -- you have cake."
-    if first == "(" and head[-1] in _CLOSE_QUOTES and _PAREN_PIECE.fullmatch(tail.rstrip()):
-        # "'... off the top of the house!' (Which was very likely true.)": the remark
-        # belongs to the quotation unless another quotation follows it.
-        after = pieces[k + 1].lstrip() if k + 1 < len(pieces) else ""
-        return not after or after[0] not in _OPEN_QUOTES
-    return False
-
-
-def _merges(pieces: list[str], ends: list[int], text: str) -> set[int]:
-    """Offsets of sentencex cuts to drop."""
-    marker = next((m for m in _MARKERS if m not in text), None)
-    if marker is None or len(pieces) < 2:
-        return set()
-    marked = marker + marker.join(pieces)
-    candidates = re.compile(_MERGE_CANDIDATE.format(m=re.escape(marker)))
-    # Marker k sits at ends[k - 1] + k in ``marked``: it is the cut before piece k.
-    positions = range(len(pieces))
-    drop: set[int] = set()
-    for match in candidates.finditer(marked):
-        k = bisect_left(positions, match.start(), key=lambda j: (ends[j - 1] if j else 0) + j)
-        if match.lastgroup == "bare":
-            k += 1  # the cut after the marker piece
-        if 0 < k < len(pieces) and _should_merge(pieces, k):
-            drop.add(ends[k - 1])
-    return drop
-
-
-# --- splits: boundaries sentencex misses -------------------------------------------------
-
-#: A line break that is not part of a blank line, with the start of the next line.
-_LINE_START = re.compile(r"\n(?<!\n\n)(?<!\n\r\n)[ \t\f\v]*(?=[^\s])")
-_CR_LINE_START = re.compile(r"\r(?!\n)[ \t\f\v]*(?=[^\s])")
-_BLANK_LINE = re.compile(r"\n[ \t\f\v\r]*\n")
-
-#: Words that start sentences far more often than they continue a name, so a cut
-#: after "U.S." or "i.v." before them is safe: "... of the U.S. Millions attended".
-_STARTERS = (
-    "A|After|An|And|As|At|But|He|Her|His|How|However|Hundreds|I|If|In|It|Its|Many|"
-    "Meanwhile|Millions|Most|My|On|Our|She|So|Some|That|The|Their|Then|There|These|They|"
-    "This|Those|Thousands|We|What|When|Where|While|Who|Why|You"
-)
-#: Every rule that starts at a full stop, in one scan (``re`` jumps from "." to ".").
-_DOT_RULES = re.compile(
-    r"\.(?:"
-    # "1. The first item", "a. here it is", "⁃10. Hello", "1.) The first item"
-    r"(?P<mark>(?:(?<=[0-9a-z]\.)(?<![^\s•⁃◦▪(]..)|(?<=\d\d\.)(?<![^\s•⁃◦▪(]...))"
-    r"\)?[ \t]+(?=\S))"
-    # "the U.S. Millions attended": multi-period abbreviation, then a sentence starter
-    rf"|(?<=[A-Za-z]\.[A-Za-z]\.)(?<!e\.g\.)(?<!i\.e\.)(?P<abbr>[ \t]+)(?=(?:{_STARTERS})\b)"
-    # "consultation.11 12 Take the example": footnote numbers after the full stop
-    r"|(?<=[a-z)]\.)(?P<note>\d{1,3}(?:[ \t]\d{1,3})*[ \t]+)(?=[A-Z])"
-    # "that.... She left", "reste ... Logiquement": an ellipsis before a capital
-    r"|(?P<dots>\.\.[ \t]+)(?=[A-Z])"
-    # "compounds. . . . The practice": the sentence ends at the first full stop and
-    # the spaced ellipsis opens the next one.
-    r"|(?<=\w\.)(?P<lead>(?:[ \t]\.){3})(?=[ \t]+[A-Z])"
-    r")"
-)
-#: "1) The first item", "(b) Hello world.", "x) hello": a letter or number before ")".
-_PAREN_MARK = re.compile(r"(?:(?<=\s)|^)\(?(\d{1,2}|[A-Za-z])\.?\)[ \t]+(?=\S)")
-#: "(Dinah was the cat.) \"I hope ...\"": a parenthetical sentence before a new one.
-_PAREN_END = re.compile(r"(?<=\w\w[.!?])\)[ \t]+(?=[\"“‘A-Z])")
-#: Interrupted speech: "... afore she comes, to--\" At this moment".
-_DASH_QUOTE = re.compile(r"(?:--|—)[\"”][ \t]+(?=[A-Z\"“])")
-_ELLIPSIS = re.compile(r"…[ \t]+(?=[A-Z])")
-#: Bullets written inline: "• 9. The first item • 10. The second item".
-_INLINE_BULLET = re.compile(r"(?<!\S)[•⁃◦▪][ \t]*(?:\d{1,3}[.)]\)?[ \t]+)?(?=\S)")
-_BULLET_CHARS = "•⁃◦▪"
-#: Items of one inline list sit close together.
-_LIST_GAP = 500
+_NONSPACE = re.compile(r"\S")
+_SPACE = re.compile(r"\s")
 
 
 class _Edits:
-    """Cuts to add and to drop, and the starts of inline list items."""
+    """Changes to sentencex's cuts, by piece index and by text offset."""
 
-    __slots__ = ("add", "drop", "items")
+    __slots__ = ("candidates", "items", "joins", "merge", "regions", "split")
 
     def __init__(self) -> None:
-        self.add: set[int] = set()
-        self.drop: set[int] = set()
-        self.items: set[int] = set()
+        self.merge: set[int] = set()  # piece i joins piece i - 1
+        self.split: set[int] = set()  # text offsets where a new span starts
+        self.joins: set[int] = set()  # text offsets where no span may start
+        self.items: set[int] = set()  # text offsets where a list item starts
+        self.candidates: set[int] = set()  # pieces that may be headings, captions ...
+        self.regions: list[int] = []  # text offsets to scan for inline lists
 
 
-def _line_breaks(text: str, edits: _Edits) -> None:
-    """A single line break ends a sentence, unless it only wraps running prose."""
-    if "\n" not in text and "\r" not in text:
+def _boundary_rules(
+    text: str,
+    starts: list[int],
+    lens: list[int],
+    words: list[str],
+    signatures: tuple[str, str, str],
+    edits: _Edits,
+) -> None:
+    """Find the few boundaries where a rule may apply, from one-character signatures.
+
+    ``signatures`` holds, for each piece, its first character, the character before it
+    and its last character.
+    """
+    firsts, befores, lasts = signatures
+    for match in _ODD_FIRST.finditer(firsts):
+        _check_start(text, starts, lens, words, match.start(), edits)
+    edits.candidates.update(map(_match_start, _ODD_LAST.finditer(lasts)))
+    # sentencex cut inside a token ("He speaks !Xũ", "Y!J.", "information.As"): a cut
+    # with no space on either side goes, except after "。" and its kin.
+    for match in _NONSPACE.finditer(befores):
+        i = match.start()
+        if i and not words[i - 1].endswith(_SPACELESS_ENDS):
+            edits.merge.add(i)
+    # "Q. What is his name? A. His name is ...": a bare capital marker starts the question.
+    if 2 in lens:
+        i = lens.index(2)
+        while True:
+            if words[i][1] == "." and words[i][0].isupper():
+                _join_marker(text, starts, lens, i, edits)
+            try:
+                i = lens.index(2, i + 1)
+            except ValueError:
+                break
+    if "\n" in text or "\r" in text:
+        joined = "".join(words)
+        if "\n" in joined or "\r" in joined:
+            _line_breaks(text, starts, words, edits)
+
+
+def _match_start(match: re.Match[str]) -> int:
+    return match.start()
+
+
+def _join_marker(text: str, starts: list[int], lens: list[int], i: int, edits: _Edits) -> None:
+    """A bare marker "1." / "Q." belongs to the piece after it, on the same paragraph."""
+    if i + 1 < len(starts):
+        gap = text[starts[i] + lens[i] : starts[i + 1]]
+        if "\n\n" not in gap and "\n\r\n" not in gap:
+            edits.merge.add(i + 1)
+
+
+def _check_start(
+    text: str, starts: list[int], lens: list[int], words: list[str], i: int, edits: _Edits
+) -> None:
+    """Rules for a piece that starts with something other than a capital or a quote."""
+    word = words[i]
+    first = word[0]
+    if _LIST_START.match(word):
+        edits.regions.append(starts[i])
+        edits.candidates.add(i)
+        if _BARE_MARKER.fullmatch(word):
+            _join_marker(text, starts, lens, i, edits)  # "1. The first item"
+    elif first.isdigit():
+        edits.candidates.add(i)  # "45,774 crossings in 2022" may be a line of its own
+    if not i:
+        return
+    gap = text[starts[i - 1] + lens[i - 1] : starts[i]]
+    if "\n\n" in gap or "\n\r\n" in gap:
+        return  # a paragraph break stays
+    head = words[i - 1]
+    if first.islower():
+        # "Leave me alone! he yelled." - but "iPhone" may start a sentence, and a
+        # list line may follow a line break ("ii) Hello world.").
+        if not (len(word) > 1 and word[1].isupper()) and not (
+            "\n" in gap and _LOWER_MARKER.match(word)
+        ):
+            edits.merge.add(i)
+    elif word.startswith(_DASH_STARTS):
+        edits.merge.add(i)  # "-- voila! -- you have cake."
+    elif first == "(" and head[-1] in _CLOSE_QUOTES and _PAREN_PIECE.fullmatch(word):
+        # "'... off the top of the house!' (Which was very likely true.)": the remark
+        # belongs to the quotation unless another quotation follows it.
+        after = words[i + 1] if i + 1 < len(words) else ""
+        if not after or after[0] not in _OPEN_QUOTES:
+            edits.merge.add(i)
+
+
+# --- rules: single line breaks ------------------------------------------------------------
+
+_LINE_BREAK = re.compile(r"\r\n?|\n")
+_BLANK_LINE = re.compile(r"\n[ \t\f\v\r]*\n")
+#: A line that starts with a lower-case list marker: "ii) Hello", "b. another".
+_LOWER_MARKER = re.compile(r"\(?(?:[ivx]{1,4}|[a-z])[.)]\s")
+
+
+def _line_breaks(text: str, starts: list[int], words: list[str], edits: _Edits) -> None:
+    """A line break inside a piece ends it, unless it only wraps running prose."""
+    inside = list(map(contains, words, repeat("\n")))
+    if "\r" in text:
+        inside = list(map(or_, inside, map(contains, words, repeat("\r"))))
+    if True not in inside:
         return
     para_end, wrapped = -1, False
-    matches = list(_LINE_START.finditer(text))
-    if "\r" in text:
-        matches += _CR_LINE_START.finditer(text)
-        matches.sort(key=lambda m: m.end())
-    for match in matches:
-        at = match.end()
-        if text[at].islower():
-            # Lower case after a line break is a wrapped line, unless the paragraph
-            # is a list of short lines ("... at no cost\nyou may copy it").
-            if at > para_end:
-                blank = _BLANK_LINE.search(text, at)
-                para_end = blank.start() if blank else len(text)
-                wrapped = bool(_TERMINAL.search(text, max(at, para_end - 8), para_end))
-            if wrapped:
+    i = inside.index(True)
+    while True:
+        for match in _LINE_BREAK.finditer(words[i]):
+            line = _NONSPACE.search(text, starts[i] + match.end())
+            if line is None:
                 continue
-        edits.add.add(at)
+            at = line.start()
+            if text[at].islower() and not _LOWER_MARKER.match(text, at):
+                # Lower case after a line break continues a wrapped line - unless the
+                # paragraph is a list of short lines ("... at no cost\nyou may copy").
+                if at > para_end:
+                    blank = _BLANK_LINE.search(text, at)
+                    para_end = blank.start() if blank else len(text)
+                    wrapped = bool(_TERMINAL.search(text, max(at, para_end - 8), para_end))
+                if wrapped:
+                    continue
+            edits.split.add(at)
+        try:
+            i = inside.index(True, i + 1)
+        except ValueError:
+            return
+
+
+# --- rules: inline lists and rare characters ---------------------------------------------
+
+#: List markers inside a line: " 2. The", " b. another", " 3.) Hello".
+_DOT_MARK = re.compile(
+    r"\.(?:(?<=[0-9a-z]\.)(?<![^\s•⁃◦▪(]..)|(?<=\d\d\.)(?<![^\s•⁃◦▪(]...))\)?[ \t]+(?=\S)"
+)
+#: Inline items of one list sit close together.
+_LIST_GAP = 500
+_ITEM = tuple[int, int, str, int]  # marker start, content start, style, value
+
+
+def _paren_rules(text: str, edits: _Edits, marks: list[_ITEM]) -> None:
+    """Closing brackets start list items ("1) The", "(b) Hello") or end a remark."""
+    size = len(text)
+    at = text.find(")")
+    while at >= 0:
+        nxt = at + 1
+        # Only ")" after a short label ("1)", "(b)", "a.)") or a full stop ("cat.)"),
+        # with more text after it, can start an item or end a sentence.
+        if (
+            at
+            and nxt < size
+            and text[nxt] in " \t"
+            and text[at - 1] in _PAREN_LABEL_END
+            and not text[at - 3 : at].isalnum()  # "(ECHR)" is no list marker
+        ):
+            after = _NONSPACE.search(text, nxt)
+            if after is not None:
+                _paren_at(text, at, after.start(), edits, marks)
+        at = text.find(")", nxt)
+
+
+_PAREN_LABEL_END = frozenset("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.!?")
+
+
+def _paren_at(text: str, at: int, after: int, edits: _Edits, marks: list[_ITEM]) -> None:
+    label_end = at - 1 if at and text[at - 1] == "." else at
+    label_start = label_end
+    while label_start > 0 and label_end - label_start < 2 and text[label_start - 1].isalnum():
+        label_start -= 1
+    label = text[label_start:label_end]
+    opening = label_start > 0 and text[label_start - 1] == "("
+    start = label_start - 1 if opening else label_start
+    free = start == 0 or text[start - 1].isspace()
+    if free and label and (label.isdigit() or (len(label) == 1 and label.isascii())):
+        style = ("(" if opening else "") + ("d)" if label.isdigit() else "a)")
+        marks.append((start, after, style, _list_value(label)))
+    elif (
+        at >= 3
+        and text[at - 1] in ".!?"
+        and text[at - 3 : at - 1].isalpha()
+        and (text[after] in '"“‘' or text[after].isupper())
+    ):
+        # "(Dinah was the cat.) \"I hope ...\"": a parenthetical sentence, then another.
+        edits.split.add(after)
 
 
 def _list_value(label: str) -> int:
     return int(label) if label.isdigit() else ord(label.lower()) - ord("a") + 1
 
 
-def _inline_lists(text: str, found: list[tuple[int, int, str, int, int]], edits: _Edits) -> None:
-    """Keep list markers that form a numbered run: ``1.`` then ``2.``, ``a)`` then ``b)``.
+def _dot_marks(text: str, edits: _Edits, marks: list[_ITEM]) -> None:
+    """Markers like "1." and "b." near pieces that open a list."""
+    scanned = -1
+    for start in sorted(edits.regions):
+        if start < scanned:
+            continue
+        end = text.find("\n\n", start, start + 4 * _LIST_GAP)
+        end = end if end >= 0 else min(len(text), start + 4 * _LIST_GAP)
+        for match in _DOT_MARK.finditer(text, max(start, scanned), end):
+            dot = match.start()
+            label = text[max(0, dot - 2) : dot].lstrip(" \t\n\r\f\v•⁃◦▪(")
+            nxt = text[match.end()]
+            if label.isdigit() and not (nxt.isupper() or nxt.isdigit()):
+                continue  # "as payment for 1. above" is not a list
+            style = ("d." if label.isdigit() else "a.") + (")" if text[dot + 1] == ")" else "")
+            marks.append((dot - len(label), match.end(), style, _list_value(label)))
+        scanned = end
 
-    ``found`` holds (start, end, style, value, content start) for each candidate.
-    """
-    by_style: dict[str, list[tuple[int, int, str, int, int]]] = {}
-    for mark in sorted(found):
+
+def _inline_lists(text: str, marks: list[_ITEM], edits: _Edits) -> None:
+    """Keep list markers that form a numbered run: ``1.`` then ``2.``, ``a)`` then ``b)``."""
+    by_style: dict[str, list[_ITEM]] = {}
+    for mark in sorted(set(marks)):
         by_style.setdefault(mark[2], []).append(mark)
-    for style, marks in by_style.items():
-        runs: list[list[tuple[int, int, str, int, int]]] = []
-        for mark in marks:
+    for style, found in by_style.items():
+        runs: list[list[_ITEM]] = []
+        for mark in found:
             last = runs[-1][-1] if runs else None
             if last and mark[3] == last[3] + 1 and mark[0] - last[1] <= _LIST_GAP:
                 runs[-1].append(mark)
@@ -263,88 +467,55 @@ def _inline_lists(text: str, found: list[tuple[int, int, str, int, int]], edits:
                 runs.append([mark])
         for run in runs:
             # A bare "N." list must start at 1 or "a": "in 2. The" ends a sentence.
-            if len(run) < 2 or (style.endswith(".") and run[0][3] != 1):
+            if len(run) < 2 or (style[-1] == "." and run[0][3] != 1):
                 continue
-            for start, _end, _style, _value, content in run:
-                # "• 9. The first item": the cut goes before the bullet.
-                before = text[max(0, start - 3) : start].rstrip(" \t")
-                if before[-1:] in _BULLET_CHARS:
-                    start -= len(text[:start]) - len(text[:start].rstrip(" \t")) + 1
-                edits.add.add(start)
+            for start, content, _style, _value in run:
+                edits.joins.add(content)  # "2. |The second item" is one item
+                # "• 9. The first item": the item starts at the bullet.
+                j = start
+                while j > 0 and text[j - 1] in " \t":
+                    j -= 1
+                if j > 0 and text[j - 1] in _BULLETS:
+                    start = j - 1
+                edits.split.add(start)
                 edits.items.add(start)
-                edits.drop.add(content)
 
 
-def _splits(text: str, edits: _Edits) -> None:
-    """Collect cuts that sentencex does not make."""
-    _line_breaks(text, edits)
-    markers: list[tuple[int, int, str, int, int]] = []
-    for match in _DOT_RULES.finditer(text):
-        group = match.lastgroup
-        if group == "mark":
-            dot = match.start()
-            label = text[max(0, dot - 2) : dot].lstrip(" \t\n\r\f\v•⁃◦▪(")
-            style = "d." if label.isdigit() else "a."
-            if text[dot + 1] == ")":
-                style += ")"
-            nxt = text[match.end()]
-            if label.isdigit() and not (nxt.isupper() or nxt.isdigit()):
-                continue  # "as payment for 1. above" is not a list
-            markers.append((dot - len(label), match.end(), style, _list_value(label), match.end()))
-        elif group == "lead":
-            edits.add.add(match.start() + 1)
-            edits.drop.add(match.end() + 1)
-        else:
-            edits.add.add(match.end())
-    if ")" in text:
-        for match in _PAREN_MARK.finditer(text):
-            label = match.group(1)
-            style = ("(" if match.group().startswith("(") else "") + (
-                "d)" if label.isdigit() else "a)"
-            )
-            markers.append((match.start(), match.end(), style, _list_value(label), match.end()))
-        edits.add.update(m.end() for m in _PAREN_END.finditer(text))
-    if markers:
-        _inline_lists(text, markers, edits)
-    if '"' in text or "”" in text:
-        edits.add.update(m.end() for m in _DASH_QUOTE.finditer(text))
-    if "…" in text:
-        edits.add.update(m.end() for m in _ELLIPSIS.finditer(text))
-    if any(b in text for b in _BULLET_CHARS):
-        found = list(_INLINE_BULLET.finditer(text))
-        if len(found) > 1:
-            for match in found:  # cut before the bullet, not after its number
-                edits.add.add(match.start())
-                edits.items.add(match.start())
-                edits.drop.add(match.end())
+_BULLETS = "•⁃◦▪"
+_INLINE_BULLET = re.compile(r"[•⁃◦▪](?<![^\s]\S)[ \t]*(?:\d{1,3}[.)]\)?[ \t]+)?(?=\S)")
+_ELLIPSIS = re.compile(r"…[ \t]+(?=[A-Z])")
 
 
-# --- assembling the spans --------------------------------------------------------------
-
-
-def _base_pieces(text: str, language: str) -> list[str]:
-    """sentencex's sentences, guaranteed to concatenate back to ``text``."""
-    try:
-        pieces = list(filter(None, sentencex.segment(language, text)))
-    except Exception:  # a segmentation library must never take the page down
-        return [text]
-    if sum(map(len, pieces)) == len(text) and "".join(pieces) == text:
-        return pieces
-    # The library altered the text: map its sentences back by searching.
-    out: list[str] = []
-    cursor = 0
-    for sentence in pieces:
-        found = text.find(sentence.strip(), cursor) if sentence.strip() else -1
-        if found < 0:
+def _rare_characters(text: str, firsts: str, edits: _Edits) -> None:
+    """Rules for characters that are rare in news copy, found with ``str.find``."""
+    # "... reste ... Logiquement": an ellipsis character before a capital ends a sentence.
+    at = text.find("…")
+    while at >= 0:
+        match = _ELLIPSIS.match(text, at)
+        if match:
+            edits.split.add(match.end())
+        at = text.find("…", at + 1)
+    found = []
+    for bullet in _BULLETS:  # "• 9. The first item • 10. The second item"
+        if bullet not in firsts:  # a list of bullets starts at least one piece
             continue
-        end = found + len(sentence.strip())
-        if end > cursor:
-            out.append(text[cursor:end])
-            cursor = end
-    if cursor < len(text):
-        out.append(text[cursor:])
-    return out
+        at = text.find(bullet)
+        while at >= 0:
+            match = _INLINE_BULLET.match(text, at)
+            if match:
+                found.append(match)
+            at = text.find(bullet, at + 1)
+    if len(found) > 1:
+        edits.split.update(map(_match_start, found))
+        edits.items.update(map(_match_start, found))
+        edits.joins.update(map(_match_end, found))
 
+
+def _match_end(match: re.Match[str]) -> int:
+    return match.end()
+
+
+# --- assembling the spans ------------------------------------------------------------------
 
 _new = object.__new__
 _set_start = Span.start.__set__  # type: ignore[attr-defined]
@@ -352,46 +523,102 @@ _set_end = Span.end.__set__  # type: ignore[attr-defined]
 _set_kind = Span.kind.__set__  # type: ignore[attr-defined]
 
 
-def _make_spans(starts: list[int], ends: list[int], kinds: list[str]) -> list[Span]:
-    """Build frozen spans without the dataclass ``__init__`` (a third of the run time)."""
-    spans: list[Span] = []
-    append = spans.append
-    for start, end, kind in zip(starts, ends, kinds, strict=True):
-        span = _new(Span)
-        _set_start(span, start)
-        _set_end(span, end)
-        _set_kind(span, kind)
-        append(span)
+def _make_spans(starts: list[int], ends: list[int], kinds: list[str] | None) -> list[Span]:
+    """Build the frozen spans field by field, in C loops.
+
+    The dataclass ``__init__`` runs Python code per span; setting the slots through
+    their descriptors is the same result at a fraction of the cost.
+    """
+    spans = list(map(_new, repeat(Span, len(starts))))
+    deque(map(_set_start, spans, starts), 0)
+    deque(map(_set_end, spans, ends), 0)
+    deque(map(_set_kind, spans, kinds or repeat("sentence")), 0)
     return spans
 
 
-def _at_line_start(text: str, starts: list[int], ends: list[int], i: int) -> bool:
-    gap = text[ends[i - 1] : starts[i]] if i else text[: starts[i]]
-    return not i or "\n" in gap or "\r" in gap
+def _apply(text: str, starts: list[int], lens: list[int], edits: _Edits) -> set[int]:
+    """Apply merges and splits in place; return the indices of changed spans."""
+    split = edits.split
+    for at in edits.joins:  # a span that starts here belongs to the one before
+        i = bisect_left(starts, at)
+        if i < len(starts) and starts[i] == at:
+            edits.merge.add(i)
+    # Added cuts win over dropped ones.
+    merge = {i for i in edits.merge if 0 < i < len(starts) and starts[i] not in split}
+    touched: dict[int, list[int]] = {}
+    for i in merge:
+        touched.setdefault(i - 1, [])
+        touched.setdefault(i, [])
+    for at in split:
+        i = bisect_right(starts, at) - 1
+        if i >= 0 and starts[i] < at < starts[i] + lens[i]:
+            touched.setdefault(i, []).append(at)
+    if not touched:
+        return set()
+    order = sorted(touched)
+    out_s: list[int] = []
+    out_l: list[int] = []
+    changed: set[int] = set()
+    done = 0
+    k = 0
+    while k < len(order):
+        lo = hi = order[k]
+        while k + 1 < len(order) and order[k + 1] == hi + 1:
+            k += 1
+            hi = order[k]
+        k += 1
+        while hi + 1 < len(starts) and hi + 1 in merge:  # chains of merges
+            hi += 1
+        cuts = {starts[j] for j in range(lo + 1, hi + 1) if j not in merge}
+        for j in range(lo, hi + 1):
+            cuts.update(touched.get(j, ()))
+        out_s += starts[done:lo]
+        out_l += lens[done:lo]
+        edges = [starts[lo], *sorted(c for c in cuts if starts[lo] < c), starts[hi] + lens[hi]]
+        for a, b in pairwise(edges):
+            piece = text[a:b]
+            body = piece.strip()
+            if body:
+                changed.add(len(out_s))
+                out_s.append(a + len(piece) - len(piece.lstrip()))
+                out_l.append(len(body))
+        done = hi + 1
+        while k < len(order) and order[k] < done:
+            k += 1
+    out_s += starts[done:]
+    out_l += lens[done:]
+    starts[:] = out_s
+    lens[:] = out_l
+    return changed
 
 
-def _at_line_end(text: str, starts: list[int], ends: list[int], i: int) -> bool:
-    gap = text[ends[i] : starts[i + 1]] if i + 1 < len(starts) else ""
-    return i + 1 == len(starts) or "\n" in gap or "\r" in gap
+def _starts_line(text: str, starts: list[int], ends: list[int], i: int) -> bool:
+    if not i:
+        return True
+    gap = text[ends[i - 1] : starts[i]]
+    return "\n" in gap or "\r" in gap
 
 
 def _classify(text: str, starts: list[int], ends: list[int], kinds: list[str], i: int) -> int:
-    """Give unit ``i`` its kind if it is a heading, caption, byline or list item.
-
-    Returns the index of the first unit of a caption line whose earlier units must be
-    joined to unit ``i`` ("Rishi Sunak in London. Photo: Reuters"), else ``i``.
-    """
+    """Give span ``i`` its kind; return the first span of a caption line to join, or ``i``."""
     unit = text[starts[i] : ends[i]]
-    line_start = _at_line_start(text, starts, ends, i)
-    if line_start and _BULLET.match(unit):
-        kinds[i] = "list_item"
-    elif not _at_line_end(text, starts, ends, i):
-        pass
-    elif line_start:
+    if i + 1 < len(starts):
+        gap = text[ends[i] : starts[i + 1]]
+        if "\n" not in gap and "\r" not in gap:
+            # Not the end of a line: only a list item can start here.
+            if (
+                unit[0] in _BULLET_FIRST
+                and _starts_line(text, starts, ends, i)
+                and _BULLET.match(unit)
+            ):
+                kinds[i] = "list_item"
+            return i
+    if _starts_line(text, starts, ends, i):
         kinds[i] = _classify_line(unit) or kinds[i]
-    elif len(unit) <= _CAPTION_LINE and _CREDIT.search(unit):
+    elif len(unit) <= _CAPTION_LINE and _is_credit(unit):
+        # "Rishi Sunak in London. Photo: Reuters": the whole line is the caption.
         first = i
-        while first and not _at_line_start(text, starts, ends, first):
+        while first and not _starts_line(text, starts, ends, first):
             first -= 1
         if ends[i] - starts[first] <= _CAPTION_LINE:
             kinds[i] = "caption"
@@ -399,49 +626,71 @@ def _classify(text: str, starts: list[int], ends: list[int], kinds: list[str], i
     return i
 
 
+def _signatures(text: str, shifted: str, starts: list[int], words: list[str]) -> tuple[str, str]:
+    """The first character of each piece and the character before it.
+
+    Read with ``itemgetter`` in one C call each (``shifted`` is the text one character
+    later). A blank first character means the piece starts with the space after the
+    previous sentence: its start moves to the first non-space, in place.
+    """
+    at_starts = itemgetter(*starts) if len(starts) > 1 else lambda s: (s[starts[0]],)
+    firsts = "".join(at_starts(text))
+    befores = "".join(at_starts(shifted))
+    if _SPACE.search(firsts):
+        first_list, before_list = list(firsts), list(befores)
+        for blank in _SPACE.finditer(firsts):
+            i = blank.start()
+            starts[i] = _NONSPACE.search(text, starts[i]).start()  # type: ignore[union-attr]
+            first_list[i], before_list[i] = words[i][0], " "
+        firsts, befores = "".join(first_list), "".join(before_list)
+    return firsts, befores
+
+
 def segment(text: str, language: str = "en") -> list[Span]:
     """Split ``text`` into ordered, non-overlapping spans covering all non-space text."""
     if not text or text.isspace():
         return []
-    pieces = _base_pieces(text, language)
-    ends = list(accumulate(map(len, pieces)))
+    starts, words = _contents(text, language)
+    shifted = " " + text  # shifted[i] is text[i - 1]
+    firsts, befores = _signatures(text, shifted, starts, words)
+    lens = list(map(len, words))
+    ends = list(map(add, starts, lens))
+    lasts = "".join(itemgetter(*ends)(shifted)) if len(ends) > 1 else words[0][-1]
 
     edits = _Edits()
-    edits.drop = _merges(pieces, ends, text)
-    _splits(text, edits)
-    if edits.add or edits.drop:
-        cuts = sorted({c for c in (set(ends) - edits.drop) | edits.add if 0 < c < len(text)})
-        cuts.append(len(text))
-        pieces = list(map(text.__getitem__, map(slice, [0, *cuts[:-1]], cuts)))
-        ends = cuts
+    _boundary_rules(text, starts, lens, words, (firsts, befores, lasts), edits)
+    marks: list[_ITEM] = []
+    if ")" in text:
+        _paren_rules(text, edits, marks)
+    if edits.regions:
+        _dot_marks(text, edits, marks)
+    if marks:
+        _inline_lists(text, marks, edits)
+    _rare_characters(text, firsts, edits)
 
-    # Trim each piece to its content; whitespace-only pieces (paragraph breaks) go.
-    rstripped = list(map(str.rstrip, pieces))
-    content = list(map(str.lstrip, rstripped))
-    all_ends = list(map(add, [0, *ends[:-1]], map(len, rstripped)))
-    starts = list(compress(map(sub, all_ends, map(len, content)), content))
-    ends = list(compress(all_ends, content))
-    content = list(filter(None, content))
-    kinds = ["sentence"] * len(content)
-    if edits.items:
-        for n in compress(range(len(starts)), map(edits.items.__contains__, starts)):
-            kinds[n] = "list_item"
+    candidate_starts = [starts[i] for i in edits.candidates]
+    changed = _apply(text, starts, lens, edits)
+    if changed:
+        ends = list(map(add, starts, lens))
+    if not candidate_starts and not changed and not edits.items:
+        return _make_spans(starts, ends, None)
 
-    # Units that may not be sentences: no closing punctuation, or a bullet in front.
-    flags = list(
-        map(
-            le,
-            map(str.endswith, content, repeat(_TERMINAL_SUFFIXES)),
-            map(str.startswith, content, repeat(_BULLET_STARTS)),
-        )
-    )
-    joins: list[tuple[int, int]] = []
-    i = -1
-    while True:
-        try:
-            i = flags.index(True, i + 1)
-        except ValueError:
-            break
+    kinds = ["sentence"] * len(starts)
+    todo = set(changed)
+    if not changed:
+        todo = edits.candidates
+    else:  # the spans moved: find the candidates again by their offsets
+        for at in candidate_starts:
+            i = bisect_left(starts, at)
+            if i < len(starts) and starts[i] == at:
+                todo.add(i)
+    for at in edits.items:
+        i = bisect_left(starts, at)
+        if i < len(starts) and starts[i] == at:
+            kinds[i] = "list_item"
+            todo.discard(i)
+    joins = []
+    for i in sorted(todo):
         first = _classify(text, starts, ends, kinds, i)
         if first != i:
             joins.append((first, i))
