@@ -75,6 +75,8 @@ class Config:
     REQUIRE_STRONG_SECRET_KEY = False
 
     DEMO_PASSWORD = _env("DEMO_PASSWORD", "factcheck-demo")
+    #: Requests per minute one API token may make.
+    API_RATE_LIMIT_PER_MINUTE = _env_int("API_RATE_LIMIT", 600)
     #: Werkzeug hashing method for passwords.
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - a method name, not a password
 

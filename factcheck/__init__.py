@@ -6,8 +6,17 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """``<int:...>`` for database ids: an id past 32 bits is a 404, not a driver overflow."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def create_app(config: type | dict[str, Any] | None = None) -> Flask:
@@ -40,6 +49,7 @@ def create_app(config: type | dict[str, Any] | None = None) -> Flask:
     if app.config["DATABASE_URL"].startswith(f"sqlite:///{app.instance_path}"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
+    app.url_map.converters["int"] = DatabaseIdConverter
     _init_extensions(app)
     _register_blueprints(app)
 
@@ -68,6 +78,8 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from factcheck.annotations.admin import bp as verdicts_bp
     from factcheck.annotations.views import bp as annotations_bp
+    from factcheck.api import views as _api_views  # noqa: F401  (registers the operations)
+    from factcheck.api.registry import bp as api_bp
     from factcheck.articles.views import bp as articles_bp
     from factcheck.audit.views import bp as audit_bp
     from factcheck.exports.views import bp as exports_bp
@@ -84,3 +96,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(review_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(exports_bp)
+    app.register_blueprint(api_bp)

@@ -68,6 +68,27 @@ def create_user_command(email: str, name: str, role: str, password_stdin: bool) 
     click.echo(f"Created {user.email} ({user.role.value}).")
 
 
+@users_cli.command("token")
+@click.argument("email")
+@click.option("--name", default="command line", show_default=True, help="What the token is for.")
+def create_token_command(email: str, name: str) -> None:
+    """Create a personal access token for the API and print it (shown only once)."""
+    from factcheck.api.tokens import create_token
+    from factcheck.users import operations
+
+    user = operations.find_user_by_email(db.session, email)
+    if user is None:
+        _fail(f"there is no account for {email}.")
+        return
+    try:
+        _token, secret = create_token(db.session, user, name)
+    except DomainError as error:
+        _fail(error.message)
+        return
+    db.session.commit()
+    click.echo(secret)
+
+
 @users_cli.command("list")
 def list_users_command() -> None:
     """List accounts."""

@@ -5,11 +5,12 @@ from factcheck.articles.models import Article, Assignment, Claim, ClaimKind
 from factcheck.audit.models import AuditEvent
 from factcheck.review.models import Decision, Review
 from factcheck.review.workflow import AnnotationState
-from factcheck.users.models import LoginSession, Role, User
+from factcheck.users.models import ApiToken, LoginSession, RateCounter, Role, User
 
 __all__ = [
     "Annotation",
     "AnnotationState",
+    "ApiToken",
     "Article",
     "Assignment",
     "AuditEvent",
@@ -17,6 +18,7 @@ __all__ = [
     "ClaimKind",
     "Decision",
     "LoginSession",
+    "RateCounter",
     "Review",
     "Role",
     "Source",

@@ -132,7 +132,13 @@ def _error_response(
 
 
 def _domain_error(error: DomainError) -> Response:
-    return _error_response(error.status_code, error.message, error.code, error.fields)
+    response = _error_response(error.status_code, error.message, error.code, error.fields)
+    retry_after = getattr(error, "retry_after", None)
+    if retry_after:
+        response.headers["Retry-After"] = str(retry_after)
+    if error.status_code == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="factcheck"'
+    return response
 
 
 def _stale_data(error: StaleDataError) -> Response:

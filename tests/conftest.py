@@ -10,7 +10,9 @@ from __future__ import annotations
 import contextvars
 import os
 import re
+import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import flask_migrate
@@ -19,15 +21,20 @@ from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import make_url, text
 from sqlalchemy.orm import Session
+from werkzeug.serving import make_server
 
 from config import TestingConfig
 from factcheck import create_app
+from factcheck.demo import load_demo
 from factcheck.extensions import build_engine
 from factcheck.extensions import db as database
 from factcheck.users import operations as user_ops
 from factcheck.users.models import Role, User
 
 STRICT = os.environ.get("FACTCHECK_TEST_STRICT") == "1"
+DEMO_PASSWORD = "browser demo password"
+#: Live servers by base URL, so session fixtures can reach their app directly.
+LIVE_APPS: dict[str, Flask] = {}
 POSTGRES_URL = os.environ.get("FACTCHECK_TEST_POSTGRES_URL")
 PASSWORD = "correct horse battery"
 
@@ -229,3 +236,28 @@ def make_article(db: Session, app: Flask) -> Callable[..., Any]:
         )
 
     return factory
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Serve the app with the demo data from a thread; yield its base URL."""
+    path: Path = tmp_path_factory.mktemp("live") / "live.sqlite"
+
+    class LiveConfig(TestingConfig):
+        TESTING = False
+        DATABASE_URL = f"sqlite:///{path}"
+
+    app = create_app(LiveConfig)
+    with app.app_context():
+        flask_migrate.upgrade()
+        load_demo(database.session, password=DEMO_PASSWORD, max_chars=1_000_000)
+        database.session.commit()
+        database.session.remove()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    LIVE_APPS[f"http://127.0.0.1:{server.server_port}"] = app
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+    app.extensions["factcheck.engine"].dispose()

@@ -58,3 +58,7 @@ class ResetPasswordForm(FlaskForm):
 
 class LogoutForm(FlaskForm):
     """Only carries the CSRF token: logging out changes state, so it is a POST."""
+
+
+class TokenForm(FlaskForm):
+    name = StringField("Token name", validators=[Length(max=100)])

@@ -28,6 +28,7 @@ from factcheck.users.forms import (
     LoginForm,
     LogoutForm,
     ResetPasswordForm,
+    TokenForm,
 )
 from factcheck.users.models import Role, User
 
@@ -239,3 +240,37 @@ def reset_password(user_id: int) -> str | Response:
     form = EditUserForm(obj=user)
     form.role.data = user.role.value
     return render_template("admin/edit_user.html", user=user, form=form, reset_form=reset_form), 422
+
+
+@auth_bp.route("/account/tokens", methods=["GET", "POST"])
+@login_required
+def tokens() -> tuple[str, int] | Response:
+    """List, create (shown once) and revoke personal access tokens for the API."""
+    from factcheck.api import tokens as token_ops
+
+    user = current_app_user()
+    form = TokenForm()
+    new_secret = None
+    status = 200
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            if request.form.get("revoke", "").isdigit():
+                token_ops.revoke_token(db.session, user, int(request.form["revoke"]))
+                db.session.commit()
+                flash("Token revoked: it no longer works.", "success")
+                return redirect(url_for("auth.tokens"))
+            _token, new_secret = token_ops.create_token(db.session, user, form.name.data or "")
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            _apply_field_errors(form, error)
+            status = error.status_code
+    elif request.method == "POST":
+        status = 422
+    page = render_template(
+        "account/tokens.html",
+        form=TokenForm(formdata=None) if new_secret else form,
+        tokens=token_ops.user_tokens(db.session, user),
+        new_secret=new_secret,
+    )
+    return page, status

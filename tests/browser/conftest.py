@@ -3,46 +3,14 @@
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-import flask_migrate
 import pytest
-from werkzeug.serving import make_server
 
-from config import TestingConfig
-from factcheck import create_app
-from factcheck.demo import load_demo
-from factcheck.extensions import db as database
-from tests.conftest import skip_or_fail
+from tests.conftest import DEMO_PASSWORD, skip_or_fail
 
 CHROMIUM = os.environ.get("FACTCHECK_TEST_CHROMIUM", "/usr/bin/chromium")
-DEMO_PASSWORD = "browser demo password"
-
-
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Serve the app with the demo data from a thread; yield its base URL."""
-    path: Path = tmp_path_factory.mktemp("live") / "live.sqlite"
-
-    class LiveConfig(TestingConfig):
-        TESTING = False
-        DATABASE_URL = f"sqlite:///{path}"
-
-    app = create_app(LiveConfig)
-    with app.app_context():
-        flask_migrate.upgrade()
-        load_demo(database.session, password=DEMO_PASSWORD, max_chars=1_000_000)
-        database.session.commit()
-        database.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
-    app.extensions["factcheck.engine"].dispose()
 
 
 @pytest.fixture(scope="session")

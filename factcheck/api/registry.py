@@ -1,0 +1,284 @@
+"""Declaring API operations once: the route, its validation, and its OpenAPI entry.
+
+``@operation`` registers a view on the blueprint, checks the bearer token and the rate
+limit, validates the JSON body with the pydantic model, and records everything the
+OpenAPI document needs. ``openapi_document()`` is generated from those records.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import wraps
+from typing import Any
+
+from flask import Blueprint, Response, current_app, g, jsonify, request
+from pydantic import BaseModel, ValidationError
+from pydantic.json_schema import models_json_schema
+
+from factcheck.api import schemas
+from factcheck.api.tokens import authenticate
+from factcheck.db import utcnow
+from factcheck.errors import DomainError
+from factcheck.extensions import csrf, db
+from factcheck.ratelimit import hit
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)  # bearer tokens, never cookies: there is no ambient credential to forge
+
+
+class ApiError(DomainError):
+    """An API-only refusal with its own status and code."""
+
+    def __init__(self, status: int, code: str, message: str, fields=None) -> None:
+        super().__init__(message, fields=fields)
+        self.status_code, self.code = status, code
+
+
+@dataclass(frozen=True)
+class QueryParam:
+    name: str
+    schema: dict[str, Any]
+    description: str
+
+
+@dataclass
+class Operation:
+    path: str
+    method: str
+    operation_id: str
+    summary: str
+    tag: str
+    body: type[BaseModel] | None
+    response: type[BaseModel] | None
+    status: int
+    query: list[QueryParam] = field(default_factory=list)
+    #: Streamed, non-JSON answers: content type -> description.
+    media: dict[str, str] = field(default_factory=dict)
+    public: bool = False
+    #: Allowed values of string path parameters.
+    path_enums: dict[str, list[str]] = field(default_factory=dict)
+
+
+OPERATIONS: list[Operation] = []
+_PATH_PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
+ERROR_STATUSES = {
+    "400": "The request could not be read.",
+    "401": "No valid bearer token.",
+    "403": "Your role or the annotation's author does not allow this.",
+    "404": "No such resource (or not visible to you).",
+    "409": "Conflict: stale version or a state that does not allow this.",
+    "413": "The request is too large.",
+    "415": "Send JSON (Content-Type: application/json).",
+    "422": "The data is not valid; `fields` says where.",
+    "429": "Too many requests for this token; see Retry-After.",
+}
+
+
+def current_user_from_token():
+    return g.api_user
+
+
+def _authenticate() -> None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, secret = header.partition(" ")
+    found = authenticate(db.session, secret.strip()) if scheme.lower() == "bearer" else None
+    if found is None:
+        raise ApiError(
+            401, "unauthorized", "Send a valid personal access token: Authorization: Bearer fc_..."
+        )
+    token, user = found
+    limit = current_app.config["API_RATE_LIMIT_PER_MINUTE"]
+    verdict = hit(db.session, f"token:{token.id}", limit=limit)
+    token.last_used_at = utcnow()
+    db.session.commit()  # the count stands even if the request fails later
+    if not verdict.allowed:
+        error = ApiError(
+            429, "rate_limited", f"More than {limit} requests a minute with this token; slow down."
+        )
+        error.retry_after = verdict.retry_after  # type: ignore[attr-defined]
+        raise error
+    g.api_user, g.api_token = user, token
+
+
+def _body(model: type[BaseModel]) -> BaseModel:
+    if not request.is_json:
+        raise ApiError(
+            415, "unsupported_media_type", "Send a JSON body with Content-Type: application/json."
+        )
+    data = request.get_json(silent=True)
+    if data is None:
+        raise ApiError(400, "bad_json", "The body is not valid JSON.")
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        fields: dict[str, list[str]] = {}
+        for problem in error.errors(include_url=False):
+            where = ".".join(str(part) for part in problem["loc"]) or "body"
+            fields.setdefault(where, []).append(problem["msg"])
+        raise ApiError(422, "invalid", "The data is not valid.", fields) from None
+
+
+def operation(
+    path: str,
+    method: str,
+    *,
+    summary: str,
+    tag: str,
+    body: type[BaseModel] | None = None,
+    response: type[BaseModel] | None = None,
+    status: int = 200,
+    query: list[QueryParam] | None = None,
+    media: dict[str, str] | None = None,
+    public: bool = False,
+    path_enums: dict[str, list[str]] | None = None,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def decorator(function: Callable[..., Any]) -> Callable[..., Any]:
+        OPERATIONS.append(
+            Operation(
+                path,
+                method.upper(),
+                function.__name__,
+                summary,
+                tag,
+                body,
+                response,
+                status,
+                query or [],
+                media or {},
+                public,
+                path_enums or {},
+            )
+        )
+
+        @wraps(function)
+        def view(**kwargs: Any) -> Any:
+            if not public:
+                _authenticate()
+            if body is not None:
+                kwargs["body"] = _body(body)
+            result = function(**kwargs)
+            if isinstance(result, Response):
+                return result
+            payload = result.model_dump(mode="json") if isinstance(result, BaseModel) else result
+            return jsonify(payload), status
+
+        bp.add_url_rule(path, endpoint=function.__name__, view_func=view, methods=[method.upper()])
+        return view
+
+    return decorator
+
+
+def int_query(name: str, *, minimum: int = 1, maximum: int | None = None) -> int | None:
+    """An optional whole-number query parameter, or a 422 naming it."""
+    raw = request.args.get(name)
+    if raw in (None, ""):
+        return None
+    if not raw.isdigit() or len(raw) > 12:
+        raise ApiError(
+            422, "invalid", f"“{name}” must be a whole number.", {name: ["Not a number."]}
+        )
+    value = int(raw)
+    if value < minimum or (maximum is not None and value > maximum):
+        raise ApiError(422, "invalid", f"“{name}” is out of range.", {name: ["Out of range."]})
+    return value
+
+
+def openapi_document() -> dict[str, Any]:
+    """The OpenAPI 3.1 description, generated from the registered operations."""
+    models = {schemas.Error}
+    for op in OPERATIONS:
+        models.update(m for m in (op.body, op.response) if m is not None)
+    _, definitions = models_json_schema(
+        [(model, "serialization") for model in sorted(models, key=lambda m: m.__name__)]
+        + [(op.body, "validation") for op in OPERATIONS if op.body is not None],
+        ref_template="#/components/schemas/{model}",
+    )
+    paths: dict[str, dict[str, Any]] = {}
+    for op in OPERATIONS:
+        openapi_path = _PATH_PARAM.sub(r"{\2}", op.path)
+        parameters = [
+            {
+                "name": name,
+                "in": "path",
+                "required": True,
+                "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+                if converter == "int"
+                else {"type": "string", "enum": op.path_enums[name]},
+            }
+            for converter, name in _PATH_PARAM.findall(op.path)
+        ] + [
+            {
+                "name": q.name,
+                "in": "query",
+                "required": False,
+                "schema": q.schema,
+                "description": q.description,
+            }
+            for q in op.query
+        ]
+        responses: dict[str, Any] = {}
+        if op.media:
+            responses[str(op.status)] = {
+                "description": "Streamed export.",
+                "content": {
+                    kind: {
+                        "schema": {"type": "object"}
+                        if kind.endswith("+json")
+                        else {"type": "string"}
+                    }
+                    for kind in op.media
+                },
+            }
+        else:
+            responses[str(op.status)] = {
+                "description": op.summary,
+                "content": {
+                    "application/json": {
+                        "schema": {"$ref": f"#/components/schemas/{op.response.__name__}"}
+                        if op.response
+                        else {"type": "object"}
+                    }
+                },
+            }
+        error_ref = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+        for code, text in ERROR_STATUSES.items():
+            if op.public and code in {"401", "403", "429"}:
+                continue
+            responses[code] = {"description": text, "content": error_ref}
+        entry: dict[str, Any] = {
+            "operationId": op.operation_id,
+            "summary": op.summary,
+            "tags": [op.tag],
+            "parameters": parameters,
+            "responses": responses,
+        }
+        if not op.public:
+            entry["security"] = [{"bearer": []}]
+        else:
+            entry["security"] = []
+        if op.body is not None:
+            entry["requestBody"] = {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {"$ref": f"#/components/schemas/{op.body.__name__}"}
+                    }
+                },
+            }
+        paths.setdefault(f"/api/v1{openapi_path}", {})[op.method.lower()] = entry
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "factcheck API",
+            "version": "1.0.0",
+            "description": "Articles, claims, annotations, the review workflow and exports. "
+            "Authenticate with a personal access token: `Authorization: Bearer fc_...`.",
+        },
+        "paths": paths,
+        "components": {
+            "schemas": definitions["$defs"],
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+    }

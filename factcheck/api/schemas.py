@@ -1,0 +1,186 @@
+"""Request and response shapes of the JSON API.
+
+These pydantic models validate what comes in, serialise what goes out, and are the
+source of the OpenAPI document: nothing about the API's data is written twice.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from factcheck.annotations.models import Stance
+from factcheck.review.workflow import Action, AnnotationState
+
+Text = Annotated[str, StringConstraints(max_length=20_000)]
+ShortText = Annotated[str, StringConstraints(max_length=300)]
+Url = Annotated[str, StringConstraints(max_length=2000, pattern=r"^https?://\S+$")]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorBody(Model):
+    code: str = Field(description="Machine-readable reason, e.g. stale_version.")
+    message: str = Field(description="What went wrong, for people.")
+    fields: dict[str, list[str]] = Field(default_factory=dict)
+
+
+class Error(Model):
+    error: ErrorBody
+
+
+class Page(Model):
+    next_cursor: str | None = Field(
+        description="Pass as ?cursor= to get the next page; null on the last page."
+    )
+
+
+class VerdictOut(Model):
+    key: str
+    label: str
+    description: str
+    rating: int | None
+    colour: str
+    active: bool
+
+
+class VerdictList(Model):
+    items: list[VerdictOut]
+
+
+class ClaimOut(Model):
+    id: int
+    article_id: int
+    position: int
+    start: int = Field(description="Python string index (code points) into the article body.")
+    end: int
+    text: str
+    kind: Literal["sentence", "heading", "caption", "byline", "list_item"]
+    hints: list[str]
+
+
+class ArticleSummary(Model):
+    id: int
+    title: str
+    outlet: str | None
+    url: str | None
+    published_on: date | None
+    language: str
+    claims: int
+    imported_at: datetime
+
+
+class ArticlePage(Page):
+    items: list[ArticleSummary]
+
+
+class ArticleOut(ArticleSummary):
+    byline: str | None
+    body: str
+    body_sha256: str
+    claim_list: list[ClaimOut] = Field(description="The claims, in order, with exact offsets.")
+
+
+class ArticleCreate(Model):
+    title: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    body: Annotated[str, StringConstraints(min_length=1, max_length=1_000_000)]
+    outlet: Annotated[str, StringConstraints(max_length=200)] | None = None
+    url: Url | None = None
+    byline: Annotated[str, StringConstraints(max_length=500)] | None = None
+    published_on: date | None = None
+    language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")] = "en"
+
+
+class SourceIn(Model):
+    url: Url | None = None
+    title: Annotated[str, StringConstraints(max_length=500)] = ""
+    publisher: Annotated[str, StringConstraints(max_length=200)] = ""
+    quote: Annotated[str, StringConstraints(max_length=5000)] = ""
+    stance: Stance = Stance.CONTEXT
+    accessed_on: date | None = None
+
+
+class SourceOut(Model):
+    url: str | None
+    title: str
+    publisher: str
+    quote: str
+    stance: Stance
+    accessed_on: date | None
+
+
+class ReviewOut(Model):
+    reviewer: str
+    decision: Literal["approve", "request_changes", "reject"]
+    comment: str
+    created_at: datetime
+
+
+class AnnotationOut(Model):
+    id: int
+    claim_id: int
+    annotator: str = Field(description="The annotator's email.")
+    verdict: str | None = Field(description="Verdict key.")
+    claimant: str
+    claim_summary: str
+    rationale: str
+    state: AnnotationState
+    version: int = Field(description="Send it back when you change the annotation.")
+    submitted_at: datetime | None
+    updated_at: datetime
+    sources: list[SourceOut]
+    reviews: list[ReviewOut]
+
+
+class AnnotationIn(Model):
+    verdict: Annotated[str, StringConstraints(max_length=40)] | None = Field(
+        default=None, description="Verdict key from GET /verdicts."
+    )
+    claimant: ShortText = ""
+    claim_summary: Annotated[str, StringConstraints(max_length=1000)] = ""
+    rationale: Text = ""
+    sources: Annotated[list[SourceIn], Field(max_length=30)] = []
+    version: int | None = Field(
+        default=None, ge=0, description="The version you read; null to create your annotation."
+    )
+
+
+class EventOut(Model):
+    at: datetime
+    actor: str | None
+    action: str
+    diff: dict
+
+
+class ClaimDetail(ClaimOut):
+    annotations: list[AnnotationOut] = Field(
+        description="Yours, and others' submitted ones once yours is submitted (blind "
+        "annotation); reviewers see all submitted ones."
+    )
+    history: list[EventOut]
+
+
+class TransitionIn(Model):
+    version: int = Field(ge=0, description="The annotation version you decided on.")
+    comment: Annotated[str, StringConstraints(max_length=10_000)] = ""
+
+
+class QueuePage(Page):
+    items: list[AnnotationOut]
+    total: int
+
+
+class ExportIn(Model):
+    article: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    verdict: Annotated[str, StringConstraints(max_length=40)] | None = None
+    state: AnnotationState | Literal["all"] | None = None
+    bom: bool = False
+
+
+ACTIONS = [action.value for action in Action]

@@ -1,0 +1,443 @@
+"""The /api/v1 endpoints: the same operations as the web pages, as JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, current_app, jsonify, request, stream_with_context
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from factcheck.annotations import operations as annotation_ops
+from factcheck.annotations.models import Annotation, Verdict
+from factcheck.annotations.operations import AnnotationInput, SourceInput
+from factcheck.api import schemas
+from factcheck.api.registry import (
+    ApiError,
+    QueryParam,
+    bp,
+    current_user_from_token,
+    int_query,
+    openapi_document,
+    operation,
+)
+from factcheck.articles import operations as article_ops
+from factcheck.articles.models import Article, Claim
+from factcheck.audit.models import AuditEvent
+from factcheck.errors import NotFound
+from factcheck.exports import operations as export_ops
+from factcheck.exports.csv_export import count_rows
+from factcheck.exports.filters import ExportFilters
+from factcheck.extensions import db
+from factcheck.review import operations as review_ops
+from factcheck.review.models import Review
+from factcheck.review.workflow import Action, AnnotationState
+
+PAGE_DEFAULT, PAGE_MAX = 50, 200
+_LIMIT = QueryParam(
+    "limit",
+    {"type": "integer", "minimum": 1, "maximum": PAGE_MAX},
+    f"Items per page (default {PAGE_DEFAULT}).",
+)
+_CURSOR = QueryParam(
+    "cursor",
+    {"type": "string", "pattern": "^[0-9]{1,12}$"},
+    "The next_cursor of the previous page.",
+)
+
+
+def _cursor() -> int:
+    return int_query("cursor", minimum=0) or 0
+
+
+# --- serialisers --------------------------------------------------------------------------
+
+
+def _claim_out(claim: Claim, body: str) -> schemas.ClaimOut:
+    return schemas.ClaimOut(
+        id=claim.id,
+        article_id=claim.article_id,
+        position=claim.position,
+        start=claim.start,
+        end=claim.end,
+        text=body[claim.start : claim.end],
+        kind=claim.kind.value,
+        hints=claim.hints,
+    )
+
+
+def _summary(article: Article, claims: int) -> dict[str, Any]:
+    return {
+        "id": article.id,
+        "title": article.title,
+        "outlet": article.outlet,
+        "url": article.url,
+        "published_on": article.published_on,
+        "language": article.language,
+        "claims": claims,
+        "imported_at": article.imported_at,
+    }
+
+
+def _article_out(article: Article) -> schemas.ArticleOut:
+    return schemas.ArticleOut(
+        **_summary(article, len(article.claims)),
+        byline=article.byline,
+        body=article.body,
+        body_sha256=article.body_sha256,
+        claim_list=[_claim_out(c, article.body) for c in article.claims],
+    )
+
+
+def _annotation_out(annotation: Annotation, reviews: list[Review]) -> schemas.AnnotationOut:
+    return schemas.AnnotationOut(
+        id=annotation.id,
+        claim_id=annotation.claim_id,
+        annotator=annotation.annotator.email,
+        verdict=annotation.verdict.key if annotation.verdict else None,
+        claimant=annotation.claimant,
+        claim_summary=annotation.claim_summary,
+        rationale=annotation.rationale,
+        state=annotation.state,
+        version=annotation.version,
+        submitted_at=annotation.submitted_at,
+        updated_at=annotation.updated_at,
+        sources=[
+            schemas.SourceOut(
+                url=s.url,
+                title=s.title,
+                publisher=s.publisher,
+                quote=s.quote,
+                stance=s.stance,
+                accessed_on=s.accessed_on,
+            )
+            for s in annotation.sources
+        ],
+        reviews=[
+            schemas.ReviewOut(
+                reviewer=r.reviewer.email,
+                decision=r.decision.value,
+                comment=r.comment,
+                created_at=r.created_at,
+            )
+            for r in reviews
+        ],
+    )
+
+
+def _input(body: schemas.AnnotationIn) -> AnnotationInput:
+    verdict_id = None
+    if body.verdict is not None:
+        verdict_id = db.session.scalar(select(Verdict.id).where(Verdict.key == body.verdict))
+        if verdict_id is None:
+            raise ApiError(
+                422,
+                "invalid",
+                f"Unknown verdict “{body.verdict}”.",
+                {"verdict": ["Use a key from GET /api/v1/verdicts."]},
+            )
+    return AnnotationInput(
+        verdict_id=verdict_id,
+        claimant=body.claimant,
+        claim_summary=body.claim_summary,
+        rationale=body.rationale,
+        sources=[
+            SourceInput(
+                url=s.url or "",
+                title=s.title,
+                publisher=s.publisher,
+                quote=s.quote,
+                stance=s.stance,
+                accessed_on=s.accessed_on,
+            )
+            for s in body.sources
+        ],
+    )
+
+
+# --- the document ---------------------------------------------------------------------------
+
+
+@bp.route("/openapi.json", methods=["GET"])
+def openapi() -> Response:
+    """The OpenAPI 3.1 description of this API."""
+    return jsonify(openapi_document())
+
+
+# --- articles and claims ------------------------------------------------------------------
+
+
+@operation(
+    "/verdicts",
+    "get",
+    summary="The verdict scale, in order.",
+    tag="verdicts",
+    response=schemas.VerdictList,
+)
+def list_verdicts() -> schemas.VerdictList:
+    return schemas.VerdictList(
+        items=[
+            schemas.VerdictOut(
+                key=v.key,
+                label=v.label,
+                description=v.description,
+                rating=v.rating,
+                colour=v.colour,
+                active=v.active,
+            )
+            for v in annotation_ops.all_verdicts(db.session)
+        ]
+    )
+
+
+@operation(
+    "/articles",
+    "get",
+    summary="Articles, newest first.",
+    tag="articles",
+    response=schemas.ArticlePage,
+    query=[_LIMIT, _CURSOR],
+)
+def list_articles() -> schemas.ArticlePage:
+    limit = int_query("limit", maximum=PAGE_MAX) or PAGE_DEFAULT
+    after = _cursor()
+    query = (
+        select(Article, func.count(Claim.id))
+        .outerjoin(Claim, Claim.article_id == Article.id)
+        .group_by(Article.id)
+        .order_by(Article.id.desc())
+        .limit(limit + 1)
+    )
+    if after:
+        query = query.where(Article.id < after)
+    rows = db.session.execute(query).all()
+    items = [schemas.ArticleSummary(**_summary(a, n)) for a, n in rows[:limit]]
+    cursor = str(rows[limit - 1][0].id) if len(rows) > limit else None
+    return schemas.ArticlePage(items=items, next_cursor=cursor)
+
+
+@operation(
+    "/articles",
+    "post",
+    summary="Import an article; it is split into claims.",
+    tag="articles",
+    body=schemas.ArticleCreate,
+    response=schemas.ArticleOut,
+    status=201,
+)
+def create_article(body: schemas.ArticleCreate) -> schemas.ArticleOut:
+    article = article_ops.import_article(
+        db.session,
+        current_user_from_token(),
+        title=body.title,
+        body=body.body,
+        max_chars=current_app.config["MAX_ARTICLE_CHARS"],
+        outlet=body.outlet,
+        url=body.url,
+        byline=body.byline,
+        published_on=body.published_on,
+        language=body.language,
+    )
+    db.session.commit()
+    return _article_out(article)
+
+
+@operation(
+    "/articles/<int:article_id>",
+    "get",
+    summary="An article with its claims.",
+    tag="articles",
+    response=schemas.ArticleOut,
+)
+def get_article(article_id: int) -> schemas.ArticleOut:
+    return _article_out(article_ops.get_article(db.session, article_id))
+
+
+@operation(
+    "/claims/<int:claim_id>",
+    "get",
+    summary="A claim with the annotations you may see and its history.",
+    tag="claims",
+    response=schemas.ClaimDetail,
+)
+def get_claim(claim_id: int) -> schemas.ClaimDetail:
+    user = current_user_from_token()
+    claim = article_ops.get_claim(db.session, claim_id)
+    own = annotation_ops.my_annotation(db.session, user, claim)
+    shown = ([own] if own else []) + annotation_ops.visible_annotations(
+        db.session, user, claim, own
+    )
+    rounds = review_ops.reviews_of(db.session, [a.id for a in shown])
+    ids = [a.id for a in shown]
+    events = db.session.scalars(
+        select(AuditEvent)
+        .options(selectinload(AuditEvent.actor))
+        .where(
+            ((AuditEvent.entity_type == "claim") & (AuditEvent.entity_id == claim.id))
+            | ((AuditEvent.entity_type == "annotation") & AuditEvent.entity_id.in_(ids))
+        )
+        .order_by(AuditEvent.id)
+    ).all()
+    return schemas.ClaimDetail(
+        **_claim_out(claim, claim.article.body).model_dump(),
+        annotations=[_annotation_out(a, rounds[a.id]) for a in shown],
+        history=[
+            schemas.EventOut(
+                at=e.created_at,
+                actor=e.actor.email if e.actor else None,
+                action=e.action,
+                diff=e.diff,
+            )
+            for e in events
+        ],
+    )
+
+
+@operation(
+    "/claims/<int:claim_id>/annotation",
+    "put",
+    summary="Create or update your annotation of a claim (send the version you read).",
+    tag="annotations",
+    body=schemas.AnnotationIn,
+    response=schemas.AnnotationOut,
+)
+def save_annotation(claim_id: int, body: schemas.AnnotationIn) -> schemas.AnnotationOut:
+    user = current_user_from_token()
+    claim = article_ops.get_claim(db.session, claim_id)
+    annotation = annotation_ops.save_annotation(
+        db.session, user, claim, _input(body), expected_version=body.version or None
+    )
+    db.session.commit()
+    return _annotation_out(
+        annotation, review_ops.reviews_of(db.session, [annotation.id])[annotation.id]
+    )
+
+
+def _transition(annotation_id: int, action: Action, body: schemas.TransitionIn):
+    annotation = annotation_ops.get_annotation(db.session, annotation_id)
+    user = current_user_from_token()
+    if annotation.annotator_id != user.id and (
+        annotation.state is AnnotationState.DRAFT
+        or not annotation_ops.can_see_others(
+            user, annotation_ops.my_annotation(db.session, user, annotation.claim)
+        )
+    ):
+        raise NotFound("There is no such annotation.")  # not even its existence leaks
+    review_ops.apply_action(
+        db.session, user, annotation, action, expected_version=body.version, comment=body.comment
+    )
+    db.session.commit()
+    return _annotation_out(
+        annotation, review_ops.reviews_of(db.session, [annotation.id])[annotation.id]
+    )
+
+
+def _register_transition(action: Action) -> None:
+    def view(annotation_id: int, body: schemas.TransitionIn) -> schemas.AnnotationOut:
+        return _transition(annotation_id, action, body)
+
+    view.__name__ = f"annotation_{action.value}"
+    operation(
+        f"/annotations/<int:annotation_id>/{action.value.replace('_', '-')}",
+        "post",
+        summary=f"{action.label} (a comment is required except to submit, withdraw or approve).",
+        tag="review",
+        body=schemas.TransitionIn,
+        response=schemas.AnnotationOut,
+    )(view)
+
+
+for _action in Action:
+    _register_transition(_action)
+
+
+@operation(
+    "/review-queue",
+    "get",
+    summary="Submitted annotations of others, oldest first.",
+    tag="review",
+    response=schemas.QueuePage,
+    query=[
+        QueryParam("article", {"type": "integer", "minimum": 1}, "Only this article."),
+        QueryParam("annotator", {"type": "integer", "minimum": 1}, "Only this user id."),
+        QueryParam("verdict", {"type": "string", "maxLength": 40}, "Only this verdict key."),
+        _LIMIT,
+        _CURSOR,
+    ],
+)
+def review_queue() -> schemas.QueuePage:
+    user = current_user_from_token()
+    verdict_key = request.args.get("verdict")
+    verdict_id = None
+    if verdict_key:
+        verdict_id = db.session.scalar(select(Verdict.id).where(Verdict.key == verdict_key))
+        if verdict_id is None:
+            raise ApiError(
+                422,
+                "invalid",
+                f"Unknown verdict “{verdict_key[:40]}”.",
+                {"verdict": ["Unknown verdict key."]},
+            )
+    limit = int_query("limit", maximum=PAGE_MAX) or PAGE_DEFAULT
+    offset = _cursor()
+    filters = review_ops.QueueFilters(int_query("article"), verdict_id, int_query("annotator"))
+    items, total = review_ops.review_queue(db.session, user, filters, offset=offset)
+    items = items[:limit]
+    rounds = review_ops.reviews_of(db.session, [a.id for a in items])
+    following = offset + len(items)
+    return schemas.QueuePage(
+        items=[_annotation_out(a, rounds[a.id]) for a in items],
+        total=total,
+        next_cursor=str(following) if following < total and items else None,
+    )
+
+
+@operation(
+    "/exports/<kind>",
+    "post",
+    summary="Stream an export (csv, sources, jsonl, "
+    "claimreview); it is recorded in the audit history.",
+    tag="exports",
+    body=schemas.ExportIn,
+    media={
+        "text/csv": "CSV",
+        "application/x-ndjson": "JSONL",
+        "application/ld+json": "ClaimReview",
+    },
+    path_enums={"kind": list(export_ops.KINDS)},
+)
+def export(kind: str, body: schemas.ExportIn) -> Response:
+    from factcheck.exports.views import EXTENSIONS, MIMETYPES, export_chunks, public_base_url
+
+    if kind not in export_ops.KINDS:
+        raise NotFound(f"Unknown export “{kind[:40]}”; use csv, sources, jsonl or claimreview.")
+    state = body.state if body.state is not None else ("all" if kind == "jsonl" else "approved")
+    filters = ExportFilters.parse(
+        article=body.article,
+        date_from=body.date_from,
+        date_to=body.date_to,
+        verdict=body.verdict,
+        state=getattr(state, "value", state),
+    )
+    user = current_user_from_token()
+    export_ops.check_may_export(user, kind, filters)
+    rows = count_rows(db.session.connection(), filters) if kind != "jsonl" else None
+    export_ops.record_export(db.session, user, kind, filters, rows)
+    db.session.commit()
+    bind = db.session.get_bind()
+    response = Response(
+        stream_with_context(
+            export_chunks(
+                bind,
+                kind,
+                filters,
+                bom=body.bom and kind in {"csv", "sources"},
+                base_url=public_base_url(),
+            )
+        ),
+        mimetype=MIMETYPES[kind],
+    )
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="factcheck-{kind}.{EXTENSIONS[kind]}"'
+    )
+    return response

@@ -1,0 +1,68 @@
+"""Fixed-window rate limits counted in the database, so every worker sees one count."""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from factcheck.users.models import RateCounter
+
+
+@dataclass(frozen=True)
+class Verdict:
+    allowed: bool
+    count: int
+    retry_after: int
+
+
+def _window_start(window_seconds: int, now: float) -> int:
+    return int(now) // window_seconds * window_seconds
+
+
+def hit(session: Session, key: str, *, limit: int, window_seconds: int = 60) -> Verdict:
+    """Count one request for ``key``; say whether it is within ``limit`` per window.
+
+    Flushes but does not commit: the caller commits at once, so the count stands even
+    when the request itself fails afterwards.
+    """
+    now = time.time()
+    window = _window_start(window_seconds, now)
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(RateCounter).values(key=key[:200], window=window, count=1)
+    statement = statement.on_conflict_do_update(
+        index_elements=[RateCounter.key, RateCounter.window],
+        set_={"count": RateCounter.count + 1},
+    )
+    session.execute(statement)
+    count = (
+        session.scalar(
+            select(RateCounter.count).where(
+                RateCounter.key == key[:200], RateCounter.window == window
+            )
+        )
+        or 1
+    )
+    if random.random() < 0.01:  # noqa: S311 - housekeeping, not security
+        session.execute(delete(RateCounter).where(RateCounter.window < window - 3600))
+    retry_after = max(1, window + window_seconds - int(now))
+    return Verdict(count <= limit, count, retry_after)
+
+
+def peek(session: Session, key: str, *, window_seconds: int = 60) -> int:
+    """How many hits ``key`` has in the current window, without counting one."""
+    window = _window_start(window_seconds, time.time())
+    return int(
+        session.scalar(
+            select(RateCounter.count).where(
+                RateCounter.key == key[:200], RateCounter.window == window
+            )
+        )
+        or 0
+    )
