@@ -75,6 +75,8 @@ class Config:
     REQUIRE_STRONG_SECRET_KEY = False
 
     DEMO_PASSWORD = _env("DEMO_PASSWORD", "factcheck-demo")
+    #: Failed logins per minute, per account and per address, before 429.
+    LOGIN_FAILURES_PER_MINUTE = _env_int("LOGIN_FAILURES_PER_MINUTE", 10)
     #: Requests per minute one API token may make.
     API_RATE_LIMIT_PER_MINUTE = _env_int("API_RATE_LIMIT", 600)
     #: Werkzeug hashing method for passwords.

@@ -66,3 +66,9 @@ def peek(session: Session, key: str, *, window_seconds: int = 60) -> int:
         )
         or 0
     )
+
+
+def seconds_left(window_seconds: int = 60) -> int:
+    """Seconds until the current window ends (at least 1)."""
+    now = time.time()
+    return max(1, _window_start(window_seconds, now) + window_seconds - int(now))

@@ -226,3 +226,34 @@ def test_csrf_token_of_another_session_is_refused(client: FlaskClient, make_user
 def test_logged_in_pages_are_not_cached(client: FlaskClient, login) -> None:
     login()
     assert client.get("/articles").headers["Cache-Control"] == "no-store"
+
+
+def test_login_is_throttled_after_ten_failures_and_the_user_gets_in_later(
+    client: FlaskClient, make_user, db: Session, monkeypatch
+) -> None:
+    import factcheck.ratelimit as ratelimit
+
+    user = make_user(email="target@example.org")
+    clock = [1_000_000.0]
+    monkeypatch.setattr(ratelimit.time, "time", lambda: clock[0])
+    statuses = [log_in(client, user.email, f"wrong guess {i}").status_code for i in range(10)]
+    assert statuses == [401] * 10
+    blocked = log_in(client, user.email, PASSWORD)
+    assert blocked.status_code == 429
+    assert 1 <= int(blocked.headers["Retry-After"]) <= 60
+    assert "Too many failed attempts" in blocked.get_data(as_text=True)
+    assert db.scalar(select(func.count()).select_from(LoginSession)) == 0
+    clock[0] += 61  # the next minute
+    assert log_in(client, user.email, PASSWORD).status_code == 302
+
+
+def test_throttle_counts_per_address_across_accounts(
+    client: FlaskClient, make_user, monkeypatch
+) -> None:
+    import factcheck.ratelimit as ratelimit
+
+    monkeypatch.setattr(ratelimit.time, "time", lambda: 2_000_000.0)
+    victim = make_user(email="victim@example.org")
+    for i in range(10):
+        log_in(client, f"someone{i}@example.org", "guess")
+    assert log_in(client, victim.email, PASSWORD).status_code == 429

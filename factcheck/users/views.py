@@ -16,6 +16,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from werkzeug.wrappers.response import Response
 
+from factcheck import ratelimit
 from factcheck.db import utcnow
 from factcheck.errors import DomainError
 from factcheck.extensions import db
@@ -55,9 +56,17 @@ def login() -> str | Response:
     form = LoginForm()
     failed = False
     if form.validate_on_submit():
+        keys = _throttle_keys(form.email.data or "")
+        blocked = _throttled(keys)
+        if blocked:
+            return _too_many_attempts(form, next_url, blocked)
         user = operations.authenticate(db.session, form.email.data or "", form.password.data or "")
         if user is None:
             failed = True
+            limit = current_app.config["LOGIN_FAILURES_PER_MINUTE"]
+            for key in keys:
+                ratelimit.hit(db.session, key, limit=limit)
+            db.session.commit()  # failures count even though nothing else changes
         else:
             remember = bool(form.remember.data)
             lifetime = (
@@ -79,6 +88,30 @@ def login() -> str | Response:
             return redirect(next_url if is_safe_next(next_url) else url_for("home"))
     status = 401 if failed else 200
     return render_template("auth/login.html", form=form, failed=failed, next_url=next_url), status
+
+
+def _throttle_keys(email: str) -> list[str]:
+    """Failures are counted per account and per address: guessing one account from many
+    places, or many accounts from one place, both hit a limit."""
+    return [
+        f"login:account:{operations.normalise_email(email)[:254]}",
+        f"login:address:{request.remote_addr or 'unknown'}",
+    ]
+
+
+def _throttled(keys: list[str]) -> int:
+    """Seconds to wait if any key had too many failures this minute, else 0."""
+    limit = current_app.config["LOGIN_FAILURES_PER_MINUTE"]
+    if any(ratelimit.peek(db.session, key) >= limit for key in keys):
+        return ratelimit.seconds_left()
+    return 0
+
+
+def _too_many_attempts(form: LoginForm, next_url: str | None, wait: int) -> Response:
+    page = render_template("auth/login.html", form=form, failed=False, next_url=next_url, wait=wait)
+    response = current_app.make_response((page, 429))
+    response.headers["Retry-After"] = str(wait)
+    return response
 
 
 @auth_bp.route("/logout", methods=["GET", "POST"])
