@@ -1,0 +1,342 @@
+"""Authorization matrix: every route × method × kind of visitor, with the expected outcome.
+
+The matrix is deny by default: a route that is not in it fails the suite, so nobody
+adds a page without deciding who may use it. Ids in the URLs belong to "annotator"
+(the owner), so the other visitors also probe other people's objects (IDOR).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from factcheck.annotations.models import Annotation, Verdict
+from factcheck.api.tokens import create_token
+from factcheck.users.models import Role
+from tests.conftest import csrf_token, log_in
+
+VISITORS = ("anonymous", "annotator", "other_annotator", "reviewer", "admin", "deactivated")
+
+OK, LOGIN, FORBIDDEN, HIDDEN, API_401, PUBLIC = "ok", "login", "403", "404", "401", "public"
+
+
+def logged_in(**overrides: str) -> dict[str, str]:
+    row = {v: OK for v in VISITORS} | {"anonymous": LOGIN, "deactivated": LOGIN}
+    return row | overrides
+
+
+def at_least(role: Role, **overrides: str) -> dict[str, str]:
+    allowed = {
+        Role.ANNOTATOR: {"annotator", "other_annotator", "reviewer", "admin"},
+        Role.REVIEWER: {"reviewer", "admin"},
+        Role.ADMIN: {"admin"},
+    }[role]
+    row = {v: (OK if v in allowed else FORBIDDEN) for v in VISITORS}
+    return row | {"anonymous": LOGIN, "deactivated": LOGIN} | overrides
+
+
+def public() -> dict[str, str]:
+    return dict.fromkeys(VISITORS, PUBLIC)
+
+
+def api() -> dict[str, str]:
+    # Session cookies never authenticate the API: it takes bearer tokens only.
+    return dict.fromkeys(VISITORS, API_401)
+
+
+MATRIX: dict[tuple[str, str], dict[str, str]] = {
+    ("home", "GET"): public(),
+    ("healthz", "GET"): public(),
+    ("static", "GET"): public(),
+    ("annotations.verdict_colours", "GET"): public(),
+    ("api.openapi", "GET"): public(),
+    ("auth.login", "GET"): public(),
+    ("auth.login", "POST"): public(),
+    ("auth.logout", "GET"): public(),
+    ("auth.logout", "POST"): public(),
+    ("auth.account", "GET"): logged_in(),
+    ("auth.change_password", "POST"): logged_in(),
+    # It logs everyone out, so every visitor ends on the login page.
+    ("auth.logout_everywhere", "POST"): dict.fromkeys(VISITORS, LOGIN),
+    ("auth.tokens", "GET"): logged_in(),
+    ("auth.tokens", "POST"): logged_in(other_annotator=HIDDEN, reviewer=HIDDEN),
+    ("admin.users", "GET"): at_least(Role.ADMIN),
+    ("admin.create_user", "POST"): at_least(Role.ADMIN),
+    ("admin.edit_user", "GET"): at_least(Role.ADMIN),
+    ("admin.edit_user", "POST"): at_least(Role.ADMIN),
+    ("admin.reset_password", "POST"): at_least(Role.ADMIN),
+    ("verdicts.index", "GET"): at_least(Role.ADMIN),
+    ("verdicts.create", "POST"): at_least(Role.ADMIN),
+    ("verdicts.edit", "GET"): at_least(Role.ADMIN),
+    ("verdicts.edit", "POST"): at_least(Role.ADMIN),
+    ("verdicts.move", "POST"): at_least(Role.ADMIN),
+    ("audit.log", "GET"): at_least(Role.ADMIN),
+    ("audit.verify_chain", "POST"): at_least(Role.ADMIN),
+    # The owner's draft: nobody else may see it or act on it.
+    ("audit.annotation_history", "GET"): logged_in(
+        other_annotator=HIDDEN, reviewer=HIDDEN, admin=HIDDEN
+    ),
+    ("annotations.transition", "POST"): logged_in(
+        other_annotator=FORBIDDEN, reviewer=FORBIDDEN, admin=FORBIDDEN
+    ),
+    ("annotations.save", "POST"): logged_in(),
+    ("articles.index", "GET"): logged_in(),
+    ("articles.new", "GET"): logged_in(),
+    ("articles.create", "POST"): logged_in(),
+    ("articles.show", "GET"): logged_in(),
+    ("articles.claim", "GET"): logged_in(),
+    ("articles.segmentation", "GET"): logged_in(),
+    ("articles.split", "POST"): logged_in(),
+    ("articles.merge", "POST"): logged_in(),
+    ("articles.my_work", "GET"): logged_in(),
+    ("articles.imports_page", "GET"): logged_in(),
+    ("articles.bulk_import", "POST"): logged_in(),
+    ("articles.assignments_page", "GET"): at_least(Role.REVIEWER),
+    ("articles.assignments_page", "POST"): at_least(Role.REVIEWER),
+    ("exports.index", "GET"): logged_in(),
+    ("exports.download", "POST"): logged_in(),
+    # The claim has no published verdict yet: 404 for everyone logged in.
+    ("exports.claim_review", "GET"): logged_in(
+        annotator=HIDDEN, other_annotator=HIDDEN, reviewer=HIDDEN, admin=HIDDEN
+    ),
+    ("reports.dashboard", "GET"): at_least(Role.REVIEWER),
+    ("reports.agreement_page", "GET"): at_least(Role.REVIEWER),
+    ("review.queue", "GET"): at_least(Role.REVIEWER),
+}
+API_ENDPOINTS = (
+    "api.annotation_approve",
+    "api.annotation_reject",
+    "api.annotation_reopen",
+    "api.annotation_request_changes",
+    "api.annotation_submit",
+    "api.annotation_withdraw",
+    "api.list_articles",
+    "api.create_article",
+    "api.get_article",
+    "api.get_claim",
+    "api.save_annotation",
+    "api.export",
+    "api.review_queue",
+    "api.list_verdicts",
+)
+
+
+def _all_routes(app: Flask) -> set[tuple[str, str]]:
+    return {
+        (rule.endpoint, method)
+        for rule in app.url_map.iter_rules()
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+
+
+def _api_row(app: Flask) -> dict[tuple[str, str], dict[str, str]]:
+    return {
+        (endpoint, method): api()
+        for endpoint, method in _all_routes(app)
+        if endpoint in API_ENDPOINTS
+    }
+
+
+def test_every_route_is_in_the_matrix(app: Flask) -> None:
+    known = set(MATRIX) | set(_api_row(app))
+    missing = _all_routes(app) - known
+    assert not missing, f"routes with no authorization decision: {sorted(missing)}"
+    assert not known - _all_routes(app), "the matrix names routes that do not exist"
+
+
+@dataclass
+class World:
+    users: dict[str, Any]
+    article_id: int
+    claim_id: int
+    next_claim_id: int
+    annotation_id: int
+    verdict_id: int
+    token_id: int
+
+
+@pytest.fixture
+def world(db: Session, make_user, make_article) -> World:
+    owner = make_user(Role.ANNOTATOR, email="owner@example.org")
+    users = {
+        "annotator": owner,
+        "other_annotator": make_user(Role.ANNOTATOR, email="other@example.org"),
+        "reviewer": make_user(Role.REVIEWER, email="rev@example.org"),
+        "admin": make_user(Role.ADMIN, email="boss@example.org"),
+        "deactivated": make_user(Role.ADMIN, email="gone@example.org"),
+    }
+    article = make_article(owner)
+    verdict = db.scalar(select(Verdict).where(Verdict.key == "false"))
+    draft = Annotation(
+        claim_id=article.claims[3].id,
+        annotator_id=owner.id,
+        verdict_id=verdict.id,
+        claimant="Owner's draft",
+    )
+    db.add(draft)
+    token, _secret = create_token(db, owner, "owner's")
+    db.commit()
+    return World(
+        users,
+        article.id,
+        article.claims[1].id,
+        article.claims[2].id,
+        draft.id,
+        verdict.id,
+        token.id,
+    )
+
+
+def _request(world: World, endpoint: str, method: str, db: Session) -> tuple[str, dict]:
+    w = world
+    claim = w.claim_id
+    urls = {
+        "home": "/",
+        "healthz": "/healthz",
+        "static": "/static/css/app.css",
+        "annotations.verdict_colours": "/verdicts.css",
+        "api.openapi": "/api/v1/openapi.json",
+        "auth.login": "/login",
+        "auth.logout": "/logout",
+        "auth.account": "/account",
+        "auth.change_password": "/account/password",
+        "auth.logout_everywhere": "/account/logout-everywhere",
+        "auth.tokens": "/account/tokens",
+        "admin.users": "/admin/users",
+        "admin.create_user": "/admin/users",
+        "admin.edit_user": f"/admin/users/{w.users['annotator'].id}",
+        "admin.reset_password": f"/admin/users/{w.users['annotator'].id}/password",
+        "verdicts.index": "/admin/verdicts",
+        "verdicts.create": "/admin/verdicts",
+        "verdicts.edit": f"/admin/verdicts/{w.verdict_id}",
+        "verdicts.move": f"/admin/verdicts/{w.verdict_id}/move",
+        "audit.log": "/admin/audit",
+        "audit.verify_chain": "/admin/audit/verify",
+        "audit.annotation_history": f"/annotations/{w.annotation_id}",
+        "annotations.transition": f"/annotations/{w.annotation_id}/transition",
+        "annotations.save": f"/claims/{claim}/annotation",
+        "articles.index": "/articles",
+        "articles.new": "/articles/new",
+        "articles.create": "/articles",
+        "articles.show": f"/articles/{w.article_id}",
+        "articles.claim": f"/claims/{claim}",
+        "articles.segmentation": f"/articles/{w.article_id}/segmentation",
+        "articles.split": f"/claims/{claim}/split",
+        "articles.merge": f"/claims/{claim}/merge",
+        "articles.my_work": "/my-work",
+        "articles.imports_page": "/imports",
+        "articles.bulk_import": "/imports",
+        "articles.assignments_page": f"/articles/{w.article_id}/assignments",
+        "exports.index": "/exports",
+        "exports.download": "/exports/csv",
+        "exports.claim_review": f"/claims/{claim}/claimreview.json",
+        "reports.dashboard": "/dashboard",
+        "reports.agreement_page": "/agreement",
+        "review.queue": "/review",
+        "api.annotation_approve": f"/api/v1/annotations/{w.annotation_id}/approve",
+        "api.annotation_reject": f"/api/v1/annotations/{w.annotation_id}/reject",
+        "api.annotation_reopen": f"/api/v1/annotations/{w.annotation_id}/reopen",
+        "api.annotation_request_changes": f"/api/v1/annotations/{w.annotation_id}/request-changes",
+        "api.annotation_submit": f"/api/v1/annotations/{w.annotation_id}/submit",
+        "api.annotation_withdraw": f"/api/v1/annotations/{w.annotation_id}/withdraw",
+        "api.list_articles": "/api/v1/articles",
+        "api.create_article": "/api/v1/articles",
+        "api.get_article": f"/api/v1/articles/{w.article_id}",
+        "api.get_claim": f"/api/v1/claims/{claim}",
+        "api.save_annotation": f"/api/v1/claims/{claim}/annotation",
+        "api.export": "/api/v1/exports/csv",
+        "api.review_queue": "/api/v1/review-queue",
+        "api.list_verdicts": "/api/v1/verdicts",
+    }
+    claim_row = db.get(type(db.get(Annotation, w.annotation_id).claim), claim)
+    data = {
+        "auth.login": {"email": "nobody@example.org", "password": "wrong password"},
+        "auth.change_password": {
+            "current_password": "x",
+            "new_password": "y" * 12,
+            "confirm_password": "y" * 12,
+        },
+        "auth.tokens": {"revoke": str(w.token_id)},
+        "admin.create_user": {
+            "email": "new@example.org",
+            "name": "New",
+            "role": "annotator",
+            "password": "long password 1",
+        },
+        "admin.edit_user": {"name": "Renamed", "role": "annotator", "active": "y"},
+        "admin.reset_password": {"new_password": "another password"},
+        "verdicts.create": {"key": "satire", "label": "Satire", "colour": "#123456"},
+        "verdicts.edit": {"label": "False!", "colour": "#b3261e", "active": "y"},
+        "verdicts.move": {"direction": "down"},
+        "annotations.transition": {"action": "submit", "version": "1"},
+        "annotations.save": {"claimant": "Someone", "version": "", "action": "save"},
+        "articles.create": {
+            "title": "Matrix article",
+            "body": "A fresh sentence here.",
+            "language": "en",
+        },
+        "articles.split": {
+            "at": claim_row.start + 4,
+            "expected_start": claim_row.start,
+            "expected_end": claim_row.end,
+        },
+        "articles.merge": {"expected_end": claim_row.end, "expected_next_id": w.next_claim_id},
+        "articles.assignments_page": {
+            "user_id": str(w.users["other_annotator"].id),
+            "action": "add",
+        },
+        "exports.download": {},
+        "auth.logout_everywhere": {},
+        "auth.logout": {},
+        "audit.verify_chain": {},
+        "articles.bulk_import": {},
+    }.get(endpoint, {})
+    return urls[endpoint], data
+
+
+def _cases() -> list[tuple[str, str, str]]:
+    return [(e, m, v) for (e, m) in sorted(MATRIX) for v in VISITORS] + [
+        (e, "API", v) for e in API_ENDPOINTS for v in ("anonymous", "annotator", "admin")
+    ]
+
+
+@pytest.mark.parametrize(("endpoint", "method", "visitor"), _cases())
+def test_authorization(
+    client: FlaskClient, app: Flask, db: Session, world: World, endpoint, method, visitor
+) -> None:
+    if visitor != "anonymous":
+        assert log_in(client, world.users[visitor].email).status_code == 302
+    if visitor == "deactivated":
+        world.users["deactivated"].active = False
+        db.commit()
+    if method == "API":
+        rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+        method = sorted(rule.methods - {"HEAD", "OPTIONS"})[0]
+        expected = API_401
+    else:
+        expected = MATRIX[(endpoint, method)][visitor]
+    url, data = _request(world, endpoint, method, db)
+    if method == "GET":
+        response = client.get(url)
+    else:
+        payload = dict(data)
+        if not url.startswith("/api/"):
+            payload["csrf_token"] = csrf_token(client, "/login")
+        response = client.open(url, method=method, data=payload)
+    status, location = response.status_code, response.headers.get("Location", "")
+    assert status < 500, f"{endpoint} {method} as {visitor}: {status}"
+    if expected == PUBLIC:
+        assert status < 400 or (endpoint == "auth.login" and status in {401, 429})
+    elif expected == OK:
+        assert status in {200, 201, 302, 409, 422}, f"{endpoint} as {visitor}: {status}"
+        assert "/login" not in location, f"{endpoint} as {visitor} was sent to log in"
+    elif expected == LOGIN:
+        assert status == 302 and "/login" in location, f"{endpoint} as {visitor}: {status}"
+    else:
+        assert status == int(expected), f"{endpoint} {method} as {visitor}: {status}"
