@@ -6,6 +6,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from factcheck.users.models import Role
+from tests.test_authorization import world as world  # the fixture, shared
 
 
 @pytest.mark.parametrize("path", ["/login", "/static/css/app.css", "/no-such-page", "/healthz"])
@@ -47,3 +48,23 @@ def test_home_sends_people_where_they_belong(client: FlaskClient, login) -> None
     assert client.get("/").headers["Location"].endswith("/login")
     login()
     assert client.get("/").headers["Location"].endswith("/articles")
+
+
+def test_every_page_carries_the_security_headers_and_logged_in_pages_are_not_cached(
+    client: FlaskClient, db, world
+) -> None:
+    from tests.conftest import log_in
+    from tests.test_authorization import MATRIX, _request
+
+    log_in(client, world.users["admin"].email)
+    for endpoint, method in sorted(MATRIX):
+        if method != "GET":
+            continue
+        url, _ = _request(world, endpoint, method, db)
+        response = client.get(url)
+        headers = response.headers
+        assert "frame-ancestors 'none'" in headers["Content-Security-Policy"], url
+        assert headers["X-Content-Type-Options"] == "nosniff", url
+        assert headers["Referrer-Policy"] == "same-origin", url
+        if not url.startswith("/static/"):
+            assert headers["Cache-Control"] == "no-store", url
