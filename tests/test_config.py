@@ -51,3 +51,45 @@ def test_sqlite_connections_use_wal_busy_timeout_and_foreign_keys(tmp_path) -> N
         assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 7000
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
     engine.dispose()
+
+
+def test_production_login_sets_secure_httponly_samesite_cookies(tmp_path) -> None:
+    import re
+
+    import flask_migrate
+
+    from factcheck.extensions import db
+    from factcheck.users.operations import create_user
+
+    class Config(ProductionConfig):
+        SECRET_KEY = "k" * 64
+        DATABASE_URL = f"sqlite:///{tmp_path / 'prod.sqlite'}"
+        PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+
+    app = create_app(Config)
+    with app.app_context():
+        flask_migrate.upgrade()
+        create_user(db.session, None, email="p@example.org", name="P", password="prod password 1")
+        db.session.commit()
+        db.session.remove()
+    client = app.test_client()
+    page = client.get("/login", base_url="https://factcheck.test").get_data(as_text=True)
+    token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+    response = client.post(
+        "/login",
+        data={
+            "email": "p@example.org",
+            "password": "prod password 1",
+            "remember": "y",
+            "csrf_token": token,
+        },
+        base_url="https://factcheck.test",
+        headers={"Referer": "https://factcheck.test/login"},
+    )
+    assert response.status_code == 302
+    cookies = response.headers.getlist("Set-Cookie")
+    for name in ("factcheck_session", "factcheck_remember"):
+        cookie = next(c for c in cookies if c.startswith(name + "="))
+        assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie, cookie
+    assert "max-age=" in response.headers["Strict-Transport-Security"]
+    app.extensions["factcheck.engine"].dispose()
