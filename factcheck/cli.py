@@ -117,7 +117,6 @@ def import_articles_command(
     language: str,
 ) -> None:
     """Import .txt, .csv, .jsonl and .html files; each file is all-or-nothing."""
-    from factcheck.articles import operations
     from factcheck.articles.imports import import_file
 
     if len(files) > 1 and (title or url):
@@ -146,32 +145,19 @@ def import_articles_command(
                 message = error.message if isinstance(error, DomainError) else str(error)
                 click.secho(f"refused {path}: {message}", fg="red", err=True)
                 continue
-            if path.suffix.lower() == ".txt" and (outlet or url or published or title):
-                # Metadata given on the command line: the plain-text path takes it.
-                try:
-                    text = operations.decode_text_file(data, filename=path.name)
-                    article_title, body = (title, text) if title else _split_title(text)
-                    article = operations.import_article(
-                        db.session,
-                        None,
-                        title=article_title or "",
-                        body=body,
-                        max_chars=max_chars,
-                        outlet=outlet,
-                        url=url,
-                        published_on=published,
-                        language=language,
-                    )
-                except DomainError as error:
-                    db.session.rollback()
-                    failures += 1
-                    click.secho(f"refused {path}: {error.message}", fg="red", err=True)
-                    continue
-                db.session.commit()
-                click.echo(f"imported {path}: article {article.id}, {len(article.claims)} claims")
-                continue
             report = import_file(
-                db.session, None, str(path), data, max_chars=max_chars, title=title
+                db.session,
+                None,
+                str(path),
+                data,
+                max_chars=max_chars,
+                title=title,
+                metadata={
+                    "outlet": outlet,
+                    "url": url,
+                    "published_on": published,
+                    "language": language,
+                },
             )
             if report.ok:
                 db.session.commit()
@@ -186,15 +172,6 @@ def import_articles_command(
                     click.secho(f"refused {path}: {problem}", fg="red", err=True)
     if failures:
         sys.exit(1)
-
-
-def _split_title(text: str) -> tuple[str, str]:
-    """First non-empty line is the headline; the rest is the body."""
-    lines = text.lstrip("\ufeff").splitlines(keepends=True)
-    for index, line in enumerate(lines):
-        if line.strip():
-            return line.strip(), "".join(lines[index + 1 :])
-    return "", text
 
 
 export_cli = AppGroup("export", help="Export verdicts, sources, archives and ClaimReview.")

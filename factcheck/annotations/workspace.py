@@ -13,7 +13,7 @@ from factcheck.annotations.operations import all_verdicts, can_see_others
 from factcheck.articles.models import Article, Claim
 from factcheck.audit.models import AuditEvent
 from factcheck.review.models import Review
-from factcheck.review.operations import allowed_actions
+from factcheck.review.operations import allowed_actions, reviews_of
 from factcheck.review.workflow import Action, AnnotationState
 from factcheck.users.models import User
 
@@ -140,15 +140,7 @@ def _panel(
     ]
     others = submitted_others if can_see_others(viewer, own) else []
     shown_ids = [a.id for a in ([own] if own else []) + others]
-    reviews: dict[int, list[Review]] = defaultdict(list)
-    if shown_ids:
-        for review in session.scalars(
-            select(Review)
-            .options(joinedload(Review.reviewer))
-            .where(Review.annotation_id.in_(shown_ids))
-            .order_by(Review.id)
-        ):
-            reviews[review.annotation_id].append(review)
+    reviews = reviews_of(session, shown_ids)
     history_filter = (AuditEvent.entity_type == "claim") & (AuditEvent.entity_id == claim.id)
     if shown_ids:
         history_filter = or_(

@@ -40,6 +40,8 @@ class Page(Model):
 
 
 class VerdictOut(Model):
+    model_config = ConfigDict(extra="forbid", from_attributes=True)
+
     key: str
     label: str
     description: str
@@ -105,6 +107,8 @@ class SourceIn(Model):
 
 
 class SourceOut(Model):
+    model_config = ConfigDict(extra="forbid", from_attributes=True)
+
     url: str | None
     title: str
     publisher: str

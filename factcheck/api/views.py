@@ -102,17 +102,7 @@ def _annotation_out(annotation: Annotation, reviews: list[Review]) -> schemas.An
         version=annotation.version,
         submitted_at=annotation.submitted_at,
         updated_at=annotation.updated_at,
-        sources=[
-            schemas.SourceOut(
-                url=s.url,
-                title=s.title,
-                publisher=s.publisher,
-                quote=s.quote,
-                stance=s.stance,
-                accessed_on=s.accessed_on,
-            )
-            for s in annotation.sources
-        ],
+        sources=[schemas.SourceOut.model_validate(s) for s in annotation.sources],
         reviews=[
             schemas.ReviewOut(
                 reviewer=r.reviewer.email,
@@ -177,15 +167,7 @@ def openapi() -> Response:
 def list_verdicts() -> schemas.VerdictList:
     return schemas.VerdictList(
         items=[
-            schemas.VerdictOut(
-                key=v.key,
-                label=v.label,
-                description=v.description,
-                rating=v.rating,
-                colour=v.colour,
-                active=v.active,
-            )
-            for v in annotation_ops.all_verdicts(db.session)
+            schemas.VerdictOut.model_validate(v) for v in annotation_ops.all_verdicts(db.session)
         ]
     )
 

@@ -12,6 +12,7 @@ from factcheck.articles.models import Article, Assignment, Claim
 from factcheck.audit.recorder import record
 from factcheck.errors import Conflict, NotFound, PermissionDenied
 from factcheck.review.models import Review
+from factcheck.review.operations import reviews_of
 from factcheck.review.workflow import AnnotationState
 from factcheck.users.models import Role, User
 
@@ -123,16 +124,10 @@ def my_work(session: Session, user: User) -> MyWork:
         .order_by(Annotation.updated_at)
     ).all()
     returned_ids = [a.id for a in annotations if a.state is AnnotationState.CHANGES_REQUESTED]
-    latest: dict[int, Review] = {}
-    if returned_ids:
-        for review in session.scalars(
-            select(Review)
-            .options(joinedload(Review.reviewer))
-            .where(Review.annotation_id.in_(returned_ids))
-            .order_by(Review.id)
-        ):
-            latest[review.annotation_id] = review
-    items = [QueueItem(a, a.claim, latest.get(a.id)) for a in annotations]
+    rounds = reviews_of(session, returned_ids)
+    items = [
+        QueueItem(a, a.claim, rounds[a.id][-1] if rounds.get(a.id) else None) for a in annotations
+    ]
 
     claim_counts = (
         select(Claim.article_id, func.count(Claim.id).label("claims"))

@@ -13,6 +13,7 @@ import io
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import PurePath
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -54,8 +55,13 @@ def import_file(
     *,
     max_chars: int,
     title: str | None = None,
+    metadata: dict[str, Any] | None = None,
 ) -> FileReport:
-    """Import one uploaded or named file; never raises for bad content."""
+    """Import one uploaded or named file; never raises for bad content.
+
+    :param title: the title for a .txt or .html file (else taken from the file).
+    :param metadata: outlet, url, published_on, language for a .txt file.
+    """
     report = FileReport(PurePath(filename).name or "upload")
     suffix = PurePath(filename).suffix.lower()
     if suffix not in FORMATS:
@@ -66,7 +72,15 @@ def import_file(
     try:
         with session.begin_nested():
             if suffix == ".txt":
-                _import_text(session, actor, report, data, max_chars=max_chars, title=title)
+                _import_text(
+                    session,
+                    actor,
+                    report,
+                    data,
+                    max_chars=max_chars,
+                    title=title,
+                    metadata=metadata or {},
+                )
             elif suffix == ".csv":
                 _import_csv(session, actor, report, data, max_chars=max_chars)
             elif suffix == ".jsonl":
@@ -91,18 +105,18 @@ def _decode(report: FileReport, data: bytes) -> str:
 
 def _split_title(text: str) -> tuple[str, str]:
     """First non-empty line is the headline; the rest is the body."""
-    lines = text.splitlines(keepends=True)
+    lines = text.lstrip("\ufeff").splitlines(keepends=True)
     for index, line in enumerate(lines):
         if line.strip():
             return line.strip(), "".join(lines[index + 1 :])
     return "", text
 
 
-def _import_text(session, actor, report, data, *, max_chars, title) -> None:
+def _import_text(session, actor, report, data, *, max_chars, title, metadata) -> None:
     text = _decode(report, data)
     article_title, body = (title, text) if title else _split_title(text)
     article = import_article(
-        session, actor, title=article_title or "", body=body, max_chars=max_chars
+        session, actor, title=article_title or "", body=body, max_chars=max_chars, **metadata
     )
     report.imported.append((article.id, article.title))
 
