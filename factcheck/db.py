@@ -67,3 +67,22 @@ intpk = Annotated[int, mapped_column(Integer, primary_key=True)]
 str80 = Annotated[str, mapped_column(String(80))]
 str200 = Annotated[str, mapped_column(String(200))]
 str500 = Annotated[str, mapped_column(String(500))]
+
+
+#: Ids are 32-bit in every table; anything larger can only be a probe or a typo.
+MAX_ID = 2**31 - 1
+
+
+def parse_id(value: object) -> int:
+    """A database id from user input: ASCII digits, 1 to ``MAX_ID``.
+
+    Raises ValueError otherwise, so it also works as Flask's ``request.args.get(type=)``
+    (which then falls back to the default). ``"²".isdigit()`` is true, hence ASCII only.
+    """
+    text = str(value).strip()
+    if not text.isascii() or not text.isdigit() or len(text) > 10:
+        raise ValueError(f"not an id: {text[:20]!r}")
+    number = int(text)
+    if not 0 < number <= MAX_ID:
+        raise ValueError(f"id out of range: {number}")
+    return number

@@ -102,7 +102,12 @@ def build_engine(url: str, *, busy_timeout: int = 30) -> Engine:
         # A deferred transaction that reads first and writes later fails at once with
         # SQLITE_BUSY_SNAPSHOT if another writer committed meanwhile (the busy timeout
         # does not apply). Write requests and CLI commands therefore BEGIN IMMEDIATE.
-        writing = not flask.has_request_context() or flask.request.method in WRITE_METHODS
+        writing = (
+            not flask.has_request_context()
+            or flask.request.method in WRITE_METHODS
+            # Every API request counts against its token's rate limit: a write.
+            or flask.request.path.startswith("/api/")
+        )
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
     return engine

@@ -20,6 +20,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 
 from factcheck.annotations.models import Annotation, Stance, Verdict
 from factcheck.annotations.operations import AnnotationInput, SourceInput
+from factcheck.db import parse_id
 
 STANCE_CHOICES = [SelectChoice(s.value, s.value.capitalize()) for s in Stance]
 
@@ -27,8 +28,10 @@ STANCE_CHOICES = [SelectChoice(s.value, s.value.capitalize()) for s in Stance]
 def _optional_int(value: object) -> int | None:
     if value in (None, "", "None"):
         return None
+    if isinstance(value, int):
+        return value
     try:
-        return int(str(value))
+        return parse_id(value)
     except ValueError:
         return -1  # an id that never exists: reported as "does not exist", not a crash
 
@@ -71,7 +74,10 @@ class AnnotationForm(FlaskForm):
 
     def expected_version(self) -> int | None:
         raw = (self.version.data or "").strip()
-        return int(raw) if raw.isdigit() else None
+        try:
+            return parse_id(raw)
+        except ValueError:
+            return None
 
     def to_input(self) -> AnnotationInput:
         return AnnotationInput(

@@ -107,9 +107,16 @@ def _body(model: type[BaseModel]) -> BaseModel:
         raise ApiError(
             415, "unsupported_media_type", "Send a JSON body with Content-Type: application/json."
         )
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the parser goes
+        data = None
     if data is None:
         raise ApiError(400, "bad_json", "The body is not valid JSON.")
+    where = _nul_at(data)
+    if where:
+        message = "Text with a NUL character cannot be stored."
+        raise ApiError(422, "invalid", f"“{where}”: {message}", {str(where): [message]})
     try:
         return model.model_validate(data)
     except ValidationError as error:
@@ -118,6 +125,27 @@ def _body(model: type[BaseModel]) -> BaseModel:
             where = ".".join(str(part) for part in problem["loc"]) or "body"
             fields.setdefault(where, []).append(problem["msg"])
         raise ApiError(422, "invalid", "The data is not valid.", fields) from None
+
+
+def _nul_at(value: Any, path: str = "body", depth: int = 0) -> str | None:
+    """Where in the parsed JSON a string holds a NUL (no text column can store one)."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if depth > 50:
+        return None  # pydantic refuses shapes this deep anyway
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        found = _nul_at(str(key), path, depth) or _nul_at(
+            item, key if path == "body" else f"{path}.{key}", depth + 1
+        )
+        if found:
+            return found
+    return None
 
 
 def operation(
@@ -175,7 +203,7 @@ def int_query(name: str, *, minimum: int = 1, maximum: int | None = None) -> int
     raw = request.args.get(name)
     if raw in (None, ""):
         return None
-    if not raw.isdigit() or len(raw) > 12:
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 10:
         raise ApiError(
             422, "invalid", f"“{name}” must be a whole number.", {name: ["Not a number."]}
         )

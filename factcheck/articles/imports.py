@@ -123,7 +123,11 @@ def _import_text(session, actor, report, data, *, max_chars, title, metadata) ->
 
 def _import_csv(session, actor, report, data, *, max_chars) -> None:
     text = _decode(report, data)
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # A body may be as long as an article (the default limit is 128 KiB); the limit is
+    # process-wide in the csv module, so raise it, never lower it.
+    csv.field_size_limit(max(csv.field_size_limit(), 4 * max_chars + 1024))
+    # strict: an unclosed quote is an error, not a field that swallows the next rows.
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = [name.strip().lower() for name in next(reader)]
     except StopIteration:

@@ -84,6 +84,30 @@ def validate_body(body: str, *, max_chars: int) -> str:
     return body
 
 
+def _check_controls(name: str, value: str) -> None:
+    bad = next((ch for ch in value if ch in _FORBIDDEN_CONTROLS), None)
+    if bad is not None:
+        message = f"The {name} contains a control character (U+{ord(bad):04X})."
+        raise ValidationFailed(message, fields={name: [message]})
+
+
+def validate_title(title: str) -> str:
+    """Return the title with its whitespace tidied, or explain why it cannot be one.
+
+    :raises ValidationFailed: empty, too long, or with control characters.
+    """
+    _check_controls("title", title)
+    title = " ".join(title.split())
+    if not title:
+        raise ValidationFailed("The title is empty.", fields={"title": ["A title is required."]})
+    if len(title) > MAX_TITLE_CHARS:
+        raise ValidationFailed(
+            f"The title is longer than {MAX_TITLE_CHARS} characters.",
+            fields={"title": [f"At most {MAX_TITLE_CHARS} characters."]},
+        )
+    return title
+
+
 def find_by_body(session: Session, body: str) -> Article | None:
     return session.scalar(select(Article).where(Article.body_sha256 == body_sha256(body)))
 
@@ -107,14 +131,9 @@ def import_article(
     :raises ValidationFailed: bad title or body.
     :raises DuplicateArticle: the same body was imported before.
     """
-    title = " ".join(title.split())
-    if not title:
-        raise ValidationFailed("The title is empty.", fields={"title": ["A title is required."]})
-    if len(title) > MAX_TITLE_CHARS:
-        raise ValidationFailed(
-            f"The title is longer than {MAX_TITLE_CHARS} characters.",
-            fields={"title": [f"At most {MAX_TITLE_CHARS} characters."]},
-        )
+    title = validate_title(title)
+    for name, value in (("outlet", outlet), ("url", url), ("byline", byline)):
+        _check_controls(name, value or "")
     body = validate_body(body, max_chars=max_chars)
     existing = find_by_body(session, body)
     if existing is not None:

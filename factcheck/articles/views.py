@@ -18,6 +18,7 @@ from factcheck.articles import assignments, imports, operations
 from factcheck.articles.forms import ArticleForm, MergeClaimForm, SplitClaimForm
 from factcheck.articles.hints import HINT_NAMES
 from factcheck.articles.models import Article, Claim
+from factcheck.db import parse_id
 from factcheck.errors import DomainError, DuplicateArticle, ValidationFailed
 from factcheck.extensions import db
 from factcheck.users import operations as user_ops
@@ -153,7 +154,7 @@ def render_workspace(
 def segmentation(article_id: int) -> str:
     """Show the page for splitting and merging the claims of an article."""
     article = operations.get_article(db.session, article_id)
-    return _segmentation_page(article, request.args.get("claim", type=int))
+    return _segmentation_page(article, request.args.get("claim", type=parse_id))
 
 
 def _segmentation_page(
@@ -290,7 +291,7 @@ def assignments_page(article_id: int) -> tuple[str, int] | Response:
         if form.validate_on_submit():
             try:
                 annotator = user_ops.get_user(
-                    db.session, request.form.get("user_id", type=int) or 0
+                    db.session, request.form.get("user_id", 0, type=parse_id)
                 )
                 if request.form.get("action") == "remove":
                     assignments.unassign(db.session, current_app_user(), article, annotator)

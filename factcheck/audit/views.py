@@ -13,6 +13,7 @@ from werkzeug.wrappers.response import Response
 from factcheck.annotations.operations import can_see_others, get_annotation, my_annotation
 from factcheck.audit.models import AuditEvent
 from factcheck.audit.recorder import events_for, head_hash, verify
+from factcheck.db import parse_id
 from factcheck.extensions import db
 from factcheck.review.operations import reviews_of
 from factcheck.review.workflow import AnnotationState
@@ -35,10 +36,10 @@ def _parse_day(value: str | None) -> date | None:
 @role_required(Role.ADMIN)
 def log() -> tuple[str, int]:
     """Show the global audit log, newest first, filterable by user, action and date."""
-    user_id = request.args.get("user", type=int)
+    user_id = request.args.get("user", type=parse_id)
     action = (request.args.get("action") or "").strip()
     since, until = _parse_day(request.args.get("from")), _parse_day(request.args.get("to"))
-    before = request.args.get("before", type=int)
+    before = request.args.get("before", type=parse_id)
     errors = []
     if request.args.get("from") and since is None:
         errors.append("“From” is not a date (use YYYY-MM-DD).")
@@ -53,7 +54,7 @@ def log() -> tuple[str, int]:
         query = query.where(AuditEvent.action.startswith(action, autoescape=True))
     if since:
         query = query.where(AuditEvent.created_at >= datetime.combine(since, time.min, UTC))
-    if until:
+    if until and until < date.max:
         end = datetime.combine(until + timedelta(days=1), time.min, UTC)
         query = query.where(AuditEvent.created_at < end)
     if before:

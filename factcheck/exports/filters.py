@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement
 
 from factcheck.annotations.models import Annotation, Verdict
 from factcheck.articles.models import Claim
+from factcheck.db import parse_id
 from factcheck.errors import ValidationFailed
 from factcheck.review.workflow import AnnotationState
 
@@ -54,8 +55,8 @@ class ExportFilters:
         article_id = None
         if article not in (None, ""):
             try:
-                article_id = int(article)
-            except (TypeError, ValueError):
+                article_id = parse_id(article)
+            except ValueError:
                 problems["article"] = ["Choose an article from the list."]
         start, end = day("date_from", date_from), day("date_to", date_to)
         if start and end and start > end:
@@ -81,7 +82,7 @@ class ExportFilters:
             found.append(Verdict.key == self.verdict_key)
         if self.date_from:
             found.append(Annotation.updated_at >= datetime.combine(self.date_from, time.min, UTC))
-        if self.date_to:
+        if self.date_to and self.date_to < date.max:  # "to 9999-12-31" is no bound at all
             end = datetime.combine(self.date_to + timedelta(days=1), time.min, UTC)
             found.append(Annotation.updated_at < end)
         return found

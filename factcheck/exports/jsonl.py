@@ -29,9 +29,12 @@ from sqlalchemy.orm import Session, selectinload
 from werkzeug.security import generate_password_hash
 
 from factcheck.annotations.models import Annotation, Source, Stance, Verdict
+from factcheck.annotations.operations import is_web_url
 from factcheck.articles.hints import claim_hints
 from factcheck.articles.models import Article, Claim, ClaimKind
+from factcheck.articles.operations import validate_body, validate_title
 from factcheck.audit.recorder import record
+from factcheck.db import MAX_ID
 from factcheck.errors import ValidationFailed
 from factcheck.exports.filters import ExportFilters
 from factcheck.review.models import Decision, Review
@@ -212,11 +215,20 @@ def _text(record_: dict, name: str, line: int, *, required: bool = False, limit:
     return value
 
 
-def _int(record_: dict, name: str, line: int) -> int:
-    value = record_.get(name)
+def _int(record_: dict, name: str, line: int, *, default: int | None = None) -> int:
+    value = record_.get(name, default)
     if not isinstance(value, int) or isinstance(value, bool):
         raise _Refused(line, f"“{name}” must be a whole number")
+    if not 0 <= value <= MAX_ID:
+        raise _Refused(line, f"“{name}” is out of range")
     return value
+
+
+def _url(record_: dict, name: str, line: int) -> str | None:
+    value = _text(record_, name, line, limit=2000)
+    if value and not is_web_url(value):
+        raise _Refused(line, f"“{name}” must be an http:// or https:// address")
+    return value or None
 
 
 def _when(record_: dict, name: str, line: int, kind: type = datetime):
@@ -266,8 +278,8 @@ def _import(
             raise _Refused(number, "the line is too long")
         try:
             item = json.loads(raw)
-        except (json.JSONDecodeError, RecursionError):
-            raise _Refused(number, "this is not valid JSON") from None
+        except (ValueError, RecursionError):  # JSONDecodeError, or a 5,000-digit number
+            raise _Refused(number, "this is not valid JSON (or a number is too long)") from None
         if not isinstance(item, dict) or _depth(item) > MAX_DEPTH:
             raise _Refused(number, "each line must be a JSON object (not nested too deeply)")
         kind = item.get("type")
@@ -283,7 +295,9 @@ def _import(
             if key not in verdicts:
                 colour = _text(item, "colour", number, limit=7) or "#777777"
                 rating = item.get("rating")
-                if rating is not None and (not isinstance(rating, int) or not 1 <= rating <= 5):
+                if rating is not None and (
+                    not isinstance(rating, int) or isinstance(rating, bool) or not 1 <= rating <= 5
+                ):
                     raise _Refused(number, "“rating” must be 1 to 5 or null")
                 verdict = Verdict(
                     key=key,
@@ -291,9 +305,7 @@ def _import(
                     description=_text(item, "description", number) or "",
                     rating=rating,
                     colour=colour if len(colour) == 7 else "#777777",
-                    sort_order=item.get("sort_order")
-                    if isinstance(item.get("sort_order"), int)
-                    else len(verdicts),
+                    sort_order=_int(item, "sort_order", number, default=len(verdicts)),
                     active=bool(item.get("active", True)),
                 )
                 session.add(verdict)
@@ -309,7 +321,14 @@ def _import(
             _person(session, users, names, email, report, number)
         elif kind == "article":
             old_id = _int(item, "id", number)
-            body = _text(item, "body", number, required=True, limit=max_chars) or ""
+            try:
+                body = validate_body(
+                    _text(item, "body", number, required=True, limit=max_chars) or "",
+                    max_chars=max_chars,
+                )
+                title = validate_title(_text(item, "title", number, required=True, limit=500) or "")
+            except ValidationFailed as error:
+                raise _Refused(number, error.message.rstrip(".")) from None
             sha = hashlib.sha256(body.encode("utf-8")).hexdigest()
             if item.get("body_sha256") not in (None, sha):
                 raise _Refused(number, "the body does not match its SHA-256")
@@ -317,9 +336,9 @@ def _import(
                 raise _Refused(number, "this article's text is already in the database")
             importer = item.get("imported_by")
             article = Article(
-                title=_text(item, "title", number, required=True, limit=500),
+                title=title,
                 outlet=_text(item, "outlet", number, limit=200),
-                url=_text(item, "url", number, limit=2000),
+                url=_url(item, "url", number),
                 byline=_text(item, "byline", number, limit=500),
                 published_on=_when(item, "published_on", number, date),
                 language=_text(item, "language", number, limit=16) or "en",
@@ -403,7 +422,7 @@ def _import(
                     stance = Stance(source.get("stance", "context"))
                 except ValueError:
                     raise _Refused(number, f"unknown stance {source.get('stance')!r}") from None
-                url = _text(source, "url", number, limit=2000)
+                url = _url(source, "url", number)
                 quote = _text(source, "quote", number, limit=5000) or ""
                 if not url and not quote:
                     raise _Refused(number, "a source needs a URL or a quote")
@@ -416,7 +435,7 @@ def _import(
                         title=_text(source, "title", number, limit=500) or "",
                         publisher=_text(source, "publisher", number, limit=200) or "",
                         accessed_on=_when(source, "accessed_on", number, date),
-                        archive_url=_text(source, "archive_url", number, limit=2000),
+                        archive_url=_url(source, "archive_url", number),
                     )
                 )
             session.add(annotation)
@@ -426,7 +445,7 @@ def _import(
                 raise _Refused(
                     number, f"the annotation breaks a rule: {error.__class__.__name__}"
                 ) from None
-            version = item.get("version")
+            version = _int(item, "version", number, default=1)
             reviews = item.get("reviews") or []
             if not isinstance(reviews, list):
                 raise _Refused(number, "“reviews” must be a list")
@@ -449,15 +468,13 @@ def _import(
                     annotator_id=annotation.annotator_id,
                     decision=decision,
                     comment=comment,
-                    annotation_version=entry.get("annotation_version")
-                    if isinstance(entry.get("annotation_version"), int)
-                    else 1,
+                    annotation_version=_int(entry, "annotation_version", number, default=1),
                 )
                 created = _when(entry, "created_at", number)
                 if created is not None:
                     review.created_at = created
                 session.add(review)
-            if isinstance(version, int) and version > annotation.version:
+            if version > annotation.version:
                 # Keep the archive's version so a re-export matches; no ORM version bump.
                 session.flush()
                 session.execute(

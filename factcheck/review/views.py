@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from factcheck.annotations.operations import all_verdicts
 from factcheck.articles.models import Article
+from factcheck.db import parse_id
 from factcheck.extensions import db
 from factcheck.review import operations
 from factcheck.review.operations import QUEUE_PAGE_SIZE, QueueFilters, allowed_actions
@@ -25,11 +26,11 @@ def queue() -> str:
     """List annotations waiting for review, oldest first, with filters."""
     reviewer = current_app_user()
     filters = QueueFilters(
-        article_id=request.args.get("article", type=int),
-        verdict_id=request.args.get("verdict", type=int),
-        annotator_id=request.args.get("annotator", type=int),
+        article_id=request.args.get("article", type=parse_id),
+        verdict_id=request.args.get("verdict", type=parse_id),
+        annotator_id=request.args.get("annotator", type=parse_id),
     )
-    offset = max(request.args.get("offset", 0, type=int), 0)
+    offset = request.args.get("offset", 0, type=parse_id)
     items, total = operations.review_queue(db.session, reviewer, filters, offset=offset)
     rounds = operations.reviews_of(db.session, [a.id for a in items])
     contexts = {}

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from werkzeug.wrappers.response import Response
 
 from factcheck import ratelimit
-from factcheck.db import utcnow
+from factcheck.db import parse_id, utcnow
 from factcheck.errors import DomainError
 from factcheck.extensions import db
 from factcheck.users import operations
@@ -287,8 +287,10 @@ def tokens() -> tuple[str, int] | Response:
     status = 200
     if request.method == "POST" and form.validate_on_submit():
         try:
-            if request.form.get("revoke", "").isdigit():
-                token_ops.revoke_token(db.session, user, int(request.form["revoke"]))
+            if request.form.get("revoke"):
+                token_ops.revoke_token(
+                    db.session, user, request.form.get("revoke", 0, type=parse_id)
+                )
                 db.session.commit()
                 flash("Token revoked: it no longer works.", "success")
                 return redirect(url_for("auth.tokens"))

@@ -1,0 +1,470 @@
+"""API load: N simulated fact-checkers against gunicorn (4 workers) for a bounded time.
+
+Builds a throwaway PostgreSQL database on 127.0.0.1:5432 (or FACTCHECK_BENCH_POSTGRES_URL,
+any database on the server to connect to for CREATE/DROP DATABASE); falls back to a
+throwaway SQLite file, with a note, when PostgreSQL is unreachable (or with --sqlite).
+Migrates, loads the demo, creates one annotator and one API token per simulated user
+through the CLI, and serves the app with gunicorn on a free loopback port.
+
+Each simulated user loops: read the reference article, read a claim, save its own
+annotation of that claim with the version it read, and now and then submit it and
+withdraw it again (so that it can keep saving). Every request's latency and status is
+recorded. gunicorn and the database are removed at the end, also on Ctrl-C.
+
+Run: .venv/bin/python bench/load.py [--users 20] [--seconds 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter, defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+POSTGRES_URL = os.environ.get(
+    "FACTCHECK_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+PASSWORD = "load bench password"
+LISTENING = re.compile(r"Listening at: http://127\.0\.0\.1:(\d+)")
+#: One in this many loops submits the annotation and withdraws it again.
+SUBMIT_EVERY = 5
+
+
+# --- setting up -----------------------------------------------------------------------------
+
+
+def app_env(url: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        FACTCHECK_CONFIG="development",
+        FACTCHECK_DATABASE_URL=url,
+        FACTCHECK_SECRET_KEY="load-bench-secret-key-0123456789abcdef0123",
+        FACTCHECK_DEMO_PASSWORD=PASSWORD,
+        FACTCHECK_API_RATE_LIMIT="1000000",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def flask(url: str, *args: str, input: str | None = None) -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", *args],
+        cwd=ROOT,
+        env=app_env(url),
+        input=input,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(
+            f"flask {' '.join(args)} exited {result.returncode}: {result.stderr.strip()}"
+        )
+    return result.stdout
+
+
+class Database:
+    """A throwaway database: PostgreSQL if reachable, else a SQLite file."""
+
+    def __init__(self, tmp: Path, *, force_sqlite: bool) -> None:
+        self.tmp = tmp
+        self.pg_name: str | None = None
+        self.admin: Any = None
+        self.backend = "sqlite"
+        self.url = f"sqlite:///{tmp / 'load.sqlite'}"
+        if force_sqlite:
+            print("note: --sqlite given; running on SQLite.")
+            return
+        try:
+            from sqlalchemy import create_engine, make_url, text
+
+            admin = create_engine(
+                POSTGRES_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5}
+            )
+            name = f"factcheck_load_{os.getpid()}"
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+        except Exception as error:
+            first = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
+            print(f"note: PostgreSQL is unreachable ({first}); falling back to SQLite.")
+            return
+        self.admin, self.pg_name, self.backend = admin, name, "postgresql"
+        self.url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+
+    def drop(self) -> None:
+        if self.admin is None:
+            return
+        from sqlalchemy import text
+
+        try:
+            with self.admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{self.pg_name}" WITH (FORCE)'))
+        finally:
+            self.admin.dispose()
+            self.admin = None
+
+
+def gunicorn_options() -> list[str]:
+    """Gunicorn 25+ opens a control socket at one fixed path; nothing here needs it."""
+    from gunicorn.config import KNOWN_SETTINGS
+
+    names = {setting.name for setting in KNOWN_SETTINGS}
+    return ["--no-control-socket"] if "control_socket_disable" in names else []
+
+
+class Server:
+    def __init__(self, url: str, workers: int, log: Path) -> None:
+        self.log = log
+        self.handle = log.open("wb")
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--workers",
+                str(workers),
+                "--bind",
+                "127.0.0.1:0",
+                "--graceful-timeout",
+                "5",
+                *gunicorn_options(),
+                "wsgi:app",
+            ],
+            cwd=ROOT,
+            env=app_env(url),
+            stdout=self.handle,
+            stderr=subprocess.STDOUT,
+        )
+        self.port = self._wait_until_healthy()
+
+    def _wait_until_healthy(self) -> int:
+        deadline = time.monotonic() + 30
+        port = None
+        while time.monotonic() < deadline and self.process.poll() is None:
+            if port is None:
+                match = LISTENING.search(self.log.read_text(errors="replace"))
+                port = int(match.group(1)) if match else None
+            if port is not None:
+                try:
+                    status, _ = request(port, "GET", "/healthz")
+                    if status == 200:
+                        return port
+                except OSError:
+                    pass
+            time.sleep(0.2)
+        raise RuntimeError(f"gunicorn did not start:\n{self.log.read_text(errors='replace')}")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        self.handle.close()
+
+
+def create_users(url: str, count: int) -> list[str]:
+    """One annotator and one personal access token per simulated user, via the CLI."""
+
+    def one(number: int) -> str:
+        email = f"load{number}@example.org"
+        flask(
+            url,
+            "users",
+            "create",
+            email,
+            "--name",
+            f"Load fact-checker {number}",
+            "--password-stdin",
+            input=PASSWORD + "\n",
+        )
+        return flask(url, "users", "token", email, "--name", "load bench").strip()
+
+    with ThreadPoolExecutor(max(2, os.cpu_count() or 2)) as pool:
+        return list(pool.map(one, range(1, count + 1)))
+
+
+# --- the simulated users ----------------------------------------------------------------------
+
+
+def request(
+    port: int, method: str, path: str, token: str | None = None, body: Any = None
+) -> tuple[int, bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        payload = None
+        if body is not None:
+            payload = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        connection.request(method, path, body=payload, headers=headers)
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+@dataclass
+class Sample:
+    kind: str
+    status: int | None  # None: connection error or timeout
+    seconds: float
+
+
+@dataclass
+class FactChecker:
+    port: int
+    token: str
+    email: str
+    article_id: int
+    claim_id: int
+    stop: threading.Event
+    samples: list[Sample] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def call(self, kind: str, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        started = time.perf_counter()
+        try:
+            status, raw = request(self.port, method, path, self.token, body)
+        except OSError as error:
+            self.samples.append(Sample(kind, None, time.perf_counter() - started))
+            if len(self.errors) < 5:
+                self.errors.append(f"{kind}: {error!r}")
+            self.stop.wait(0.1)  # the server is gone or refusing: do not spin
+            return 0, None
+        self.samples.append(Sample(kind, status, time.perf_counter() - started))
+        if status >= 500 and len(self.errors) < 5:
+            self.errors.append(f"{kind} {status}: {raw[:200].decode(errors='replace')}")
+        try:
+            return status, json.loads(raw)
+        except ValueError:
+            return status, None
+
+    def own_version(self, detail: Any) -> int | None:
+        own = [a for a in (detail or {}).get("annotations", []) if a["annotator"] == self.email]
+        return own[0]["version"] if own else None
+
+    def run(self, seed: int) -> None:
+        rng = random.Random(seed)
+        loop = 0
+        while not self.stop.is_set():
+            loop += 1
+            self.call("read article", "GET", f"/api/v1/articles/{self.article_id}")
+            status, detail = self.call("read claim", "GET", f"/api/v1/claims/{self.claim_id}")
+            if status != 200:
+                continue
+            version = self.own_version(detail)
+            status, saved = self.call(
+                "save annotation",
+                "PUT",
+                f"/api/v1/claims/{self.claim_id}/annotation",
+                {
+                    "verdict": rng.choice(["false", "true", "mostly_false", "misleading"]),
+                    "claimant": "The minister",
+                    "rationale": f"Loop {loop}: official figures say otherwise.",
+                    "sources": [
+                        {
+                            "url": f"https://example.org/figures/{loop}",
+                            "title": "Official figures",
+                            "stance": "refutes",
+                        }
+                    ],
+                    "version": version,
+                },
+            )
+            if status == 200 and loop % SUBMIT_EVERY == 0 and not self.stop.is_set():
+                annotation = saved["id"]
+                status, submitted = self.call(
+                    "submit",
+                    "POST",
+                    f"/api/v1/annotations/{annotation}/submit",
+                    {"version": saved["version"]},
+                )
+                if status == 200:
+                    self.call(
+                        "withdraw",
+                        "POST",
+                        f"/api/v1/annotations/{annotation}/withdraw",
+                        {"version": submitted["version"]},
+                    )
+
+
+# --- reporting ------------------------------------------------------------------------------
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def report(samples: list[Sample], seconds: float, planned: float, users: int, backend: str) -> None:
+    """Print a table per request kind, the totals, and the one-line summary last."""
+    by_kind: dict[str, list[Sample]] = defaultdict(list)
+    for sample in samples:
+        by_kind[sample.kind].append(sample)
+    print(f"{'request':<16} {'count':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}  statuses")
+    for kind, group in by_kind.items():
+        times = [s.seconds * 1000 for s in group]
+        statuses = Counter(str(s.status or "conn-error") for s in group)
+        print(
+            f"{kind:<16} {len(group):>7} {percentile(times, 0.5):>7.1f} "
+            f"{percentile(times, 0.95):>7.1f} {percentile(times, 0.99):>7.1f}  "
+            + ", ".join(f"{k}×{v}" for k, v in sorted(statuses.items()))
+        )
+    times = [s.seconds * 1000 for s in samples]
+    errors = sum(1 for s in samples if s.status is None or s.status >= 500)
+    conflicts = sum(1 for s in samples if s.status == 409)
+    other_4xx = sum(1 for s in samples if s.status and 400 <= s.status < 500 and s.status != 409)
+    rate = len(samples) / seconds if seconds else 0.0
+    mean = statistics.fmean(times) if times else 0.0
+    print(
+        f"total: {len(samples)} requests in {seconds:.1f} s = {rate:,.0f} req/s; "
+        f"mean {mean:.1f} ms; errors (5xx + connection) {errors}; 409 {conflicts}; "
+        f"other 4xx {other_4xx}"
+    )
+    print(
+        f"load: {users} users, {planned:g} s, {rate:,.0f} req/s, "
+        f"p50 {percentile(times, 0.5):.0f} ms, p95 {percentile(times, 0.95):.0f} ms, "
+        f"p99 {percentile(times, 0.99):.0f} ms, {errors} errors ({backend})"
+    )
+
+
+def first_server_error(log: str) -> None:
+    """Print how many requests failed with a traceback, and the first one, shortened."""
+    if "Traceback" not in log:
+        return
+    chained = log.count("The above exception was") + log.count("During handling of the above")
+    count = log.count("Traceback (most recent call last)") - chained
+    start = log.rfind("\n", 0, log.index("Traceback")) + 1
+    heading = log[log.rfind("\n", 0, max(start - 1, 0)) + 1 : max(start - 1, 0)].strip()
+    lines = log[start:].splitlines()
+    kept: list[str] = []
+    app_frame = False
+    for line in lines[1:]:
+        if line.startswith("[20") or line.startswith("(Background"):
+            break
+        if line.startswith("  File "):
+            app_frame = str(ROOT / "factcheck") in line
+            if app_frame:
+                kept.append(line)
+        elif line.startswith("    "):
+            if app_frame and line.strip().strip("^"):
+                kept.append(line)
+        elif line.strip() and not line.startswith("Traceback"):
+            kept.append(line)
+    print(f"gunicorn logged {count} tracebacks; the first: {heading[:160]}")
+    print("  " + "\n  ".join(kept[:30]))
+
+
+# --- main -----------------------------------------------------------------------------------
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=20, help="simulated fact-checkers")
+    parser.add_argument("--seconds", type=float, default=20, help="how long to run the load")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--sqlite", action="store_true", help="use SQLite, not PostgreSQL")
+    args = parser.parse_args()
+    # Ctrl-C and kill both end in the finally below; SIGINT may arrive ignored from a
+    # non-interactive shell, so install Python's handler explicitly.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _interrupt)
+
+    server: Server | None = None
+    database: Database | None = None
+    stop = threading.Event()
+    with tempfile.TemporaryDirectory(prefix="factcheck-load-") as tmp:
+        try:
+            database = Database(Path(tmp), force_sqlite=args.sqlite)
+            started = time.monotonic()
+            flask(database.url, "db", "upgrade")
+            flask(database.url, "demo")
+            tokens = create_users(database.url, args.users)
+            print(
+                f"setup: {database.backend} database, demo and {args.users} users with tokens "
+                f"in {time.monotonic() - started:.1f} s"
+            )
+            server = Server(database.url, args.workers, Path(tmp) / "gunicorn.log")
+            status, page = request(server.port, "GET", "/api/v1/articles", tokens[0])
+            assert status == 200, page
+            article_id = json.loads(page)["items"][0]["id"]
+            status, raw = request(server.port, "GET", f"/api/v1/articles/{article_id}", tokens[0])
+            assert status == 200, raw
+            claims = [claim["id"] for claim in json.loads(raw)["claim_list"]]
+
+            users = [
+                FactChecker(
+                    server.port,
+                    token,
+                    f"load{number}@example.org",
+                    article_id,
+                    claims[(number - 1) % len(claims)],
+                    stop,
+                )
+                for number, token in enumerate(tokens, start=1)
+            ]
+            threads = [
+                threading.Thread(target=user.run, args=(number,), daemon=True)
+                for number, user in enumerate(users)
+            ]
+            began = time.perf_counter()
+            for thread in threads:
+                thread.start()
+            try:
+                stop.wait(args.seconds)
+            finally:
+                stop.set()
+                for thread in threads:
+                    thread.join(timeout=35)
+            elapsed = time.perf_counter() - began
+            problems = [problem for user in users for problem in user.errors]
+            for problem in problems[:5]:
+                print(f"error: {problem}")
+            first_server_error(server.log.read_text(errors="replace"))
+            report(
+                [s for user in users for s in user.samples],
+                elapsed,
+                args.seconds,
+                args.users,
+                database.backend,
+            )
+        except KeyboardInterrupt:
+            stop.set()
+            print("interrupted; cleaning up", file=sys.stderr)
+            sys.exit(130)
+        finally:
+            stop.set()
+            if server is not None:
+                server.stop()
+            if database is not None:
+                database.drop()
+
+
+if __name__ == "__main__":
+    main()
