@@ -223,28 +223,6 @@ def visible_annotations(
     )
 
 
-def hidden_count(session: Session, viewer: User, claim: Claim) -> int:
-    """How many other submitted annotations exist (shown as a count while blind)."""
-    count = session.scalar(
-        select(func.count())
-        .select_from(Annotation)
-        .where(
-            Annotation.claim_id == claim.id,
-            Annotation.annotator_id != viewer.id,
-            Annotation.state != AnnotationState.DRAFT,
-        )
-    )
-    return int(count or 0)
-
-
-def active_verdicts(session: Session) -> list[Verdict]:
-    return list(
-        session.scalars(
-            select(Verdict).where(Verdict.active.is_(True)).order_by(Verdict.sort_order)
-        )
-    )
-
-
 def all_verdicts(session: Session) -> list[Verdict]:
     return list(session.scalars(select(Verdict).order_by(Verdict.sort_order, Verdict.id)))
 

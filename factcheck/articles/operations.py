@@ -251,23 +251,6 @@ def list_articles_with_progress(session: Session) -> list[ArticleProgress]:
     return [ArticleProgress(article, n, a, p) for article, n, a, p in rows]
 
 
-def neighbours(session: Session, claim: Claim) -> tuple[Claim | None, Claim | None]:
-    """The claims before and after ``claim`` in its article."""
-    previous = session.scalar(
-        select(Claim)
-        .where(Claim.article_id == claim.article_id, Claim.position < claim.position)
-        .order_by(Claim.position.desc())
-        .limit(1)
-    )
-    following = session.scalar(
-        select(Claim)
-        .where(Claim.article_id == claim.article_id, Claim.position > claim.position)
-        .order_by(Claim.position)
-        .limit(1)
-    )
-    return previous, following
-
-
 #: Annotation states that freeze a claim's boundaries: a review is under way or done.
 _FROZEN_STATES = tuple(state for state in AnnotationState if state is not AnnotationState.DRAFT)
 
