@@ -60,6 +60,8 @@ SOURCE_COLUMNS = (
     "accessed_on",
 )
 
+#: Rows fetched from the database at a time.
+BATCH = 2000
 #: Rows per chunk handed to the web server or file.
 CHUNK_ROWS = 500
 
@@ -91,14 +93,14 @@ def iso_date(value: Any) -> str | None:
     return value.isoformat()
 
 
-def _base(filters: ExportFilters) -> Select[Any]:
-    return (
-        select(Annotation.id)
-        .join(Claim, Claim.id == Annotation.claim_id)
-        .join(Article, Article.id == Claim.article_id)
-        .outerjoin(Verdict, Verdict.id == Annotation.verdict_id)
-        .where(*filters.conditions())
-    )
+def _base(filters: ExportFilters, *, with_article: bool = True) -> Select[Any]:
+    query = select(Annotation.id).join(Claim, Claim.id == Annotation.claim_id)
+    if with_article:
+        query = query.join(Article, Article.id == Claim.article_id)
+    if with_article or filters.verdict_key:
+        # The verdict filter needs the join; the publication rows need the label.
+        query = query.outerjoin(Verdict, Verdict.id == Annotation.verdict_id)
+    return query.where(*filters.conditions())
 
 
 def publication_query(filters: ExportFilters) -> Select[Any]:
@@ -163,11 +165,18 @@ def sources_query(filters: ExportFilters) -> Select[Any]:
 
 def _stream(connection: Connection, query: Select[Any]) -> Iterator[Any]:
     # Per statement: Connection.execution_options() would change the connection itself.
-    result = connection.execute(query.execution_options(stream_results=True, yield_per=2000))
+    result = connection.execute(query.execution_options(stream_results=True, yield_per=BATCH))
     try:
-        # Whole partitions: row-by-row fetching costs more than the query itself.
-        for partition in result.partitions():
-            yield from partition
+        # The first batch through SQLAlchemy, which also hands over the row it read ahead;
+        # after that the driver's own rows: every column is raw already (type_coerce
+        # above), so skipping SQLAlchemy's Row objects changes nothing but the time.
+        first = result.fetchmany(BATCH)
+        yield from first
+        if len(first) < BATCH:
+            return
+        cursor = result.cursor
+        while rows := cursor.fetchmany(BATCH):
+            yield from rows
     finally:
         result.close()
 
@@ -182,7 +191,7 @@ def _flatten(title: str, publisher: str, url: str | None) -> str:
 
 def _source_labels_query(filters: ExportFilters) -> Select[Any]:
     return (
-        _base(filters)
+        _base(filters, with_article=False)
         .add_columns(Source.title, Source.publisher, Source.url)
         .join(Source, Source.annotation_id == Annotation.id)
         .order_by(Claim.article_id, Claim.position, Annotation.id, Source.position)
