@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from factcheck.annotations.models import Annotation, Verdict
-from factcheck.annotations.operations import all_verdicts, can_see_others
+from factcheck.annotations.operations import all_verdicts, claim_view
 from factcheck.articles.models import Article, Claim
 from factcheck.audit.models import AuditEvent
 from factcheck.review.models import Review
-from factcheck.review.operations import allowed_actions, reviews_of
+from factcheck.review.operations import allowed_actions
 from factcheck.review.workflow import Action, AnnotationState
 from factcheck.users.models import User
 
@@ -126,45 +126,17 @@ def build_workspace(
 def _panel(
     session: Session, viewer: User, claims: list[Claim], claim: Claim, status: ClaimStatus
 ) -> Panel:
-    annotations = list(
-        session.scalars(
-            select(Annotation)
-            .options(selectinload(Annotation.sources), joinedload(Annotation.annotator))
-            .where(Annotation.claim_id == claim.id)
-            .order_by(Annotation.submitted_at, Annotation.id)
-        ).unique()
-    )
-    own = next((a for a in annotations if a.annotator_id == viewer.id), None)
-    submitted_others = [
-        a for a in annotations if a.annotator_id != viewer.id and a.state != AnnotationState.DRAFT
-    ]
-    others = submitted_others if can_see_others(viewer, own) else []
-    shown_ids = [a.id for a in ([own] if own else []) + others]
-    reviews = reviews_of(session, shown_ids)
-    history_filter = (AuditEvent.entity_type == "claim") & (AuditEvent.entity_id == claim.id)
-    if shown_ids:
-        history_filter = or_(
-            history_filter,
-            (AuditEvent.entity_type == "annotation") & AuditEvent.entity_id.in_(shown_ids),
-        )
-    history = list(
-        session.scalars(
-            select(AuditEvent)
-            .options(joinedload(AuditEvent.actor))
-            .where(history_filter)
-            .order_by(AuditEvent.id)
-        )
-    )
+    view = claim_view(session, viewer, claim)
     index = next(i for i, c in enumerate(claims) if c.id == claim.id)
     return Panel(
         claim=claim,
-        own=own,
-        others=others,
-        hidden_others=0 if others else len(submitted_others),
-        reviews=reviews,
-        history=history,
-        actions=allowed_actions(viewer, own) if own else [],
-        other_actions={a.id: allowed_actions(viewer, a) for a in others},
+        own=view.own,
+        others=view.others,
+        hidden_others=view.hidden_others,
+        reviews=view.reviews,
+        history=view.history,
+        actions=allowed_actions(viewer, view.own) if view.own else [],
+        other_actions={a.id: allowed_actions(viewer, a) for a in view.others},
         previous_id=claims[index - 1].id if index > 0 else None,
         next_id=claims[index + 1].id if index + 1 < len(claims) else None,
     )

@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import Response, current_app, jsonify, request, stream_with_context
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
 from factcheck.annotations import operations as annotation_ops
 from factcheck.annotations.models import Annotation, Verdict
@@ -23,7 +22,6 @@ from factcheck.api.registry import (
 )
 from factcheck.articles import operations as article_ops
 from factcheck.articles.models import Article, Claim
-from factcheck.audit.models import AuditEvent
 from factcheck.errors import NotFound
 from factcheck.exports import operations as export_ops
 from factcheck.exports.csv_export import count_rows
@@ -245,24 +243,10 @@ def get_article(article_id: int) -> schemas.ArticleOut:
 def get_claim(claim_id: int) -> schemas.ClaimDetail:
     user = current_user_from_token()
     claim = article_ops.get_claim(db.session, claim_id)
-    own = annotation_ops.my_annotation(db.session, user, claim)
-    shown = ([own] if own else []) + annotation_ops.visible_annotations(
-        db.session, user, claim, own
-    )
-    rounds = review_ops.reviews_of(db.session, [a.id for a in shown])
-    ids = [a.id for a in shown]
-    events = db.session.scalars(
-        select(AuditEvent)
-        .options(selectinload(AuditEvent.actor))
-        .where(
-            ((AuditEvent.entity_type == "claim") & (AuditEvent.entity_id == claim.id))
-            | ((AuditEvent.entity_type == "annotation") & AuditEvent.entity_id.in_(ids))
-        )
-        .order_by(AuditEvent.id)
-    ).all()
+    view = annotation_ops.claim_view(db.session, user, claim)
     return schemas.ClaimDetail(
         **_claim_out(claim, claim.article.body).model_dump(),
-        annotations=[_annotation_out(a, rounds[a.id]) for a in shown],
+        annotations=[_annotation_out(a, view.reviews[a.id]) for a in view.shown],
         history=[
             schemas.EventOut(
                 at=e.created_at,
@@ -270,7 +254,7 @@ def get_claim(claim_id: int) -> schemas.ClaimDetail:
                 action=e.action,
                 diff=e.diff,
             )
-            for e in events
+            for e in view.history
         ],
     )
 
