@@ -6,7 +6,7 @@ import random
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -34,10 +34,6 @@ def hit(session: Session, key: str, *, limit: int, window_seconds: int = 60) -> 
     now = time.time()
     window = _window_start(window_seconds, now)
     dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        # A counter may lose its last few hits in a crash; not worth waiting for the disk
-        # on every API request (the caller commits this transaction straight away).
-        session.execute(text("SET LOCAL synchronous_commit TO OFF"))
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     statement = insert(RateCounter).values(key=key[:200], window=window, count=1)
     statement = statement.on_conflict_do_update(
