@@ -188,3 +188,26 @@ def test_unknown_article_and_claim_are_404(client: FlaskClient, login) -> None:
     login()
     assert client.get("/articles/987654").status_code == 404
     assert client.get("/claims/987654").status_code == 404
+
+
+def test_progress_counts_started_and_approved_claims_like_the_workspace(
+    db: Session, make_user, make_article
+) -> None:
+    from factcheck.annotations.models import Annotation
+    from factcheck.articles.operations import list_articles_with_progress
+    from factcheck.review.workflow import AnnotationState
+
+    ana, bo = make_user(), make_user()
+    article = make_article()
+    db.add_all(
+        [
+            Annotation(claim_id=article.claims[0].id, annotator_id=ana.id),
+            Annotation(claim_id=article.claims[0].id, annotator_id=bo.id),
+            Annotation(
+                claim_id=article.claims[1].id, annotator_id=ana.id, state=AnnotationState.APPROVED
+            ),
+        ]
+    )
+    db.flush()
+    [row] = list_articles_with_progress(db)
+    assert (row.claims, row.annotated, row.approved) == (5, 2, 1)

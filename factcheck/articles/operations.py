@@ -7,7 +7,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -219,19 +219,11 @@ class ArticleProgress:
     def percent_approved(self) -> int:
         return round(100 * self.approved / self.claims) if self.claims else 0
 
-    @property
-    def percent_annotated(self) -> int:
-        return round(100 * self.annotated / self.claims) if self.claims else 0
-
 
 def list_articles_with_progress(session: Session) -> list[ArticleProgress]:
     """Every article, newest first, with claim counts, in one query."""
-    annotated = (
-        select(Annotation.claim_id)
-        .where(Annotation.state != AnnotationState.DRAFT)
-        .distinct()
-        .subquery()
-    )
+    # "Annotated" means someone has started (drafts count), as in the workspace's bar.
+    annotated = select(Annotation.claim_id).distinct().subquery()
     approved = (
         select(Annotation.claim_id).where(Annotation.state == AnnotationState.APPROVED).subquery()
     )
@@ -244,7 +236,7 @@ def list_articles_with_progress(session: Session) -> list[ArticleProgress]:
         )
         .outerjoin(Claim, Claim.article_id == Article.id)
         .outerjoin(annotated, annotated.c.claim_id == Claim.id)
-        .outerjoin(approved, and_(approved.c.claim_id == Claim.id))
+        .outerjoin(approved, approved.c.claim_id == Claim.id)
         .group_by(Article.id)
         .order_by(Article.imported_at.desc(), Article.id.desc())
     ).all()

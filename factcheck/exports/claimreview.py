@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import Connection
@@ -70,13 +71,7 @@ def claim_review(row: tuple[Any, ...], *, organisation: dict[str, str], base_url
 
 def _approved(filters: ExportFilters) -> ExportFilters:
     # ClaimReview is publication: only approved verdicts, whatever else was asked.
-    return ExportFilters(
-        filters.article_id,
-        filters.date_from,
-        filters.date_to,
-        filters.verdict_key,
-        AnnotationState.APPROVED,
-    )
+    return replace(filters, state=AnnotationState.APPROVED)
 
 
 def claim_reviews(

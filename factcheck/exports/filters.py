@@ -24,6 +24,8 @@ class ExportFilters:
     verdict_key: str | None = None
     #: None means every state; the publication exports default to approved only.
     state: AnnotationState | None = AnnotationState.APPROVED
+    #: One claim only (its ClaimReview document).
+    claim_id: int | None = None
 
     @classmethod
     def parse(
@@ -78,6 +80,8 @@ class ExportFilters:
             found.append(Annotation.state == self.state)
         if self.article_id is not None:
             found.append(Claim.article_id == self.article_id)
+        if self.claim_id is not None:
+            found.append(Claim.id == self.claim_id)
         if self.verdict_key:
             found.append(Verdict.key == self.verdict_key)
         if self.date_from:

@@ -20,7 +20,7 @@ import hashlib
 import json
 import secrets
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -77,9 +77,7 @@ def export_lines(session: Session, filters: ExportFilters) -> Iterator[str]:
     articles = select(Article.id).order_by(Article.id)
     if filters.article_id is not None:
         articles = articles.where(Article.id == filters.article_id)
-    annotation_filters = ExportFilters(
-        None, filters.date_from, filters.date_to, filters.verdict_key, filters.state
-    )
+    annotation_filters = replace(filters, article_id=None)  # articles are chosen above
     for article_id in session.scalars(articles).all():
         article = session.get(Article, article_id)
         assert article is not None

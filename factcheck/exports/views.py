@@ -154,17 +154,12 @@ def download(kind: str) -> Response | tuple[str, int]:
 @login_required
 def claim_review(claim_id: int) -> Response:
     """The ClaimReview JSON-LD of a claim's published verdict (404 if none)."""
-    from factcheck.articles.models import Claim
     from factcheck.exports.claimreview import claim_review as build
 
-    claim = db.session.get(Claim, claim_id)
-    if claim is None:
-        abort(404)
-    filters = ExportFilters(article_id=claim.article_id)
+    filters = ExportFilters(claim_id=claim_id)
     for row in publication_rows(db.session.connection(), filters):
-        if row[4] == claim_id:
-            body = build(row, organisation=organisation(), base_url=public_base_url())
-            response = current_app.json.response(body)
-            response.mimetype = "application/ld+json"
-            return response
+        body = build(row, organisation=organisation(), base_url=public_base_url())
+        response = current_app.json.response(body)
+        response.mimetype = "application/ld+json"
+        return response
     abort(404, description="This claim has no published (approved) verdict yet.")
