@@ -180,11 +180,62 @@ def build(url: str, claims: int) -> None:
     engine.dispose()
 
 
+def baseline_query():
+    """All the publication columns in one straightforward query (joins, SQL substr for
+    the claim text, sorted by the database), as a reporting tool would write it."""
+    from sqlalchemy import String, func, select, type_coerce
+    from sqlalchemy.orm import aliased
+
+    from factcheck.annotations.models import Annotation, Verdict
+    from factcheck.articles.models import Article, Claim
+    from factcheck.review.models import Decision, Review
+    from factcheck.users.models import User
+
+    annotator = aliased(User, name="annotator")
+    reviewer = aliased(User, name="reviewer")
+    approval = (
+        select(Review.annotation_id, func.max(Review.id).label("review_id"))
+        .where(Review.decision == Decision.APPROVE)
+        .group_by(Review.annotation_id)
+        .subquery("approval")
+    )
+    return (
+        select(
+            Article.title,
+            Article.url,
+            Article.outlet,
+            type_coerce(Article.published_on, String),
+            Claim.id,
+            Claim.position,
+            func.substr(Article.body, Claim.start + 1, Claim.end - Claim.start),
+            Claim.start,
+            Claim.end,
+            Annotation.claimant,
+            Annotation.claim_summary,
+            Verdict.label,
+            Verdict.rating,
+            Annotation.rationale,
+            annotator.name,
+            reviewer.name,
+            type_coerce(Review.created_at, String),
+            type_coerce(Annotation.state, String),
+        )
+        .join(Claim, Claim.id == Annotation.claim_id)
+        .join(Article, Article.id == Claim.article_id)
+        .outerjoin(Verdict, Verdict.id == Annotation.verdict_id)
+        .join(annotator, annotator.id == Annotation.annotator_id)
+        .outerjoin(approval, approval.c.annotation_id == Annotation.id)
+        .outerjoin(Review, Review.id == approval.c.review_id)
+        .outerjoin(reviewer, reviewer.id == Review.reviewer_id)
+        .where(Annotation.state == "approved")
+        .order_by(Claim.article_id, Claim.position, Annotation.id)
+    )
+
+
 def run_export(url: str, mode: str, out: str) -> dict:
     """Run in a child process: one export, timed, with this process's peak memory."""
     from config import TestingConfig
     from factcheck import create_app
-    from factcheck.exports.csv_export import publication_query
     from factcheck.exports.filters import ExportFilters
     from factcheck.exports.views import export_chunks
 
@@ -211,9 +262,7 @@ def run_export(url: str, mode: str, out: str) -> dict:
             ):
                 writer = csv.writer(text)
                 result = connection.execute(
-                    publication_query(filters).execution_options(
-                        stream_results=True, yield_per=2000
-                    )
+                    baseline_query().execution_options(stream_results=True, yield_per=2000)
                 )
                 for row in result:
                     writer.writerow(row)

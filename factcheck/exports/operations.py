@@ -51,6 +51,12 @@ def read_connection(bind: Engine | Connection) -> Iterator[Connection]:
         yield bind
         return
     connection = bind.connect().execution_options(**{READ_ONLY: True})
+    if connection.dialect.name == "postgresql":
+        # An export reads several cursors side by side (rows, sources, articles); under
+        # READ COMMITTED each would see its own snapshot, and a verdict approved in
+        # between would appear in one and not the other. One snapshot for all of them.
+        # (SQLite's read transaction is one snapshot already.)
+        connection = connection.execution_options(isolation_level="REPEATABLE READ")
     try:
         with connection.begin():
             if connection.dialect.name == "postgresql":

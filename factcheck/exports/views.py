@@ -25,10 +25,10 @@ from factcheck.errors import DomainError, ValidationFailed
 from factcheck.exports import operations
 from factcheck.exports.claimreview import claim_reviews, encode_feed
 from factcheck.exports.csv_export import (
-    PUBLICATION_COLUMNS,
     SOURCE_COLUMNS,
     count_rows,
     encode_csv,
+    publication_csv,
     publication_rows,
     source_rows,
 )
@@ -70,9 +70,7 @@ def export_chunks(
     """The bytes of an export, produced as they stream out of the database."""
     with operations.read_connection(bind) as connection:
         if kind == "csv":
-            yield from encode_csv(
-                PUBLICATION_COLUMNS, publication_rows(connection, filters), bom=bom
-            )
+            yield from publication_csv(connection, filters, bom=bom)
         elif kind == "sources":
             yield from encode_csv(SOURCE_COLUMNS, source_rows(connection, filters), bom=bom)
         elif kind == "claimreview":
