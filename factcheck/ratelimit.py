@@ -39,16 +39,9 @@ def hit(session: Session, key: str, *, limit: int, window_seconds: int = 60) -> 
     statement = statement.on_conflict_do_update(
         index_elements=[RateCounter.key, RateCounter.window],
         set_={"count": RateCounter.count + 1},
-    )
-    session.execute(statement)
-    count = (
-        session.scalar(
-            select(RateCounter.count).where(
-                RateCounter.key == key[:200], RateCounter.window == window
-            )
-        )
-        or 1
-    )
+    ).returning(RateCounter.count)
+    # One round trip: the upsert answers with the count it left (SQLite 3.35+, PostgreSQL).
+    count = session.execute(statement).scalar_one()
     if random.random() < 0.01:  # noqa: S311 - housekeeping, not security
         session.execute(delete(RateCounter).where(RateCounter.window < window - 3600))
     retry_after = max(1, window + window_seconds - int(now))
