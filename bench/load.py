@@ -8,10 +8,17 @@ through the CLI, and serves the app with gunicorn on a free loopback port.
 
 Each simulated user loops: read the reference article, read a claim, save its own
 annotation of that claim with the version it read, and now and then submit it and
-withdraw it again (so that it can keep saving). Every request's latency and status is
-recorded. gunicorn and the database are removed at the end, also on Ctrl-C.
+withdraw it again (so that it can keep saving). Between two requests a fact-checker
+reads, thinks or types: a pause of half to one and a half times --think seconds (mean
+1 s, far busier than a person at work, who sends a request every ten seconds or more).
+Every request's latency and status is recorded.
 
-Run: .venv/bin/python bench/load.py [--users 20] [--seconds 20]
+Two runs: the fact-checkers as above (the target: p95 under 100 ms at 20 users), then
+the same users with no pause at all, which measures the server's capacity -- there,
+latency is queueing: users / throughput. gunicorn and the database are removed at the
+end, also on Ctrl-C.
+
+Run: .venv/bin/python bench/load.py [--users 20] [--seconds 20] [--think 1] [--no-saturate]
 """
 
 from __future__ import annotations
@@ -238,8 +245,15 @@ class FactChecker:
     article_id: int
     claim_id: int
     stop: threading.Event
+    #: Mean pause between two requests, in seconds (0: back to back).
+    think: float = 0.0
     samples: list[Sample] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+
+    def pause(self, rng: random.Random) -> None:
+        """Reading, thinking, typing: half to one and a half times the mean think time."""
+        if self.think > 0:
+            self.stop.wait(rng.uniform(0.5, 1.5) * self.think)
 
     def call(self, kind: str, method: str, path: str, body: Any = None) -> tuple[int, Any]:
         started = time.perf_counter()
@@ -265,12 +279,16 @@ class FactChecker:
 
     def run(self, seed: int) -> None:
         rng = random.Random(seed)
+        # People do not all start at the same instant.
+        self.stop.wait(rng.uniform(0, self.think))
         loop = 0
         while not self.stop.is_set():
             loop += 1
             self.call("read article", "GET", f"/api/v1/articles/{self.article_id}")
+            self.pause(rng)
             status, detail = self.call("read claim", "GET", f"/api/v1/claims/{self.claim_id}")
-            if status != 200:
+            self.pause(rng)
+            if status != 200 or self.stop.is_set():
                 continue
             version = self.own_version(detail)
             status, saved = self.call(
@@ -291,6 +309,7 @@ class FactChecker:
                     "version": version,
                 },
             )
+            self.pause(rng)
             if status == 200 and loop % SUBMIT_EVERY == 0 and not self.stop.is_set():
                 annotation = saved["id"]
                 status, submitted = self.call(
@@ -299,13 +318,15 @@ class FactChecker:
                     f"/api/v1/annotations/{annotation}/submit",
                     {"version": saved["version"]},
                 )
-                if status == 200:
+                self.pause(rng)
+                if status == 200 and not self.stop.is_set():
                     self.call(
                         "withdraw",
                         "POST",
                         f"/api/v1/annotations/{annotation}/withdraw",
                         {"version": submitted["version"]},
                     )
+                    self.pause(rng)
 
 
 # --- reporting ------------------------------------------------------------------------------
@@ -318,8 +339,8 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-def report(samples: list[Sample], seconds: float, planned: float, users: int, backend: str) -> None:
-    """Print a table per request kind, the totals, and the one-line summary last."""
+def report(samples: list[Sample], seconds: float, planned: float, users: int, backend: str) -> str:
+    """Print a table per request kind and the totals; return the one-line summary."""
     by_kind: dict[str, list[Sample]] = defaultdict(list)
     for sample in samples:
         by_kind[sample.kind].append(sample)
@@ -343,8 +364,8 @@ def report(samples: list[Sample], seconds: float, planned: float, users: int, ba
         f"mean {mean:.1f} ms; errors (5xx + connection) {errors}; 409 {conflicts}; "
         f"other 4xx {other_4xx}"
     )
-    print(
-        f"load: {users} users, {planned:g} s, {rate:,.0f} req/s, "
+    return (
+        f"{users} users, {planned:g} s, {rate:,.0f} req/s, "
         f"p50 {percentile(times, 0.5):.0f} ms, p95 {percentile(times, 0.95):.0f} ms, "
         f"p99 {percentile(times, 0.99):.0f} ms, {errors} errors ({backend})"
     )
@@ -380,6 +401,56 @@ def first_server_error(log: str) -> None:
 # --- main -----------------------------------------------------------------------------------
 
 
+def run_phase(
+    server: Server,
+    database: Database,
+    tokens: list[str],
+    article_id: int,
+    claims: list[int],
+    think: float,
+    args: argparse.Namespace,
+) -> str:
+    """Run the simulated fact-checkers for args.seconds; print the table, return the summary."""
+    stop = threading.Event()
+    users = [
+        FactChecker(
+            server.port,
+            token,
+            f"load{number}@example.org",
+            article_id,
+            claims[(number - 1) % len(claims)],
+            stop,
+            think,
+        )
+        for number, token in enumerate(tokens, start=1)
+    ]
+    threads = [
+        threading.Thread(target=user.run, args=(number,), daemon=True)
+        for number, user in enumerate(users)
+    ]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    try:
+        stop.wait(args.seconds)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=35)
+    elapsed = time.perf_counter() - began
+    problems = [problem for user in users for problem in user.errors]
+    for problem in problems[:5]:
+        print(f"error: {problem}")
+    first_server_error(server.log.read_text(errors="replace"))
+    return report(
+        [s for user in users for s in user.samples],
+        elapsed,
+        args.seconds,
+        args.users,
+        database.backend,
+    )
+
+
 def _interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
@@ -390,6 +461,18 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20, help="how long to run the load")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
     parser.add_argument("--sqlite", action="store_true", help="use SQLite, not PostgreSQL")
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=1.0,
+        help="mean seconds a fact-checker pauses between requests (0: back to back)",
+    )
+    parser.add_argument(
+        "--no-saturate",
+        dest="saturate",
+        action="store_false",
+        help="skip the second run with no think time (the server's capacity)",
+    )
     args = parser.parse_args()
     # Ctrl-C and kill both end in the finally below; SIGINT may arrive ignored from a
     # non-interactive shell, so install Python's handler explicitly.
@@ -398,7 +481,6 @@ def main() -> None:
 
     server: Server | None = None
     database: Database | None = None
-    stop = threading.Event()
     with tempfile.TemporaryDirectory(prefix="factcheck-load-") as tmp:
         try:
             database = Database(Path(tmp), force_sqlite=args.sqlite)
@@ -418,48 +500,23 @@ def main() -> None:
             assert status == 200, raw
             claims = [claim["id"] for claim in json.loads(raw)["claim_list"]]
 
-            users = [
-                FactChecker(
-                    server.port,
-                    token,
-                    f"load{number}@example.org",
-                    article_id,
-                    claims[(number - 1) % len(claims)],
-                    stop,
-                )
-                for number, token in enumerate(tokens, start=1)
-            ]
-            threads = [
-                threading.Thread(target=user.run, args=(number,), daemon=True)
-                for number, user in enumerate(users)
-            ]
-            began = time.perf_counter()
-            for thread in threads:
-                thread.start()
-            try:
-                stop.wait(args.seconds)
-            finally:
-                stop.set()
-                for thread in threads:
-                    thread.join(timeout=35)
-            elapsed = time.perf_counter() - began
-            problems = [problem for user in users for problem in user.errors]
-            for problem in problems[:5]:
-                print(f"error: {problem}")
-            first_server_error(server.log.read_text(errors="replace"))
-            report(
-                [s for user in users for s in user.samples],
-                elapsed,
-                args.seconds,
-                args.users,
-                database.backend,
-            )
+            phases = [("fact-checkers", args.think)]
+            if args.saturate:
+                phases.append(("saturation", 0.0))
+            summaries = []
+            for name, think in phases:
+                about = f"mean think time {think:g} s" if think else "no think time"
+                print(f"\n{name}: {args.users} users, {about}, {args.seconds:g} s")
+                summary = run_phase(server, database, tokens, article_id, claims, think, args)
+                summaries.append(f"load ({name}, {about}): {summary}")
+            print()
+            # The target figure (fact-checkers) last.
+            for line in reversed(summaries):
+                print(line)
         except KeyboardInterrupt:
-            stop.set()
             print("interrupted; cleaning up", file=sys.stderr)
             sys.exit(130)
         finally:
-            stop.set()
             if server is not None:
                 server.stop()
             if database is not None:
