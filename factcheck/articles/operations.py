@@ -7,7 +7,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -164,18 +164,20 @@ def import_article(
         ) from None
 
     claims = [
-        Claim(
-            article_id=article.id,
-            position=position,
-            start=span.start,
-            end=span.end,
-            kind=ClaimKind(span.kind),
+        {
+            "article_id": article.id,
+            "position": position,
+            "start": span.start,
+            "end": span.end,
+            "kind": ClaimKind(span.kind),
             **claim_hints(body[span.start : span.end]),
-        )
+        }
         for position, span in enumerate(segment(body, language))
     ]
-    session.add_all(claims)
-    session.flush()
+    # One multi-row INSERT instead of an ORM object per claim: the unit of work took
+    # half of a bulk import's time. Nothing here needs the claims as objects;
+    # article.claims loads them when it is first read.
+    session.execute(insert(Claim), claims)
     record(
         session,
         actor,
