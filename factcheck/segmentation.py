@@ -41,18 +41,18 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections import deque
-from dataclasses import dataclass
 from itertools import accumulate, compress, pairwise, repeat
 from operator import add, contains, itemgetter, or_
+from typing import NamedTuple
 
 import sentencex
 
 KINDS = ("sentence", "heading", "caption", "byline", "list_item")
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
+class Span(NamedTuple):
+    """A sentence (or caption, heading, byline, list item) as text[start:end]."""
+
     start: int
     end: int
     kind: str = "sentence"
@@ -517,23 +517,17 @@ def _match_end(match: re.Match[str]) -> int:
 
 # --- assembling the spans ------------------------------------------------------------------
 
-_new = object.__new__
-_set_start = Span.start.__set__  # type: ignore[attr-defined]
-_set_end = Span.end.__set__  # type: ignore[attr-defined]
-_set_kind = Span.kind.__set__  # type: ignore[attr-defined]
+_tuple_new = tuple.__new__
 
 
 def _make_spans(starts: list[int], ends: list[int], kinds: list[str] | None) -> list[Span]:
-    """Build the frozen spans field by field, in C loops.
+    """Build the spans in one C loop.
 
-    The dataclass ``__init__`` runs Python code per span; setting the slots through
-    their descriptors is the same result at a fraction of the cost.
+    ``Span(...)`` runs Python code per span; ``tuple.__new__`` on the zipped fields is
+    the same result at a fraction of the cost (a tenth of segment()'s own time).
     """
-    spans = list(map(_new, repeat(Span, len(starts))))
-    deque(map(_set_start, spans, starts), 0)
-    deque(map(_set_end, spans, ends), 0)
-    deque(map(_set_kind, spans, kinds or repeat("sentence")), 0)
-    return spans
+    fields = zip(starts, ends, kinds or repeat("sentence"), strict=False)  # repeat: endless
+    return list(map(_tuple_new, repeat(Span), fields))
 
 
 def _apply(text: str, starts: list[int], lens: list[int], edits: _Edits) -> set[int]:
