@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from factcheck.annotations.models import Annotation
+from factcheck.annotations.models import Annotation, Source, Stance
 from factcheck.articles.models import Claim
 from factcheck.audit.models import AuditEvent
 from factcheck.exports.csv_export import (
@@ -245,23 +245,69 @@ def test_rows_follow_the_claims_positions_not_their_ids(app, db: Session) -> Non
 
 
 @pytest.mark.parametrize(
-    "query",
+    "build",
     [
-        publication_query(ExportFilters()),
-        publication_query(ExportFilters(verdict_key="false", article_id=1)),
-        sources_query(ExportFilters(state=None)),
+        lambda dialect: publication_query(ExportFilters(), dialect),
+        lambda dialect: publication_query(
+            ExportFilters(verdict_key="false", article_id=1), dialect
+        ),
+        lambda dialect: sources_query(ExportFilters(state=None)),
     ],
     ids=["publication", "publication-filtered", "sources"],
 )
-def test_sqlite_walks_the_claims_index_instead_of_sorting(app, db: Session, query) -> None:
+def test_sqlite_walks_the_claims_index_instead_of_sorting(app, db: Session, build) -> None:
+    query = build(db.bind.dialect.name)
     sql = str(query.compile(db.bind, compile_kwargs={"literal_binds": True}))
     if db.bind.dialect.name == "sqlite":
         assert "FROM claims CROSS JOIN annotations" in sql
         plan = " ".join(str(row[-1]) for row in db.execute(text("EXPLAIN QUERY PLAN " + sql)))
         assert "SCAN claims" in plan or "SEARCH claims USING INDEX" in plan
+        # Neither the rows nor an annotation's sources need sorting.
         assert "USE TEMP B-TREE FOR ORDER BY" not in plan
     else:
         assert "CROSS JOIN" not in sql and "FROM claims JOIN annotations" in sql
+
+
+def test_sources_are_listed_in_their_order_not_the_order_they_were_stored(app, db: Session) -> None:
+    # SQLite's group_concat joins rows in the order they arrive; the export's subquery
+    # must hand them over by position, whatever order they were written in.
+    load_demo(app)
+    annotation = db.scalar(select(Annotation).where(Annotation.state == AnnotationState.APPROVED))
+    for source in list(annotation.sources):
+        db.delete(source)
+    db.flush()
+    for position in (2, 0, 1):  # stored out of order
+        db.add(
+            Source(
+                annotation_id=annotation.id,
+                position=position,
+                url=f"https://example.org/{position}",
+                title=f"Source {position}",
+                publisher="",
+                quote="",
+                stance=Stance.CONTEXT,
+            )
+        )
+    db.flush()
+    db.expire(annotation)
+    rows = csv.DictReader(
+        io.StringIO(b"".join(publication_csv(db.connection(), ExportFilters())).decode())
+    )
+    mine = next(row for row in rows if int(row["claim_id"]) == annotation.claim_id)
+    assert mine["sources"] == "; ".join(f"Source {n} <https://example.org/{n}>" for n in (0, 1, 2))
+    assert mine["source_count"] == "3"
+
+
+def test_a_title_with_a_semicolon_does_not_change_the_count(app, db: Session) -> None:
+    load_demo(app)
+    annotation = db.scalar(select(Annotation).where(Annotation.state == AnnotationState.APPROVED))
+    annotation.sources[0].title = "Budget; annex 3: figures"
+    db.flush()
+    rows = list(publication_rows(db.connection(), ExportFilters()))
+    mine = next(row for row in rows if row[4] == annotation.claim_id)
+    labels, count = mine[14], mine[15]
+    assert labels.startswith("Budget; annex 3: figures")
+    assert count == len(annotation.sources)
 
 
 _cell_text = st.text(
@@ -307,8 +353,9 @@ def test_no_published_cell_can_start_a_formula(
     assert recover(mine["claim_summary"]) == summary
     assert recover(mine["rationale"]) == rationale
     assert recover(mine["outlet"]) == outlet
-    label = recover(mine["sources"]).split("; ")[0]
-    assert label.endswith("<https://example.org/>")
+    named = " — ".join(part for part in (source_title, publisher) if part)
+    label = f"{named} <https://example.org/>" if named else "<https://example.org/>"
+    assert recover(mine["sources"]).startswith(label)  # this source is the first
 
 
 @pytest.mark.parametrize(
