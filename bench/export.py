@@ -285,6 +285,10 @@ def child(url: str, mode: str, out: str) -> dict:
     return json.loads(output.strip().splitlines()[-1])
 
 
+def met(ok: bool) -> str:
+    return "met" if ok else "NOT MET"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--claims", type=int, default=100_000)
@@ -334,6 +338,12 @@ def main() -> None:
             )
         ours, baseline = summary["factcheck"], summary["baseline"]
         ratio = ours["seconds"] / baseline["seconds"]
+        rate = ours["rows"] / ours["seconds"]
+        print(
+            f"targets: >= 50,000 rows/s: {met(rate >= 50_000)}; "
+            f"<= 2x the baseline's time: {met(ratio <= 2)}; "
+            f"peak < 150 MB: {met(ours['peak_mb'] < 150)}"
+        )
         print(
             f"publication CSV: {ours['rows'] / ours['seconds']:,.0f} rows/s "
             f"({size_mb:.0f} MB), {ratio:.2f}x the baseline's time, "

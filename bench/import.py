@@ -116,6 +116,7 @@ def main() -> None:
             f"= {count / seconds:,.0f} articles/s"
         )
     count, seconds = results["one CSV file"]
+    print(f"target: >= 100 articles/s: {'met' if count / seconds >= 100 else 'NOT MET'}")
     print(
         f"import: {count / seconds:,.0f} articles/s ({count} articles of ~{size_kb:.1f} kB, "
         "segmentation, hints and audit included)"

@@ -339,8 +339,11 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-def report(samples: list[Sample], seconds: float, planned: float, users: int, backend: str) -> str:
-    """Print a table per request kind and the totals; return the one-line summary."""
+def report(
+    samples: list[Sample], seconds: float, planned: float, users: int, backend: str
+) -> tuple[str, bool]:
+    """Print a table per request kind and the totals; return the one-line summary and
+    whether the target (no errors, p95 under 100 ms) is met."""
     by_kind: dict[str, list[Sample]] = defaultdict(list)
     for sample in samples:
         by_kind[sample.kind].append(sample)
@@ -364,11 +367,12 @@ def report(samples: list[Sample], seconds: float, planned: float, users: int, ba
         f"mean {mean:.1f} ms; errors (5xx + connection) {errors}; 409 {conflicts}; "
         f"other 4xx {other_4xx}"
     )
+    met = errors == 0 and percentile(times, 0.95) < 100
     return (
         f"{users} users, {planned:g} s, {rate:,.0f} req/s, "
         f"p50 {percentile(times, 0.5):.0f} ms, p95 {percentile(times, 0.95):.0f} ms, "
         f"p99 {percentile(times, 0.99):.0f} ms, {errors} errors ({backend})"
-    )
+    ), met
 
 
 def first_server_error(log: str) -> None:
@@ -409,8 +413,9 @@ def run_phase(
     claims: list[int],
     think: float,
     args: argparse.Namespace,
-) -> str:
-    """Run the simulated fact-checkers for args.seconds; print the table, return the summary."""
+) -> tuple[str, bool]:
+    """Run the simulated fact-checkers for args.seconds; print the table; return the
+    summary and whether the target is met."""
     stop = threading.Event()
     users = [
         FactChecker(
@@ -503,13 +508,18 @@ def main() -> None:
             phases = [("fact-checkers", args.think)]
             if args.saturate:
                 phases.append(("saturation", 0.0))
-            summaries = []
+            summaries: list[str] = []
+            target = ""
             for name, think in phases:
                 about = f"mean think time {think:g} s" if think else "no think time"
                 print(f"\n{name}: {args.users} users, {about}, {args.seconds:g} s")
-                summary = run_phase(server, database, tokens, article_id, claims, think, args)
+                summary, met = run_phase(server, database, tokens, article_id, claims, think, args)
                 summaries.append(f"load ({name}, {about}): {summary}")
+                if name == "fact-checkers":
+                    verdict = "met" if met else "NOT MET"
+                    target = f"target (fact-checkers): 0 errors, p95 < 100 ms: {verdict}"
             print()
+            print(target)
             # The target figure (fact-checkers) last.
             for line in reversed(summaries):
                 print(line)

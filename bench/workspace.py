@@ -145,6 +145,10 @@ def build(url: str, claims: int, seed: int = 7) -> tuple[object, int]:
     return app, article_id
 
 
+def met(ok: bool) -> str:
+    return "met" if ok else "NOT MET"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--claims", type=int, default=1000)
@@ -215,8 +219,13 @@ def main() -> None:
             f"article overview: {overview_ms:.1f} ms, {overview_queries} SQL queries, "
             f"status {overview.status_code}"
         )
+        median = statistics.median(timings)
         print(
-            f"workspace ({len(claim_ids)} claims): median {statistics.median(timings):.0f} ms "
+            f"targets: <= 10 SQL queries per page: {met(max(queries) <= 10)}; "
+            f"median < 250 ms: {met(median < 250)}"
+        )
+        print(
+            f"workspace ({len(claim_ids)} claims): median {median:.0f} ms "
             f"per page, {max(queries)} SQL queries per page"
         )
 
