@@ -273,10 +273,10 @@ def _pieces(
     """
     body = article.body
     selected_id = workspace.panel.claim.id if workspace.panel else None
-    # One URL built by Flask, the others by putting each id in its place.
+    # One URL built by Flask (a None hint is left out), the others by putting each id
+    # in its place.
     hint = workspace.hint
-    sample = url_for("articles.claim", claim_id=MAX_ID, hint=hint) if hint else None
-    sample = sample or url_for("articles.claim", claim_id=MAX_ID)
+    sample = url_for("articles.claim", claim_id=MAX_ID, hint=hint)
     before, _, after = sample.partition(str(MAX_ID))
     pieces: list[tuple[str, str | ClaimPiece]] = []
     cursor = 0

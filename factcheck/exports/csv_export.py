@@ -25,7 +25,6 @@ from sqlalchemy import (
     case,
     cast,
     func,
-    inspect,
     literal,
     or_,
     select,
@@ -113,7 +112,7 @@ def iso_date(value: Any) -> str | None:
 
 
 def _base(filters: ExportFilters) -> Select[Any]:
-    query = select(Annotation.id).select_from(_ClaimsFirst(Claim, Annotation))
+    query = select(Annotation.id).select_from(_ClaimsFirst())
     if filters.verdict_key:
         query = query.outerjoin(Verdict, Verdict.id == Annotation.verdict_id)
     return query.where(*filters.conditions())
@@ -130,12 +129,8 @@ class _ClaimsFirst(Join):
 
     inherit_cache = True
 
-    def __init__(self, claims: Any, annotations: Any) -> None:
-        super().__init__(
-            inspect(claims).local_table,
-            inspect(annotations).local_table,
-            Claim.id == Annotation.claim_id,
-        )
+    def __init__(self) -> None:
+        super().__init__(Claim.__table__, Annotation.__table__, Claim.id == Annotation.claim_id)
 
 
 @compiles(_ClaimsFirst, "sqlite")
