@@ -207,6 +207,7 @@ def _export_command(kind: str, help_text: str):
             filters = ExportFilters.parse(
                 article=article, date_from=date_from, date_to=date_to, verdict=verdict, state=state
             )
+            filters.check_known(db.session)
         except DomainError as error:
             problems = "; ".join(m for ms in error.fields.values() for m in ms)
             _fail(f"{error.message} {problems}", 2)

@@ -238,6 +238,8 @@ def test_blind_rules_apply_to_the_api(client, app, make_user, make_article, db) 
             422,
             "invalid",
         ),
+        ("POST", "/exports/csv", {"json": {"verdict": "flase"}}, 422, "invalid"),
+        ("POST", "/exports/sources", {"json": {"article": 987654}}, 422, "invalid"),
         ("DELETE", "/articles", {}, 405, "method_not_allowed"),
     ],
 )

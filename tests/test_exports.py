@@ -16,7 +16,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from factcheck.annotations.models import Annotation, Source, Stance
-from factcheck.articles.models import Claim
+from factcheck.articles.models import Article, Claim
 from factcheck.audit.models import AuditEvent
 from factcheck.exports.csv_export import (
     FORMULA_TRIGGERS,
@@ -143,7 +143,8 @@ def test_filters_by_verdict_and_article(client, login, app, db: Session) -> None
         csv.DictReader(io.StringIO(export(client, "csv", verdict="true").get_data(as_text=True)))
     )
     assert [r["verdict"] for r in only_true] == ["True"]
-    none = export(client, "csv", article="987654").get_data(as_text=True)
+    article = db.scalar(select(Article.id))
+    none = export(client, "csv", article=str(article), verdict="false").get_data(as_text=True)
     assert none.strip() == ",".join(PUBLICATION_COLUMNS)
 
 
@@ -154,6 +155,8 @@ def test_filters_by_verdict_and_article(client, login, app, db: Session) -> None
         ({"date_from": "2024-05-01", "date_to": "2024-04-01"}, "before the start date"),
         ({"state": "published"}, "is not a state"),
         ({"article": "abc"}, "Choose an article"),
+        ({"article": "987654"}, "There is no article 987654."),
+        ({"verdict": "nope"}, "“nope” is not a verdict; the verdicts are true, mostly_true,"),
     ],
 )
 def test_impossible_filters_get_a_message_and_no_export(client, login, db, fields, message):

@@ -248,6 +248,11 @@ def test_cli_export_writes_files_and_rejects_bad_filters(app, db, tmp_path) -> N
     )
     assert bad.exit_code == 2 and "is not a date" in bad.output
     assert not (tmp_path / "x.csv").exists()
+    typo = app.test_cli_runner().invoke(
+        args=["export", "csv", "--out", str(tmp_path / "x.csv"), "--verdict", "flase"]
+    )
+    assert typo.exit_code == 2 and "“flase” is not a verdict; the verdicts are true," in typo.output
+    assert not (tmp_path / "x.csv").exists()
     events = db.scalars(
         select(AuditEvent.action).where(AuditEvent.action.like("export:%")).order_by(AuditEvent.id)
     ).all()

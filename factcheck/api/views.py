@@ -400,6 +400,7 @@ def export(kind: str, body: schemas.ExportIn) -> Response:
         verdict=body.verdict,
         state=getattr(state, "value", state),
     )
+    filters.check_known(db.session)
     user = current_user_from_token()
     export_ops.check_may_export(user, kind, filters)
     rows = count_rows(db.session.connection(), filters) if kind != "jsonl" else None

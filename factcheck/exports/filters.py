@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import Session
 
 from factcheck.annotations.models import Annotation, Verdict
-from factcheck.articles.models import Claim
+from factcheck.articles.models import Article, Claim
 from factcheck.db import parse_id
 from factcheck.errors import ValidationFailed
 from factcheck.review.workflow import AnnotationState
@@ -72,6 +73,27 @@ class ExportFilters:
         if problems:
             raise ValidationFailed("The export filters need attention.", fields=problems)
         return cls(article_id, start, end, (verdict or None), chosen_state)
+
+    def check_known(self, session: Session) -> None:
+        """Refuse an article or verdict that does not exist.
+
+        A typo in ``--verdict`` or an article deleted since the page was loaded would
+        otherwise export an empty file that looks like "nothing published yet".
+
+        :raises ValidationFailed: naming the field, and for verdicts the keys there are.
+        """
+        problems: dict[str, list[str]] = {}
+        if self.article_id is not None and session.get(Article, self.article_id) is None:
+            problems["article"] = [f"There is no article {self.article_id}."]
+        if self.verdict_key:
+            keys = list(session.scalars(select(Verdict.key).order_by(Verdict.sort_order)))
+            if self.verdict_key not in keys:
+                problems["verdict"] = [
+                    f"“{self.verdict_key[:40]}” is not a verdict; the verdicts are "
+                    f"{', '.join(keys)}."
+                ]
+        if problems:
+            raise ValidationFailed("The export filters need attention.", fields=problems)
 
     def conditions(self) -> list[ColumnElement[bool]]:
         """SQL conditions on Annotation (joined to Claim and Verdict)."""

@@ -124,6 +124,7 @@ def download(kind: str) -> Response | tuple[str, int]:
             verdict=request.form.get("verdict"),
             state=request.form.get("state") or default_state,
         )
+        filters.check_known(db.session)
         operations.check_may_export(current_app_user(), kind, filters)
     except ValidationFailed as error:
         return _page(error.fields, error.status_code)
