@@ -163,7 +163,11 @@ def test_impossible_filters_get_a_message_and_no_export(client, login, db, field
     login(Role.REVIEWER)
     response = export(client, "csv", **fields)
     assert response.status_code == 422
-    assert message in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert message in page
+    # Also beside the field that needs attention, not only in the summary.
+    field = next(iter(fields)) if len(fields) == 1 else "date_to"
+    assert f'<div class="field has-error"><label for="{field}">' in page
     assert db.scalar(select(AuditEvent).where(AuditEvent.action.like("export:%"))) is None
 
 
