@@ -19,6 +19,7 @@ import flask_migrate
 import pytest
 from flask import Flask, has_app_context
 from flask.testing import FlaskClient
+from hypothesis import settings
 from sqlalchemy import make_url, text
 from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
@@ -30,6 +31,11 @@ from factcheck.extensions import build_engine
 from factcheck.extensions import db as database
 from factcheck.users import operations as user_ops
 from factcheck.users.models import Role, User
+
+# No wall-clock limits in the suite: Hypothesis's default 200 ms deadline fails an
+# example that a busy machine (two xdist workers, PostgreSQL) merely ran slowly.
+settings.register_profile("factcheck", deadline=None)
+settings.load_profile("factcheck")
 
 STRICT = os.environ.get("FACTCHECK_TEST_STRICT") == "1"
 DEMO_PASSWORD = "browser demo password"

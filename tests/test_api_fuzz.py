@@ -65,7 +65,6 @@ def test_api_never_fails_and_keeps_its_schema(api_schema, api_token: str) -> Non
         @given(case=operation.as_strategy())
         @settings(
             max_examples=40,
-            deadline=None,
             suppress_health_check=list(HealthCheck),
             derandomize=True,
             database=None,

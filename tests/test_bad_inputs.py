@@ -672,7 +672,6 @@ def forms(draw: st.DrawFn, valid: dict[str, st.SearchStrategy[str]]) -> dict[str
 
 FUZZ = settings(
     max_examples=30,
-    deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     derandomize=True,
     database=None,

@@ -28,13 +28,13 @@ def assert_invariants(text: str) -> None:
     assert text[cursor:].strip() == ""
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(st.text())
 def test_spans_are_ordered_exact_and_cover_all_text(text: str) -> None:
     assert_invariants(text)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100)
 @given(
     st.lists(
         st.sampled_from(
