@@ -178,6 +178,8 @@ export_cli = AppGroup("export", help="Export verdicts, sources, archives and Cla
 
 
 def _export_command(kind: str, help_text: str):
+    from factcheck.exports.operations import default_state
+
     @export_cli.command(kind, help=help_text)
     @click.option(
         "--out",
@@ -192,14 +194,13 @@ def _export_command(kind: str, help_text: str):
     @click.option("--verdict", help="Only this verdict key (e.g. false).")
     @click.option(
         "--state",
-        default="all" if kind == "jsonl" else "approved",
+        default=default_state(kind),
         show_default=True,
         help="Annotation state, or 'all'.",
     )
     @click.option("--bom", is_flag=True, help="Add the UTF-8 byte-order mark (CSV, for Excel).")
     def command(out: Path, article, date_from, date_to, verdict, state, bom) -> None:
         from factcheck.exports import operations
-        from factcheck.exports.csv_export import count_rows
         from factcheck.exports.filters import ExportFilters
         from factcheck.exports.views import export_chunks
 
@@ -207,13 +208,11 @@ def _export_command(kind: str, help_text: str):
             filters = ExportFilters.parse(
                 article=article, date_from=date_from, date_to=date_to, verdict=verdict, state=state
             )
-            filters.check_known(db.session)
+            total = operations.start_export(db.session, None, kind, filters)
         except DomainError as error:
             problems = "; ".join(m for ms in error.fields.values() for m in ms)
             _fail(f"{error.message} {problems}", 2)
             return
-        total = count_rows(db.session.connection(), filters) if kind != "jsonl" else None
-        operations.record_export(db.session, None, kind, filters, total)
         db.session.commit()
         temporary = out.with_name(out.name + ".partial")
         show_bar = sys.stderr.isatty()
@@ -231,7 +230,7 @@ def _export_command(kind: str, help_text: str):
                     db.session.get_bind(),
                     kind,
                     filters,
-                    bom=bom and kind in {"csv", "sources"},
+                    bom=bom,
                     base_url=base_url,
                 ):
                     handle.write(chunk)

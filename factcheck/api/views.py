@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, current_app, jsonify, request, stream_with_context
+from flask import Response, current_app, jsonify, request
 from sqlalchemy import func, select
 
 from factcheck.annotations import operations as annotation_ops
@@ -24,7 +24,6 @@ from factcheck.articles import operations as article_ops
 from factcheck.articles.models import Article, Claim
 from factcheck.errors import NotFound
 from factcheck.exports import operations as export_ops
-from factcheck.exports.csv_export import count_rows
 from factcheck.exports.filters import ExportFilters
 from factcheck.extensions import db
 from factcheck.review import operations as review_ops
@@ -388,11 +387,11 @@ def review_queue() -> schemas.QueuePage:
     path_enums={"kind": list(export_ops.KINDS)},
 )
 def export(kind: str, body: schemas.ExportIn) -> Response:
-    from factcheck.exports.views import EXTENSIONS, MIMETYPES, export_chunks, public_base_url
+    from factcheck.exports.views import download_response
 
     if kind not in export_ops.KINDS:
         raise NotFound(f"Unknown export “{kind[:40]}”; use csv, sources, jsonl or claimreview.")
-    state = body.state if body.state is not None else ("all" if kind == "jsonl" else "approved")
+    state = body.state if body.state is not None else export_ops.default_state(kind)
     filters = ExportFilters.parse(
         article=body.article,
         date_from=body.date_from,
@@ -400,26 +399,6 @@ def export(kind: str, body: schemas.ExportIn) -> Response:
         verdict=body.verdict,
         state=getattr(state, "value", state),
     )
-    filters.check_known(db.session)
-    user = current_user_from_token()
-    export_ops.check_may_export(user, kind, filters)
-    rows = count_rows(db.session.connection(), filters) if kind != "jsonl" else None
-    export_ops.record_export(db.session, user, kind, filters, rows)
+    export_ops.start_export(db.session, current_user_from_token(), kind, filters)
     db.session.commit()
-    bind = db.session.get_bind()
-    response = Response(
-        stream_with_context(
-            export_chunks(
-                bind,
-                kind,
-                filters,
-                bom=body.bom and kind in {"csv", "sources"},
-                base_url=public_base_url(),
-            )
-        ),
-        mimetype=MIMETYPES[kind],
-    )
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="factcheck-{kind}.{EXTENSIONS[kind]}"'
-    )
-    return response
+    return download_response(kind, filters, bom=body.bom)

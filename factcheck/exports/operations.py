@@ -9,11 +9,38 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
 from factcheck.audit.recorder import record
+from factcheck.exports.csv_export import count_rows
 from factcheck.exports.filters import ExportFilters
 from factcheck.extensions import READ_ONLY
 from factcheck.users.models import Role, User
 
 KINDS = ("csv", "sources", "jsonl", "claimreview")
+#: The exports that can carry the byte-order mark Excel wants.
+CSV_KINDS = frozenset({"csv", "sources"})
+
+
+def default_state(kind: str) -> str:
+    """Archives hold every state; the other exports are publication: approved only."""
+    return "all" if kind == "jsonl" else "approved"
+
+
+def start_export(
+    session: Session, actor: User | None, kind: str, filters: ExportFilters
+) -> int | None:
+    """Everything before the first byte leaves, the same for the web, the API and the CLI.
+
+    Refuses filters naming what does not exist and exports the actor may not take, then
+    records the audit event (the caller commits it). Returns the number of rows, or
+    None for the JSONL archive, whose lines are records of several kinds.
+
+    :raises ValidationFailed: an unknown article or verdict.
+    :raises PermissionDenied: drafts or archives asked for by an annotator.
+    """
+    filters.check_known(session)
+    check_may_export(actor, kind, filters)
+    rows = None if kind == "jsonl" else count_rows(session.connection(), filters)
+    record_export(session, actor, kind, filters, rows)
+    return rows
 
 
 def check_may_export(actor: User | None, kind: str, filters: ExportFilters) -> None:

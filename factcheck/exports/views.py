@@ -26,7 +26,6 @@ from factcheck.exports import operations
 from factcheck.exports.claimreview import claim_reviews, encode_feed
 from factcheck.exports.csv_export import (
     SOURCE_COLUMNS,
-    count_rows,
     encode_csv,
     publication_csv,
     publication_rows,
@@ -67,7 +66,11 @@ def public_base_url() -> str:
 def export_chunks(
     bind: Engine | Connection, kind: str, filters: ExportFilters, *, bom: bool, base_url: str
 ) -> Iterator[bytes]:
-    """The bytes of an export, produced as they stream out of the database."""
+    """The bytes of an export, produced as they stream out of the database.
+
+    ``bom`` applies to the CSVs only; JSON never starts with one.
+    """
+    bom = bom and kind in operations.CSV_KINDS
     with operations.read_connection(bind) as connection:
         if kind == "csv":
             yield from publication_csv(connection, filters, bom=bom)
@@ -84,6 +87,26 @@ def export_chunks(
                     yield line.encode("utf-8")
             finally:
                 session.close()
+
+
+def download_response(kind: str, filters: ExportFilters, *, bom: bool) -> Response:
+    """The export as a streamed attachment named by what it holds and when it was taken.
+
+    Call after :func:`operations.start_export` has been committed.
+    """
+    stamp = utcnow().strftime("%Y%m%d-%H%M")
+    response = Response(
+        stream_with_context(
+            export_chunks(db.session.get_bind(), kind, filters, bom=bom, base_url=public_base_url())
+        ),
+        mimetype=MIMETYPES[kind],
+    )
+    if MIMETYPES[kind].startswith("text/"):
+        response.headers["Content-Type"] = f"{MIMETYPES[kind]}; charset=utf-8"
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="factcheck-{NAMES[kind]}-{stamp}.{EXTENSIONS[kind]}"'
+    )
+    return response
 
 
 def _page(errors: dict[str, list[str]] | None = None, status: int = 200) -> tuple[str, int]:
@@ -115,38 +138,21 @@ def download(kind: str) -> Response | tuple[str, int]:
     form = FlaskForm()
     if not form.validate_on_submit():
         return _page({"form": ["The form expired; reload the page."]}, 400)
-    default_state = "all" if kind == "jsonl" else "approved"
     try:
         filters = ExportFilters.parse(
             article=request.form.get("article"),
             date_from=request.form.get("date_from"),
             date_to=request.form.get("date_to"),
             verdict=request.form.get("verdict"),
-            state=request.form.get("state") or default_state,
+            state=request.form.get("state") or operations.default_state(kind),
         )
-        filters.check_known(db.session)
-        operations.check_may_export(current_app_user(), kind, filters)
+        operations.start_export(db.session, current_app_user(), kind, filters)
     except ValidationFailed as error:
         return _page(error.fields, error.status_code)
     except DomainError as error:
         return _page({"form": [error.message]}, error.status_code)
-    bind = db.session.get_bind()
-    rows = count_rows(db.session.connection(), filters) if kind != "jsonl" else None
-    operations.record_export(db.session, current_app_user(), kind, filters, rows)
     db.session.commit()
-    bom = kind in {"csv", "sources"} and request.form.get("bom") == "y"
-    stamp = utcnow().strftime("%Y%m%d-%H%M")
-    filename = f"factcheck-{NAMES[kind]}-{stamp}.{EXTENSIONS[kind]}"
-    response = Response(
-        stream_with_context(
-            export_chunks(bind, kind, filters, bom=bom, base_url=public_base_url())
-        ),
-        mimetype=MIMETYPES[kind],
-    )
-    if MIMETYPES[kind].startswith("text/"):
-        response.headers["Content-Type"] = f"{MIMETYPES[kind]}; charset=utf-8"
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return download_response(kind, filters, bom=request.form.get("bom") == "y")
 
 
 @bp.route("/claims/<int:claim_id>/claimreview.json", methods=["GET"])
