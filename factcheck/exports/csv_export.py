@@ -9,7 +9,7 @@ gets a leading apostrophe. Dropping one leading apostrophe recovers the original
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from itertools import chain
 from typing import Any
 
@@ -42,6 +42,9 @@ from factcheck.users.models import User
 #: First characters that make Excel, LibreOffice or Google Sheets evaluate a cell.
 FORMULA_TRIGGERS = frozenset("=+-@\t\r\n\x00＝＋－＠")
 ESCAPE = "'"
+#: Cells starting with one of these get the escape: the triggers, and the escape itself
+#: (so that dropping one leading apostrophe always recovers the original).
+_ESCAPED_FIRST = FORMULA_TRIGGERS | {ESCAPE}
 
 PUBLICATION_COLUMNS = (
     "article_title",
@@ -86,7 +89,7 @@ CHUNK_ROWS = 500
 
 def neutralise(value: str) -> str:
     """Make a text cell safe to open in a spreadsheet; reversible with :func:`recover`."""
-    if value and (value[0] in FORMULA_TRIGGERS or value[0] == ESCAPE):
+    if value and value[0] in _ESCAPED_FIRST:
         return ESCAPE + value
     return value
 
@@ -271,22 +274,19 @@ def _sources_summary(dialect: str) -> ScalarSelect[Any]:
     return summary.correlate(Annotation).scalar_subquery()
 
 
-class _ById(dict[Any, Any]):
-    """id -> value, each read from the database the first time a row needs it.
+class _Lazy(dict[Any, Any]):
+    """key -> ``build(key)``, computed the first time a row needs it.
 
-    Verdicts and people repeat on every row; looking each up once keeps them out of the
-    streamed query, which is then narrower and needs fewer joins.
+    Verdicts and people repeat on every row: looked up (and formatted) once each, they
+    stay out of the streamed query, which is then narrower and needs fewer joins.
     """
 
-    def __init__(self, connection: Connection, query: Select[Any], convert: Any) -> None:
-        super().__init__({None: convert(None)})
-        self._connection = connection
-        self._query = query
-        self._convert = convert
+    def __init__(self, build: Callable[[Any], Any]) -> None:
+        super().__init__()
+        self._build = build
 
     def __missing__(self, key: Any) -> Any:
-        found = self._connection.execute(self._query, {"id": key}).one_or_none()
-        value = self[key] = self._convert(found)
+        value = self[key] = self._build(key)
         return value
 
 
@@ -326,18 +326,19 @@ def _sources_cells(summary: str | None) -> tuple[str, str]:
     return count, labels
 
 
-def _lookups(connection: Connection) -> tuple[_ById, _ById]:
-    verdicts = _ById(
-        connection,
-        select(Verdict.label, Verdict.rating).where(Verdict.id == bindparam("id")),
-        lambda row: (row[0], row[1]) if row else (None, None),
-    )
-    names = _ById(
-        connection,
-        select(User.name).where(User.id == bindparam("id")),
-        lambda row: row[0] if row else None,
-    )
-    return verdicts, names
+def _lookups(connection: Connection) -> tuple[_Lazy, _Lazy]:
+    """(verdict id -> (label, rating), user id -> name), read as rows need them."""
+    verdict_query = select(Verdict.label, Verdict.rating).where(Verdict.id == bindparam("id"))
+    name_query = select(User.name).where(User.id == bindparam("id"))
+
+    def verdict(verdict_id: int | None) -> tuple[str | None, int | None]:
+        found = connection.execute(verdict_query, {"id": verdict_id}).one_or_none()
+        return (found[0], found[1]) if found else (None, None)
+
+    def name(user_id: int | None) -> str | None:
+        return connection.execute(name_query, {"id": user_id}).scalar_one_or_none()
+
+    return _Lazy(verdict), _Lazy(name)
 
 
 def publication_rows(connection: Connection, filters: ExportFilters) -> Iterator[tuple[Any, ...]]:
@@ -395,9 +396,9 @@ def publication_csv(
     formatted once and reused; only the claim's own cells are formatted on every row.
     """
     verdicts, names = _lookups(connection)
-    verdict_cells = _Formatted(lambda key: ",".join(map(csv_field, verdicts[key])))
-    name_cells = _Formatted(lambda key: csv_field(names[key]))
-    state_cells = _Formatted(csv_field)
+    verdict_cells = _Lazy(lambda key: ",".join(map(csv_field, verdicts[key])))
+    name_cells = _Lazy(lambda key: csv_field(names[key]))
+    state_cells = _Lazy(csv_field)
     field = csv_field
     yield (("\ufeff" if bom else "") + ",".join(PUBLICATION_COLUMNS) + "\r\n").encode("utf-8")
     body = prefix = ""
@@ -438,18 +439,6 @@ def publication_csv(
         yield "".join(lines).encode("utf-8")
 
 
-class _Formatted(dict[Any, str]):
-    """key -> formatted cells, computed on first use."""
-
-    def __init__(self, build: Any) -> None:
-        super().__init__()
-        self._build = build
-
-    def __missing__(self, key: Any) -> str:
-        value = self[key] = self._build(key)
-        return value
-
-
 def source_rows(connection: Connection, filters: ExportFilters) -> Iterator[tuple[Any, ...]]:
     for rows in _batches(connection, sources_query(filters)):
         for annotation_id, claim_id, *rest, accessed_on in rows:
@@ -466,8 +455,7 @@ def csv_field(value: Any) -> str:
         return ""
     if value.__class__ is not str:
         return str(value)
-    if value and (value[0] in FORMULA_TRIGGERS or value[0] == ESCAPE):
-        value = ESCAPE + value
+    value = neutralise(value)
     if '"' in value or "," in value or "\n" in value or "\r" in value:
         return '"' + value.replace('"', '""') + '"'
     return value
