@@ -22,9 +22,11 @@ import secrets
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import Any
+from enum import Enum
+from typing import Any, TypeVar
 
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.security import generate_password_hash
 
@@ -44,6 +46,8 @@ from factcheck.users.models import Role, User
 FORMAT, VERSION = "factcheck-jsonl", 1
 MAX_LINE_CHARS = 5_000_000
 MAX_DEPTH = 20
+
+E = TypeVar("E", bound=Enum)
 
 
 def _line(record_: dict[str, Any]) -> str:
@@ -239,6 +243,15 @@ def _when(record_: dict, name: str, line: int, kind: type = datetime):
         raise _Refused(line, f"“{name}” is not an ISO date") from None
 
 
+def _choice(record_: dict, name: str, line: int, enum: type[E], default: str | None = None) -> E:
+    """A value of ``enum`` named by its value, e.g. "approved" for a state."""
+    value = record_.get(name, default)
+    try:
+        return enum(value)
+    except ValueError:
+        raise _Refused(line, f"unknown {name} {value!r}") from None
+
+
 def import_lines(
     session: Session, actor: User | None, lines: Iterable[str], *, max_chars: int
 ) -> ImportReport:
@@ -369,10 +382,7 @@ def _import(
             start, end = _int(item, "start", number), _int(item, "end", number)
             if not 0 <= start < end <= len(article.body):
                 raise _Refused(number, "the claim's offsets are outside its article")
-            try:
-                claim_kind = ClaimKind(item.get("kind", "sentence"))
-            except ValueError:
-                raise _Refused(number, f"unknown claim kind {item.get('kind')!r}") from None
+            claim_kind = _choice(item, "kind", number, ClaimKind, "sentence")
             claim = Claim(
                 article_id=article.id,
                 position=_int(item, "position", number),
@@ -392,10 +402,7 @@ def _import(
             verdict_key = item.get("verdict")
             if verdict_key is not None and verdict_key not in verdicts:
                 raise _Refused(number, f"unknown verdict {verdict_key!r}")
-            try:
-                state = AnnotationState(item.get("state", "draft"))
-            except ValueError:
-                raise _Refused(number, f"unknown state {item.get('state')!r}") from None
+            state = _choice(item, "state", number, AnnotationState, "draft")
             annotation = Annotation(
                 claim_id=claim.id,
                 annotator=_person(session, users, names, item.get("annotator"), report, number),
@@ -416,10 +423,7 @@ def _import(
             for position, source in enumerate(sources):
                 if not isinstance(source, dict):
                     raise _Refused(number, "each source must be an object")
-                try:
-                    stance = Stance(source.get("stance", "context"))
-                except ValueError:
-                    raise _Refused(number, f"unknown stance {source.get('stance')!r}") from None
+                stance = _choice(source, "stance", number, Stance, "context")
                 url = _url(source, "url", number)
                 quote = _text(source, "quote", number, limit=5000) or ""
                 if not url and not quote:
@@ -439,7 +443,7 @@ def _import(
             session.add(annotation)
             try:
                 session.flush()
-            except Exception as error:  # a constraint (one approved per claim, ...) said no
+            except DBAPIError as error:  # a constraint (one approved per claim, ...) said no
                 raise _Refused(
                     number, f"the annotation breaks a rule: {error.__class__.__name__}"
                 ) from None
@@ -453,10 +457,7 @@ def _import(
                 reviewer = _person(session, users, names, entry.get("reviewer"), report, number)
                 if reviewer.id == annotation.annotator_id:
                     raise _Refused(number, "a review by the annotation's own author")
-                try:
-                    decision = Decision(entry.get("decision"))
-                except ValueError:
-                    raise _Refused(number, f"unknown decision {entry.get('decision')!r}") from None
+                decision = _choice(entry, "decision", number, Decision)
                 comment = _text(entry, "comment", number, limit=10_000) or ""
                 if decision is not Decision.APPROVE and not comment.strip():
                     raise _Refused(number, "a review without a comment")
