@@ -72,6 +72,18 @@ def test_csv_import_creates_one_article_per_row(client, login, db: Session) -> N
         ),
         (b"title,body,published_on\r\nT,Body.,2024-13-45\r\n", "dates.csv", "is not YYYY-MM-DD"),
         (b"title,body,url\r\nT,Body.,javascript:alert(1)\r\n", "js.csv", "must start with http"),
+        # Longer than the columns: on PostgreSQL these were a 500, not a row problem.
+        (
+            b"title,body,outlet\r\nT,Body.," + b"O" * 201 + b"\r\n",
+            "outlet.csv",
+            "The outlet is longer than 200 characters.",
+        ),
+        (
+            b"title,body,url\r\nT,Body.,https://example.org/" + b"a" * 2000 + b"\r\n",
+            "longurl.csv",
+            "The URL is longer than 2,000 characters.",
+        ),
+        (b"title,body,url\r\nT,Body.,https://\r\n", "nohost.csv", "and name a site"),
         (b"title,body\r\nEmpty body,\r\n", "empty.csv", "The article body is empty."),
         (b"", "nothing.csv", "nothing.csv is empty"),
         (b"\x00\x01\x02binary", "photo.csv", "looks like a binary file"),

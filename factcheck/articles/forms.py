@@ -16,11 +16,13 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from factcheck.annotations.operations import is_web_url
+
 
 def http_url(form: FlaskForm, field: StringField) -> None:
     """Only web addresses: ``javascript:`` and ``data:`` URLs would run in a reader's browser."""
     value = (field.data or "").strip()
-    if value and not value.lower().startswith(("http://", "https://")):
+    if value and not is_web_url(value):
         raise ValidationError("Use an http:// or https:// address.")
 
 

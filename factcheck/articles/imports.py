@@ -17,7 +17,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from factcheck.articles.operations import decode_text_file, import_article
+from factcheck.annotations.operations import is_web_url
+from factcheck.articles.operations import METADATA_LIMITS, decode_text_file, import_article
 from factcheck.errors import DomainError, ValidationFailed
 from factcheck.users.models import User
 
@@ -167,10 +168,6 @@ def _import_csv(session, actor, report, data, *, max_chars) -> None:
                         f"“{values['published_on'][:40]}” is not YYYY-MM-DD."
                     )
                     continue
-            url = values.get("url", "").strip()
-            if url and not url.lower().startswith(("http://", "https://")):
-                problems.append(f"row at line {line}: the URL must start with http:// or https://.")
-                continue
             try:
                 with session.begin_nested():
                     article = import_article(
@@ -179,7 +176,7 @@ def _import_csv(session, actor, report, data, *, max_chars) -> None:
                         title=values["title"],
                         body=values["body"],
                         max_chars=max_chars,
-                        url=url or None,
+                        url=values.get("url"),
                         outlet=values.get("outlet"),
                         published_on=published,
                     )
@@ -243,6 +240,8 @@ def _import_html(session, actor, report, data, *, max_chars, title) -> None:
             published = date.fromisoformat(str(meta["date"])[:10])
         except ValueError:
             published = None
+    # The page's metadata is a bonus, not the article: what cannot be stored is dropped
+    # or shortened instead of refusing the page.
     url = (meta.get("url") or "").strip()
     article = import_article(
         session,
@@ -250,9 +249,9 @@ def _import_html(session, actor, report, data, *, max_chars, title) -> None:
         title=headline or lines[0][:200],
         body="\n\n".join(lines),
         max_chars=max_chars,
-        url=url if url.startswith(("http://", "https://")) else None,
-        outlet=(meta.get("sitename") or None),
-        byline=(meta.get("author") or None),
+        url=url if is_web_url(url) and len(url) <= METADATA_LIMITS["url"] else None,
+        outlet=(meta.get("sitename") or "")[: METADATA_LIMITS["outlet"]],
+        byline=(meta.get("author") or "")[: METADATA_LIMITS["byline"]],
         published_on=published,
     )
     report.imported.append((article.id, article.title))

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from factcheck.annotations.models import Annotation
+from factcheck.annotations.operations import is_web_url
 from factcheck.articles.hints import claim_hints
 from factcheck.articles.models import Article, Claim, ClaimKind
 from factcheck.audit.recorder import record
@@ -108,6 +109,34 @@ def validate_title(title: str) -> str:
     return title
 
 
+#: The longest outlet, URL and byline an article holds (the columns' sizes).
+METADATA_LIMITS = {"outlet": 200, "url": 2000, "byline": 500}
+
+
+def validate_metadata(**values: str | None) -> dict[str, str | None]:
+    """Outlet, URL and byline tidied (empty becomes None), or why one cannot be stored.
+
+    Every way in -- form, API, CSV, HTML, JSONL -- passes through here, so a value the
+    database would refuse (too long, a ``javascript:`` link) is a message, never a 500.
+
+    :raises ValidationFailed: naming the field.
+    """
+    tidied: dict[str, str | None] = {}
+    for name, value in values.items():
+        value = (value or "").strip()
+        _check_controls(name, value)
+        limit = METADATA_LIMITS[name]
+        if len(value) > limit:
+            message = f"The {'URL' if name == 'url' else name} is longer than {limit:,} characters."
+            raise ValidationFailed(message, fields={name: [message]})
+        tidied[name] = value or None
+    url = tidied.get("url")
+    if url and not is_web_url(url):
+        message = "The URL must start with http:// or https:// and name a site."
+        raise ValidationFailed(message, fields={"url": [message]})
+    return tidied
+
+
 def find_by_body(session: Session, body: str) -> Article | None:
     return session.scalar(select(Article).where(Article.body_sha256 == body_sha256(body)))
 
@@ -132,8 +161,7 @@ def import_article(
     :raises DuplicateArticle: the same body was imported before.
     """
     title = validate_title(title)
-    for name, value in (("outlet", outlet), ("url", url), ("byline", byline)):
-        _check_controls(name, value or "")
+    metadata = validate_metadata(outlet=outlet, url=url, byline=byline)
     body = validate_body(body, max_chars=max_chars)
     existing = find_by_body(session, body)
     if existing is not None:
@@ -144,9 +172,7 @@ def import_article(
         title=title,
         body=body,
         body_sha256=body_sha256(body),
-        outlet=(outlet or "").strip() or None,
-        url=(url or "").strip() or None,
-        byline=(byline or "").strip() or None,
+        **metadata,
         published_on=published_on,
         language=language,
         imported_by_id=actor.id if actor else None,
