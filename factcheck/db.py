@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 
-from sqlalchemy import DateTime, Integer, MetaData, String, TypeDecorator
+from sqlalchemy import ColumnElement, DateTime, Integer, MetaData, String, TypeDecorator
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, mapped_column
 
@@ -56,6 +56,20 @@ def utcnow() -> datetime:
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: UTCDateTime()}  # noqa: RUF012 - SQLAlchemy reads it once
+
+
+def within_days(column: Any, first: date | None, last: date | None) -> list[ColumnElement[bool]]:
+    """Conditions for a timestamp column on the UTC days ``first`` to ``last``, inclusive.
+
+    Either end may be missing. "To 9999-12-31" is no bound at all: the day after it
+    cannot be written as a date.
+    """
+    conditions: list[ColumnElement[bool]] = []
+    if first:
+        conditions.append(column >= datetime.combine(first, time.min, UTC))
+    if last and last < date.max:
+        conditions.append(column < datetime.combine(last + timedelta(days=1), time.min, UTC))
+    return conditions
 
 
 def enum_values(enum_class: type[enum.Enum]) -> list[str]:

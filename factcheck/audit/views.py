@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import login_required
@@ -13,7 +13,7 @@ from werkzeug.wrappers.response import Response
 from factcheck.annotations.operations import can_see_others, get_annotation, my_annotation
 from factcheck.audit.models import AuditEvent
 from factcheck.audit.recorder import events_for, head_hash, verify
-from factcheck.db import parse_id
+from factcheck.db import parse_id, within_days
 from factcheck.extensions import db
 from factcheck.review.operations import reviews_of
 from factcheck.review.workflow import AnnotationState
@@ -52,11 +52,7 @@ def log() -> tuple[str, int]:
         query = query.where(AuditEvent.actor_id == user_id)
     if action:
         query = query.where(AuditEvent.action.startswith(action, autoescape=True))
-    if since:
-        query = query.where(AuditEvent.created_at >= datetime.combine(since, time.min, UTC))
-    if until and until < date.max:
-        end = datetime.combine(until + timedelta(days=1), time.min, UTC)
-        query = query.where(AuditEvent.created_at < end)
+    query = query.where(*within_days(AuditEvent.created_at, since, until))
     if before:
         query = query.where(AuditEvent.id < before)
     events = (

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, select
@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from factcheck.annotations.models import Annotation, Verdict
 from factcheck.articles.models import Article, Claim
-from factcheck.db import parse_id
+from factcheck.db import parse_id, within_days
 from factcheck.errors import ValidationFailed
 from factcheck.review.workflow import AnnotationState
 
@@ -106,11 +106,7 @@ class ExportFilters:
             found.append(Claim.id == self.claim_id)
         if self.verdict_key:
             found.append(Verdict.key == self.verdict_key)
-        if self.date_from:
-            found.append(Annotation.updated_at >= datetime.combine(self.date_from, time.min, UTC))
-        if self.date_to and self.date_to < date.max:  # "to 9999-12-31" is no bound at all
-            end = datetime.combine(self.date_to + timedelta(days=1), time.min, UTC)
-            found.append(Annotation.updated_at < end)
+        found.extend(within_days(Annotation.updated_at, self.date_from, self.date_to))
         return found
 
     def describe(self) -> dict[str, Any]:
