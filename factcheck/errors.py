@@ -8,6 +8,8 @@ class DomainError(Exception):
 
     status_code = 400
     code = "bad_request"
+    #: Seconds after which a refused request may be tried again (sent as Retry-After).
+    retry_after: int | None = None
 
     def __init__(self, message: str, *, fields: dict[str, list[str]] | None = None) -> None:
         super().__init__(message)

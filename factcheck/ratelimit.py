@@ -15,7 +15,7 @@ from factcheck.users.models import RateCounter
 
 
 @dataclass(frozen=True)
-class Verdict:
+class RateCheck:
     allowed: bool
     count: int
     retry_after: int
@@ -25,7 +25,7 @@ def _window_start(window_seconds: int, now: float) -> int:
     return int(now) // window_seconds * window_seconds
 
 
-def hit(session: Session, key: str, *, limit: int, window_seconds: int = 60) -> Verdict:
+def hit(session: Session, key: str, *, limit: int, window_seconds: int = 60) -> RateCheck:
     """Count one request for ``key``; say whether it is within ``limit`` per window.
 
     Flushes but does not commit: the caller commits at once, so the count stands even
@@ -44,8 +44,7 @@ def hit(session: Session, key: str, *, limit: int, window_seconds: int = 60) -> 
     count = session.execute(statement).scalar_one()
     if random.random() < 0.01:  # noqa: S311 - housekeeping, not security
         session.execute(delete(RateCounter).where(RateCounter.window < window - 3600))
-    retry_after = max(1, window + window_seconds - int(now))
-    return Verdict(count <= limit, count, retry_after)
+    return RateCheck(count <= limit, count, seconds_left(window_seconds, now))
 
 
 def peek(session: Session, key: str, *, window_seconds: int = 60) -> int:
@@ -61,7 +60,7 @@ def peek(session: Session, key: str, *, window_seconds: int = 60) -> int:
     )
 
 
-def seconds_left(window_seconds: int = 60) -> int:
+def seconds_left(window_seconds: int = 60, now: float | None = None) -> int:
     """Seconds until the current window ends (at least 1)."""
-    now = time.time()
+    now = time.time() if now is None else now
     return max(1, _window_start(window_seconds, now) + window_seconds - int(now))

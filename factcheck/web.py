@@ -133,9 +133,8 @@ def _error_response(
 
 def _domain_error(error: DomainError) -> Response:
     response = _error_response(error.status_code, error.message, error.code, error.fields)
-    retry_after = getattr(error, "retry_after", None)
-    if retry_after:
-        response.headers["Retry-After"] = str(retry_after)
+    if error.retry_after:
+        response.headers["Retry-After"] = str(error.retry_after)
     if error.status_code == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="factcheck"'
     return response

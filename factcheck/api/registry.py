@@ -30,11 +30,19 @@ csrf.exempt(bp)  # bearer tokens, never cookies: there is no ambient credential 
 
 
 class ApiError(DomainError):
-    """An API-only refusal with its own status and code."""
+    """An API-only refusal with its own status and code (and, for 429, when to retry)."""
 
-    def __init__(self, status: int, code: str, message: str, fields=None) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        fields: dict[str, list[str]] | None = None,
+        *,
+        retry_after: int | None = None,
+    ) -> None:
         super().__init__(message, fields=fields)
-        self.status_code, self.code = status, code
+        self.status_code, self.code, self.retry_after = status, code, retry_after
 
 
 @dataclass(frozen=True)
@@ -57,7 +65,6 @@ class Operation:
     query: list[QueryParam] = field(default_factory=list)
     #: Streamed, non-JSON answers: content type -> description.
     media: dict[str, str] = field(default_factory=dict)
-    public: bool = False
     #: Allowed values of string path parameters.
     path_enums: dict[str, list[str]] = field(default_factory=dict)
 
@@ -91,17 +98,18 @@ def _authenticate() -> None:
         )
     token, user = found
     limit = current_app.config["API_RATE_LIMIT_PER_MINUTE"]
-    verdict = hit(db.session, f"token:{token.id}", limit=limit)
+    rate = hit(db.session, f"token:{token.id}", limit=limit)
     now = utcnow()
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
         token.last_used_at = now  # to the minute is enough; saves a write per request
     db.session.commit()  # the count stands even if the request fails later
-    if not verdict.allowed:
-        error = ApiError(
-            429, "rate_limited", f"More than {limit} requests a minute with this token; slow down."
+    if not rate.allowed:
+        raise ApiError(
+            429,
+            "rate_limited",
+            f"More than {limit} requests a minute with this token; slow down.",
+            retry_after=rate.retry_after,
         )
-        error.retry_after = verdict.retry_after  # type: ignore[attr-defined]
-        raise error
     g.api_user, g.api_token = user, token
 
 
@@ -162,7 +170,6 @@ def operation(
     status: int = 200,
     query: list[QueryParam] | None = None,
     media: dict[str, str] | None = None,
-    public: bool = False,
     path_enums: dict[str, list[str]] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     def decorator(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -178,15 +185,13 @@ def operation(
                 status,
                 query or [],
                 media or {},
-                public,
                 path_enums or {},
             )
         )
 
         @wraps(function)
         def view(**kwargs: Any) -> Any:
-            if not public:
-                _authenticate()
+            _authenticate()
             if body is not None:
                 kwargs["body"] = _body(body)
             result = function(**kwargs)
@@ -275,8 +280,6 @@ def openapi_document() -> dict[str, Any]:
             }
         error_ref = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
         for code, text in ERROR_STATUSES.items():
-            if op.public and code in {"401", "403", "429"}:
-                continue
             responses[code] = {"description": text, "content": error_ref}
         entry: dict[str, Any] = {
             "operationId": op.operation_id,
@@ -284,11 +287,8 @@ def openapi_document() -> dict[str, Any]:
             "tags": [op.tag],
             "parameters": parameters,
             "responses": responses,
+            "security": [{"bearer": []}],
         }
-        if not op.public:
-            entry["security"] = [{"bearer": []}]
-        else:
-            entry["security"] = []
         if op.body is not None:
             entry["requestBody"] = {
                 "required": True,

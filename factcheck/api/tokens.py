@@ -47,9 +47,9 @@ def create_token(session: Session, user: User, name: str) -> tuple[ApiToken, str
 def revoke_token(session: Session, user: User, token_id: int) -> ApiToken:
     """Revoke one of the user's own tokens (admins may revoke anyone's)."""
     token = session.get(ApiToken, token_id)
-    if token is None or token.revoked_at is not None:
-        raise NotFound("There is no such active token.")
-    if token.user_id != user.id and not user.has_role(Role.ADMIN):
+    # Someone else's token is "not found" too: its existence does not leak.
+    mine = token is not None and (token.user_id == user.id or user.has_role(Role.ADMIN))
+    if token is None or token.revoked_at is not None or not mine:
         raise NotFound("There is no such active token.")
     token.revoked_at = utcnow()
     session.flush()
