@@ -69,8 +69,8 @@ def claim_review(row: tuple[Any, ...], *, organisation: dict[str, str], base_url
     return review
 
 
-def _approved(filters: ExportFilters) -> ExportFilters:
-    # ClaimReview is publication: only approved verdicts, whatever else was asked.
+def approved_only(filters: ExportFilters) -> ExportFilters:
+    """ClaimReview is publication: only approved verdicts, whatever else was asked."""
     return replace(filters, state=AnnotationState.APPROVED)
 
 
@@ -81,7 +81,7 @@ def claim_reviews(
     organisation: dict[str, str],
     base_url: str,
 ) -> Iterator[dict]:
-    for row in publication_rows(connection, _approved(filters)):
+    for row in publication_rows(connection, approved_only(filters)):
         yield claim_review(row, organisation=organisation, base_url=base_url)
 
 

@@ -476,5 +476,9 @@ def encode_csv(
         yield "".join(lines).encode("utf-8")
 
 
-def count_rows(connection: Connection, filters: ExportFilters) -> int:
-    return int(connection.scalar(select(func.count()).select_from(_base(filters).subquery())) or 0)
+def count_rows(connection: Connection, filters: ExportFilters, *, per_source: bool = False) -> int:
+    """Data rows an export will have: one per annotation, or one per source."""
+    query = _base(filters)
+    if per_source:
+        query = query.join(Source, Source.annotation_id == Annotation.id)
+    return int(connection.scalar(select(func.count()).select_from(query.subquery())) or 0)

@@ -9,6 +9,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
 from factcheck.audit.recorder import record
+from factcheck.exports.claimreview import approved_only
 from factcheck.exports.csv_export import count_rows
 from factcheck.exports.filters import ExportFilters
 from factcheck.extensions import READ_ONLY
@@ -38,9 +39,17 @@ def start_export(
     """
     filters.check_known(session)
     check_may_export(actor, kind, filters)
-    rows = None if kind == "jsonl" else count_rows(session.connection(), filters)
+    rows = _count(session.connection(), kind, filters)
     record_export(session, actor, kind, filters, rows)
     return rows
+
+
+def _count(connection: Connection, kind: str, filters: ExportFilters) -> int | None:
+    if kind == "jsonl":
+        return None
+    if kind == "claimreview":
+        return count_rows(connection, approved_only(filters))
+    return count_rows(connection, filters, per_source=kind == "sources")
 
 
 def check_may_export(actor: User | None, kind: str, filters: ExportFilters) -> None:
