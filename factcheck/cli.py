@@ -291,7 +291,17 @@ def demo_command() -> None:
         f"Reference article {state}: “{result.article.title}” ({len(result.article.claims)} claims)"
     )
     click.echo("")
-    click.echo(f"Demo logins (password: {password})")
-    click.echo("  annotator@example.org   fact-checker (annotator)")
-    click.echo("  reviewer@example.org    reviewer")
-    click.echo("  admin@example.org       admin")
+    created = set(result.users_created)
+    if created:
+        click.echo(f"Demo logins (password: {password})")
+    else:
+        # The demo never changes an existing account: the password is the one it was
+        # created with, which may not be today's FACTCHECK_DEMO_PASSWORD.
+        click.echo("Demo logins (created earlier, with the demo password of that day)")
+    for email, label in (
+        ("annotator@example.org", "fact-checker (annotator)"),
+        ("reviewer@example.org", "reviewer"),
+        ("admin@example.org", "admin"),
+    ):
+        note = " (created earlier, its own password)" if created and email not in created else ""
+        click.echo(f"  {email:<24}{label}{note}")

@@ -172,6 +172,12 @@ def test_demo_password_comes_from_the_environment(app, db: Session, monkeypatch)
     from factcheck.users.operations import authenticate
 
     assert authenticate(db, "reviewer@example.org", "another demo password") is not None
+    # A later run with another password changes no account, so it does not print it.
+    monkeypatch.setenv("FACTCHECK_DEMO_PASSWORD", "a third password")
+    again = run(app, "demo")
+    assert "a third password" not in again.output
+    assert "created earlier, with the demo password of that day" in again.output
+    assert authenticate(db, "reviewer@example.org", "another demo password") is not None
 
 
 def test_audit_verify_passes_then_names_the_edited_event(app: Flask, db: Session) -> None:
