@@ -6,6 +6,7 @@ import contextvars
 import io
 import json
 import re
+from datetime import date
 from pathlib import Path
 
 import flask_migrate
@@ -150,6 +151,18 @@ def test_html_page_main_text_is_extracted(client, login, db) -> None:
     assert article.url == "https://gazette.example/homes"
     assert "alert" not in article.body and "Copyright" not in article.body
     assert article.claims[0].text.startswith("The minister said on Monday")
+    assert article.published_on is None  # the page declares no date; "2019" is not one
+
+
+def test_html_publication_date_comes_from_the_page_metadata(client, login, db) -> None:
+    login()
+    page = b"""<html><head><title>Budget</title>
+    <meta property="article:published_time" content="2025-03-04T10:00:00Z"></head>
+    <body><article><h1>Budget</h1><p>The council said housing costs rose sharply in 2024,
+    according to its annual report, and that rents would rise again this year.</p>
+    </article></body></html>"""
+    assert upload(client, (page, "budget.html")).status_code == 200
+    assert db.scalar(select(Article.published_on)) == date(2025, 3, 4)
 
 
 def test_cli_imports_csv_and_reports_refusals(app: Flask, db: Session, tmp_path: Path) -> None:
@@ -223,12 +236,11 @@ def restore_and_compare(other: Flask, archive: Path, first: str, tmp_path: Path,
         )
         assert session.scalar(select(func.count()).select_from(Source)) > 0
         restored = session.scalars(select(User).where(User.active.is_(False))).all()
-        assert {u.email for u in restored} == {
-            "annotator@example.org",
-            "reviewer@example.org",
-            "admin@example.org",
+        assert {u.email: u.role for u in restored} == {
+            "annotator@example.org": Role.ANNOTATOR,
+            "reviewer@example.org": Role.REVIEWER,
+            "admin@example.org": Role.ADMIN,
         }
-        assert all(u.role in Role for u in restored)
         database.session.remove()
 
 

@@ -219,7 +219,13 @@ def _import_html(session, actor, report, data, *, max_chars, title) -> None:
         raise _FileRefused([f"{report.filename} looks like a binary file, not HTML."])
     try:
         document = trafilatura.bare_extraction(
-            data, with_metadata=True, include_comments=False, include_tables=False
+            data,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=False,
+            # Only a date the page declares: the extensive search takes a year the
+            # text mentions ("in 2019") for the publication date, as January 1st.
+            date_extraction_params={"extensive_search": False, "original_date": True},
         )
     except Exception:  # the extractor's failure modes are its own; all mean "no text"
         document = None
