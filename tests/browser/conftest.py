@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,12 +33,8 @@ def browser() -> Iterator[object]:
     playwright.stop()
 
 
-@pytest.fixture
-def page(browser, live_server: str) -> Iterator[object]:
-    context = browser.new_context(base_url=live_server)
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    errors: list[str] = []
+def _watch(page, errors: list[str]) -> None:
+    """Collect what a user would never see but a developer must: script errors and 404s."""
     page.on("pageerror", lambda error: errors.append(str(error)))
 
     def on_console(message) -> None:
@@ -50,9 +47,31 @@ def page(browser, live_server: str) -> Iterator[object]:
         "response",
         lambda response: errors.append(f"404 {response.url}") if response.status == 404 else None,
     )
-    yield page
-    context.close()
+
+
+@pytest.fixture
+def new_page(browser, live_server: str) -> Iterator[Callable[..., Any]]:
+    """Make pages, each in a browser context of its own (one person each), all watched."""
+    contexts: list[Any] = []
+    errors: list[str] = []
+
+    def make(**context_options: Any) -> Any:
+        context = browser.new_context(base_url=live_server, **context_options)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = context.new_page()
+        _watch(page, errors)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
     assert errors == [], f"the browser reported errors: {errors}"
+
+
+@pytest.fixture
+def page(new_page: Callable[..., Any]) -> Any:
+    return new_page()
 
 
 def log_in(page, email: str, password: str = DEMO_PASSWORD) -> None:
