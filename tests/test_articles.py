@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from flask.testing import FlaskClient
@@ -99,6 +100,8 @@ def test_utf16_upload_with_bom_is_read(client: FlaskClient, login, db: Session) 
         ({"body": "fine", "url": "https://"}, 422, "This is not a valid URL."),
         ({"body": "fine", "published_on": "2024-02-31"}, 422, "Not a valid date value."),
         ({"body": "fine", "language": "<script>"}, 422, "A language tag"),
+        # A valid tag longer than the column: on PostgreSQL this was a 500.
+        ({"body": "fine", "language": "abc-ABCDEFGH-ABCDEFGH"}, 422, "Field cannot be longer"),
         (
             {"body_file": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "photo.txt")},
             422,
@@ -211,3 +214,34 @@ def test_progress_counts_started_and_approved_claims_like_the_workspace(
     db.flush()
     [row] = list_articles_with_progress(db)
     assert (row.claims, row.annotated, row.approved) == (5, 2, 1)
+
+
+@pytest.mark.parametrize(
+    ("metadata", "message"),
+    [
+        ({"language": "abc-ABCDEFGH-ABCDEFGH"}, "is not a language tag"),
+        ({"language": "<script>"}, "is not a language tag"),
+        ({"outlet": "O" * 201}, "The outlet is longer than 200 characters."),
+        ({"byline": "B" * 501}, "The byline is longer than 500 characters."),
+        ({"url": "https://example.org/" + "a" * 2000}, "The URL is longer than 2,000"),
+        ({"url": "javascript:alert(1)"}, "must start with http:// or https://"),
+    ],
+)
+def test_import_article_refuses_what_the_table_cannot_hold(
+    db: Session, app, metadata: dict, message: str
+) -> None:
+    # Every way in (form, API, CSV, HTML) ends here: the refusal is a message, never a
+    # database error.
+    from factcheck.articles.operations import import_article
+    from factcheck.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed, match=re.escape(message)):
+        import_article(
+            db,
+            None,
+            title="T",
+            body="Some text.",
+            max_chars=app.config["MAX_ARTICLE_CHARS"],
+            **metadata,
+        )
+    assert count(db, Article) == 0

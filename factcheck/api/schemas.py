@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from factcheck.annotations.models import Stance
+from factcheck.articles.operations import LANGUAGE_TAG, MAX_LANGUAGE_CHARS
 from factcheck.review.workflow import Action, AnnotationState
 
 Text = Annotated[str, StringConstraints(max_length=20_000)]
@@ -94,7 +95,9 @@ class ArticleCreate(Model):
     url: Url | None = None
     byline: Annotated[str, StringConstraints(max_length=500)] | None = None
     published_on: date | None = None
-    language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")] = "en"
+    language: Annotated[
+        str, StringConstraints(max_length=MAX_LANGUAGE_CHARS, pattern=LANGUAGE_TAG)
+    ] = "en"
 
 
 class SourceIn(Model):

@@ -17,6 +17,7 @@ from wtforms.validators import (
 )
 
 from factcheck.annotations.operations import is_web_url
+from factcheck.articles.operations import LANGUAGE_TAG, MAX_LANGUAGE_CHARS
 
 
 def http_url(form: FlaskForm, field: StringField) -> None:
@@ -45,9 +46,8 @@ class ArticleForm(FlaskForm):
         default="en",
         validators=[
             DataRequired(),
-            Regexp(
-                r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", message="A language tag such as en or pt-BR."
-            ),
+            Length(max=MAX_LANGUAGE_CHARS),
+            Regexp(LANGUAGE_TAG, message="A language tag such as en or pt-BR."),
         ],
     )
     body = TextAreaField("Body", validators=[Optional()])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -22,6 +23,10 @@ from factcheck.segmentation import segment
 from factcheck.users.models import User
 
 MAX_TITLE_CHARS = 500
+#: A BCP 47 language tag as the segmenter takes it ("en", "pt-BR"), and the longest
+#: one the articles table holds.
+LANGUAGE_TAG = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
+MAX_LANGUAGE_CHARS = 16
 #: Control characters that are never legitimate in article text (tab, LF, CR are fine).
 _FORBIDDEN_CONTROLS = {chr(c) for c in range(32) if chr(c) not in "\t\n\r\f"} | {"\x7f"}
 
@@ -162,6 +167,9 @@ def import_article(
     """
     title = validate_title(title)
     metadata = validate_metadata(outlet=outlet, url=url, byline=byline)
+    if len(language) > MAX_LANGUAGE_CHARS or not re.match(LANGUAGE_TAG, language):
+        message = f"“{language[:40]}” is not a language tag such as en or pt-BR."
+        raise ValidationFailed(message, fields={"language": [message]})
     body = validate_body(body, max_chars=max_chars)
     existing = find_by_body(session, body)
     if existing is not None:
