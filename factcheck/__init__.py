@@ -8,6 +8,8 @@ from typing import Any
 from flask import Flask
 from werkzeug.routing import IntegerConverter
 
+from factcheck.db import MAX_ID
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -15,7 +17,7 @@ class DatabaseIdConverter(IntegerConverter):
     """``<int:...>`` for database ids: an id past 32 bits is a 404, not a driver overflow."""
 
     def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max", 2**31 - 1)
+        kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)
 
 

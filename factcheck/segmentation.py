@@ -65,8 +65,16 @@ _TERMINAL = re.compile(r"[.!?…:;．。！？][\"'”’»)\]]*\s*$")
 #: Photo credits end a line: "... - Yui Mok/PA Wire", "... | AP Photo/Kin Cheung, Pool",
 _CREDIT_SLASH = re.compile(r"\s[-–—|]\s*[^-–—|/]{2,60}/[^/]{2,40}$")
 #: "... (Getty Images)", "... Reuters",
-_AGENCIES = ("getty images", "reuters", "afp", "ap photo", "pa wire", "shutterstock", "bloomberg")
-_AGENCIES += ("epa",)
+_AGENCIES = (
+    "getty images",
+    "reuters",
+    "afp",
+    "ap photo",
+    "pa wire",
+    "shutterstock",
+    "bloomberg",
+    "epa",
+)
 #: or carry a label: "Photo: Reuters", "Picture credit: ...".
 _CREDIT_LABEL = re.compile(r"\b(?:Photo(?:graph)?|Picture|Image|Credit)s?\s*:", re.IGNORECASE)
 _BYLINE = re.compile(r"(?:By|Von|Par|Por)\s+[A-ZÀ-ÖØ-Þ]")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import chain
 from typing import Any
 
 from flask import (
@@ -82,12 +83,13 @@ def _healthz() -> Response:
 
 def _refuse_nul_characters() -> Response | None:
     """Refuse text containing NUL: no text column can store it (PostgreSQL rejects it)."""
-    values = list(request.args.values())
+    # Every value of every field: a repeated field's later values count too.
+    values = chain.from_iterable(request.args.listvalues())
     if request.method in {"POST", "PUT", "PATCH"} and request.mimetype in {
         "application/x-www-form-urlencoded",
         "multipart/form-data",
     }:
-        values.extend(request.form.values())
+        values = chain(values, chain.from_iterable(request.form.listvalues()))
     if any("\x00" in value for value in values):
         return _error_response(
             400,

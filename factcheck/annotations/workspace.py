@@ -9,10 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from factcheck.annotations.models import Annotation, Verdict
-from factcheck.annotations.operations import all_verdicts, claim_view
+from factcheck.annotations.operations import ClaimView, all_verdicts, claim_view
 from factcheck.articles.models import Article, Claim
-from factcheck.audit.models import AuditEvent
-from factcheck.review.models import Review
 from factcheck.review.operations import allowed_actions
 from factcheck.review.workflow import Action, AnnotationState
 from factcheck.users.models import User
@@ -61,15 +59,10 @@ class Progress:
 
 
 @dataclass
-class Panel:
-    """The selected claim and what the viewer may see and do with it."""
+class Panel(ClaimView):
+    """The selected claim, what the viewer may see of it (``ClaimView``) and do with it."""
 
     claim: Claim
-    own: Annotation | None
-    others: list[Annotation]
-    hidden_others: int
-    reviews: dict[int, list[Review]]
-    history: list[AuditEvent]
     actions: list[Action]
     #: Workflow actions the viewer may take on each of the others' annotations.
     other_actions: dict[int, list[Action]]
@@ -129,12 +122,8 @@ def _panel(
     view = claim_view(session, viewer, claim)
     index = next(i for i, c in enumerate(claims) if c.id == claim.id)
     return Panel(
+        **vars(view),
         claim=claim,
-        own=view.own,
-        others=view.others,
-        hidden_others=view.hidden_others,
-        reviews=view.reviews,
-        history=view.history,
         actions=allowed_actions(viewer, view.own) if view.own else [],
         other_actions={a.id: allowed_actions(viewer, a) for a in view.others},
         previous_id=claims[index - 1].id if index > 0 else None,

@@ -20,7 +20,7 @@ from pydantic.json_schema import models_json_schema
 
 from factcheck.api import schemas
 from factcheck.api.tokens import authenticate
-from factcheck.db import utcnow
+from factcheck.db import MAX_ID, utcnow
 from factcheck.errors import DomainError
 from factcheck.extensions import csrf, db
 from factcheck.ratelimit import hit
@@ -239,7 +239,7 @@ def openapi_document() -> dict[str, Any]:
                 "name": name,
                 "in": "path",
                 "required": True,
-                "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}
                 if converter == "int"
                 else {"type": "string", "enum": op.path_enums[name]},
             }
