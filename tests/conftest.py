@@ -8,6 +8,7 @@ failure instead of a skip.
 from __future__ import annotations
 
 import contextvars
+import io
 import os
 import re
 import threading
@@ -20,12 +21,15 @@ import pytest
 from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 from hypothesis import settings
-from sqlalchemy import make_url, text
+from sqlalchemy import func, make_url, select, text
 from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
 from config import TestingConfig
 from factcheck import create_app
+from factcheck.api.tokens import create_token
+from factcheck.articles.models import Article, Claim
+from factcheck.audit.models import AuditEvent
 from factcheck.demo import load_demo
 from factcheck.extensions import build_engine
 from factcheck.extensions import db as database
@@ -150,9 +154,9 @@ def client(app: Flask, db: Session) -> FlaskClient:
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
 
-def csrf_token(client: FlaskClient, path: str = "/login") -> str:
-    """Read a CSRF token from a page, as a browser would."""
-    response = client.get(path, follow_redirects=True)
+def csrf_token(client: FlaskClient, path: str = "/login", **kwargs: Any) -> str:
+    """Read a CSRF token from a page, as a browser would (``kwargs`` go to ``client.get``)."""
+    response = client.get(path, follow_redirects=True, **kwargs)
     match = CSRF_META.search(response.get_data(as_text=True))
     assert match, f"no CSRF token on {path}"
     return match.group(1)
@@ -170,6 +174,23 @@ def post_form(
     payload = dict(data or {})
     payload["csrf_token"] = csrf_token(client, token_from)
     return client.post(path, data=payload, **kwargs)
+
+
+def upload(client: FlaskClient, *files: tuple[bytes, str]) -> Any:
+    """POST ``(content, file name)`` pairs to the /imports form."""
+    data = {"files": [(io.BytesIO(content), name) for content, name in files]}
+    return post_form(
+        client, "/imports", data, token_from="/imports", content_type="multipart/form-data"
+    )
+
+
+def counts(db: Session) -> tuple[int, int, int]:
+    """How many articles, claims and audit events there are, read afresh from the database."""
+    db.expire_all()
+    return tuple(
+        db.scalar(select(func.count()).select_from(model)) or 0
+        for model in (Article, Claim, AuditEvent)
+    )  # type: ignore[return-value]
 
 
 @pytest.fixture
@@ -200,6 +221,24 @@ def make_user(db: Session) -> Callable[..., User]:
     return factory
 
 
+@pytest.fixture
+def make_token(db: Session, make_user: Callable[..., User]) -> Callable[..., tuple[str, User]]:
+    """Create a user with the given role and an API token; return the secret and the user.
+
+    ``make_user``'s keyword arguments pass through; ``token_name`` names the token.
+    """
+
+    def factory(
+        role: Role = Role.ANNOTATOR, *, token_name: str = "test", **kwargs: Any
+    ) -> tuple[str, User]:
+        user = make_user(role, **kwargs)
+        _token, secret = create_token(db, user, token_name)
+        db.commit()
+        return secret, user
+
+    return factory
+
+
 def log_in(client: FlaskClient, email: str, password: str = PASSWORD, **extra: Any) -> Any:
     return post_form(client, "/login", {"email": email, "password": password, **extra})
 
@@ -215,6 +254,12 @@ def login(client: FlaskClient, make_user: Callable[..., User]) -> Callable[..., 
         return user
 
     return do_login
+
+
+def run_demo(app: Flask) -> None:
+    """Load the demo data through ``flask demo``, as an operator would."""
+    result = app.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
 
 
 SAMPLE_BODY = (

@@ -6,7 +6,6 @@ import csv
 import io
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,20 +20,16 @@ BODY = (
 )
 
 
-def token_for(app: Flask, make_user, role: Role = Role.ANNOTATOR, **kwargs) -> tuple[str, object]:
-    user = make_user(role, **kwargs)
-    result = app.test_cli_runner().invoke(args=["users", "token", user.email, "--name", "test"])
-    assert result.exit_code == 0, result.output
-    return result.output.strip(), user
-
-
 def api(client: FlaskClient, method: str, path: str, token: str | None, **kwargs):
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     return client.open(f"/api/v1{path}", method=method, headers=headers, **kwargs)
 
 
 def test_token_is_shown_once_and_stored_hashed(app, make_user, db: Session) -> None:
-    secret, user = token_for(app, make_user)
+    user = make_user(Role.ANNOTATOR)
+    result = app.test_cli_runner().invoke(args=["users", "token", user.email, "--name", "test"])
+    assert result.exit_code == 0, result.output
+    secret = result.output.strip()
     assert secret.startswith("fc_") and len(secret) > 40
     stored = db.scalar(select(ApiToken).where(ApiToken.user_id == user.id))
     assert secret not in (stored.token_hash, stored.prefix) and secret.startswith(stored.prefix)
@@ -54,8 +49,8 @@ def test_session_cookies_do_not_authenticate_the_api(client: FlaskClient, login)
     assert client.get("/api/v1/articles").status_code == 401
 
 
-def test_revoked_and_deactivated_tokens_stop_working(client, app, make_user, db) -> None:
-    secret, user = token_for(app, make_user)
+def test_revoked_and_deactivated_tokens_stop_working(client, make_token, db) -> None:
+    secret, user = make_token()
     assert api(client, "GET", "/verdicts", secret).status_code == 200
     user.active = False
     db.commit()
@@ -84,10 +79,10 @@ def test_tokens_page_creates_shows_once_and_revokes(client, login, db) -> None:
 
 
 def test_whole_journey_create_annotate_submit_approve_export(
-    client: FlaskClient, app, make_user, db
+    client: FlaskClient, make_token, db
 ) -> None:
-    writer, _ = token_for(app, make_user, Role.ANNOTATOR, name="Writer")
-    checker, _ = token_for(app, make_user, Role.REVIEWER, name="Checker")
+    writer, _ = make_token(Role.ANNOTATOR, name="Writer")
+    checker, _ = make_token(Role.REVIEWER, name="Checker")
 
     created = api(
         client,
@@ -179,9 +174,9 @@ def test_whole_journey_create_annotate_submit_approve_export(
     assert actions == ["annotation:create", "annotation:submit", "annotation:approve"]
 
 
-def test_blind_rules_apply_to_the_api(client, app, make_user, make_article, db) -> None:
-    first, _ = token_for(app, make_user)
-    second, _ = token_for(app, make_user)
+def test_blind_rules_apply_to_the_api(client, make_token, make_article, db) -> None:
+    first, _ = make_token()
+    second, _ = make_token()
     claim = make_article().claims[1]
     db.commit()
     saved = api(
@@ -225,6 +220,13 @@ def test_blind_rules_apply_to_the_api(client, app, make_user, make_article, db) 
         ),
         ("POST", "/articles", {"json": {"title": "T", "body": "x", "extra": 1}}, 422, "invalid"),
         ("POST", "/articles", {"json": {"title": "T", "body": "   "}}, 422, "invalid"),
+        (
+            "POST",
+            "/articles",
+            {"json": {"title": "T", "body": "x", "language": "abc-ABCDEFGH-ABCDEFGH"}},
+            422,
+            "invalid",
+        ),
         ("GET", "/articles/999999", {}, 404, "not_found"),
         ("GET", "/articles/99999999999999999999", {}, 404, "not_found"),
         ("GET", "/articles?limit=abc", {}, 422, "invalid"),
@@ -244,23 +246,23 @@ def test_blind_rules_apply_to_the_api(client, app, make_user, make_article, db) 
     ],
 )
 def test_bad_requests_get_json_errors_not_500(
-    client, app, make_user, method, path, kwargs, status, code
+    client, make_token, method, path, kwargs, status, code
 ) -> None:
-    secret, _ = token_for(app, make_user)
+    secret, _ = make_token()
     response = api(client, method, path, secret, **kwargs)
     assert response.status_code == status, response.get_data(as_text=True)
     error = response.get_json()["error"]
     assert error["code"] == code and error["message"]
 
 
-def test_validation_errors_name_the_fields(client, app, make_user) -> None:
-    secret, _ = token_for(app, make_user)
+def test_validation_errors_name_the_fields(client, make_token) -> None:
+    secret, _ = make_token()
     response = api(client, "POST", "/articles", secret, json={"title": "", "body": "x"})
     assert "title" in response.get_json()["error"]["fields"]
 
 
-def test_pagination_by_cursor(client, app, make_user, make_article, db) -> None:
-    secret, _ = token_for(app, make_user)
+def test_pagination_by_cursor(client, make_token, make_article, db) -> None:
+    secret, _ = make_token()
     for _ in range(5):
         make_article()
     db.commit()
@@ -273,9 +275,9 @@ def test_pagination_by_cursor(client, app, make_user, make_article, db) -> None:
     assert len(ids) == len(set(ids)) == 5 and third["next_cursor"] is None
 
 
-def test_rate_limit_per_token(client, app, make_user) -> None:
-    secret, _ = token_for(app, make_user)
-    other, _ = token_for(app, make_user)
+def test_rate_limit_per_token(client, app, make_token) -> None:
+    secret, _ = make_token()
+    other, _ = make_token()
     app.config["API_RATE_LIMIT_PER_MINUTE"] = 3
     try:
         statuses = [api(client, "GET", "/verdicts", secret).status_code for _ in range(4)]

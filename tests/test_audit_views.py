@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -10,21 +9,18 @@ from sqlalchemy.orm import Session
 from factcheck.annotations.models import Annotation
 from factcheck.audit.recorder import head_hash
 from factcheck.review.workflow import AnnotationState
-from factcheck.users.models import Role, User
-from tests.conftest import post_form
-
-
-def load_demo(app: Flask) -> None:
-    assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0
+from factcheck.users.models import Role
+from factcheck.users.operations import find_user_by_email
+from tests.conftest import post_form, run_demo
 
 
 def test_log_shows_head_hash_and_filters(client: FlaskClient, login, app, db: Session) -> None:
-    load_demo(app)
+    run_demo(app)
     login(Role.ADMIN)
     html = client.get("/admin/audit").get_data(as_text=True)
     assert head_hash(db) in html
     assert "<code>annotation:approve</code>" in html
-    reviewer = db.scalar(select(User).where(User.email == "reviewer@example.org"))
+    reviewer = find_user_by_email(db, "reviewer@example.org")
     only_reviewer = client.get(f"/admin/audit?user={reviewer.id}").get_data(as_text=True)
     assert "<code>annotation:approve</code>" in only_reviewer
     assert "<code>article:import</code>" not in only_reviewer
@@ -46,7 +42,7 @@ def test_impossible_date_filters_get_a_message(client: FlaskClient, login) -> No
 
 
 def test_verify_button_reports_intact_and_broken(client, login, app, db: Session) -> None:
-    load_demo(app)
+    run_demo(app)
     login(Role.ADMIN)
     ok = post_form(client, "/admin/audit/verify", token_from="/admin/audit", follow_redirects=True)
     assert "The audit history is intact." in ok.get_data(as_text=True)
@@ -70,7 +66,7 @@ def test_only_admins_see_the_log(client: FlaskClient, login) -> None:
 def test_annotation_history_follows_the_visibility_rules(
     client: FlaskClient, login, app, db: Session
 ) -> None:
-    load_demo(app)
+    run_demo(app)
     approved = db.scalar(select(Annotation).where(Annotation.state == AnnotationState.APPROVED))
     draft = db.scalar(select(Annotation).where(Annotation.state == AnnotationState.DRAFT))
     login(Role.REVIEWER)

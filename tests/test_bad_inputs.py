@@ -31,11 +31,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from factcheck.annotations.models import Verdict
-from factcheck.articles.models import Article, Claim
+from factcheck.articles.models import Article
 from factcheck.articles.operations import normalise_body
-from factcheck.audit.models import AuditEvent
 from factcheck.users.models import Role
-from tests.conftest import PASSWORD, csrf_token, post_form
+from tests.conftest import PASSWORD, counts, csrf_token, post_form, upload
 
 CORPUS = Path(__file__).parent / "data" / "bad_inputs"
 MB = 1024 * 1024
@@ -292,14 +291,6 @@ def params(path: str) -> list[Any]:
 # --- helpers ------------------------------------------------------------------------------
 
 
-def counts(db: Session) -> tuple[int, int, int]:
-    db.expire_all()
-    return tuple(
-        db.scalar(select(func.count()).select_from(model)) or 0
-        for model in (Article, Claim, AuditEvent)
-    )  # type: ignore[return-value]
-
-
 def max_article_id(db: Session) -> int:
     return db.scalar(select(func.max(Article.id))) or 0
 
@@ -343,16 +334,6 @@ def assert_articles_shown_escaped(client: FlaskClient, articles: list[Article]) 
             assert "&lt;script&gt;" in page  # shown, as text
 
 
-def upload(client: FlaskClient, name: str, data: bytes) -> Any:
-    return post_form(
-        client,
-        "/imports",
-        {"files": [(io.BytesIO(data), name)]},
-        token_from="/imports",
-        content_type="multipart/form-data",
-    )
-
-
 # --- the corpus itself --------------------------------------------------------------------
 
 
@@ -374,7 +355,7 @@ def test_web_import(client: FlaskClient, login, db: Session, name: str) -> None:
     case = CASES[name]
     login()
     before, last_id = counts(db), max_article_id(db)
-    response = upload(client, name, content(name))
+    response = upload(client, (content(name), name))
     assert response.status_code < 500
     page = response.get_data(as_text=True)
     assert_escaped(page)
@@ -454,13 +435,6 @@ def test_cli_import(
 # --- the JSON API -------------------------------------------------------------------------
 
 
-def token_for(app: Flask, make_user) -> str:
-    user = make_user(Role.ANNOTATOR)
-    result = app.test_cli_runner().invoke(args=["users", "token", user.email, "--name", "bad"])
-    assert result.exit_code == 0, result.output
-    return result.output.strip()
-
-
 def api_body(**fields: Any) -> bytes:
     return json.dumps({"title": "API bad input", "body": "A plain body.", **fields}).encode()
 
@@ -501,9 +475,9 @@ API_CASES: list[Any] = [
 
 @pytest.mark.parametrize(("body", "status", "message"), API_CASES)
 def test_api_article_create(
-    app: Flask, client: FlaskClient, make_user, db: Session, body: bytes, status: int, message
+    client: FlaskClient, make_token, db: Session, body: bytes, status: int, message
 ) -> None:
-    token = token_for(app, make_user)
+    token, _ = make_token(token_name="bad")
     before = counts(db)
     response = client.post(
         "/api/v1/articles",

@@ -8,6 +8,7 @@ from sqlalchemy import text
 from config import DevelopmentConfig, ProductionConfig, config_from_env
 from factcheck import create_app
 from factcheck.extensions import build_engine
+from tests.conftest import csrf_token
 
 
 @pytest.mark.parametrize("key", ["", "dev", "factcheck-dev", "short-key"])
@@ -54,8 +55,6 @@ def test_sqlite_connections_use_wal_busy_timeout_and_foreign_keys(tmp_path) -> N
 
 
 def test_production_login_sets_secure_httponly_samesite_cookies(tmp_path) -> None:
-    import re
-
     import flask_migrate
 
     from factcheck.extensions import db
@@ -73,8 +72,7 @@ def test_production_login_sets_secure_httponly_samesite_cookies(tmp_path) -> Non
         db.session.commit()
         db.session.remove()
     client = app.test_client()
-    page = client.get("/login", base_url="https://factcheck.test").get_data(as_text=True)
-    token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+    token = csrf_token(client, "/login", base_url="https://factcheck.test")
     response = client.post(
         "/login",
         data={

@@ -8,7 +8,6 @@ import json
 
 import pandas
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -33,7 +32,7 @@ from factcheck.exports.csv_export import (
 from factcheck.exports.filters import ExportFilters
 from factcheck.review.workflow import AnnotationState
 from factcheck.users.models import Role
-from tests.conftest import post_form
+from tests.conftest import post_form, run_demo
 
 
 @given(st.text())
@@ -59,10 +58,6 @@ def test_neutralise_examples(text: str, cell: str) -> None:
     assert neutralise(text) == cell and recover(cell) == text
 
 
-def load_demo(app: Flask) -> None:
-    assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0
-
-
 def export(client: FlaskClient, kind: str, **fields):
     return post_form(client, f"/exports/{kind}", fields, token_from="/exports")
 
@@ -70,7 +65,7 @@ def export(client: FlaskClient, kind: str, **fields):
 def test_publication_csv_of_the_demo_opens_with_csv_and_pandas(
     client: FlaskClient, login, app, db: Session
 ) -> None:
-    load_demo(app)
+    run_demo(app)
     login(Role.ANNOTATOR)
     response = export(client, "csv")
     assert response.status_code == 200
@@ -103,7 +98,7 @@ def test_publication_csv_of_the_demo_opens_with_csv_and_pandas(
 
 
 def test_formula_cells_are_neutralised_in_the_csv(client, login, app, db: Session) -> None:
-    load_demo(app)
+    run_demo(app)
     annotation = db.scalar(select(Annotation).where(Annotation.state == AnnotationState.APPROVED))
     annotation.claimant = '=HYPERLINK("http://evil.example","click")'
     annotation.rationale = "+SUM(1,2)"
@@ -117,7 +112,7 @@ def test_formula_cells_are_neutralised_in_the_csv(client, login, app, db: Sessio
 
 
 def test_bom_option_for_excel(client, login, app) -> None:
-    load_demo(app)
+    run_demo(app)
     login()
     assert export(client, "csv", bom="y").data.startswith(b"\xef\xbb\xbfarticle_title,")
     assert export(client, "csv").data.startswith(b"article_title,")
@@ -128,7 +123,7 @@ def test_bom_option_for_excel(client, login, app) -> None:
 )
 def test_the_recorded_row_count_is_the_rows_written(client, login, app, db, kind, state) -> None:
     # The count drives the CLI's progress bar and stands in the audit history.
-    load_demo(app)
+    run_demo(app)
     login(Role.REVIEWER)
     response = export(client, kind, state=state)
     if kind == "claimreview":
@@ -144,7 +139,7 @@ def test_the_recorded_row_count_is_the_rows_written(client, login, app, db, kind
 
 
 def test_sources_csv_has_one_row_per_source(client, login, app, db: Session) -> None:
-    load_demo(app)
+    run_demo(app)
     login(Role.REVIEWER)
     rows = list(
         csv.DictReader(io.StringIO(export(client, "sources", state="all").get_data(as_text=True)))
@@ -157,7 +152,7 @@ def test_sources_csv_has_one_row_per_source(client, login, app, db: Session) -> 
 
 
 def test_filters_by_verdict_and_article(client, login, app, db: Session) -> None:
-    load_demo(app)
+    run_demo(app)
     login()
     only_true = list(
         csv.DictReader(io.StringIO(export(client, "csv", verdict="true").get_data(as_text=True)))
@@ -166,7 +161,7 @@ def test_filters_by_verdict_and_article(client, login, app, db: Session) -> None
 
 
 def test_filters_by_article(client, login, app, db: Session, make_article, make_user) -> None:
-    load_demo(app)
+    run_demo(app)
     demo_article = db.scalar(select(Article.id))
     other = make_article()
     db.add(
@@ -218,7 +213,7 @@ def test_impossible_filters_get_a_message_and_no_export(client, login, db, field
 
 
 def test_annotators_cannot_export_drafts_or_archives(client, login, app, db) -> None:
-    load_demo(app)
+    run_demo(app)
     login(Role.ANNOTATOR)
     assert export(client, "csv", state="all").status_code == 403
     assert export(client, "jsonl").status_code == 403
@@ -226,7 +221,7 @@ def test_annotators_cannot_export_drafts_or_archives(client, login, app, db) -> 
 
 
 def test_claimreview_feed_and_single_claim(client, login, app, db: Session) -> None:
-    load_demo(app)
+    run_demo(app)
     login()
     feed = json.loads(export(client, "claimreview").get_data(as_text=True))
     assert feed["@type"] == "DataFeed"
@@ -259,7 +254,7 @@ def _both_encodings(db: Session, filters: ExportFilters) -> tuple[bytes, bytes]:
 def test_publication_csv_is_the_generic_encoding_of_the_rows_in_every_state(app, db) -> None:
     # The CSV formats repeated cells once; it must give exactly what formatting every
     # cell of every row would give, for drafts, reviews and rejections too.
-    load_demo(app)
+    run_demo(app)
     for state in AnnotationState:
         fast, generic = _both_encodings(db, ExportFilters(state=state))
         assert fast == generic
@@ -273,7 +268,7 @@ def test_publication_csv_is_the_generic_encoding_of_the_rows_in_every_state(app,
 
 def test_rows_follow_the_claims_positions_not_their_ids(app, db: Session) -> None:
     # After a split or join a claim's id says nothing about its place in the article.
-    load_demo(app)
+    run_demo(app)
     first, second = db.execute(
         select(Claim)
         .where(Claim.id.in_(select(Annotation.claim_id)))
@@ -324,7 +319,7 @@ def test_sqlite_walks_the_claims_index_instead_of_sorting(app, db: Session, buil
 def test_sources_are_listed_in_their_order_not_the_order_they_were_stored(app, db: Session) -> None:
     # SQLite's group_concat joins rows in the order they arrive; the export's subquery
     # must hand them over by position, whatever order they were written in.
-    load_demo(app)
+    run_demo(app)
     annotation = db.scalar(select(Annotation).where(Annotation.state == AnnotationState.APPROVED))
     for source in list(annotation.sources):
         db.delete(source)
@@ -352,7 +347,7 @@ def test_sources_are_listed_in_their_order_not_the_order_they_were_stored(app, d
 
 
 def test_a_title_with_a_semicolon_does_not_change_the_count(app, db: Session) -> None:
-    load_demo(app)
+    run_demo(app)
     annotation = db.scalar(select(Annotation).where(Annotation.state == AnnotationState.APPROVED))
     annotation.sources[0].title = "Budget; annex 3: figures"
     db.flush()
@@ -382,7 +377,7 @@ def test_no_published_cell_can_start_a_formula(
     app, db: Session, claimant, summary, rationale, source_title, publisher, outlet
 ) -> None:
     if not db.scalar(select(func.count()).select_from(Annotation)):
-        load_demo(app)
+        run_demo(app)
     annotation = db.scalar(select(Annotation).where(Annotation.state == AnnotationState.APPROVED))
     annotation.claimant, annotation.claim_summary = claimant, summary
     annotation.rationale = rationale
@@ -425,7 +420,7 @@ def test_no_published_cell_can_start_a_formula(
 def test_sources_are_flattened_leaving_out_what_is_missing(
     app, db: Session, title, publisher, url, label
 ) -> None:
-    load_demo(app)
+    run_demo(app)
     annotation = db.scalar(select(Annotation).where(Annotation.state == AnnotationState.APPROVED))
     source = annotation.sources[0]
     source.title, source.publisher, source.url = title, publisher, url

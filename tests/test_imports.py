@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextvars
-import io
 import json
 import re
 from datetime import date
@@ -12,17 +11,16 @@ from pathlib import Path
 import flask_migrate
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from factcheck.annotations.models import Annotation, Source
-from factcheck.articles.models import Article, Claim
+from factcheck.articles.models import Article
 from factcheck.audit.models import AuditEvent
 from factcheck.extensions import db as database
 from factcheck.review.models import Review
 from factcheck.users.models import Role, User
-from tests.conftest import make_app, post_form
+from tests.conftest import counts, make_app, run_demo, upload
 
 GOOD_CSV = (
     "title,url,outlet,published_on,body\r\n"
@@ -30,19 +28,6 @@ GOOD_CSV = (
     '"One sentence. Another, with a comma."\r\n'
     'Second story,,Gazette,,"Line one.\n\nLine two with ""quotes""."\r\n'
 )
-
-
-def counts(db: Session) -> tuple[int, int, int]:
-    return tuple(
-        db.scalar(select(func.count()).select_from(m)) or 0 for m in (Article, Claim, AuditEvent)
-    )  # type: ignore[return-value]
-
-
-def upload(client: FlaskClient, *files: tuple[bytes, str]):
-    data = {"files": [(io.BytesIO(content), name) for content, name in files]}
-    return post_form(
-        client, "/imports", data, token_from="/imports", content_type="multipart/form-data"
-    )
 
 
 def test_csv_import_creates_one_article_per_row(client, login, db: Session) -> None:
@@ -184,7 +169,7 @@ def strip_ids(text: str) -> str:
 def test_jsonl_round_trip_is_identical_apart_from_ids(
     app: Flask, db: Session, database_url: str, tmp_path: Path
 ) -> None:
-    assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0
+    run_demo(app)
     archive = tmp_path / "archive.jsonl"
     result = app.test_cli_runner().invoke(args=["export", "jsonl", "--out", str(archive)])
     assert result.exit_code == 0, result.output
@@ -245,7 +230,7 @@ def restore_and_compare(other: Flask, archive: Path, first: str, tmp_path: Path,
 
 
 def test_jsonl_into_a_database_that_has_the_article_is_refused(app, db, tmp_path) -> None:
-    assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0
+    run_demo(app)
     archive = tmp_path / "archive.jsonl"
     app.test_cli_runner().invoke(args=["export", "jsonl", "--out", str(archive)])
     before = counts(db)
@@ -256,7 +241,7 @@ def test_jsonl_into_a_database_that_has_the_article_is_refused(app, db, tmp_path
 
 
 def test_cli_export_writes_files_and_rejects_bad_filters(app, db, tmp_path) -> None:
-    assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0
+    run_demo(app)
     out = tmp_path / "verdicts.csv"
     ok = app.test_cli_runner().invoke(args=["export", "csv", "--out", str(out), "--bom"])
     assert ok.exit_code == 0, ok.output
