@@ -31,10 +31,8 @@ import http.client
 import json
 import os
 import random
-import re
 import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -50,11 +48,18 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 from _common import met  # noqa: E402
 
+from tests import servers  # noqa: E402
+from tests.servers import (  # noqa: E402
+    create_postgres_database,
+    drop_postgres_database,
+    run_flask,
+    start_gunicorn,
+)
+
 POSTGRES_URL = os.environ.get(
     "FACTCHECK_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 PASSWORD = "load bench password"
-LISTENING = re.compile(r"Listening at: http://127\.0\.0\.1:(\d+)")
 #: One in this many loops submits the annotation and withdraws it again.
 SUBMIT_EVERY = 5
 
@@ -63,29 +68,13 @@ SUBMIT_EVERY = 5
 
 
 def app_env(url: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        FACTCHECK_CONFIG="development",
-        FACTCHECK_DATABASE_URL=url,
-        FACTCHECK_SECRET_KEY="load-bench-secret-key-0123456789abcdef0123",
-        FACTCHECK_DEMO_PASSWORD=PASSWORD,
-        FACTCHECK_API_RATE_LIMIT="1000000",
-        PYTHONUNBUFFERED="1",
+    return servers.app_env(
+        url, secret_key="load-bench-secret-key-0123456789abcdef0123", demo_password=PASSWORD
     )
-    return env
 
 
 def flask(url: str, *args: str, input: str | None = None) -> str:
-    result = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", *args],
-        cwd=ROOT,
-        env=app_env(url),
-        input=input,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    result = run_flask(app_env(url), *args, input=input)
     if result.returncode != 0:
         raise RuntimeError(
             f"flask {' '.join(args)} exited {result.returncode}: {result.stderr.strip()}"
@@ -98,91 +87,30 @@ class Database:
 
     def __init__(self, tmp: Path, *, force_sqlite: bool) -> None:
         self.pg_name: str | None = None
-        self.admin: Any = None
         self.backend = "sqlite"
         self.url = f"sqlite:///{tmp / 'load.sqlite'}"
         if force_sqlite:
             print("note: --sqlite given; running on SQLite.")
             return
+        name = f"factcheck_load_{os.getpid()}"
         try:
-            from sqlalchemy import create_engine, make_url, text
-
-            admin = create_engine(
-                POSTGRES_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5}
-            )
-            name = f"factcheck_load_{os.getpid()}"
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
+            self.url = create_postgres_database(POSTGRES_URL, name)
         except Exception as error:
             first = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
             print(f"note: PostgreSQL is unreachable ({first}); falling back to SQLite.")
             return
-        self.admin, self.pg_name, self.backend = admin, name, "postgresql"
-        self.url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+        self.pg_name, self.backend = name, "postgresql"
 
     def drop(self) -> None:
-        if self.admin is None:
-            return
-        from sqlalchemy import text
-
-        try:
-            with self.admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{self.pg_name}" WITH (FORCE)'))
-        finally:
-            self.admin.dispose()
-            self.admin = None
-
-
-def gunicorn_options() -> list[str]:
-    """Gunicorn 25+ opens a control socket at one fixed path; nothing here needs it."""
-    from gunicorn.config import KNOWN_SETTINGS
-
-    names = {setting.name for setting in KNOWN_SETTINGS}
-    return ["--no-control-socket"] if "control_socket_disable" in names else []
+        if self.pg_name is not None:
+            drop_postgres_database(POSTGRES_URL, self.pg_name)
+            self.pg_name = None
 
 
 class Server:
     def __init__(self, url: str, workers: int, log: Path) -> None:
         self.log = log
-        self.handle = log.open("wb")
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "--workers",
-                str(workers),
-                "--bind",
-                "127.0.0.1:0",
-                "--graceful-timeout",
-                "5",
-                *gunicorn_options(),
-                "wsgi:app",
-            ],
-            cwd=ROOT,
-            env=app_env(url),
-            stdout=self.handle,
-            stderr=subprocess.STDOUT,
-        )
-        self.port = self._wait_until_healthy()
-
-    def _wait_until_healthy(self) -> int:
-        deadline = time.monotonic() + 30
-        port = None
-        while time.monotonic() < deadline and self.process.poll() is None:
-            if port is None:
-                match = LISTENING.search(self.log.read_text(errors="replace"))
-                port = int(match.group(1)) if match else None
-            if port is not None:
-                try:
-                    status, _ = request(port, "GET", "/healthz")
-                    if status == 200:
-                        return port
-                except OSError:
-                    pass
-            time.sleep(0.2)
-        raise RuntimeError(f"gunicorn did not start:\n{self.log.read_text(errors='replace')}")
+        self.process, self.port = start_gunicorn(app_env(url), log, workers=workers)
 
     def log_size(self) -> int:
         """Where the log ends now: what a phase logs starts there."""
@@ -194,14 +122,7 @@ class Server:
             return handle.read().decode(errors="replace")
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        self.handle.close()
+        servers.stop(self.process)
 
 
 def create_users(url: str, count: int) -> list[str]:

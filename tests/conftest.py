@@ -21,7 +21,7 @@ import pytest
 from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 from hypothesis import settings
-from sqlalchemy import func, make_url, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
@@ -31,10 +31,10 @@ from factcheck.api.tokens import create_token
 from factcheck.articles.models import Article, Claim
 from factcheck.audit.models import AuditEvent
 from factcheck.demo import load_demo
-from factcheck.extensions import build_engine
 from factcheck.extensions import db as database
 from factcheck.users import operations as user_ops
 from factcheck.users.models import Role, User
+from tests.servers import create_postgres_database
 
 # No wall-clock limits in the suite: Hypothesis's default 200 ms deadline fails an
 # example that a busy machine (two xdist workers, PostgreSQL) merely ran slowly.
@@ -60,19 +60,6 @@ def _worker_id(config: pytest.Config) -> str:
     return getattr(config, "workerinput", {}).get("workerid", "main")
 
 
-def _fresh_postgres_database(base_url: str, name: str) -> str:
-    """Create an empty database for this test worker and return its URL."""
-    url = make_url(base_url)
-    admin_engine = build_engine(url.render_as_string(hide_password=False))
-    try:
-        with admin_engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    finally:
-        admin_engine.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
-
-
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
     """A fresh, empty database of each backend for this test worker."""
@@ -82,7 +69,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     if not POSTGRES_URL:
         skip_or_fail("FACTCHECK_TEST_POSTGRES_URL is not set")
     try:
-        return _fresh_postgres_database(POSTGRES_URL, f"factcheck_test_{worker}")
+        return create_postgres_database(POSTGRES_URL, f"factcheck_test_{worker}")
     except Exception as error:
         skip_or_fail(f"PostgreSQL is not reachable: {error}")
         raise

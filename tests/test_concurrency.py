@@ -13,10 +13,8 @@ import importlib.util
 import itertools
 import os
 import random
-import re
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -31,9 +29,19 @@ import requests
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.engine import Engine
 
+from tests import servers
 from tests.conftest import POSTGRES_URL, skip_or_fail
+from tests.servers import (
+    ROOT,
+    GunicornFailed,
+    create_postgres_database,
+    drop_postgres_database,
+    flask_command,
+    run_flask,
+    start_gunicorn,
+    tail,
+)
 
-ROOT = Path(__file__).resolve().parents[1]
 DEMO_PASSWORD = "concurrency demo password"
 ANNOTATOR = "annotator@example.org"
 THREADS, SAVES_PER_THREAD = 20, 25
@@ -54,11 +62,6 @@ class Backend:
         return create_engine(self.url)
 
 
-def _admin_engine() -> Engine:
-    assert POSTGRES_URL
-    return create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
     """An empty database of each backend, dropped (PostgreSQL) after the test."""
@@ -67,25 +70,17 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]
         return
     if not POSTGRES_URL:
         skip_or_fail("FACTCHECK_TEST_POSTGRES_URL is not set")
+    assert POSTGRES_URL
     name = f"factcheck_conc_{os.getpid()}_{next(_names)}"
-    admin = None
     try:
-        admin = _admin_engine()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        url = create_postgres_database(POSTGRES_URL, name)
     except Exception as error:
-        if admin is not None:
-            admin.dispose()
         skip_or_fail(f"PostgreSQL is not reachable: {error}")
         raise
-    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
     try:
         yield Backend("postgresql", url)
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        drop_postgres_database(POSTGRES_URL, name)
 
 
 def scalar(backend: Backend, sql: str, **params: Any) -> Any:
@@ -101,35 +96,15 @@ def scalar(backend: Backend, sql: str, **params: Any) -> Any:
 
 
 def app_env(url: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        FACTCHECK_CONFIG="development",
-        FACTCHECK_DATABASE_URL=url,
-        FACTCHECK_SECRET_KEY="concurrency-test-secret-key-0123456789abcdef",
-        FACTCHECK_DEMO_PASSWORD=DEMO_PASSWORD,
-        FACTCHECK_API_RATE_LIMIT="1000000",
-        PYTHONUNBUFFERED="1",
+    return servers.app_env(
+        url,
+        secret_key="concurrency-test-secret-key-0123456789abcdef",
+        demo_password=DEMO_PASSWORD,
     )
-    return env
 
 
-def flask_cmd(*args: str) -> list[str]:
-    return [sys.executable, "-m", "flask", "--app", "wsgi", *args]
-
-
-def flask(
-    url: str, *args: str, input: str | None = None, timeout: float = 120
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        flask_cmd(*args),
-        cwd=ROOT,
-        env=app_env(url),
-        input=input,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+def flask(url: str, *args: str, **kwargs: Any) -> subprocess.CompletedProcess[str]:
+    return run_flask(app_env(url), *args, **kwargs)
 
 
 def flask_ok(url: str, *args: str, **kwargs: Any) -> str:
@@ -145,99 +120,34 @@ def fresh_demo(url: str) -> None:
     flask_ok(url, "demo")
 
 
-def tail(path: Path, lines: int = 80) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
-
-
 @dataclass
 class Server:
     base: str
     log: Path
 
 
-LISTENING = re.compile(r"Listening at: http://127\.0\.0\.1:(\d+)")
-
-
-def gunicorn_options() -> list[str]:
-    """Options that depend on the gunicorn version.
-
-    Gunicorn 25+ opens a control socket at one fixed path under ~/.gunicorn; parallel
-    servers (pytest -n, a benchmark alongside) would fight over it, and nothing here
-    needs it.
-    """
-    from gunicorn.config import KNOWN_SETTINGS
-
-    names = {setting.name for setting in KNOWN_SETTINGS}
-    return ["--no-control-socket"] if "control_socket_disable" in names else []
-
-
 @pytest.fixture
 def serve(tmp_path: Path) -> Iterator[Any]:
     """Start gunicorn (4 workers) on a free loopback port; stop it at the end."""
     started: list[subprocess.Popen[bytes]] = []
-    handles: list[Any] = []
 
     def start(url: str) -> Server:
         if importlib.util.find_spec("gunicorn") is None:
             skip_or_fail("gunicorn is not installed")
         log = tmp_path / f"gunicorn-{len(started)}.log"
-        handle = log.open("wb")
-        handles.append(handle)
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "--workers",
-                "4",
-                "--bind",
-                "127.0.0.1:0",
-                "--timeout",
-                "60",
-                "--graceful-timeout",
-                "5",
-                *gunicorn_options(),
-                "wsgi:app",
-            ],
-            cwd=ROOT,
-            env=app_env(url),
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-        )
+        try:
+            process, port = start_gunicorn(app_env(url), log, workers=4, timeout=60)
+        except GunicornFailed as error:
+            # gunicorn is installed (checked above): an app that does not boot is a failure.
+            pytest.fail(str(error))
         started.append(process)
-        deadline = time.monotonic() + 30
-        port = None
-        while time.monotonic() < deadline and process.poll() is None:
-            if port is None:
-                match = LISTENING.search(log.read_text(errors="replace"))
-                port = int(match.group(1)) if match else None
-            if port is not None:
-                try:
-                    answer = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
-                    if answer.status_code == 200:
-                        return Server(f"http://127.0.0.1:{port}", log)
-                except requests.RequestException:
-                    pass
-            time.sleep(0.2)
-        # gunicorn is installed (checked above): an app that does not boot is a failure.
-        pytest.fail(f"gunicorn did not start (exit {process.poll()}):\n{tail(log)}")
+        return Server(f"http://127.0.0.1:{port}", log)
 
     try:
         yield start
     finally:
         for process in started:
-            if process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait(timeout=10)
-        for handle in handles:
-            handle.close()
+            servers.stop(process)
 
 
 # --- a. twenty windows of one person saving one annotation ---------------------------------
@@ -532,7 +442,7 @@ def test_import_killed_halfway_leaves_nothing(backend: Backend, tmp_path: Path) 
     db_file = Path(make_url(backend.url).database or "")
 
     process = subprocess.Popen(
-        flask_cmd("articles", "import", str(big)),
+        flask_command("articles", "import", str(big)),
         cwd=ROOT,
         env=app_env(backend.url),
         stdout=subprocess.DEVNULL,
