@@ -177,9 +177,10 @@ def test_jsonl_round_trip_is_identical_apart_from_ids(
     assert first.startswith('{"type":"meta","format":"factcheck-jsonl","version":1}')
 
     if database_url.startswith("postgresql"):
-        from tests.conftest import POSTGRES_URL, _fresh_postgres_database
+        from tests.conftest import POSTGRES_URL
+        from tests.servers import create_postgres_database
 
-        url = _fresh_postgres_database(POSTGRES_URL or "", "factcheck_test_restore")
+        url = create_postgres_database(POSTGRES_URL or "", "factcheck_test_restore")
     else:
         url = f"sqlite:///{tmp_path / 'restored.sqlite'}"
     other = make_app(url)

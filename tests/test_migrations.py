@@ -51,9 +51,10 @@ def test_downgrade_to_base_and_upgrade_again(database_url: str, tmp_path) -> Non
 
     url = database_url
     if url.startswith("postgresql"):
-        from tests.conftest import POSTGRES_URL, _fresh_postgres_database
+        from tests.conftest import POSTGRES_URL
+        from tests.servers import create_postgres_database
 
-        url = _fresh_postgres_database(POSTGRES_URL or "", "factcheck_test_roundtrip")
+        url = create_postgres_database(POSTGRES_URL or "", "factcheck_test_roundtrip")
     else:
         url = f"sqlite:///{tmp_path / 'roundtrip.sqlite'}"
     application = make_app(url)
