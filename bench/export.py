@@ -189,19 +189,13 @@ def baseline_query(dialect: str):
 
     from factcheck.annotations.models import Annotation, Verdict
     from factcheck.articles.models import Article, Claim
-    from factcheck.exports.csv_export import _ClaimsFirst, _sources_summary
+    from factcheck.exports.csv_export import _ClaimsFirst, _sources_summary, approving_review
     from factcheck.exports.filters import ExportFilters
-    from factcheck.review.models import Decision, Review
+    from factcheck.review.models import Review
     from factcheck.users.models import User
 
     annotator = aliased(User, name="annotator")
     reviewer = aliased(User, name="reviewer")
-    approving_review = (
-        select(func.max(Review.id))
-        .where(Review.annotation_id == Annotation.id, Review.decision == Decision.APPROVE)
-        .correlate(Annotation)
-        .scalar_subquery()
-    )
     return (
         select(
             Article.title,
@@ -229,7 +223,7 @@ def baseline_query(dialect: str):
         .join(Article, Article.id == Claim.article_id)
         .outerjoin(Verdict, Verdict.id == Annotation.verdict_id)
         .join(annotator, annotator.id == Annotation.annotator_id)
-        .outerjoin(Review, Review.id == approving_review)
+        .outerjoin(Review, Review.id == approving_review())
         .outerjoin(reviewer, reviewer.id == Review.reviewer_id)
         .where(*ExportFilters().conditions())
         .order_by(Claim.article_id, Claim.position, Annotation.id)

@@ -142,17 +142,21 @@ def _claims_first_on_sqlite(join: _ClaimsFirst, compiler: Any, **kw: Any) -> str
     return compiler.visit_join(join, **kw).replace(" JOIN ", " CROSS JOIN ", 1)
 
 
-def publication_query(filters: ExportFilters, dialect: str) -> Select[Any]:
-    """The annotations' own columns and a summary of their sources.
-
-    Articles, verdicts and names are looked up once each instead of joined to every row.
-    """
-    approving_review = (
+def approving_review() -> ScalarSelect[Any]:
+    """The id of the review that approved the annotation (the latest, if reopened)."""
+    return (
         select(func.max(Review.id))
         .where(Review.annotation_id == Annotation.id, Review.decision == Decision.APPROVE)
         .correlate(Annotation)
         .scalar_subquery()
     )
+
+
+def publication_query(filters: ExportFilters, dialect: str) -> Select[Any]:
+    """The annotations' own columns and a summary of their sources.
+
+    Articles, verdicts and names are looked up once each instead of joined to every row.
+    """
     return (
         _base(filters)
         .add_columns(
@@ -173,7 +177,7 @@ def publication_query(filters: ExportFilters, dialect: str) -> Select[Any]:
             type_coerce(Annotation.state, String),
             _sources_summary(dialect),
         )
-        .outerjoin(Review, Review.id == approving_review)
+        .outerjoin(Review, Review.id == approving_review())
         .order_by(Claim.article_id, Claim.position, Annotation.id)
     )
 
