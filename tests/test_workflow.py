@@ -189,48 +189,6 @@ def test_at_most_one_approved_annotation_per_claim(
         db.execute(update(Annotation).where(Annotation.id == second.id).values(state="approved"))
 
 
-def test_deciding_on_a_stale_version_is_refused(db: Session, people, make_article, verdict):
-    annotation = Annotation(
-        claim_id=make_article().claims[0].id,
-        annotator_id=people["annotator"].id,
-        verdict_id=verdict.id,
-        state=S.SUBMITTED,
-        submitted_at=utcnow(),
-    )
-    db.add(annotation)
-    db.flush()
-    seen = annotation.version
-    apply_action(db, people["annotator"], annotation, A.WITHDRAW, expected_version=seen)
-    apply_action(db, people["annotator"], annotation, A.SUBMIT, expected_version=annotation.version)
-    with pytest.raises(StaleVersion):
-        apply_action(db, people["reviewer"], annotation, A.APPROVE, expected_version=seen)
-    assert annotation.state is S.SUBMITTED
-
-
-def test_a_concurrent_decision_loses_at_the_database(db: Session, people, make_article, verdict):
-    """Both reviewers saw version 1; the other one's UPDATE landed first."""
-    annotation = Annotation(
-        claim_id=make_article().claims[0].id,
-        annotator_id=people["annotator"].id,
-        verdict_id=verdict.id,
-        state=S.SUBMITTED,
-        submitted_at=utcnow(),
-    )
-    db.add(annotation)
-    db.flush()
-    db.execute(
-        text("UPDATE annotations SET state = 'rejected', version = version + 1 WHERE id = :id"),
-        {"id": annotation.id},
-    )
-    with pytest.raises(StaleDataError), db.begin_nested():
-        apply_action(
-            db, people["reviewer"], annotation, A.APPROVE, expected_version=annotation.version
-        )
-
-
-# Through the web: forged forms, wrong roles, stale versions.
-
-
 def submitted_annotation(db: Session, make_user, make_article, verdict, author=None):
     author = author or make_user(Role.ANNOTATOR, name="Ann Author")
     annotation = Annotation(
@@ -244,6 +202,32 @@ def submitted_annotation(db: Session, make_user, make_article, verdict, author=N
     db.add(annotation)
     db.commit()
     return annotation
+
+
+def test_deciding_on_a_stale_version_is_refused(db: Session, people, make_article, verdict):
+    annotation = submitted_annotation(db, None, make_article, verdict, author=people["annotator"])
+    seen = annotation.version
+    apply_action(db, people["annotator"], annotation, A.WITHDRAW, expected_version=seen)
+    apply_action(db, people["annotator"], annotation, A.SUBMIT, expected_version=annotation.version)
+    with pytest.raises(StaleVersion):
+        apply_action(db, people["reviewer"], annotation, A.APPROVE, expected_version=seen)
+    assert annotation.state is S.SUBMITTED
+
+
+def test_a_concurrent_decision_loses_at_the_database(db: Session, people, make_article, verdict):
+    """Both reviewers saw version 1; the other one's UPDATE landed first."""
+    annotation = submitted_annotation(db, None, make_article, verdict, author=people["annotator"])
+    db.execute(
+        text("UPDATE annotations SET state = 'rejected', version = version + 1 WHERE id = :id"),
+        {"id": annotation.id},
+    )
+    with pytest.raises(StaleDataError), db.begin_nested():
+        apply_action(
+            db, people["reviewer"], annotation, A.APPROVE, expected_version=annotation.version
+        )
+
+
+# Through the web: forged forms, wrong roles, stale versions.
 
 
 def decide(client: FlaskClient, annotation: Annotation, action: str, version=None, comment=""):
