@@ -86,6 +86,7 @@ def _register_blueprints(app: Flask) -> None:
     from factcheck.audit.views import bp as audit_bp
     from factcheck.exports.views import bp as exports_bp
     from factcheck.reports.views import bp as reports_bp
+    from factcheck.restore.views import bp as restore_bp
     from factcheck.review.views import bp as review_bp
     from factcheck.users.views import admin_bp, auth_bp
 
@@ -98,4 +99,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(review_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(exports_bp)
+    app.register_blueprint(restore_bp)
     app.register_blueprint(api_bp)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from factcheck.errors import DomainError
 from factcheck.extensions import db
@@ -31,6 +31,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(audit_cli)
     app.cli.add_command(export_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(restore_command)
 
 
 def _fail(message: str, code: int = 1) -> None:
@@ -252,6 +253,47 @@ for _kind, _help in (
     ("claimreview", "schema.org ClaimReview JSON-LD feed of published verdicts."),
 ):
     _export_command(_kind, _help)
+
+
+@click.command("restore")
+@with_appcontext
+@click.argument("archive", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option(
+    "--by",
+    "by_email",
+    help="The admin account the audit history names as restoring (default: the system).",
+)
+def restore_command(archive: Path, by_email: str | None) -> None:
+    """Restore a .jsonl archive: articles, claims, annotations, reviews, verdicts, accounts."""
+    from factcheck.restore.operations import Scope, archive_lines, restore_archive
+    from factcheck.users import operations as user_ops
+
+    actor = None
+    if by_email:
+        actor = user_ops.find_user_by_email(db.session, by_email)
+        if actor is None:
+            _fail(f"there is no account for {by_email}.", 2)
+            return
+    try:
+        with archive.open("rb") as stream:
+            report = restore_archive(
+                db.session,
+                actor,
+                archive_lines(stream, filename=archive.name),
+                archive=archive.name,
+                scope=Scope.EVERYTHING,
+                max_chars=current_app.config["MAX_ARTICLE_CHARS"],
+            )
+    except DomainError as error:
+        _fail(error.message)
+        return
+    except OSError as error:
+        _fail(f"could not read {archive}: {error}")
+        return
+    db.session.commit()
+    click.echo(f"restored {archive}")
+    for note in report.notes():
+        click.echo(f"  {note}")
 
 
 @audit_cli.command("verify")

@@ -206,7 +206,7 @@ def restore_and_compare(other: Flask, archive: Path, first: str, tmp_path: Path,
         # first app); an empty context makes it push the second app's own.
         return contextvars.Context().run(runner.invoke, args=list(args))
 
-    imported = invoke("articles", "import", str(archive))
+    imported = invoke("restore", str(archive))
     assert imported.exit_code == 0, imported.output
     again = tmp_path / "again.jsonl"
     assert invoke("export", "jsonl", "--out", str(again)).exit_code == 0
@@ -235,9 +235,10 @@ def test_jsonl_into_a_database_that_has_the_article_is_refused(app, db, tmp_path
     archive = tmp_path / "archive.jsonl"
     app.test_cli_runner().invoke(args=["export", "jsonl", "--out", str(archive)])
     before = counts(db)
-    result = app.test_cli_runner().invoke(args=["articles", "import", str(archive)])
+    result = app.test_cli_runner().invoke(args=["restore", str(archive)])
     assert result.exit_code == 1
-    assert "already in the database" in result.output
+    assert "Nothing was restored: line" in result.output
+    assert "This text was already imported as" in result.output
     assert counts(db) == before
 
 

@@ -45,6 +45,7 @@ class SourceForm(Form):
     quote = TextAreaField("Quote")
     stance = SelectField("Stance", choices=STANCE_CHOICES, default=Stance.CONTEXT.value)
     accessed_on = DateField("Accessed on", validators=[Optional()])
+    archive_url = StringField("Archived copy", validators=[Optional()])
     remove = BooleanField("Remove this source")
 
 
@@ -93,6 +94,7 @@ class AnnotationForm(FlaskForm):
                     quote=entry.form.quote.data or "",
                     stance=Stance(entry.form.stance.data),
                     accessed_on=entry.form.accessed_on.data,
+                    archive_url=entry.form.archive_url.data or "",
                 )
                 for entry in self.sources
                 if not entry.form.remove.data
@@ -122,6 +124,7 @@ class AnnotationForm(FlaskForm):
                     "quote": source.quote,
                     "stance": source.stance.value,
                     "accessed_on": source.accessed_on,
+                    "archive_url": source.archive_url or "",
                 }
             )
         form.sources.append_entry()

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
-from urllib.parse import urlsplit
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -26,6 +26,13 @@ from factcheck.review.models import Review
 from factcheck.review.operations import reviews_of
 from factcheck.review.workflow import EDITABLE_STATES, AnnotationState
 from factcheck.users.models import Role, User
+from factcheck.validators import (
+    check_no_bidi,
+    check_no_controls,
+    is_web_url,
+    long_text,
+    short_text,
+)
 
 MAX_SOURCES = 30
 LIMITS = {
@@ -36,7 +43,10 @@ LIMITS = {
     "title": 500,
     "publisher": 200,
     "quote": 5_000,
+    "archive_url": 2_000,
 }
+#: Fields shown on one line in lists, menus and exports: no text-direction overrides.
+SHORT_FIELDS = frozenset({"claimant", "claim_summary", "url", "title", "publisher", "archive_url"})
 
 
 @dataclass
@@ -47,6 +57,8 @@ class SourceInput:
     quote: str = ""
     stance: Stance = Stance.CONTEXT
     accessed_on: date | None = None
+    #: A copy kept by a web archive (e.g. the Wayback Machine), if any.
+    archive_url: str = ""
 
     def is_blank(self) -> bool:
         return not any(
@@ -63,15 +75,6 @@ class AnnotationInput:
     sources: list[SourceInput] = field(default_factory=list)
 
 
-def is_web_url(value: str) -> bool:
-    """An absolute http(s) URL with a host; anything else could run script or mislead."""
-    try:
-        parts = urlsplit(value)
-    except ValueError:
-        return False
-    return parts.scheme in {"http", "https"} and bool(parts.netloc) and " " not in value
-
-
 def validate(session: Session, data: AnnotationInput, *, current_verdict_id: int | None) -> None:
     """Check the input as a whole; collect every problem so the form shows them at once.
 
@@ -79,9 +82,19 @@ def validate(session: Session, data: AnnotationInput, *, current_verdict_id: int
         ``sources-<n>-<field>``).
     """
     problems: dict[str, list[str]] = {}
+
+    def check_text(field_name: str, value: str, *, limit: int, short: bool) -> None:
+        try:
+            check_no_controls(field_name, value)
+            if short:  # long text keeps them and shows them visibly
+                check_no_bidi(field_name, value)
+        except ValidationFailed as error:
+            problems.update(error.fields)
+        if len(value) > limit:
+            problems[field_name] = [f"At most {limit:,} characters."]
+
     for name in ("claimant", "claim_summary", "rationale"):
-        if len(getattr(data, name)) > LIMITS[name]:
-            problems[name] = [f"At most {LIMITS[name]:,} characters."]
+        check_text(name, getattr(data, name), limit=LIMITS[name], short=name in SHORT_FIELDS)
     if data.verdict_id is not None:
         verdict = session.get(Verdict, data.verdict_id)
         if verdict is None:
@@ -98,11 +111,15 @@ def validate(session: Session, data: AnnotationInput, *, current_verdict_id: int
         url = source.url.strip()
         if url and not is_web_url(url):
             problems[prefix + "url"] = ["Use a full http:// or https:// address."]
+        archive_url = source.archive_url.strip()
+        if archive_url and not is_web_url(archive_url):
+            problems[prefix + "archive_url"] = ["Use a full http:// or https:// address."]
         if not url and not source.quote.strip():
             problems[prefix + "quote"] = ["A source needs a URL or a quote."]
-        for name in ("url", "title", "publisher", "quote"):
-            if len(getattr(source, name)) > LIMITS[name]:
-                problems[prefix + name] = [f"At most {LIMITS[name]:,} characters."]
+        for name in ("url", "title", "publisher", "quote", "archive_url"):
+            check_text(
+                prefix + name, getattr(source, name), limit=LIMITS[name], short=name in SHORT_FIELDS
+            )
     if problems:
         raise ValidationFailed("Some fields need attention; nothing was saved.", fields=problems)
 
@@ -181,7 +198,16 @@ def save_annotation(
         # Touch the row even when only sources changed, so the version always moves on.
         annotation.updated_at = utcnow()
         action = "annotation:update"
-    annotation.sources = [
+    annotation.sources = build_sources(new_sources)
+    session.flush()
+    after = dict(fields, sources=_source_summary(new_sources))
+    record(session, actor, action, "annotation", annotation.id, diff_fields(before, after))
+    return annotation
+
+
+def build_sources(inputs: list[SourceInput]) -> list[Source]:
+    """Source rows for validated, non-blank inputs, numbered in their order."""
+    return [
         Source(
             position=position,
             url=s.url.strip() or None,
@@ -190,13 +216,10 @@ def save_annotation(
             quote=s.quote.strip(),
             stance=s.stance,
             accessed_on=s.accessed_on,
+            archive_url=s.archive_url.strip() or None,
         )
-        for position, s in enumerate(new_sources)
+        for position, s in enumerate(inputs)
     ]
-    session.flush()
-    after = dict(fields, sources=_source_summary(new_sources))
-    record(session, actor, action, "annotation", annotation.id, diff_fields(before, after))
-    return annotation
 
 
 def can_see_others(viewer: User, own: Annotation | None) -> bool:
@@ -269,8 +292,8 @@ def all_verdicts(session: Session) -> list[Verdict]:
     return list(session.scalars(select(Verdict).order_by(Verdict.sort_order, Verdict.id)))
 
 
-def _require_admin(actor: User) -> None:
-    if not actor.active or not actor.has_role(Role.ADMIN):
+def _require_admin(actor: User | None) -> None:
+    if actor is not None and (not actor.active or not actor.has_role(Role.ADMIN)):
         raise PermissionDenied("Only admins can change the verdict scale.")
 
 
@@ -281,50 +304,84 @@ def get_verdict(session: Session, verdict_id: int) -> Verdict:
     return verdict
 
 
+#: A verdict key is a stable machine name: exports and the API use it.
+VERDICT_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+VERDICT_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+MAX_VERDICT_LABEL_CHARS = 80
+MAX_VERDICT_DESCRIPTION_CHARS = 2_000
+
+
+def _verdict_fields(
+    *, label: str, description: str, rating: int | None, colour: str
+) -> dict[str, object]:
+    """The editable fields of a verdict tidied, or why one cannot be stored.
+
+    :raises ValidationFailed: naming the field.
+    """
+    if rating is not None and (isinstance(rating, bool) or not 1 <= rating <= 5):
+        raise ValidationFailed(
+            "The rating must be 1 (worst) to 5 (best), or none.",
+            fields={"rating": ["1 to 5, or empty."]},
+        )
+    if not VERDICT_COLOUR.match(colour or ""):
+        raise ValidationFailed(
+            f"“{(colour or '')[:20]}” is not a colour like #1b7f3b.",
+            fields={"colour": ["A colour like #1b7f3b."]},
+        )
+    return {
+        "label": short_text("label", label, MAX_VERDICT_LABEL_CHARS, required=True),
+        "description": long_text("description", description, MAX_VERDICT_DESCRIPTION_CHARS),
+        "rating": rating,
+        "colour": colour.lower(),
+    }
+
+
 def create_verdict(
     session: Session,
-    actor: User,
+    actor: User | None,
     *,
     key: str,
     label: str,
     description: str = "",
     rating: int | None = None,
     colour: str = "#777777",
+    active: bool = True,
+    restored_from: str | None = None,
 ) -> Verdict:
     """Add a verdict at the end of the scale.
 
+    :param actor: an admin, or None for the command line.
+    :param restored_from: the archive the verdict comes from, for the audit history.
     :raises Conflict: the key is taken.
+    :raises ValidationFailed: a field breaks the rules the admin form shows.
     """
     _require_admin(actor)
+    if not isinstance(key, str) or not VERDICT_KEY.match(key):
+        raise ValidationFailed(
+            f"“{str(key)[:40]}” is not a verdict key: lower-case letters, digits and _ only.",
+            fields={"key": ["Lower-case letters, digits and _ only (at most 40)."]},
+        )
+    fields = _verdict_fields(label=label, description=description, rating=rating, colour=colour)
     if session.scalar(select(Verdict.id).where(Verdict.key == key)) is not None:
         raise Conflict(
             f"A verdict with the key “{key}” exists already.",
             fields={"key": ["This key is taken."]},
         )
     last = session.scalar(select(func.max(Verdict.sort_order))) or 0
-    verdict = Verdict(
-        key=key,
-        label=label.strip(),
-        description=description.strip(),
-        rating=rating,
-        colour=colour.lower(),
-        sort_order=last + 1,
-    )
+    verdict = Verdict(key=key, **fields, sort_order=last + 1, active=active)
     session.add(verdict)
     session.flush()
-    record(
-        session,
-        actor,
-        "verdict:create",
-        "verdict",
-        verdict.id,
-        {
-            "key": [None, key],
-            "label": [None, verdict.label],
-            "rating": [None, rating],
-            "colour": [None, verdict.colour],
-        },
-    )
+    details: dict[str, list[object]] = {
+        "key": [None, key],
+        "label": [None, verdict.label],
+        "rating": [None, rating],
+        "colour": [None, verdict.colour],
+    }
+    if not active:
+        details["active"] = [None, False]
+    if restored_from is not None:
+        details["restored_from"] = [None, restored_from]
+    record(session, actor, "verdict:create", "verdict", verdict.id, details)
     return verdict
 
 
@@ -348,13 +405,8 @@ def update_verdict(
         "colour": verdict.colour,
         "active": verdict.active,
     }
-    after = {
-        "label": label.strip(),
-        "description": description.strip(),
-        "rating": rating,
-        "colour": colour.lower(),
-        "active": active,
-    }
+    after = _verdict_fields(label=label, description=description, rating=rating, colour=colour)
+    after["active"] = active
     changes = diff_fields(before, after)
     if not changes:
         return verdict
@@ -365,7 +417,7 @@ def update_verdict(
     return verdict
 
 
-def move_verdict(session: Session, actor: User, verdict: Verdict, *, offset: int) -> None:
+def move_verdict(session: Session, actor: User | None, verdict: Verdict, *, offset: int) -> None:
     """Move a verdict up (-1) or down (+1) the scale; number keys follow this order."""
     _require_admin(actor)
     ordered = all_verdicts(session)
@@ -386,3 +438,36 @@ def move_verdict(session: Session, actor: User, verdict: Verdict, *, offset: int
         verdict.id,
         {"order": [before, [v.key for v in ordered]]},
     )
+
+
+def set_scale_order(
+    session: Session, actor: User | None, order: dict[str, int], *, restored_from: str
+) -> bool:
+    """Give every verdict the sort order an archive names; return whether anything moved.
+
+    Only when the archive names the whole scale: a partial order would interleave with
+    verdicts the archive does not know.
+    """
+    _require_admin(actor)
+    verdicts = all_verdicts(session)
+    if {v.key for v in verdicts} - set(order):
+        return False
+    before = [v.key for v in verdicts]
+    changed = False
+    for verdict in verdicts:
+        if verdict.sort_order != order[verdict.key]:
+            verdict.sort_order = order[verdict.key]
+            changed = True
+    if not changed:
+        return False
+    session.flush()
+    after = [v.key for v in all_verdicts(session)]
+    record(
+        session,
+        actor,
+        "verdict:reorder",
+        "verdict",
+        None,
+        {"order": [before, after], "restored_from": [None, restored_from]},
+    )
+    return True

@@ -107,6 +107,7 @@ class SourceIn(Model):
     quote: Annotated[str, StringConstraints(max_length=5000)] = ""
     stance: Stance = Stance.CONTEXT
     accessed_on: date | None = None
+    archive_url: Url | None = None
 
 
 class SourceOut(Model):
@@ -118,6 +119,7 @@ class SourceOut(Model):
     quote: str
     stance: Stance
     accessed_on: date | None
+    archive_url: str | None
 
 
 class ReviewOut(Model):

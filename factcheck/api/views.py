@@ -142,6 +142,7 @@ def _input(body: schemas.AnnotationIn) -> tuple[AnnotationInput, Verdict | None]
                 quote=s.quote,
                 stance=s.stance,
                 accessed_on=s.accessed_on,
+                archive_url=s.archive_url or "",
             )
             for s in body.sources
         ],

@@ -16,8 +16,8 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from factcheck.annotations.operations import is_web_url
 from factcheck.articles.operations import LANGUAGE_TAG, MAX_LANGUAGE_CHARS
+from factcheck.validators import is_web_url
 
 
 def http_url(form: FlaskForm, field: StringField) -> None:

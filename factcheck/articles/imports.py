@@ -1,4 +1,4 @@
-"""Bulk import: .txt, .csv, .jsonl (the platform's own archive) and .html files.
+"""Bulk import: .txt, .csv, .jsonl (the articles of the platform's archive) and .html files.
 
 Each file is all or nothing: it runs in a savepoint, and any refused row or line
 rolls back everything the file added. The report says what was imported and why
@@ -17,10 +17,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from factcheck.annotations.operations import is_web_url
 from factcheck.articles.operations import METADATA_LIMITS, decode_text_file, import_article
 from factcheck.errors import DomainError, ValidationFailed
 from factcheck.users.models import User
+from factcheck.validators import is_web_url
 
 FORMATS = {".txt": "text", ".csv": "CSV", ".jsonl": "JSON Lines", ".html": "HTML", ".htm": "HTML"}
 CSV_COLUMNS = ("title", "url", "outlet", "published_on", "body")
@@ -196,20 +196,24 @@ def _import_csv(session, actor, report, data, *, max_chars) -> None:
 
 
 def _import_jsonl(session, actor, report, data, *, max_chars) -> None:
-    from factcheck.exports.jsonl import import_lines
+    """The articles and claims of a platform archive, as the uploader's imports.
+
+    Annotations, reviews, verdicts and accounts are a restore's, which only an admin
+    runs (``factcheck/restore/``); the report says what was left out.
+    """
+    from factcheck.restore.operations import Scope, restore_archive
 
     text = _decode(report, data)
-    result = import_lines(session, actor, io.StringIO(text), max_chars=max_chars)
-    report.notes.append(
-        f"{result.articles} articles, {result.claims} claims and {result.annotations} "
-        "annotations restored."
+    result = restore_archive(
+        session,
+        actor,
+        io.StringIO(text),
+        archive=report.filename,
+        scope=Scope.ARTICLES,
+        max_chars=max_chars,
     )
-    if result.users_created:
-        report.notes.append(
-            "Accounts created deactivated (an admin activates them and sets a password): "
-            + ", ".join(result.users_created)
-        )
-    report.imported.extend(result.imported)
+    report.notes.extend(result.notes())
+    report.imported.extend(result.articles)
 
 
 def _import_html(session, actor, report, data, *, max_chars, title) -> None:

@@ -13,7 +13,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from factcheck.annotations.models import Annotation
-from factcheck.annotations.operations import is_web_url
 from factcheck.articles.hints import claim_hints
 from factcheck.articles.models import Article, Claim, ClaimKind
 from factcheck.audit.recorder import record
@@ -21,14 +20,13 @@ from factcheck.errors import Conflict, DuplicateArticle, NotFound, ValidationFai
 from factcheck.review.workflow import AnnotationState
 from factcheck.segmentation import segment
 from factcheck.users.models import User
+from factcheck.validators import first_control, is_web_url, short_text
 
 MAX_TITLE_CHARS = 500
 #: A BCP 47 language tag as the segmenter takes it ("en", "pt-BR"), and the longest
 #: one the articles table holds.
 LANGUAGE_TAG = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
 MAX_LANGUAGE_CHARS = 16
-#: Control characters that are never legitimate in article text (tab, LF, CR are fine).
-_FORBIDDEN_CONTROLS = {chr(c) for c in range(32) if chr(c) not in "\t\n\r\f"} | {"\x7f"}
 
 
 def normalise_body(body: str) -> str:
@@ -80,7 +78,7 @@ def validate_body(body: str, *, max_chars: int) -> str:
     if len(body) > max_chars:
         message = f"The body is {len(body):,} characters; the limit is {max_chars:,}."
         raise ValidationFailed(message, fields={"body": [message]})
-    bad = next((ch for ch in body if ch in _FORBIDDEN_CONTROLS), None)
+    bad = first_control(body)
     if bad is not None:
         message = (
             f"The body contains a control character (U+{ord(bad):04X}) at position "
@@ -90,28 +88,12 @@ def validate_body(body: str, *, max_chars: int) -> str:
     return body
 
 
-def _check_controls(name: str, value: str) -> None:
-    bad = next((ch for ch in value if ch in _FORBIDDEN_CONTROLS), None)
-    if bad is not None:
-        message = f"The {name} contains a control character (U+{ord(bad):04X})."
-        raise ValidationFailed(message, fields={name: [message]})
-
-
 def validate_title(title: str) -> str:
     """Return the title with its whitespace tidied, or explain why it cannot be one.
 
-    :raises ValidationFailed: empty, too long, or with control characters.
+    :raises ValidationFailed: empty, too long, or with control or text-direction characters.
     """
-    _check_controls("title", title)
-    title = " ".join(title.split())
-    if not title:
-        raise ValidationFailed("The title is empty.", fields={"title": ["A title is required."]})
-    if len(title) > MAX_TITLE_CHARS:
-        raise ValidationFailed(
-            f"The title is longer than {MAX_TITLE_CHARS} characters.",
-            fields={"title": [f"At most {MAX_TITLE_CHARS} characters."]},
-        )
-    return title
+    return short_text("title", title, MAX_TITLE_CHARS, required=True)
 
 
 #: The longest outlet, URL and byline an article holds (the columns' sizes).
@@ -128,18 +110,42 @@ def validate_metadata(**values: str | None) -> dict[str, str | None]:
     """
     tidied: dict[str, str | None] = {}
     for name, value in values.items():
-        value = (value or "").strip()
-        _check_controls(name, value)
-        limit = METADATA_LIMITS[name]
-        if len(value) > limit:
-            message = f"The {'URL' if name == 'url' else name} is longer than {limit:,} characters."
-            raise ValidationFailed(message, fields={name: [message]})
-        tidied[name] = value or None
+        label = "URL" if name == "url" else name
+        tidied[name] = short_text(name, value, METADATA_LIMITS[name], label=label) or None
     url = tidied.get("url")
     if url and not is_web_url(url):
         message = "The URL must start with http:// or https:// and name a site."
         raise ValidationFailed(message, fields={"url": [message]})
     return tidied
+
+
+@dataclass(frozen=True)
+class ClaimSpan:
+    """A claim given by offsets (an archive, an API client) instead of by the segmenter."""
+
+    start: int
+    end: int
+    kind: ClaimKind = ClaimKind.SENTENCE
+
+
+def validate_spans(body: str, spans: list[ClaimSpan]) -> None:
+    """Claims must lie inside the body, in order, without overlapping, each with text.
+
+    :raises ValidationFailed: naming the first claim that breaks a rule (1-based).
+    """
+    previous_end = 0
+    for number, span in enumerate(spans, start=1):
+        if not 0 <= span.start < span.end <= len(body):
+            problem = "its offsets are outside the article"
+        elif span.start < previous_end:
+            problem = "it overlaps the claim before it or is out of order"
+        elif not body[span.start : span.end].strip():
+            problem = "it holds no text"
+        else:
+            previous_end = span.end
+            continue
+        message = f"Claim {number} cannot be stored: {problem}."
+        raise ValidationFailed(message, fields={"claims": [message]})
 
 
 def find_by_body(session: Session, body: str) -> Article | None:
@@ -158,11 +164,16 @@ def import_article(
     byline: str | None = None,
     published_on: date | None = None,
     language: str = "en",
+    claims: list[ClaimSpan] | None = None,
+    restored_from: str | None = None,
 ) -> Article:
     """Store an article and its claims, all or nothing.
 
     :param actor: the importing user; None for the system (demo loader).
-    :raises ValidationFailed: bad title or body.
+    :param claims: the claims as offsets into the normalised body; None to segment it.
+    :param restored_from: the archive the article comes from; the audit event is then
+        ``article:restore``.
+    :raises ValidationFailed: bad title, body, metadata or claims.
     :raises DuplicateArticle: the same body was imported before.
     """
     title = validate_title(title)
@@ -171,6 +182,8 @@ def import_article(
         message = f"“{language[:40]}” is not a language tag such as en or pt-BR."
         raise ValidationFailed(message, fields={"language": [message]})
     body = validate_body(body, max_chars=max_chars)
+    if claims is not None:
+        validate_spans(body, claims)
     existing = find_by_body(session, body)
     if existing is not None:
         raise DuplicateArticle(
@@ -197,7 +210,8 @@ def import_article(
             existing_id=existing.id if existing else 0,
         ) from None
 
-    claims = [
+    spans = claims if claims is not None else segment(body, language)
+    rows = [
         {
             "article_id": article.id,
             "position": position,
@@ -206,24 +220,23 @@ def import_article(
             "kind": ClaimKind(span.kind),
             **claim_hints(body[span.start : span.end]),
         }
-        for position, span in enumerate(segment(body, language))
+        for position, span in enumerate(spans)
     ]
     # One multi-row INSERT instead of an ORM object per claim: the unit of work took
     # half of a bulk import's time. Nothing here needs the claims as objects;
     # article.claims loads them when it is first read.
-    session.execute(insert(Claim), claims)
-    record(
-        session,
-        actor,
-        "article:import",
-        "article",
-        article.id,
-        {
-            "title": [None, title],
-            "body_sha256": [None, article.body_sha256],
-            "claims": [None, len(claims)],
-        },
-    )
+    if rows:
+        session.execute(insert(Claim), rows)
+    details: dict[str, list[object]] = {
+        "title": [None, title],
+        "body_sha256": [None, article.body_sha256],
+        "claims": [None, len(rows)],
+    }
+    action = "article:import"
+    if restored_from is not None:
+        action = "article:restore"
+        details["restored_from"] = [None, restored_from]
+    record(session, actor, action, "article", article.id, details)
     return article
 
 

@@ -19,12 +19,14 @@ from factcheck.errors import InvalidTransition, PermissionDenied, StaleVersion, 
 from factcheck.review.models import Decision, Review
 from factcheck.review.workflow import (
     TRANSITION_TABLE,
+    TRANSITIONS,
     Action,
     Actor,
     AnnotationState,
     Transition,
 )
 from factcheck.users.models import Role, User
+from factcheck.validators import long_text
 
 MAX_COMMENT_CHARS = 10_000
 
@@ -35,16 +37,22 @@ _DECISIONS = {
 }
 
 
-def may_act(actor: User, annotation: Annotation, transition: Transition) -> bool:
-    """Whether ``actor`` fills the role the transition needs on this annotation."""
-    if not actor.active:
-        return False
-    is_author = annotation.annotator_id == actor.id
+def fills_role(person: User, author_id: int, transition: Transition) -> bool:
+    """Whether ``person`` fills the role the transition needs, whatever the account's state.
+
+    :param author_id: the id of the annotation's author.
+    """
+    is_author = author_id == person.id
     if transition.actor is Actor.AUTHOR:
         return is_author
     if transition.actor is Actor.OTHER_REVIEWER:
-        return actor.has_role(Role.REVIEWER) and not is_author
-    return actor.has_role(Role.REVIEWER)
+        return person.has_role(Role.REVIEWER) and not is_author
+    return person.has_role(Role.REVIEWER)
+
+
+def may_act(actor: User, annotation: Annotation, transition: Transition) -> bool:
+    """Whether ``actor`` may take the transition on this annotation now."""
+    return actor.active and fills_role(actor, annotation.annotator_id, transition)
 
 
 def check_transition(actor: User, annotation: Annotation, action: Action) -> Transition:
@@ -109,22 +117,13 @@ def apply_action(
         raise StaleVersion(
             "This annotation changed since you opened it. Reload to see the current version."
         )
-    comment = (comment or "").strip()
-    if transition.comment_required and not comment:
-        raise ValidationFailed(
-            "Please say why in a comment.", fields={"comment": ["A comment is required."]}
-        )
-    if len(comment) > MAX_COMMENT_CHARS:
-        raise ValidationFailed(
-            f"The comment is longer than {MAX_COMMENT_CHARS:,} characters.",
-            fields={"comment": [f"At most {MAX_COMMENT_CHARS:,} characters."]},
-        )
+    comment = checked_comment(transition, comment)
     if action is Action.SUBMIT and annotation.verdict_id is None:
         raise ValidationFailed(
             "Choose a verdict before submitting.", fields={"verdict": ["Choose a verdict."]}
         )
     if action is Action.APPROVE:
-        _check_no_other_approved(session, annotation)
+        check_no_other_approved(session, annotation)
 
     old_state = annotation.state
     annotation.state = transition.target
@@ -150,14 +149,103 @@ def apply_action(
     return annotation
 
 
-def _check_no_other_approved(session: Session, annotation: Annotation) -> None:
-    other = session.scalar(
-        select(Annotation.id).where(
-            Annotation.claim_id == annotation.claim_id,
-            Annotation.state == AnnotationState.APPROVED,
-            Annotation.id != annotation.id,
+def checked_comment(transition: Transition, comment: str | None) -> str:
+    """The comment stripped, or why the transition cannot take it.
+
+    :raises ValidationFailed: missing where the transition needs one, or too long.
+    """
+    comment = long_text("comment", comment, MAX_COMMENT_CHARS)
+    if transition.comment_required and not comment:
+        raise ValidationFailed(
+            "Please say why in a comment.", fields={"comment": ["A comment is required."]}
         )
-    )
+    return comment
+
+
+#: Actions that leave no review row behind; an archive shows decisions, not these.
+_UNRECORDED_ACTIONS = frozenset(action for action in Action if action not in _DECISIONS)
+_ACTION_OF = {decision: action for action, decision in _DECISIONS.items()}
+
+
+def _unrecorded_path(source: AnnotationState, target: AnnotationState) -> list[Transition] | None:
+    """The shortest way from ``source`` to ``target`` through actions that leave no review."""
+    paths: dict[AnnotationState, list[Transition]] = {source: []}
+    frontier = [source]
+    while frontier:
+        state = frontier.pop(0)
+        if state is target:
+            return paths[state]
+        for transition in TRANSITIONS:
+            if (
+                transition.source is state
+                and transition.action in _UNRECORDED_ACTIONS
+                and transition.target not in paths
+            ):
+                paths[transition.target] = [*paths[state], transition]
+                frontier.append(transition.target)
+    return None
+
+
+@dataclass(frozen=True)
+class PastReview:
+    """A review decision as an archive records it."""
+
+    reviewer: User
+    decision: Decision
+    comment: str
+
+
+def check_history(
+    author: User, reviews: list[PastReview], final: AnnotationState, *, has_verdict: bool
+) -> list[str]:
+    """Replay an annotation's recorded reviews through the transition table.
+
+    The history is possible only if each review was a transition the table allows, by
+    someone who fills its role (the four-eyes rule included), and the annotation can
+    reach ``final`` after the last review without a decision nobody recorded. Accounts
+    that are deactivated now still count with their role: they acted in the past.
+
+    :returns: the comments, stripped, in the reviews' order.
+    :raises ValidationFailed: saying which review or state is impossible.
+    """
+    state = AnnotationState.DRAFT
+    comments: list[str] = []
+    for number, review in enumerate(reviews, start=1):
+        where = f"review {number} ({review.decision.value} by {review.reviewer.email})"
+        to_review = _unrecorded_path(state, AnnotationState.SUBMITTED)
+        if to_review is None:
+            raise ValidationFailed(
+                f"{where} follows a {state.label.lower()} annotation, which nobody can review."
+            )
+        transition = TRANSITION_TABLE[(AnnotationState.SUBMITTED, _ACTION_OF[review.decision])]
+        if not fills_role(review.reviewer, author.id, transition):
+            if review.reviewer.id == author.id:
+                raise ValidationFailed(f"{where}: nobody reviews their own annotation.")
+            raise ValidationFailed(f"{where}: {review.reviewer.email} is not a reviewer.")
+        try:
+            comments.append(checked_comment(transition, review.comment))
+        except ValidationFailed as error:
+            raise ValidationFailed(f"{where}: {error.message}") from None
+        state = transition.target
+    if _unrecorded_path(state, final) is None:
+        after = f"after a review to {state.label.lower()}" if reviews else "without a review"
+        raise ValidationFailed(
+            f"An annotation cannot be {final.label.lower()} {after}: its reviews do not lead there."
+        )
+    if final is not AnnotationState.DRAFT and not has_verdict:
+        raise ValidationFailed(f"A {final.label.lower()} annotation needs a verdict.")
+    return comments
+
+
+def check_no_other_approved(session: Session, annotation: Annotation) -> None:
+    """:raises InvalidTransition: another annotation of the claim is approved already."""
+    others = [
+        Annotation.claim_id == annotation.claim_id,
+        Annotation.state == AnnotationState.APPROVED,
+    ]
+    if annotation.id is not None:  # None: not stored yet
+        others.append(Annotation.id != annotation.id)
+    other = session.scalar(select(Annotation.id).where(*others))
     if other is not None:
         raise InvalidTransition(
             "Another annotation of this claim is already approved; reopen it first."

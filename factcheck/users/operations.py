@@ -19,6 +19,9 @@ from factcheck.audit.recorder import diff_fields, record
 from factcheck.db import utcnow
 from factcheck.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from factcheck.users.models import LoginSession, Role, User
+from factcheck.validators import email_address, short_text
+
+MAX_NAME_CHARS = 200
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 200
@@ -71,35 +74,48 @@ def create_user(
     *,
     email: str,
     name: str,
-    password: str,
+    password: str | None,
     role: Role = Role.ANNOTATOR,
+    active: bool = True,
+    restored_from: str | None = None,
 ) -> User:
     """Create an account.
 
     :param actor: an admin, or None when the command line does it.
+    :param password: None for an account nobody can log in to until an admin resets
+        its password (accounts restored from an archive).
+    :param restored_from: the archive the account comes from, for the audit history.
     :raises Conflict: the email is taken.
-    :raises ValidationFailed: the password breaks the rules.
+    :raises ValidationFailed: the email, name or password breaks the rules.
     """
     if actor is not None:
         require_role(actor, Role.ADMIN)
-    email = normalise_email(email)
+    email = email_address(email)
+    name = short_text("name", name, MAX_NAME_CHARS, required=True)
     if find_user_by_email(session, email) is not None:
         raise Conflict(
             f"An account for {email} already exists.",
             fields={"email": ["This email already has an account."]},
         )
-    _check_password_rules(password)
-    user = User(email=email, name=name.strip(), role=role, password_hash=hash_password(password))
+    if password is None:
+        password = secrets.token_urlsafe(32)  # known to nobody: it is never shown
+    else:
+        _check_password_rules(password)
+    user = User(
+        email=email, name=name, role=role, password_hash=hash_password(password), active=active
+    )
     session.add(user)
     session.flush()
-    record(
-        session,
-        actor,
-        "user:create",
-        "user",
-        user.id,
-        {"email": [None, email], "name": [None, user.name], "role": [None, role]},
-    )
+    details: dict[str, list[object]] = {
+        "email": [None, email],
+        "name": [None, user.name],
+        "role": [None, role],
+    }
+    if not active:
+        details["active"] = [None, False]
+    if restored_from is not None:
+        details["restored_from"] = [None, restored_from]
+    record(session, actor, "user:create", "user", user.id, details)
     return user
 
 
@@ -117,7 +133,8 @@ def update_user(
             "ask another admin to do it."
         )
     before = {"name": user.name, "role": user.role, "active": user.active}
-    after = {"name": name.strip(), "role": role, "active": active}
+    after = {"name": short_text("name", name, MAX_NAME_CHARS, required=True), "role": role}
+    after["active"] = active
     changes = diff_fields(before, after)
     if not changes:
         return user
