@@ -77,13 +77,17 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("verdicts.edit", "POST"): at_least(Role.ADMIN),
     ("verdicts.move", "POST"): at_least(Role.ADMIN),
     ("audit.log", "GET"): at_least(Role.ADMIN),
+    ("restore.index", "GET"): at_least(Role.ADMIN),
+    ("restore.restore", "POST"): at_least(Role.ADMIN),
     ("audit.verify_chain", "POST"): at_least(Role.ADMIN),
     # The owner's draft: nobody else may see it or act on it.
     ("audit.annotation_history", "GET"): logged_in(
         other_annotator=HIDDEN, reviewer=HIDDEN, admin=HIDDEN
     ),
+    # The owner's draft: to anyone else it does not exist (as in the API), so its
+    # state is not named either.
     ("annotations.transition", "POST"): logged_in(
-        other_annotator=FORBIDDEN, reviewer=FORBIDDEN, admin=FORBIDDEN
+        other_annotator=HIDDEN, reviewer=HIDDEN, admin=HIDDEN
     ),
     ("annotations.save", "POST"): logged_in(),
     ("articles.index", "GET"): logged_in(),
@@ -217,6 +221,8 @@ def _request(world: World, endpoint: str, method: str, db: Session) -> tuple[str
         "verdicts.edit": f"/admin/verdicts/{w.verdict_id}",
         "verdicts.move": f"/admin/verdicts/{w.verdict_id}/move",
         "audit.log": "/admin/audit",
+        "restore.index": "/admin/restore",
+        "restore.restore": "/admin/restore",
         "audit.verify_chain": "/admin/audit/verify",
         "audit.annotation_history": f"/annotations/{w.annotation_id}",
         "annotations.transition": f"/annotations/{w.annotation_id}/transition",

@@ -243,16 +243,45 @@ def decide(client: FlaskClient, annotation: Annotation, action: str, version=Non
     )
 
 
-def test_an_annotator_calling_approve_gets_403(
+def test_an_annotator_calling_approve_gets_403_once_they_may_see_the_annotation(
     client, login, make_user, make_article, db, verdict
 ) -> None:
     annotation = submitted_annotation(db, make_user, make_article, verdict)
-    login(Role.ANNOTATOR)
+    annotator = login(Role.ANNOTATOR)
+    # Blind annotation: before submitting their own, the annotation does not exist for them.
+    assert decide(client, annotation, "approve").status_code == 404
+    db.add(
+        Annotation(
+            claim_id=annotation.claim_id,
+            annotator_id=annotator.id,
+            verdict_id=verdict.id,
+            state=S.SUBMITTED,
+            submitted_at=utcnow(),
+        )
+    )
+    db.commit()
     response = decide(client, annotation, "approve")
     assert response.status_code == 403
     assert "needs the reviewer role" in response.get_data(as_text=True)
     db.refresh(annotation)
     assert annotation.state is S.SUBMITTED
+
+
+@pytest.mark.parametrize("role", [Role.REVIEWER, Role.ADMIN, Role.ANNOTATOR])
+@pytest.mark.parametrize("action", ["approve", "submit", "withdraw", "reject"])
+def test_someone_elses_draft_does_not_exist_on_the_web_as_in_the_api(
+    client, login, make_user, make_article, db, verdict, role, action
+) -> None:
+    annotation = submitted_annotation(db, make_user, make_article, verdict)
+    annotation.state = S.DRAFT
+    db.commit()
+    login(role)
+    response = decide(client, annotation, action, comment="Why not.")
+    assert response.status_code == 404
+    page = response.get_data(as_text=True)
+    assert "draft" not in page.lower() and "Someone" not in page
+    db.refresh(annotation)
+    assert annotation.state is S.DRAFT
 
 
 def test_a_reviewer_approving_their_own_annotation_through_a_forged_form_gets_403(

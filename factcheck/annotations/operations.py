@@ -131,6 +131,28 @@ def get_annotation(session: Session, annotation_id: int) -> Annotation:
     return annotation
 
 
+def may_see(session: Session, viewer: User, annotation: Annotation) -> bool:
+    """The one visibility rule for a single annotation: its author always; nobody else
+    sees a draft; others' submitted work only once blind annotation lets them."""
+    if annotation.annotator_id == viewer.id:
+        return True
+    if annotation.state is AnnotationState.DRAFT:
+        return False
+    return can_see_others(viewer, my_annotation(session, viewer, annotation.claim))
+
+
+def get_visible_annotation(session: Session, viewer: User, annotation_id: int) -> Annotation:
+    """The annotation, if ``viewer`` may see it.
+
+    :raises NotFound: it does not exist or is hidden from the viewer; the two answers
+        are the same, so not even a draft's existence leaks.
+    """
+    annotation = session.get(Annotation, annotation_id)
+    if annotation is None or not may_see(session, viewer, annotation):
+        raise NotFound("There is no such annotation.")
+    return annotation
+
+
 def my_annotation(session: Session, user: User, claim: Claim) -> Annotation | None:
     return session.scalar(
         select(Annotation)

@@ -121,7 +121,7 @@ DONE_MESSAGES = {
 @login_required
 def transition(annotation_id: int) -> tuple[str, int] | BaseResponse:
     """Take a workflow action (submit, withdraw, approve, ...) on an annotation."""
-    annotation = operations.get_annotation(db.session, annotation_id)
+    annotation = operations.get_visible_annotation(db.session, current_app_user(), annotation_id)
     claim = annotation.claim
     form = TransitionForm()
     try:

@@ -28,7 +28,7 @@ from factcheck.exports.filters import ExportFilters
 from factcheck.extensions import db
 from factcheck.review import operations as review_ops
 from factcheck.review.models import Review
-from factcheck.review.workflow import Action, AnnotationState
+from factcheck.review.workflow import Action
 
 PAGE_DEFAULT, PAGE_MAX = 50, 200
 _LIMIT = QueryParam(
@@ -285,15 +285,8 @@ def save_annotation(claim_id: int, body: schemas.AnnotationIn) -> schemas.Annota
 
 
 def _transition(annotation_id: int, action: Action, body: schemas.TransitionIn):
-    annotation = annotation_ops.get_annotation(db.session, annotation_id)
     user = current_user_from_token()
-    if annotation.annotator_id != user.id and (
-        annotation.state is AnnotationState.DRAFT
-        or not annotation_ops.can_see_others(
-            user, annotation_ops.my_annotation(db.session, user, annotation.claim)
-        )
-    ):
-        raise NotFound("There is no such annotation.")  # not even its existence leaks
+    annotation = annotation_ops.get_visible_annotation(db.session, user, annotation_id)
     review_ops.apply_action(
         db.session, user, annotation, action, expected_version=body.version, comment=body.comment
     )

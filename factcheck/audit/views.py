@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 from werkzeug.wrappers.response import Response
 
-from factcheck.annotations.operations import can_see_others, get_annotation, my_annotation
+from factcheck.annotations.operations import get_visible_annotation
 from factcheck.audit.models import AuditEvent
 from factcheck.audit.recorder import events_for, head_hash, verify
 from factcheck.db import parse_id, within_days
 from factcheck.extensions import db
 from factcheck.review.operations import reviews_of
-from factcheck.review.workflow import AnnotationState
 from factcheck.users.auth import current_app_user, role_required
 from factcheck.users.models import Role, User
 
@@ -99,13 +98,9 @@ def verify_chain() -> Response:
 def annotation_history(annotation_id: int) -> str:
     """Show one annotation with every change and review it went through."""
     viewer = current_app_user()
-    annotation = get_annotation(db.session, annotation_id)
-    if annotation.annotator_id != viewer.id:
-        # Same rules as the workspace: never another's draft; others' work only when
-        # not blind any more.
-        own = my_annotation(db.session, viewer, annotation.claim)
-        if annotation.state is AnnotationState.DRAFT or not can_see_others(viewer, own):
-            abort(404)
+    # Same rule as the workspace and the API: never another's draft; others' work
+    # only when not blind any more.
+    annotation = get_visible_annotation(db.session, viewer, annotation_id)
     return render_template(
         "audit/annotation.html",
         annotation=annotation,
