@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from itertools import chain
 from typing import Any
 
@@ -18,6 +19,7 @@ from flask import (
 )
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from markupsafe import Markup, escape
 from sqlalchemy import text
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
@@ -25,6 +27,7 @@ from werkzeug.wrappers.response import Response as BaseResponse
 
 from factcheck.errors import DomainError
 from factcheck.extensions import db
+from factcheck.validators import BIDI_CONTROLS
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -64,6 +67,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
     app.context_processor(_template_globals)
+    app.add_template_filter(visible_bidi)
     app.add_url_rule("/", "home", _home)
     app.add_url_rule("/healthz", "healthz", _healthz)
 
@@ -187,6 +191,30 @@ def _unexpected_error(error: Exception) -> Response:
         500,
         "The server hit an unexpected error. Nothing was saved; please try again.",
         "internal_error",
+    )
+
+
+_BIDI = re.compile("[" + "".join(sorted(BIDI_CONTROLS)) + "]")
+
+
+def visible_bidi(value: object) -> Markup:
+    """Escape ``value`` and show each bidirectional control as a visible marker.
+
+    Long text (a rationale, a quote, the article) keeps such characters, but shown raw
+    they reorder what the reader sees; the marker shows that one is there, and where.
+    """
+    escaped = escape("" if value is None else value)
+    if not _BIDI.search(escaped):
+        return escaped
+    # The text was escaped above; only the marker is markup.
+    return Markup(  # noqa: S704
+        _BIDI.sub(
+            lambda m: (
+                f'<span class="bidi-control" title="Text-direction control character">'
+                f"[U+{ord(m.group()):04X}]</span>"
+            ),
+            str(escaped),
+        )
     )
 
 

@@ -12,6 +12,7 @@ from factcheck.audit.recorder import record
 from factcheck.db import utcnow
 from factcheck.errors import NotFound, PermissionDenied, ValidationFailed
 from factcheck.users.models import ApiToken, Role, User
+from factcheck.validators import check_no_bidi
 
 PREFIX = "fc_"
 MAX_TOKENS_PER_USER = 20
@@ -26,6 +27,7 @@ def create_token(session: Session, user: User, name: str) -> tuple[ApiToken, str
 
     :raises ValidationFailed: no name, or too many tokens.
     """
+    check_no_bidi("name", name)
     name = " ".join(name.split())[:100]
     if not name:
         raise ValidationFailed("Give the token a name.", fields={"name": ["A name is required."]})
