@@ -1,10 +1,10 @@
 """Import every model so that ``Base.metadata`` knows all tables (Alembic, tests)."""
 
 from factcheck.annotations.models import Annotation, Source, Stance, Verdict
+from factcheck.annotations.states import AnnotationState
 from factcheck.articles.models import Article, Assignment, Claim, ClaimKind
 from factcheck.audit.models import AuditEvent
 from factcheck.review.models import Decision, Review
-from factcheck.review.workflow import AnnotationState
 from factcheck.users.models import ApiToken, LoginSession, RateCounter, Role, User
 
 __all__ = [

@@ -230,7 +230,19 @@ def test_nobody_can_act_on_someone_elses_annotation_by_id(
         {"action": "withdraw", "version": annotation.version},
         token_from="/articles",
     )
+    # Blind annotation: to an annotator who has not submitted their own, it does not
+    # exist (as in the API); to a reviewer, who may see it, withdrawing is not theirs.
+    assert response.status_code == 404
+    reviewer_client = app.test_client()
+    log_in(reviewer_client, make_user(Role.REVIEWER).email)
+    response = post_form(
+        reviewer_client,
+        f"/annotations/{annotation.id}/transition",
+        {"action": "withdraw", "version": annotation.version},
+        token_from="/articles",
+    )
     assert response.status_code == 403
+    assert "author can do this" in response.get_data(as_text=True)
     db.refresh(annotation)
     assert annotation.state is AnnotationState.SUBMITTED
 

@@ -402,3 +402,16 @@ def test_review_queue_lists_others_work_oldest_first_with_filters(
 def test_annotators_cannot_open_the_queue(client, login) -> None:
     login(Role.ANNOTATOR)
     assert client.get("/review").status_code == 403
+
+
+@pytest.mark.parametrize("action", list(A))
+def test_every_action_has_its_words_and_knows_whether_it_needs_a_comment(action) -> None:
+    """A new action without words would fail only after its change was committed."""
+    assert action.past and action.done_message.endswith(".")
+    expected = action in {A.REQUEST_CHANGES, A.REJECT, A.REOPEN}
+    assert action.needs_comment is expected
+
+
+def test_states_know_what_they_mean() -> None:
+    assert {s for s in S if s.editable} == {S.DRAFT, S.CHANGES_REQUESTED}
+    assert {s for s in S if not s.sent_for_review} == {S.DRAFT}

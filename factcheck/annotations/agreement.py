@@ -15,8 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from factcheck.annotations.models import Annotation
+from factcheck.annotations.states import SUBMITTED_OR_LATER
 from factcheck.articles.models import Article, Claim
-from factcheck.review.workflow import AnnotationState
 from factcheck.users.models import User
 
 
@@ -74,12 +74,7 @@ class AgreementReport:
 
 
 #: Agreement is measured on finished work: the annotator's own verdict, submitted.
-_COUNTED = (
-    AnnotationState.SUBMITTED,
-    AnnotationState.CHANGES_REQUESTED,
-    AnnotationState.APPROVED,
-    AnnotationState.REJECTED,
-)
+_COUNTED = tuple(SUBMITTED_OR_LATER)
 
 
 def agreement(session: Session, article: Article | None = None) -> AgreementReport:

@@ -18,9 +18,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from factcheck.annotations.states import AnnotationState
 from factcheck.articles.models import Claim
 from factcheck.db import Base, enum_values, intpk, str80, str200, utcnow
-from factcheck.review.workflow import AnnotationState
 from factcheck.users.models import User
 
 

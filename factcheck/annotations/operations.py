@@ -10,6 +10,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from factcheck.annotations.models import Annotation, Source, Stance, Verdict
+from factcheck.annotations.states import EDITABLE_STATES, AnnotationState
 from factcheck.articles.models import Claim
 from factcheck.audit.models import AuditEvent
 from factcheck.audit.recorder import diff_fields, record
@@ -24,7 +25,6 @@ from factcheck.errors import (
 )
 from factcheck.review.models import Review
 from factcheck.review.operations import reviews_of
-from factcheck.review.workflow import EDITABLE_STATES, AnnotationState
 from factcheck.users.models import Role, User
 from factcheck.validators import (
     check_no_bidi,

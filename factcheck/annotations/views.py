@@ -106,17 +106,6 @@ def _conflict_page(claim, form: AnnotationForm, error: StaleVersion) -> tuple[st
     return page, 409
 
 
-#: What the user is told after each workflow action.
-DONE_MESSAGES = {
-    Action.SUBMIT: "Submitted for review.",
-    Action.WITHDRAW: "Withdrawn: it is your draft again.",
-    Action.APPROVE: "Approved: this is now the claim's published verdict.",
-    Action.REQUEST_CHANGES: "Sent back to the annotator with your comment.",
-    Action.REJECT: "Rejected.",
-    Action.REOPEN: "Reopened: the verdict is unpublished and waits for review again.",
-}
-
-
 @bp.route("/annotations/<int:annotation_id>/transition", methods=["POST"])
 @login_required
 def transition(annotation_id: int) -> tuple[str, int] | BaseResponse:
@@ -145,7 +134,7 @@ def transition(annotation_id: int) -> tuple[str, int] | BaseResponse:
         flash(error.message, "error")
         return render_workspace(claim.article, claim, status=error.status_code)
     db.session.commit()
-    flash(DONE_MESSAGES[action], "success")
+    flash(action.done_message, "success")
     target = request.form.get("next")
     if is_safe_next(target):
         return redirect(target)  # type: ignore[arg-type]

@@ -10,20 +10,11 @@ from sqlalchemy.orm import Session
 
 from factcheck.annotations.models import Annotation, Verdict
 from factcheck.annotations.operations import ClaimView, all_verdicts, claim_view
+from factcheck.annotations.states import SUBMITTED_OR_LATER, AnnotationState
 from factcheck.articles.models import Article, Claim
 from factcheck.review.operations import allowed_actions
-from factcheck.review.workflow import Action, AnnotationState
+from factcheck.review.workflow import Action
 from factcheck.users.models import User
-
-#: States that count as "sent for review at least once" for progress.
-_SUBMITTED_OR_LATER = frozenset(
-    {
-        AnnotationState.SUBMITTED,
-        AnnotationState.CHANGES_REQUESTED,
-        AnnotationState.APPROVED,
-        AnnotationState.REJECTED,
-    }
-)
 
 
 @dataclass
@@ -98,7 +89,7 @@ def build_workspace(
     for claim_id, annotator_id, state, verdict_id in rows:
         status = statuses[claim_id]
         status.annotations += 1
-        if state in _SUBMITTED_OR_LATER:
+        if state in SUBMITTED_OR_LATER:
             status.submitted += 1
         if state is AnnotationState.APPROVED:
             status.published_verdict_id = verdict_id

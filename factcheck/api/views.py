@@ -314,7 +314,7 @@ def _register_transition(action: Action) -> None:
     operation(
         f"/annotations/<int:annotation_id>/{action.value.replace('_', '-')}",
         "post",
-        summary=f"{action.label} (a comment is required except to submit, withdraw or approve).",
+        summary=f"{action.label}" + (" (a comment is required)." if action.needs_comment else "."),
         tag="review",
         body=schemas.TransitionIn,
         response=schemas.AnnotationOut,

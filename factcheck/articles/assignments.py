@@ -8,12 +8,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from factcheck.annotations.models import Annotation
+from factcheck.annotations.states import AnnotationState
 from factcheck.articles.models import Article, Assignment, Claim
 from factcheck.audit.recorder import record
 from factcheck.errors import Conflict, NotFound, PermissionDenied
 from factcheck.review.models import Review
 from factcheck.review.operations import reviews_of
-from factcheck.review.workflow import AnnotationState
 from factcheck.users.models import Role, User
 
 

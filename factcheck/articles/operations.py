@@ -13,11 +13,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from factcheck.annotations.models import Annotation
+from factcheck.annotations.states import SUBMITTED_OR_LATER, AnnotationState
 from factcheck.articles.hints import claim_hints
 from factcheck.articles.models import Article, Claim, ClaimKind
 from factcheck.audit.recorder import record
 from factcheck.errors import Conflict, DuplicateArticle, NotFound, ValidationFailed
-from factcheck.review.workflow import AnnotationState
 from factcheck.segmentation import segment
 from factcheck.users.models import User
 from factcheck.validators import first_control, is_web_url, short_text
@@ -293,7 +293,7 @@ def list_articles_with_progress(session: Session) -> list[ArticleProgress]:
 
 
 #: Annotation states that freeze a claim's boundaries: a review is under way or done.
-_FROZEN_STATES = tuple(state for state in AnnotationState if state is not AnnotationState.DRAFT)
+_FROZEN_STATES = tuple(SUBMITTED_OR_LATER)
 
 
 def _lock_article(session: Session, article_id: int) -> None:

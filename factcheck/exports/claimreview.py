@@ -9,9 +9,9 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from factcheck.annotations.states import AnnotationState
 from factcheck.exports.csv_export import publication_rows
 from factcheck.exports.filters import ExportFilters
-from factcheck.review.workflow import AnnotationState
 
 BEST_RATING, WORST_RATING = 5, 1
 

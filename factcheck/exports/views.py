@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session
 
 from factcheck.annotations.operations import all_verdicts
+from factcheck.annotations.states import AnnotationState
 from factcheck.articles.models import Article
 from factcheck.db import utcnow
 from factcheck.errors import DomainError, ValidationFailed
@@ -34,7 +35,6 @@ from factcheck.exports.csv_export import (
 from factcheck.exports.filters import ExportFilters
 from factcheck.exports.jsonl import export_lines
 from factcheck.extensions import db
-from factcheck.review.workflow import AnnotationState
 from factcheck.users.auth import current_app_user
 
 bp = Blueprint("exports", __name__)

@@ -10,9 +10,9 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from factcheck.annotations.models import Annotation, Verdict
+from factcheck.annotations.states import SUBMITTED_OR_LATER, AnnotationState
 from factcheck.db import utcnow
 from factcheck.review.models import Decision, Review
-from factcheck.review.workflow import AnnotationState
 from factcheck.users.models import User
 
 
@@ -81,12 +81,7 @@ def work_per_annotator(session: Session) -> list[AnnotatorWork]:
         select(
             User,
             count_state(AnnotationState.DRAFT),
-            count_state(
-                AnnotationState.SUBMITTED,
-                AnnotationState.CHANGES_REQUESTED,
-                AnnotationState.APPROVED,
-                AnnotationState.REJECTED,
-            ),
+            count_state(*SUBMITTED_OR_LATER),
             count_state(AnnotationState.APPROVED),
             count_state(AnnotationState.CHANGES_REQUESTED),
         )

@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 from factcheck.annotations import operations as annotation_ops
 from factcheck.annotations.models import Annotation, Stance, Verdict
 from factcheck.annotations.operations import AnnotationInput, SourceInput
+from factcheck.annotations.states import AnnotationState
 from factcheck.articles import operations as article_ops
 from factcheck.articles.models import Claim, ClaimKind
 from factcheck.audit.recorder import record
@@ -46,7 +47,6 @@ from factcheck.errors import DomainError, PermissionDenied, ValidationFailed
 from factcheck.exports.jsonl import FORMAT, VERSION
 from factcheck.review import operations as review_ops
 from factcheck.review.models import Decision, Review
-from factcheck.review.workflow import AnnotationState
 from factcheck.users import operations as user_ops
 from factcheck.users.models import Role, User
 from factcheck.validators import email_address

@@ -64,7 +64,7 @@ def check_transition(actor: User, annotation: Annotation, action: Action) -> Tra
     transition = TRANSITION_TABLE.get((annotation.state, action))
     if transition is None:
         raise InvalidTransition(
-            f"An annotation that is {annotation.state.label.lower()} cannot be {_past(action)}."
+            f"An annotation that is {annotation.state.label.lower()} cannot be {action.past}."
         )
     if not may_act(actor, annotation, transition):
         if transition.actor is Actor.OTHER_REVIEWER and annotation.annotator_id == actor.id:
@@ -82,17 +82,6 @@ def allowed_actions(actor: User, annotation: Annotation) -> list[Action]:
         for (state, _), t in TRANSITION_TABLE.items()
         if state is annotation.state and may_act(actor, annotation, t)
     ]
-
-
-def _past(action: Action) -> str:
-    return {
-        Action.SUBMIT: "submitted",
-        Action.WITHDRAW: "withdrawn",
-        Action.APPROVE: "approved",
-        Action.REQUEST_CHANGES: "sent back",
-        Action.REJECT: "rejected",
-        Action.REOPEN: "reopened",
-    }[action]
 
 
 def apply_action(

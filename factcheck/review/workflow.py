@@ -9,22 +9,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-
-class AnnotationState(enum.StrEnum):
-    #: Being written by its author; invisible to other annotators.
-    DRAFT = "draft"
-    #: Waiting for a reviewer.
-    SUBMITTED = "submitted"
-    #: Sent back to the author with a comment.
-    CHANGES_REQUESTED = "changes_requested"
-    #: The claim's published verdict.
-    APPROVED = "approved"
-    #: Refused by a reviewer; kept for the record.
-    REJECTED = "rejected"
-
-    @property
-    def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
+from factcheck.annotations.states import EDITABLE_STATES, SUBMITTED_OR_LATER, AnnotationState
 
 
 class Action(enum.StrEnum):
@@ -38,6 +23,36 @@ class Action(enum.StrEnum):
     @property
     def label(self) -> str:
         return self.value.replace("_", " ").capitalize()
+
+    @property
+    def past(self) -> str:
+        """How a sentence says it was done: "cannot be {past}"."""
+        return ACTION_WORDS[self][0]
+
+    @property
+    def done_message(self) -> str:
+        """What the person who took the action is told."""
+        return ACTION_WORDS[self][1]
+
+    @property
+    def needs_comment(self) -> bool:
+        """Whether every transition this action takes needs a comment."""
+        return all(t.comment_required for t in TRANSITIONS if t.action is self)
+
+
+#: Each action's past tense and done message. A test checks every action has both, so
+#: a new action cannot fail after its change was committed.
+ACTION_WORDS: dict[Action, tuple[str, str]] = {
+    Action.SUBMIT: ("submitted", "Submitted for review."),
+    Action.WITHDRAW: ("withdrawn", "Withdrawn: it is your draft again."),
+    Action.APPROVE: ("approved", "Approved: this is now the claim's published verdict."),
+    Action.REQUEST_CHANGES: ("sent back", "Sent back to the annotator with your comment."),
+    Action.REJECT: ("rejected", "Rejected."),
+    Action.REOPEN: (
+        "reopened",
+        "Reopened: the verdict is unpublished and waits for review again.",
+    ),
+}
 
 
 class Actor(enum.StrEnum):
@@ -82,7 +97,15 @@ TRANSITION_TABLE: dict[tuple[AnnotationState, Action], Transition] = {
     (t.source, t.action): t for t in TRANSITIONS
 }
 
-#: States in which the author may still edit the annotation's content.
-EDITABLE_STATES = frozenset({S.DRAFT, S.CHANGES_REQUESTED})
-
 del S, A
+
+__all__ = [
+    "EDITABLE_STATES",
+    "SUBMITTED_OR_LATER",
+    "TRANSITIONS",
+    "TRANSITION_TABLE",
+    "Action",
+    "Actor",
+    "AnnotationState",
+    "Transition",
+]
