@@ -9,6 +9,7 @@ from flask import (
     Flask,
     Response,
     current_app,
+    has_request_context,
     jsonify,
     make_response,
     redirect,
@@ -16,6 +17,7 @@ from flask import (
     request,
     url_for,
 )
+from flask import session as flask_session
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
@@ -127,10 +129,26 @@ def _error_response(
     db.session.rollback()
     if _wants_json():
         body = {"error": {"code": code, "message": message, "fields": fields or {}}}
-        return make_response(jsonify(body), status)
-    title = ERROR_TITLES.get(status, "Error")
-    page = render_template("errors/error.html", status=status, title=title, message=message)
-    return make_response(page, status)
+        response = make_response(jsonify(body), status)
+    else:
+        title = ERROR_TITLES.get(status, "Error")
+        page = render_template(
+            "errors/error.html", status=status, title=title, message=message, error_page=True
+        )
+        response = make_response(page, status)
+    _keep_session_cookie()
+    return response
+
+
+def _keep_session_cookie() -> None:
+    """An error response never sets the session cookie: it neither creates nor replaces one.
+
+    A cross-site POST arrives without the (SameSite) cookie; had its 400 page written a
+    fresh session (a CSRF token, say), the browser would store it in place of the
+    victim's and log them out. Nothing was saved by a failed request anyway.
+    """
+    if has_request_context():
+        flask_session.modified = False
 
 
 def _domain_error(error: DomainError) -> Response:
