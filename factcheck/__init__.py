@@ -8,13 +8,19 @@ from typing import Any
 from flask import Flask
 from werkzeug.routing import IntegerConverter
 
-from factcheck.db import MAX_ID
+from factcheck.db import DIGITS, MAX_ID
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 class DatabaseIdConverter(IntegerConverter):
-    """``<int:...>`` for database ids: an id past 32 bits is a 404, not a driver overflow."""
+    """``<int:...>`` for database ids: an id past 32 bits is a 404, not a driver overflow.
+
+    Only ASCII digits match: Werkzeug's ``\\d+`` also matches other scripts' digits
+    ("/claims/３"), which ``int()`` then accepts.
+    """
+
+    regex = DIGITS
 
     def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", MAX_ID)

@@ -18,7 +18,7 @@ from werkzeug.wrappers.response import Response
 
 from factcheck import ratelimit
 from factcheck.db import parse_id, utcnow
-from factcheck.errors import DomainError
+from factcheck.errors import DomainError, ValidationFailed
 from factcheck.extensions import db
 from factcheck.users import operations
 from factcheck.users.auth import current_app_user, is_safe_next, role_required
@@ -288,9 +288,11 @@ def tokens() -> tuple[str, int] | Response:
     if request.method == "POST" and form.validate_on_submit():
         try:
             if request.form.get("revoke"):
-                token_ops.revoke_token(
-                    db.session, user, request.form.get("revoke", 0, type=parse_id)
-                )
+                try:
+                    token_id = parse_id(request.form["revoke"])
+                except ValueError:
+                    raise ValidationFailed("Choose a token from the list to revoke.") from None
+                token_ops.revoke_token(db.session, user, token_id)
                 db.session.commit()
                 flash("Token revoked: it no longer works.", "success")
                 return redirect(url_for("auth.tokens"))
