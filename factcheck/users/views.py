@@ -153,7 +153,7 @@ def change_password() -> str | Response:
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            operations.change_own_password(
+            revoked = operations.change_own_password(
                 db.session,
                 user,
                 current=form.current_password.data or "",
@@ -164,10 +164,23 @@ def change_password() -> str | Response:
             _apply_field_errors(form, error)
         else:
             db.session.commit()
-            flash("Your password is changed. Your other sessions were logged out.", "success")
+            flash(
+                "Your password is changed. Your other sessions were logged out."
+                + (
+                    f" Your {_tokens(revoked)} revoked: create new ones for your programs."
+                    if revoked
+                    else ""
+                ),
+                "success",
+            )
             return redirect(url_for("auth.account"))
     sessions = operations.count_active_sessions(db.session, user)
     return render_template("account/index.html", form=form, sessions=sessions), 422
+
+
+def _tokens(count: int) -> str:
+    """The words for revoked tokens in the password messages ("2 API tokens were")."""
+    return f"{count} API token was" if count == 1 else f"{count} API tokens were"
 
 
 @auth_bp.route("/account/logout-everywhere", methods=["POST"])
@@ -260,7 +273,7 @@ def reset_password(user_id: int) -> str | Response:
     reset_form = ResetPasswordForm()
     if reset_form.validate_on_submit():
         try:
-            operations.reset_password(
+            revoked = operations.reset_password(
                 db.session, current_app_user(), user, new=reset_form.new_password.data or ""
             )
         except DomainError as error:
@@ -268,7 +281,11 @@ def reset_password(user_id: int) -> str | Response:
             _apply_field_errors(reset_form, error)
         else:
             db.session.commit()
-            flash(f"New password set for {user.email}; their sessions were ended.", "success")
+            flash(
+                f"New password set for {user.email}; their sessions were ended"
+                + (f" and their {_tokens(revoked)} revoked." if revoked else "."),
+                "success",
+            )
             return redirect(url_for("admin.edit_user", user_id=user.id))
     form = EditUserForm(obj=user)
     form.role.data = user.role.value
