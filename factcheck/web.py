@@ -112,10 +112,20 @@ def _security_headers(response: Response) -> Response:
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     if current_app.config.get("SEND_HSTS"):
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    # Pages of a logged-in user hold unpublished findings: never keep them in caches.
-    if not request.path.startswith("/static/") and current_user and current_user.is_authenticated:
+    # Pages of a logged-in user, and API answers to a token, hold unpublished findings:
+    # never keep them in caches (error answers included).
+    if _with_credentials():
         headers["Cache-Control"] = "no-store"
     return response
+
+
+def _with_credentials() -> bool:
+    """Whether the request was made as someone: a session cookie or an API bearer token."""
+    if request.path.startswith("/api/") and "Authorization" in request.headers:
+        return True
+    return bool(
+        not request.path.startswith("/static/") and current_user and current_user.is_authenticated
+    )
 
 
 def _wants_json() -> bool:

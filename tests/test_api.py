@@ -352,3 +352,30 @@ def test_an_admin_password_reset_revokes_the_users_api_tokens(
     assert api(client, "GET", "/verdicts", other_secret).status_code == 200
     event = db.scalar(select(AuditEvent).where(AuditEvent.action == "user:password_reset"))
     assert event.diff == {"api_tokens_revoked": [None, 1]}
+
+
+def test_every_answer_to_a_bearer_token_is_not_stored(client, make_token, make_article) -> None:
+    """API answers hold unpublished findings: no cache may keep them, errors included."""
+    secret, _user = make_token()
+    claim_id = make_article().claims[0].id
+    answers = {
+        "list": api(client, "GET", "/verdicts", secret),
+        "claim": api(client, "GET", f"/claims/{claim_id}", secret),
+        "export": api(client, "POST", "/exports/csv", secret, json={}),
+        "invalid": api(client, "PUT", f"/claims/{claim_id}/annotation", secret, json={"x": 1}),
+        "not found": api(client, "GET", "/claims/999999", secret),
+        "no route": api(client, "GET", "/nothing-here", secret),
+        "wrong token": api(client, "GET", "/verdicts", "fc_wrong"),
+    }
+    statuses = {name: response.status_code for name, response in answers.items()}
+    assert statuses == {
+        "list": 200,
+        "claim": 200,
+        "export": 200,
+        "invalid": 422,
+        "not found": 404,
+        "no route": 404,
+        "wrong token": 401,
+    }
+    for name, response in answers.items():
+        assert response.headers.get("Cache-Control") == "no-store", name
