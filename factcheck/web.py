@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 from itertools import chain
-from typing import Any
+from typing import IO, Any
 
 from flask import (
     Flask,
+    Request,
     Response,
     current_app,
     has_request_context,
@@ -22,7 +24,8 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.formparser import FormDataParser
 from werkzeug.wrappers.response import Response as BaseResponse
 
 from factcheck.errors import DomainError
@@ -57,7 +60,39 @@ ERROR_TITLES = {
 }
 
 
+class CappedFormDataParser(FormDataParser):
+    """Applies ``max_form_memory_size`` to urlencoded bodies too, before parsing them.
+
+    Werkzeug caps each multipart text field at MAX_FORM_MEMORY_SIZE, but reads a whole
+    ``application/x-www-form-urlencoded`` body into memory, bounded only by the upload
+    cap (MAX_CONTENT_LENGTH). A body without Content-Length (chunked) is read only up
+    to the limit.
+    """
+
+    def _parse_urlencoded(
+        self,
+        stream: IO[bytes],
+        mimetype: str,
+        content_length: int | None,
+        options: dict[str, str],
+    ) -> Any:
+        limit = self.max_form_memory_size
+        if limit is not None:
+            if content_length is not None and content_length > limit:
+                raise RequestEntityTooLarge()
+            data = stream.read(limit + 1)
+            if len(data) > limit:
+                raise RequestEntityTooLarge()
+            stream = io.BytesIO(data)
+        return super()._parse_urlencoded(stream, mimetype, content_length, options)
+
+
+class AppRequest(Request):
+    form_data_parser_class = CappedFormDataParser
+
+
 def init_app(app: Flask) -> None:
+    app.request_class = AppRequest
     app.before_request(_refuse_nul_characters)
     app.after_request(_security_headers)
     app.register_error_handler(DomainError, _domain_error)
