@@ -38,7 +38,11 @@ def _env_int(name: str, default: int) -> int:
 class Config:
     """Settings shared by every environment."""
 
-    SECRET_KEY = _env("SECRET_KEY", "factcheck-dev")
+    #: Unset in development: ``create_app`` then generates one and keeps it in the
+    #: instance folder (``instance/secret_key``), so no well-known key signs sessions.
+    SECRET_KEY = _env("SECRET_KEY")
+    #: The instance folder (SQLite database, generated secret key); None: ``instance/``.
+    INSTANCE_PATH: str | None = None
     DATABASE_URL = _env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'factcheck.sqlite'}")
     #: Seconds a SQLite connection waits for a lock before giving up.
     SQLITE_BUSY_TIMEOUT_SECONDS = _env_int("SQLITE_BUSY_TIMEOUT", 30)

@@ -2,23 +2,60 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import secrets
+import tempfile
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 from werkzeug.routing import IntegerConverter
 
-from factcheck.db import MAX_ID
+from factcheck.db import DIGITS, MAX_ID
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 class DatabaseIdConverter(IntegerConverter):
-    """``<int:...>`` for database ids: an id past 32 bits is a 404, not a driver overflow."""
+    """``<int:...>`` for database ids: an id past 32 bits is a 404, not a driver overflow.
+
+    Only ASCII digits match: Werkzeug's ``\\d+`` also matches other scripts' digits
+    ("/claims/３"), which ``int()`` then accepts.
+    """
+
+    regex = DIGITS
 
     def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)
+
+
+def instance_secret_key(folder: str | Path) -> str:
+    """The secret key kept in ``folder/secret_key``, generated on first use.
+
+    The key is written to a private temporary file (mode 0600) and hard-linked into
+    place only if no key is there yet, so workers starting together all read back the
+    one that won. Delete the file to start afresh (everyone is logged out).
+    """
+    folder = Path(folder)
+    path = folder / "secret_key"
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=".secret_key.")
+        try:
+            with os.fdopen(handle, "w") as file:
+                file.write(secrets.token_hex(32) + "\n")
+                file.flush()
+                os.fsync(file.fileno())
+            with contextlib.suppress(FileExistsError):
+                os.link(temporary, path)
+        finally:
+            os.unlink(temporary)
+    key = path.read_text(encoding="ascii").strip()
+    if len(key) < 32:
+        raise RuntimeError(f"{path} does not hold a usable secret key; delete it to make one")
+    return key
 
 
 def create_app(config: type | dict[str, Any] | None = None) -> Flask:
@@ -39,6 +76,8 @@ def create_app(config: type | dict[str, Any] | None = None) -> Flask:
         app.config.update(config or {})
     else:
         app.config.from_object(config)
+    if app.config.get("INSTANCE_PATH"):
+        app.instance_path = str(Path(app.config["INSTANCE_PATH"]).resolve())
 
     if app.config.get("REQUIRE_STRONG_SECRET_KEY"):
         problem = secret_key_problem(app.config.get("SECRET_KEY"))
@@ -47,6 +86,9 @@ def create_app(config: type | dict[str, Any] | None = None) -> Flask:
                 f"Refusing to start in production: {problem}. Generate one with "
                 "python -c 'import secrets; print(secrets.token_hex(32))'"
             )
+    elif not app.config.get("SECRET_KEY") and not app.testing:
+        # Development without FACTCHECK_SECRET_KEY: a random key of this checkout's own.
+        app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
 
     if app.config["DATABASE_URL"].startswith(f"sqlite:///{app.instance_path}"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)

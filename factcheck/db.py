@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 
@@ -85,6 +86,27 @@ str500 = Annotated[str, mapped_column(String(500))]
 
 #: Ids are 32-bit in every table; anything larger can only be a probe or a typo.
 MAX_ID = 2**31 - 1
+#: The most digits a number from a form, URL or query string may have (MAX_ID has 10).
+MAX_DIGITS = len(str(MAX_ID))
+#: ASCII digits only: ``int()`` also takes "١" or "３" (other scripts), "+1", "0_1" and,
+#: until it raises, thousands of digits.
+DIGITS = rf"[0-9]{{1,{MAX_DIGITS}}}"
+_DIGITS = re.compile(DIGITS)
+
+
+def parse_number(value: object, *, minimum: int = 0, maximum: int = MAX_ID) -> int:
+    """A whole number from user input: 1 to ``MAX_DIGITS`` ASCII digits, within bounds.
+
+    Surrounding ASCII white space is ignored. Raises ValueError otherwise (also when
+    the text is longer than any number it could hold, before converting it).
+    """
+    text = str(value).strip(" \t\r\n")
+    if not _DIGITS.fullmatch(text):
+        raise ValueError(f"not a whole number in ASCII digits: {text[:20]!r}")
+    number = int(text)
+    if not minimum <= number <= maximum:
+        raise ValueError(f"out of range: {number}")
+    return number
 
 
 def parse_id(value: object) -> int:
@@ -93,10 +115,4 @@ def parse_id(value: object) -> int:
     Raises ValueError otherwise, so it also works as Flask's ``request.args.get(type=)``
     (which then falls back to the default). ``"²".isdigit()`` is true, hence ASCII only.
     """
-    text = str(value).strip()
-    if not text.isascii() or not text.isdigit() or len(text) > 10:
-        raise ValueError(f"not an id: {text[:20]!r}")
-    number = int(text)
-    if not 0 < number <= MAX_ID:
-        raise ValueError(f"id out of range: {number}")
-    return number
+    return parse_number(value, minimum=1)

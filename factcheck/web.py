@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import re
 from itertools import chain
-from typing import Any
+from typing import IO, Any
 
 from flask import (
     Flask,
+    Request,
     Response,
     current_app,
+    has_request_context,
     jsonify,
     make_response,
     redirect,
@@ -17,12 +20,14 @@ from flask import (
     request,
     url_for,
 )
+from flask import session as flask_session
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup, escape
 from sqlalchemy import text
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.formparser import FormDataParser
 from werkzeug.wrappers.response import Response as BaseResponse
 
 from factcheck.errors import DomainError
@@ -58,7 +63,39 @@ ERROR_TITLES = {
 }
 
 
+class CappedFormDataParser(FormDataParser):
+    """Applies ``max_form_memory_size`` to urlencoded bodies too, before parsing them.
+
+    Werkzeug caps each multipart text field at MAX_FORM_MEMORY_SIZE, but reads a whole
+    ``application/x-www-form-urlencoded`` body into memory, bounded only by the upload
+    cap (MAX_CONTENT_LENGTH). A body without Content-Length (chunked) is read only up
+    to the limit.
+    """
+
+    def _parse_urlencoded(
+        self,
+        stream: IO[bytes],
+        mimetype: str,
+        content_length: int | None,
+        options: dict[str, str],
+    ) -> Any:
+        limit = self.max_form_memory_size
+        if limit is not None:
+            if content_length is not None and content_length > limit:
+                raise RequestEntityTooLarge()
+            data = stream.read(limit + 1)
+            if len(data) > limit:
+                raise RequestEntityTooLarge()
+            stream = io.BytesIO(data)
+        return super()._parse_urlencoded(stream, mimetype, content_length, options)
+
+
+class AppRequest(Request):
+    form_data_parser_class = CappedFormDataParser
+
+
 def init_app(app: Flask) -> None:
+    app.request_class = AppRequest
     app.before_request(_refuse_nul_characters)
     app.after_request(_security_headers)
     app.register_error_handler(DomainError, _domain_error)
@@ -114,10 +151,20 @@ def _security_headers(response: Response) -> Response:
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     if current_app.config.get("SEND_HSTS"):
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    # Pages of a logged-in user hold unpublished findings: never keep them in caches.
-    if not request.path.startswith("/static/") and current_user and current_user.is_authenticated:
+    # Pages of a logged-in user, and API answers to a token, hold unpublished findings:
+    # never keep them in caches (error answers included).
+    if _with_credentials():
         headers["Cache-Control"] = "no-store"
     return response
+
+
+def _with_credentials() -> bool:
+    """Whether the request was made as someone: a session cookie or an API bearer token."""
+    if request.path.startswith("/api/") and "Authorization" in request.headers:
+        return True
+    return bool(
+        not request.path.startswith("/static/") and current_user and current_user.is_authenticated
+    )
 
 
 def _wants_json() -> bool:
@@ -131,10 +178,26 @@ def _error_response(
     db.session.rollback()
     if _wants_json():
         body = {"error": {"code": code, "message": message, "fields": fields or {}}}
-        return make_response(jsonify(body), status)
-    title = ERROR_TITLES.get(status, "Error")
-    page = render_template("errors/error.html", status=status, title=title, message=message)
-    return make_response(page, status)
+        response = make_response(jsonify(body), status)
+    else:
+        title = ERROR_TITLES.get(status, "Error")
+        page = render_template(
+            "errors/error.html", status=status, title=title, message=message, error_page=True
+        )
+        response = make_response(page, status)
+    _keep_session_cookie()
+    return response
+
+
+def _keep_session_cookie() -> None:
+    """An error response never sets the session cookie: it neither creates nor replaces one.
+
+    A cross-site POST arrives without the (SameSite) cookie; had its 400 page written a
+    fresh session (a CSRF token, say), the browser would store it in place of the
+    victim's and log them out. Nothing was saved by a failed request anyway.
+    """
+    if has_request_context():
+        flask_session.modified = False
 
 
 def _domain_error(error: DomainError) -> Response:

@@ -301,3 +301,81 @@ def test_openapi_document_describes_every_route(client: FlaskClient, app) -> Non
             for method in rule.methods - {"HEAD", "OPTIONS"}:
                 assert (path, method) in documented, (path, method)
     assert document["components"]["schemas"]["AnnotationIn"]["properties"]["version"]
+
+
+def test_changing_your_password_revokes_your_api_tokens(client, login, db) -> None:
+    from factcheck.api.tokens import create_token
+    from factcheck.audit.models import AuditEvent
+
+    user = login()
+    secrets = [create_token(db, user, name)[1] for name in ("CMS", "Script")]
+    db.commit()
+    assert all(api(client, "GET", "/verdicts", s).status_code == 200 for s in secrets)
+    response = post_form(
+        client,
+        "/account/password",
+        {
+            "current_password": "correct horse battery",
+            "new_password": "a brand new secret",
+            "confirm_password": "a brand new secret",
+        },
+        token_from="/account",
+        follow_redirects=True,
+    )
+    assert response.status_code == 200
+    assert "Your 2 API tokens were revoked" in response.get_data(as_text=True)
+    assert all(api(client, "GET", "/verdicts", s).status_code == 401 for s in secrets)
+    assert all(t.revoked_at for t in db.scalars(select(ApiToken)))
+    event = db.scalar(select(AuditEvent).where(AuditEvent.action == "user:password_change"))
+    assert event.diff == {"api_tokens_revoked": [None, 2]}
+
+
+def test_an_admin_password_reset_revokes_the_users_api_tokens(
+    client, login, make_token, db
+) -> None:
+    from factcheck.audit.models import AuditEvent
+
+    secret, user = make_token()
+    other_secret, _other = make_token()
+    assert api(client, "GET", "/verdicts", secret).status_code == 200
+    login(Role.ADMIN)
+    response = post_form(
+        client,
+        f"/admin/users/{user.id}/password",
+        {"new_password": "reset password 1"},
+        token_from="/admin/users",
+        follow_redirects=True,
+    )
+    assert response.status_code == 200
+    assert "their 1 API token was revoked" in response.get_data(as_text=True)
+    assert api(client, "GET", "/verdicts", secret).status_code == 401
+    assert api(client, "GET", "/verdicts", other_secret).status_code == 200
+    event = db.scalar(select(AuditEvent).where(AuditEvent.action == "user:password_reset"))
+    assert event.diff == {"api_tokens_revoked": [None, 1]}
+
+
+def test_every_answer_to_a_bearer_token_is_not_stored(client, make_token, make_article) -> None:
+    """API answers hold unpublished findings: no cache may keep them, errors included."""
+    secret, _user = make_token()
+    claim_id = make_article().claims[0].id
+    answers = {
+        "list": api(client, "GET", "/verdicts", secret),
+        "claim": api(client, "GET", f"/claims/{claim_id}", secret),
+        "export": api(client, "POST", "/exports/csv", secret, json={}),
+        "invalid": api(client, "PUT", f"/claims/{claim_id}/annotation", secret, json={"x": 1}),
+        "not found": api(client, "GET", "/claims/999999", secret),
+        "no route": api(client, "GET", "/nothing-here", secret),
+        "wrong token": api(client, "GET", "/verdicts", "fc_wrong"),
+    }
+    statuses = {name: response.status_code for name, response in answers.items()}
+    assert statuses == {
+        "list": 200,
+        "claim": 200,
+        "export": 200,
+        "invalid": 422,
+        "not found": 404,
+        "no route": 404,
+        "wrong token": 401,
+    }
+    for name, response in answers.items():
+        assert response.headers.get("Cache-Control") == "no-store", name

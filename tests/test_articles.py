@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from urllib.parse import urlencode
 
 import pytest
 from flask.testing import FlaskClient
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 from factcheck.articles.models import Article, Claim, ClaimKind
 from factcheck.audit.models import AuditEvent
 from factcheck.users.models import Role
-from tests.conftest import SAMPLE_BODY, post_form
+from tests.conftest import SAMPLE_BODY, csrf_token, post_form
 
 
 def count(db: Session, model) -> int:
@@ -245,3 +246,56 @@ def test_import_article_refuses_what_the_table_cannot_hold(
             **metadata,
         )
     assert count(db, Article) == 0
+
+
+def urlencoded_article(token: str, size: int) -> bytes:
+    return urlencode(
+        {"csrf_token": token, "title": "Pasted", "language": "en", "body": "a" * size}
+    ).encode()
+
+
+def test_a_urlencoded_body_over_the_text_limit_is_413(
+    client: FlaskClient, login, app, db: Session
+) -> None:
+    """Multipart fields are capped at MAX_FORM_MEMORY_SIZE; a plain form post must be too
+    (Werkzeug reads a whole urlencoded body into memory, up to the 20 MB upload cap)."""
+    login()
+    token = csrf_token(client, "/articles/new")
+    limit = app.config["MAX_FORM_MEMORY_SIZE"]
+    before = (count(db, Article), count(db, AuditEvent))
+    response = client.post(
+        "/articles",
+        data=urlencoded_article(token, limit + 1024 * 1024),  # 9 MB
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 413
+    assert "pasted text up to 8 MB" in response.get_data(as_text=True)
+    assert (count(db, Article), count(db, AuditEvent)) == before
+
+
+def test_a_urlencoded_body_without_content_length_is_capped_too(
+    client: FlaskClient, login, app, db: Session
+) -> None:
+    """A chunked body (no Content-Length) is read only up to the limit, then refused."""
+    login()
+    token = csrf_token(client, "/articles/new")
+    limit = app.config["MAX_FORM_MEMORY_SIZE"]
+    response = client.post(
+        "/articles",
+        input_stream=io.BytesIO(urlencoded_article(token, limit + 1024 * 1024)),
+        content_type="application/x-www-form-urlencoded",
+        environ_overrides={"wsgi.input_terminated": True},
+    )
+    assert response.status_code == 413
+    assert count(db, Article) == 0
+
+
+def test_a_urlencoded_body_under_the_text_limit_is_read(client: FlaskClient, login, db) -> None:
+    login()
+    token = csrf_token(client, "/articles/new")
+    body = urlencode(
+        {"csrf_token": token, "title": "Pasted", "language": "en", "body": SAMPLE_BODY}
+    )
+    response = client.post("/articles", data=body, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 302
+    assert count(db, Article) == 1

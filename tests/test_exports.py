@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from factcheck.annotations.models import Annotation, Source, Stance
 from factcheck.articles.models import Article, Claim
 from factcheck.audit.models import AuditEvent
+from factcheck.exports.claimreview import json_ld
 from factcheck.exports.csv_export import (
     FORMULA_TRIGGERS,
     PUBLICATION_COLUMNS,
@@ -431,3 +432,61 @@ def test_sources_are_flattened_leaving_out_what_is_missing(
     )
     mine = next(row for row in rows if int(row["claim_id"]) == annotation.claim_id)
     assert mine["sources"].split("; ")[0] == label
+
+
+@given(
+    st.recursive(
+        st.text() | st.integers() | st.none(),
+        lambda inner: st.dictionaries(st.text(), inner, max_size=4) | st.lists(inner, max_size=4),
+        max_leaves=10,
+    )
+)
+def test_json_ld_text_has_no_markup_characters_and_reads_back(value) -> None:
+    text = json_ld(value)
+    assert not set(text) & {"<", ">", "&"}
+    assert json.loads(text) == value
+
+
+BREAKOUT = "</script><script>alert(1)</script> &amp; <!-- Tom & Jerry >"
+
+
+def test_claimreview_json_ld_is_safe_inside_a_script_element(
+    client: FlaskClient, login, app, db: Session, make_token
+) -> None:
+    """A newsroom pastes ClaimReview into <script type="application/ld+json">: no text may
+    close that element, so every output escapes <, > and & (JSON still reads them back)."""
+    run_demo(app)
+    annotation = db.scalar(select(Annotation).where(Annotation.state == AnnotationState.APPROVED))
+    annotation.claimant = f"Claimant {BREAKOUT}"
+    annotation.claim_summary = f"Summary {BREAKOUT}"
+    annotation.rationale = f"Rationale {BREAKOUT}"
+    annotation.sources[0].title = f"Source {BREAKOUT}"
+    annotation.claim.article.title = f"Title {BREAKOUT}"
+    annotation.claim.article.outlet = f"Outlet {BREAKOUT}"
+    claim_id = annotation.claim_id
+    db.commit()
+    secret, _user = make_token()
+    login()
+    outputs = {
+        "single": client.get(f"/claims/{claim_id}/claimreview.json"),
+        "feed": export(client, "claimreview", article=annotation.claim.article_id),
+        "api": client.post(
+            "/api/v1/exports/claimreview",
+            json={"article": annotation.claim.article_id},
+            headers={"Authorization": f"Bearer {secret}"},
+        ),
+    }
+    for name, response in outputs.items():
+        assert response.status_code == 200, name
+        assert response.mimetype == "application/ld+json", name
+        raw = response.get_data()
+        for character in (b"<", b">", b"&"):
+            assert character not in raw, (name, character)
+        document = json.loads(raw)
+        reviews = document["dataFeedElement"] if name != "single" else [document]
+        review = next(r for r in reviews if r["url"].endswith(f"/claims/{claim_id}"))
+        assert review["claimReviewed"] == f"Summary {BREAKOUT}", name
+        assert review["itemReviewed"]["author"]["name"] == f"Claimant {BREAKOUT}", name
+        appearance = review["itemReviewed"]["appearance"]
+        assert appearance["headline"] == f"Title {BREAKOUT}", name
+        assert appearance["publisher"]["name"] == f"Outlet {BREAKOUT}", name

@@ -68,3 +68,57 @@ def test_every_page_carries_the_security_headers_and_logged_in_pages_are_not_cac
         assert headers["Referrer-Policy"] == "same-origin", url
         if not url.startswith("/static/"):
             assert headers["Cache-Control"] == "no-store", url
+
+
+# --- error pages never create or replace the session cookie ---------------------------------
+
+
+def session_cookies(app, response) -> list[str]:
+    """The response's Set-Cookie headers for the session cookie."""
+    name = app.config["SESSION_COOKIE_NAME"]
+    return [c for c in response.headers.getlist("Set-Cookie") if c.startswith(f"{name}=")]
+
+
+@pytest.mark.parametrize("path", ["/logout", "/account/tokens", "/articles"])
+def test_a_refused_cross_site_post_sets_no_session_cookie(app, client: FlaskClient, path) -> None:
+    """SameSite keeps the cookie away from a cross-site POST; the 400 must not set a new one."""
+    response = client.post(path, data={"name": "forged"})
+    assert response.status_code == 400
+    assert session_cookies(app, response) == []
+    assert client.get_cookie(app.config["SESSION_COOKIE_NAME"]) is None
+
+
+def test_error_pages_have_no_csrf_token(client: FlaskClient) -> None:
+    for response in (client.post("/logout"), client.get("/no-such-page")):
+        assert response.status_code in {400, 404}
+        assert 'name="csrf-token"' not in response.get_data(as_text=True)
+
+
+def test_a_refused_cross_site_post_does_not_log_the_victim_out(
+    app, client: FlaskClient, login
+) -> None:
+    """The victim's browser withholds the cookie (SameSite) but obeys any Set-Cookie."""
+    login()
+    assert client.get("/account").status_code == 200
+    attacker_page = app.test_client()  # the same browser, minus the SameSite=Lax cookie
+    for path in ("/logout", "/account/tokens"):
+        response = attacker_page.post(path)
+        assert response.status_code == 400
+        for header in session_cookies(app, response):  # what the browser would store
+            name, _, rest = header.partition("=")
+            client.set_cookie(name, rest.split(";", 1)[0])
+        assert client.get("/account").status_code == 200, path
+
+
+def test_error_responses_keep_a_logged_in_session(app, client: FlaskClient, login) -> None:
+    login()
+    for method, path, kwargs in [
+        ("GET", "/no-such-page", {}),
+        ("POST", "/logout", {}),  # no CSRF token: refused
+        ("POST", "/account/tokens", {"data": {"csrf_token": "stale"}}),
+        ("GET", "/no-such-page", {"headers": {"Accept": "application/json"}}),
+    ]:
+        response = client.open(path, method=method, **kwargs)
+        assert response.status_code in {400, 404}
+        assert session_cookies(app, response) == []
+        assert client.get("/account").status_code == 200

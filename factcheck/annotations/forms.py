@@ -6,21 +6,20 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
-    FieldList,
     Form,
     FormField,
-    HiddenField,
-    IntegerField,
     SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.widgets import HiddenInput
 
 from factcheck.annotations.models import Annotation, Stance, Verdict
 from factcheck.annotations.operations import AnnotationInput, SourceInput
 from factcheck.db import parse_id
+from factcheck.forms import SafeFieldList, WholeNumberField
 
 STANCE_CHOICES = [SelectChoice(s.value, s.value.capitalize()) for s in Stance]
 
@@ -54,9 +53,9 @@ class AnnotationForm(FlaskForm):
     claimant = StringField("Claimant")
     claim_summary = StringField("Claim summary")
     rationale = TextAreaField("Rationale")
-    sources = FieldList(FormField(SourceForm), min_entries=1)
-    #: The annotation version this form was loaded with ("" for a new annotation).
-    version = HiddenField()
+    sources = SafeFieldList(FormField(SourceForm), min_entries=1)
+    #: The annotation version this form was loaded with (empty for a new annotation).
+    version = WholeNumberField(widget=HiddenInput(), validators=[Optional()], minimum=1)
 
     def set_verdict_choices(self, verdicts: list[Verdict], current: Verdict | None) -> None:
         """Active verdicts, plus the annotation's retired one so it is not silently lost."""
@@ -74,11 +73,9 @@ class AnnotationForm(FlaskForm):
         ]
 
     def expected_version(self) -> int | None:
-        raw = (self.version.data or "").strip()
-        try:
-            return parse_id(raw)
-        except ValueError:
-            return None
+        """The version the form was loaded with; None for a new annotation."""
+        value = self.version.data
+        return value if isinstance(value, int) else None
 
     def to_input(self) -> AnnotationInput:
         return AnnotationInput(
@@ -106,13 +103,13 @@ class AnnotationForm(FlaskForm):
         """A form showing the stored annotation (or an empty one), plus one blank source."""
         form = cls(formdata=None)
         if annotation is None:
-            form.version.data = ""
+            form.version.data = None
             return form
         form.verdict.data = annotation.verdict_id
         form.claimant.data = annotation.claimant
         form.claim_summary.data = annotation.claim_summary
         form.rationale.data = annotation.rationale
-        form.version.data = str(annotation.version)
+        form.version.data = annotation.version
         while len(form.sources) > 0:
             form.sources.pop_entry()
         for source in annotation.sources:
@@ -134,7 +131,7 @@ class AnnotationForm(FlaskForm):
 class TransitionForm(FlaskForm):
     """A workflow action on an annotation: the version seen and an optional comment."""
 
-    version = HiddenField(validators=[DataRequired(), Regexp(r"^\d+$")])
+    version = WholeNumberField(widget=HiddenInput(), validators=[InputRequired()], minimum=1)
     comment = TextAreaField("Comment")
 
 
@@ -149,9 +146,11 @@ class VerdictForm(FlaskForm):
     )
     label = StringField("Label", validators=[DataRequired(), Length(max=80)])
     description = TextAreaField("Description", validators=[Length(max=2000)])
-    rating = IntegerField(
+    rating = WholeNumberField(
         "ClaimReview rating (1 = worst, 5 = best)",
         validators=[Optional(), NumberRange(min=1, max=5)],
+        minimum=1,
+        maximum=5,
     )
     colour = StringField(
         "Colour",

@@ -14,6 +14,7 @@ from factcheck.articles import operations as article_ops
 from factcheck.articles.views import render_workspace
 from factcheck.errors import DomainError, StaleVersion, ValidationFailed
 from factcheck.extensions import db
+from factcheck.forms import all_problems, problems
 from factcheck.review import operations as review_ops
 from factcheck.review.workflow import Action
 from factcheck.users.auth import current_app_user, is_safe_next
@@ -36,6 +37,8 @@ def save(claim_id: int) -> tuple[str, int] | BaseResponse:
         form.sources.append_entry()
         return render_workspace(claim.article, claim, form=form)
     if not form.validate_on_submit():
+        if form.version.errors:  # a hidden field: say what is wrong in the banner
+            flash(f"{problems(form.version)} Reload the page and try again.", "error")
         return render_workspace(claim.article, claim, form=form, status=422)
     try:
         annotation = operations.save_annotation(
@@ -88,7 +91,7 @@ def _conflict_page(claim, form: AnnotationForm, error: StaleVersion) -> tuple[st
     yours = form.to_input()
     merge_form = AnnotationForm(formdata=None, data=None)
     merge_form.process(formdata=request.form)
-    merge_form.version.data = str(current.version) if current else ""
+    merge_form.version.data = current.version if current else None
     merge_form.set_verdict_choices(
         [v for v in verdicts.values() if v.active], current.verdict if current else None
     )
@@ -118,7 +121,11 @@ def transition(annotation_id: int) -> tuple[str, int] | BaseResponse:
     except ValueError:
         abort(400, description="Unknown workflow action.")
     if not form.validate_on_submit():
-        flash("The form was incomplete (no version): reload the page and try again.", "error")
+        flash(
+            f"Nothing was changed: {all_problems(form) or 'the form was incomplete.'} "
+            "Reload the page and try again.",
+            "error",
+        )
         return render_workspace(claim.article, claim, status=422)
     try:
         review_ops.apply_action(
@@ -126,7 +133,7 @@ def transition(annotation_id: int) -> tuple[str, int] | BaseResponse:
             current_app_user(),
             annotation,
             action,
-            expected_version=int(form.version.data),
+            expected_version=form.version.data,
             comment=form.comment.data or "",
         )
     except DomainError as error:

@@ -20,7 +20,7 @@ from pydantic.json_schema import models_json_schema
 
 from factcheck.api import schemas
 from factcheck.api.tokens import authenticate
-from factcheck.db import MAX_ID, utcnow
+from factcheck.db import MAX_ID, parse_number, utcnow
 from factcheck.errors import DomainError
 from factcheck.extensions import csrf, db
 from factcheck.ratelimit import hit
@@ -206,19 +206,23 @@ def operation(
     return decorator
 
 
-def int_query(name: str, *, minimum: int = 1, maximum: int | None = None) -> int | None:
-    """An optional whole-number query parameter, or a 422 naming it."""
+def int_query(name: str, *, minimum: int = 1, maximum: int = MAX_ID) -> int | None:
+    """An optional whole-number query parameter (ASCII digits), or a 422 naming it."""
     raw = request.args.get(name)
     if raw in (None, ""):
         return None
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 10:
+    if not raw.isascii() or not raw.isdigit():
         raise ApiError(
-            422, "invalid", f"“{name}” must be a whole number.", {name: ["Not a number."]}
+            422,
+            "invalid",
+            f"“{name}” must be a whole number in the digits 0–9.",
+            {name: ["Not a number."]},
         )
-    value = int(raw)
-    if value < minimum or (maximum is not None and value > maximum):
-        raise ApiError(422, "invalid", f"“{name}” is out of range.", {name: ["Out of range."]})
-    return value
+    try:
+        return parse_number(raw, minimum=minimum, maximum=maximum)
+    except ValueError:
+        message = f"From {minimum} to {maximum}."
+        raise ApiError(422, "invalid", f"“{name}” is out of range.", {name: [message]}) from None
 
 
 def openapi_document() -> dict[str, Any]:

@@ -13,8 +13,14 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from factcheck.annotations.models import Stance
 from factcheck.articles.operations import LANGUAGE_TAG, MAX_LANGUAGE_CHARS
+from factcheck.db import MAX_ID
 from factcheck.review.workflow import Action, AnnotationState
 
+#: JSON integers only, within the 32-bit range of every id and version column. Strict:
+#: pydantic would otherwise take true, 1.0, "1", " 1" or "0_1" as 1, and any number of
+#: digits.
+Id = Annotated[int, Field(strict=True, ge=1, le=MAX_ID)]
+Version = Annotated[int, Field(strict=True, ge=0, le=MAX_ID)]
 Text = Annotated[str, StringConstraints(max_length=20_000)]
 ShortText = Annotated[str, StringConstraints(max_length=300)]
 Url = Annotated[str, StringConstraints(max_length=2000, pattern=r"^https?://\S+$")]
@@ -153,8 +159,8 @@ class AnnotationIn(Model):
     claim_summary: Annotated[str, StringConstraints(max_length=1000)] = ""
     rationale: Text = ""
     sources: Annotated[list[SourceIn], Field(max_length=30)] = []
-    version: int | None = Field(
-        default=None, ge=0, description="The version you read; null to create your annotation."
+    version: Version | None = Field(
+        default=None, description="The version you read; null to create your annotation."
     )
 
 
@@ -174,7 +180,7 @@ class ClaimDetail(ClaimOut):
 
 
 class TransitionIn(Model):
-    version: int = Field(ge=0, description="The annotation version you decided on.")
+    version: Version = Field(description="The annotation version you decided on.")
     comment: Annotated[str, StringConstraints(max_length=10_000)] = ""
 
 
@@ -184,7 +190,7 @@ class QueuePage(Page):
 
 
 class ExportIn(Model):
-    article: int | None = None
+    article: Id | None = None
     date_from: date | None = None
     date_to: date | None = None
     verdict: Annotated[str, StringConstraints(max_length=40)] | None = None

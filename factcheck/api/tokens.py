@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 
 from factcheck.audit.recorder import record
@@ -57,6 +57,17 @@ def revoke_token(session: Session, user: User, token_id: int) -> ApiToken:
     session.flush()
     record(session, user, "token:revoke", "api_token", token.id, {"name": [token.name, None]})
     return token
+
+
+def revoke_all_tokens(session: Session, user: User) -> int:
+    """Revoke every live token of ``user`` (the caller records why); return how many."""
+    result = session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session="fetch")
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def user_tokens(session: Session, user: User) -> list[ApiToken]:

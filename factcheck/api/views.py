@@ -22,6 +22,7 @@ from factcheck.api.registry import (
 )
 from factcheck.articles import operations as article_ops
 from factcheck.articles.models import Article, Claim
+from factcheck.db import DIGITS, MAX_ID
 from factcheck.errors import NotFound
 from factcheck.exports import operations as export_ops
 from factcheck.exports.filters import ExportFilters
@@ -38,7 +39,7 @@ _LIMIT = QueryParam(
 )
 _CURSOR = QueryParam(
     "cursor",
-    {"type": "string", "pattern": "^[0-9]{1,12}$"},
+    {"type": "string", "pattern": f"^{DIGITS}$"},
     "The next_cursor of the previous page.",
 )
 
@@ -332,8 +333,12 @@ for _action in Action:
     tag="review",
     response=schemas.QueuePage,
     query=[
-        QueryParam("article", {"type": "integer", "minimum": 1}, "Only this article."),
-        QueryParam("annotator", {"type": "integer", "minimum": 1}, "Only this user id."),
+        QueryParam(
+            "article", {"type": "integer", "minimum": 1, "maximum": MAX_ID}, "Only this article."
+        ),
+        QueryParam(
+            "annotator", {"type": "integer", "minimum": 1, "maximum": MAX_ID}, "Only this user id."
+        ),
         QueryParam("verdict", {"type": "string", "maxLength": 40}, "Only this verdict key."),
         _LIMIT,
         _CURSOR,

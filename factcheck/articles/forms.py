@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
-from wtforms import DateField, IntegerField, StringField, TextAreaField
+from wtforms import DateField, StringField, TextAreaField
 from wtforms.validators import (
     URL,
     DataRequired,
@@ -17,6 +17,7 @@ from wtforms.validators import (
 )
 
 from factcheck.articles.operations import LANGUAGE_TAG, MAX_LANGUAGE_CHARS
+from factcheck.forms import WholeNumberField
 from factcheck.validators import is_web_url
 
 
@@ -59,13 +60,16 @@ class ArticleForm(FlaskForm):
 
 class SplitClaimForm(FlaskForm):
     #: Body offset of the split point (from the "split here" buttons).
-    at = IntegerField("Split at", validators=[Optional(), NumberRange(min=0)])
+    at = WholeNumberField("Split at", validators=[Optional()])
     #: Offset inside the claim, counted in characters from its start (typed by hand).
-    offset = IntegerField("Split after character", validators=[Optional(), NumberRange(min=1)])
-    expected_start = IntegerField(validators=[InputRequired()])
-    expected_end = IntegerField(validators=[InputRequired()])
+    offset = WholeNumberField(
+        "Split after character", validators=[Optional(), NumberRange(min=1)], minimum=1
+    )
+    #: Where the claim was when the page was loaded (a split of a changed claim is refused).
+    expected_start = WholeNumberField("Claim start", validators=[InputRequired()])
+    expected_end = WholeNumberField("Claim end", validators=[InputRequired()])
 
 
 class MergeClaimForm(FlaskForm):
-    expected_end = IntegerField(validators=[InputRequired()])
-    expected_next_id = IntegerField(validators=[InputRequired()])
+    expected_end = WholeNumberField("Claim end", validators=[InputRequired()])
+    expected_next_id = WholeNumberField("Next claim", validators=[InputRequired()], minimum=1)

@@ -22,6 +22,7 @@ from factcheck.articles.models import Article, Claim
 from factcheck.db import MAX_ID, parse_id
 from factcheck.errors import DomainError, DuplicateArticle, ValidationFailed
 from factcheck.extensions import db
+from factcheck.forms import all_problems
 from factcheck.users import operations as user_ops
 from factcheck.users.auth import current_app_user, role_required
 from factcheck.users.models import Role, User
@@ -195,7 +196,10 @@ def split(claim_id: int) -> str | tuple[str, int] | Response:
     form = SplitClaimForm()
     if not form.validate_on_submit():
         return _segmentation_page(
-            article, claim.id, error="Choose where to split the claim.", status=422
+            article,
+            claim.id,
+            error=f"Nothing was split. {all_problems(form) or 'Choose where to split the claim.'}",
+            status=422,
         )
     at = form.at.data
     if at is None and form.offset.data is not None:
@@ -233,7 +237,10 @@ def merge(claim_id: int) -> str | tuple[str, int] | Response:
     form = MergeClaimForm()
     if not form.validate_on_submit():
         return _segmentation_page(
-            article, claim.id, error="The merge form was incomplete.", status=422
+            article,
+            claim.id,
+            error=f"Nothing was merged. {all_problems(form) or 'The merge form was incomplete.'}",
+            status=422,
         )
     try:
         operations.merge_with_next(
@@ -332,9 +339,7 @@ def assignments_page(article_id: int) -> tuple[str, int] | Response:
         form = FlaskForm()
         if form.validate_on_submit():
             try:
-                annotator = user_ops.get_user(
-                    db.session, request.form.get("user_id", 0, type=parse_id)
-                )
+                annotator = user_ops.get_user(db.session, _chosen_user_id())
                 if request.form.get("action") == "remove":
                     assignments.unassign(db.session, current_app_user(), article, annotator)
                     message = f"{annotator.name} no longer has this article."
@@ -360,6 +365,14 @@ def assignments_page(article_id: int) -> tuple[str, int] | Response:
         "articles/assignments.html", article=article, assignments=current, candidates=candidates
     )
     return page, status
+
+
+def _chosen_user_id() -> int:
+    """:raises ValidationFailed: the posted user id is not an id."""
+    try:
+        return parse_id(request.form.get("user_id", ""))
+    except ValueError:
+        raise ValidationFailed("Choose a user from the list.") from None
 
 
 @bp.route("/imports", methods=["GET"])

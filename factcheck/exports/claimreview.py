@@ -15,6 +15,20 @@ from factcheck.exports.filters import ExportFilters
 
 BEST_RATING, WORST_RATING = 5, 1
 
+#: Newsrooms paste JSON-LD into ``<script type="application/ld+json">``, where text such
+#: as ``</script>`` or ``<!--`` in a claim would end the element. Outside strings JSON
+#: has none of these characters; inside them the escapes read back as the same text.
+_HTML_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+
+
+def json_ld(value: Any) -> str:
+    """``value`` as JSON text that is safe inside an HTML ``<script>`` element.
+
+    Every JSON-LD writer goes through this: the single-claim document, the feed (web,
+    API and command line).
+    """
+    return json.dumps(value, ensure_ascii=False).translate(_HTML_SAFE)
+
 
 def claim_review(row: tuple[Any, ...], *, organisation: dict[str, str], base_url: str) -> dict:
     """One ClaimReview from a publication row (see ``PUBLICATION_COLUMNS``)."""
@@ -91,6 +105,6 @@ def encode_feed(reviews: Iterator[dict]) -> Iterator[bytes]:
     first = True
     for review in reviews:
         body = {k: v for k, v in review.items() if k != "@context"}
-        yield (("" if first else ",") + "\n" + json.dumps(body, ensure_ascii=False)).encode()
+        yield (("" if first else ",") + "\n" + json_ld(body)).encode()
         first = False
     yield b"\n]}\n"

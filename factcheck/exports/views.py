@@ -24,7 +24,7 @@ from factcheck.articles.models import Article
 from factcheck.db import utcnow
 from factcheck.errors import DomainError, ValidationFailed
 from factcheck.exports import operations
-from factcheck.exports.claimreview import claim_reviews, encode_feed
+from factcheck.exports.claimreview import claim_reviews, encode_feed, json_ld
 from factcheck.exports.csv_export import (
     SOURCE_COLUMNS,
     encode_csv,
@@ -164,7 +164,5 @@ def claim_review(claim_id: int) -> Response:
     filters = ExportFilters(claim_id=claim_id)
     for row in publication_rows(db.session.connection(), filters):
         body = build(row, organisation=organisation(), base_url=public_base_url())
-        response = current_app.json.response(body)
-        response.mimetype = "application/ld+json"
-        return response
+        return Response(json_ld(body) + "\n", mimetype="application/ld+json")
     abort(404, description="This claim has no published (approved) verdict yet.")

@@ -15,6 +15,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from factcheck.api.tokens import revoke_all_tokens
 from factcheck.audit.recorder import diff_fields, record
 from factcheck.db import utcnow
 from factcheck.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -147,8 +148,9 @@ def update_user(
     return user
 
 
-def change_own_password(session: Session, user: User, *, current: str, new: str) -> None:
-    """Change the acting user's password and end their other sessions.
+def change_own_password(session: Session, user: User, *, current: str, new: str) -> int:
+    """Change the acting user's password, end their other sessions and revoke their API
+    tokens (a leaked password may have made them); return how many tokens were revoked.
 
     :raises ValidationFailed: the current password is wrong or the new one breaks the rules.
     """
@@ -161,19 +163,38 @@ def change_own_password(session: Session, user: User, *, current: str, new: str)
     user.password_hash = hash_password(new)
     user.password_changed_at = utcnow()
     end_all_sessions(session, user, keep_token=getattr(user, "_login_session_token", None))
+    revoked = revoke_all_tokens(session, user)
     session.flush()
-    record(session, user, "user:password_change", "user", user.id, {})
+    record(
+        session,
+        user,
+        "user:password_change",
+        "user",
+        user.id,
+        {"api_tokens_revoked": [None, revoked]},
+    )
+    return revoked
 
 
-def reset_password(session: Session, actor: User, user: User, *, new: str) -> None:
-    """Set someone's password (admin) and end all their sessions."""
+def reset_password(session: Session, actor: User, user: User, *, new: str) -> int:
+    """Set someone's password (admin), end all their sessions and revoke their API tokens;
+    return how many tokens were revoked."""
     require_role(actor, Role.ADMIN)
     _check_password_rules(new, field="new_password")
     user.password_hash = hash_password(new)
     user.password_changed_at = utcnow()
     end_all_sessions(session, user)
+    revoked = revoke_all_tokens(session, user)
     session.flush()
-    record(session, actor, "user:password_reset", "user", user.id, {})
+    record(
+        session,
+        actor,
+        "user:password_reset",
+        "user",
+        user.id,
+        {"api_tokens_revoked": [None, revoked]},
+    )
+    return revoked
 
 
 def authenticate(session: Session, email: str, password: str) -> User | None:

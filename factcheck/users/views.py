@@ -18,7 +18,7 @@ from werkzeug.wrappers.response import Response
 
 from factcheck import ratelimit
 from factcheck.db import parse_id, utcnow
-from factcheck.errors import DomainError
+from factcheck.errors import DomainError, ValidationFailed
 from factcheck.extensions import db
 from factcheck.users import operations
 from factcheck.users.auth import current_app_user, is_safe_next, role_required
@@ -153,7 +153,7 @@ def change_password() -> str | Response:
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            operations.change_own_password(
+            revoked = operations.change_own_password(
                 db.session,
                 user,
                 current=form.current_password.data or "",
@@ -164,10 +164,23 @@ def change_password() -> str | Response:
             _apply_field_errors(form, error)
         else:
             db.session.commit()
-            flash("Your password is changed. Your other sessions were logged out.", "success")
+            flash(
+                "Your password is changed. Your other sessions were logged out."
+                + (
+                    f" Your {_tokens(revoked)} revoked: create new ones for your programs."
+                    if revoked
+                    else ""
+                ),
+                "success",
+            )
             return redirect(url_for("auth.account"))
     sessions = operations.count_active_sessions(db.session, user)
     return render_template("account/index.html", form=form, sessions=sessions), 422
+
+
+def _tokens(count: int) -> str:
+    """The words for revoked tokens in the password messages ("2 API tokens were")."""
+    return f"{count} API token was" if count == 1 else f"{count} API tokens were"
 
 
 @auth_bp.route("/account/logout-everywhere", methods=["POST"])
@@ -260,7 +273,7 @@ def reset_password(user_id: int) -> str | Response:
     reset_form = ResetPasswordForm()
     if reset_form.validate_on_submit():
         try:
-            operations.reset_password(
+            revoked = operations.reset_password(
                 db.session, current_app_user(), user, new=reset_form.new_password.data or ""
             )
         except DomainError as error:
@@ -268,7 +281,11 @@ def reset_password(user_id: int) -> str | Response:
             _apply_field_errors(reset_form, error)
         else:
             db.session.commit()
-            flash(f"New password set for {user.email}; their sessions were ended.", "success")
+            flash(
+                f"New password set for {user.email}; their sessions were ended"
+                + (f" and their {_tokens(revoked)} revoked." if revoked else "."),
+                "success",
+            )
             return redirect(url_for("admin.edit_user", user_id=user.id))
     form = EditUserForm(obj=user)
     form.role.data = user.role.value
@@ -288,9 +305,11 @@ def tokens() -> tuple[str, int] | Response:
     if request.method == "POST" and form.validate_on_submit():
         try:
             if request.form.get("revoke"):
-                token_ops.revoke_token(
-                    db.session, user, request.form.get("revoke", 0, type=parse_id)
-                )
+                try:
+                    token_id = parse_id(request.form["revoke"])
+                except ValueError:
+                    raise ValidationFailed("Choose a token from the list to revoke.") from None
+                token_ops.revoke_token(db.session, user, token_id)
                 db.session.commit()
                 flash("Token revoked: it no longer works.", "success")
                 return redirect(url_for("auth.tokens"))
