@@ -127,7 +127,7 @@ def test_a_bulk_import_of_an_archive_takes_only_its_articles_as_the_uploader(
     response = upload(client, (FORGED, "forged.jsonl"))
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    assert "Left out: 1 annotation records, 2 user records, 1 verdict records" in page
+    assert "Left out: 1 annotation record, 2 user records, 1 verdict record" in page
     after = table_counts(db)
     assert after == before | {"Article": before["Article"] + 1}
     stored = db.scalar(select(Article).order_by(Article.id.desc()))

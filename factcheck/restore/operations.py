@@ -82,10 +82,12 @@ class RestoreReport:
 
     def notes(self) -> list[str]:
         """What a person reads under the file's name, besides the articles' list."""
+        articles = _count(len(self.articles), "article")
         notes = [
-            f"{len(self.articles)} articles with {self.claims} claims"
+            f"{articles} with {_count(self.claims, 'claim')}"
             + (
-                f", {self.annotations} annotations and {self.reviews} reviews restored."
+                f", {_count(self.annotations, 'annotation')} and "
+                f"{_count(self.reviews, 'review')} restored."
                 if self.scope is Scope.EVERYTHING
                 else " imported."
             )
@@ -98,12 +100,18 @@ class RestoreReport:
                 + ", ".join(self.users_created)
             )
         if self.left_out:
-            kinds = ", ".join(f"{n} {kind} records" for kind, n in sorted(self.left_out.items()))
+            kinds = ", ".join(
+                _count(n, f"{kind} record") for kind, n in sorted(self.left_out.items())
+            )
             notes.append(
                 f"Left out: {kinds}. Only an admin can restore annotations, reviews, "
                 "verdicts and accounts from an archive, on the Restore archive page."
             )
         return notes
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
 class _LineRefused(Exception):
