@@ -260,6 +260,11 @@ def _unexpected_error(error: Exception) -> Response:
 _BIDI = re.compile("[" + "".join(sorted(BIDI_CONTROLS)) + "]")
 
 
+def has_bidi_controls(text: str) -> bool:
+    """Whether ``text`` holds a character :func:`visible_bidi` would mark."""
+    return _BIDI.search(text) is not None
+
+
 def visible_bidi(value: object) -> Markup:
     """Escape ``value`` and show each bidirectional control as a visible marker.
 

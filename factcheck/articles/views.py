@@ -26,6 +26,7 @@ from factcheck.forms import all_problems
 from factcheck.users import operations as user_ops
 from factcheck.users.auth import current_app_user, role_required
 from factcheck.users.models import Role, User
+from factcheck.web import has_bidi_controls, visible_bidi
 
 bp = Blueprint("articles", __name__)
 
@@ -287,9 +288,11 @@ def _pieces(
     before, _, after = sample.partition(str(MAX_ID))
     pieces: list[tuple[str, str | ClaimPiece]] = []
     cursor = 0
+    # Text-direction controls are rare: look for them once in the body, not per claim.
+    shown = visible_bidi if has_bidi_controls(body) else str
     for claim in article.claims:
         if claim.start > cursor:
-            pieces.append(("gap", body[cursor : claim.start]))
+            pieces.append(("gap", shown(body[cursor : claim.start])))
         status = workspace.statuses.get(claim.id)
         hints = hints_of[claim.id]
         classes = f"claim kind-{claim.kind.value} {status.css if status else 'state-none'}"
@@ -299,7 +302,7 @@ def _pieces(
             classes += " selected"
         piece = ClaimPiece(
             claim.id,
-            body[claim.start : claim.end],
+            shown(body[claim.start : claim.end]),
             classes,
             f"{before}{claim.id}{after}",
             hints,
@@ -308,7 +311,7 @@ def _pieces(
         pieces.append(("claim", piece))
         cursor = claim.end
     if cursor < len(body):
-        pieces.append(("gap", body[cursor:]))
+        pieces.append(("gap", shown(body[cursor:])))
     return pieces
 
 
