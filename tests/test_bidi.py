@@ -130,3 +130,10 @@ def test_visible_bidi_escapes_first() -> None:
         "[U+202E]</span>"
     )
     assert visible_bidi(None) == ""
+
+
+def test_the_article_picture_shows_overrides_as_markers(client, login, db, make_article):
+    login()
+    article = make_article(body=f"The file {SPOOF} was leaked.\n\nA second sentence here.")
+    page = client.get(f"/articles/{article.id}").get_data(as_text=True)
+    assert RLO not in page and "[U+202E]" in page
