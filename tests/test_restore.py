@@ -360,6 +360,11 @@ REVIEW_BY_AUTHOR = {
             id="verdict-key",
         ),
         pytest.param(
+            [{"type": "verdict", "key": "odd", "label": "Odd", "rating": "5"}],
+            "The rating must be 1 (worst) to 5 (best)",
+            id="verdict-rating-as-text",
+        ),
+        pytest.param(
             [{"type": "verdict", "key": "odd", "label": "Odd", "colour": "red"}],
             "is not a colour",
             id="verdict-colour",

@@ -340,7 +340,9 @@ def _verdict_fields(
 
     :raises ValidationFailed: naming the field.
     """
-    if rating is not None and (isinstance(rating, bool) or not 1 <= rating <= 5):
+    if rating is not None and (
+        not isinstance(rating, int) or isinstance(rating, bool) or not 1 <= rating <= 5
+    ):
         raise ValidationFailed(
             "The rating must be 1 (worst) to 5 (best), or none.",
             fields={"rating": ["1 to 5, or empty."]},

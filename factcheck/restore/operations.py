@@ -105,7 +105,7 @@ class RestoreReport:
             )
             notes.append(
                 f"Left out: {kinds}. Only an admin can restore annotations, reviews, "
-                "verdicts and accounts from an archive, on the Restore archive page."
+                "verdicts and accounts from an archive, on the Restore page."
             )
         return notes
 
@@ -249,16 +249,13 @@ def restore_verdict(
     key = _text(item, "key", required=True)
     if session.scalar(select(Verdict.id).where(Verdict.key == key)) is not None:
         return None
-    rating = item.get("rating")
-    if rating is not None and (not isinstance(rating, int) or isinstance(rating, bool)):
-        raise ValidationFailed("“rating” must be 1 to 5 or null")
     return annotation_ops.create_verdict(
         session,
         actor,
         key=key,
         label=_text(item, "label", required=True),
         description=_text(item, "description"),
-        rating=rating,
+        rating=item.get("rating"),
         colour=_text(item, "colour") or "#777777",
         active=item.get("active", True) is not False,
         restored_from=archive,
@@ -273,15 +270,17 @@ def restore_user(
     name: str,
     role: Role,
     archive: str,
-) -> User:
+) -> tuple[User, bool]:
     """The account with this email, or a new deactivated one nobody can log in to yet.
 
     An existing account is kept as it is: an archive never changes someone's role.
+
+    :returns: the account, and whether it was created.
     """
     existing = user_ops.find_user_by_email(session, email)
     if existing is not None:
-        return existing
-    return user_ops.create_user(
+        return existing, False
+    created = user_ops.create_user(
         session,
         actor,
         email=email,
@@ -291,6 +290,7 @@ def restore_user(
         active=False,
         restored_from=archive,
     )
+    return created, True
 
 
 @dataclass(frozen=True)
@@ -570,11 +570,10 @@ class _Restorer:
         user = self.accounts.get(email)
         if user is None:
             name, role = self.people.get(email, (email, Role.ANNOTATOR))
-            created_before = user_ops.find_user_by_email(self.session, email) is not None
-            user = restore_user(
+            user, created = restore_user(
                 self.session, self.actor, email=email, name=name, role=role, archive=self.archive
             )
-            if not created_before:
+            if created:
                 self.report.users_created.append(email)
             self.accounts[email] = user
         return user
