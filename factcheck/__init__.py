@@ -117,6 +117,7 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     auth.init_login_manager(login_manager)
+    app.context_processor(auth.template_globals)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -125,7 +126,7 @@ def _register_blueprints(app: Flask) -> None:
     from factcheck.api import views as _api_views  # noqa: F401  (registers the operations)
     from factcheck.api.registry import bp as api_bp
     from factcheck.articles.views import bp as articles_bp
-    from factcheck.audit.views import bp as audit_bp
+    from factcheck.history.views import bp as history_bp
     from factcheck.exports.views import bp as exports_bp
     from factcheck.reports.views import bp as reports_bp
     from factcheck.restore.views import bp as restore_bp
@@ -139,7 +140,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(verdicts_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(review_bp)
-    app.register_blueprint(audit_bp)
+    app.register_blueprint(history_bp)
     app.register_blueprint(exports_bp)
     app.register_blueprint(restore_bp)
     app.register_blueprint(api_bp)

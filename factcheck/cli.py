@@ -74,8 +74,8 @@ def create_user_command(email: str, name: str, role: str, password_stdin: bool) 
 @click.option("--name", default="command line", show_default=True, help="What the token is for.")
 def create_token_command(email: str, name: str) -> None:
     """Create a personal access token for the API and print it (shown only once)."""
-    from factcheck.api.tokens import create_token
     from factcheck.users import operations
+    from factcheck.users.tokens import create_token
 
     user = operations.find_user_by_email(db.session, email)
     if user is None:

@@ -4,8 +4,9 @@ from factcheck.annotations.models import Annotation, Source, Stance, Verdict
 from factcheck.annotations.states import AnnotationState
 from factcheck.articles.models import Article, Assignment, Claim, ClaimKind
 from factcheck.audit.models import AuditEvent
+from factcheck.ratelimit import RateCounter
 from factcheck.review.models import Decision, Review
-from factcheck.users.models import ApiToken, LoginSession, RateCounter, Role, User
+from factcheck.users.models import ApiToken, LoginSession, Role, User
 
 __all__ = [
     "Annotation",

@@ -6,12 +6,26 @@ import random
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import String, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from factcheck.users.models import RateCounter
+from factcheck.db import Base
+
+
+class RateCounter(Base):
+    """Requests counted per key (API token, login account or address) per time window.
+
+    Kept in the database so that every worker process and host sees the same count.
+    """
+
+    __tablename__ = "rate_counters"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    #: Start of the window, in whole seconds since the epoch.
+    window: Mapped[int] = mapped_column(primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)
 
 
 @dataclass(frozen=True)

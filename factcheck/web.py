@@ -103,7 +103,6 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(StaleDataError, _stale_data)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
-    app.context_processor(_template_globals)
     app.add_template_filter(visible_bidi)
     app.add_url_rule("/", "home", _home)
     app.add_url_rule("/healthz", "healthz", _healthz)
@@ -284,9 +283,3 @@ def visible_bidi(value: object) -> Markup:
             str(escaped),
         )
     )
-
-
-def _template_globals() -> dict[str, Any]:
-    from factcheck.users.models import Role
-
-    return {"Role": Role}

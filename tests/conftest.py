@@ -27,7 +27,7 @@ from werkzeug.serving import make_server
 
 from config import TestingConfig
 from factcheck import create_app
-from factcheck.api.tokens import create_token
+from factcheck.users.tokens import create_token
 from factcheck.articles.models import Article, Claim
 from factcheck.audit.models import AuditEvent
 from factcheck.demo import load_demo

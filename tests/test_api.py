@@ -57,7 +57,7 @@ def test_revoked_and_deactivated_tokens_stop_working(client, make_token, db) -> 
     assert api(client, "GET", "/verdicts", secret).status_code == 401
     user.active = True
     token = db.scalar(select(ApiToken).where(ApiToken.user_id == user.id))
-    from factcheck.api.tokens import revoke_token
+    from factcheck.users.tokens import revoke_token
 
     revoke_token(db, user, token.id)
     db.commit()
@@ -304,7 +304,7 @@ def test_openapi_document_describes_every_route(client: FlaskClient, app) -> Non
 
 
 def test_changing_your_password_revokes_your_api_tokens(client, login, db) -> None:
-    from factcheck.api.tokens import create_token
+    from factcheck.users.tokens import create_token
     from factcheck.audit.models import AuditEvent
 
     user = login()

@@ -21,7 +21,7 @@ from schemathesis.specs.openapi.checks import (
 @pytest.fixture(scope="session")
 def api_token(live_server: str) -> str:
     """A reviewer's token on the live server (reviewers can reach every operation)."""
-    from factcheck.api.tokens import create_token
+    from factcheck.users.tokens import create_token
     from factcheck.extensions import db
     from factcheck.users.operations import find_user_by_email
     from tests.conftest import LIVE_APPS

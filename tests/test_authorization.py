@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from factcheck.annotations.models import Annotation, Verdict
-from factcheck.api.tokens import create_token
+from factcheck.users.tokens import create_token
 from factcheck.users.models import Role
 from tests.conftest import csrf_token, log_in
 
@@ -76,12 +76,12 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("verdicts.edit", "GET"): at_least(Role.ADMIN),
     ("verdicts.edit", "POST"): at_least(Role.ADMIN),
     ("verdicts.move", "POST"): at_least(Role.ADMIN),
-    ("audit.log", "GET"): at_least(Role.ADMIN),
+    ("history.log", "GET"): at_least(Role.ADMIN),
     ("restore.index", "GET"): at_least(Role.ADMIN),
     ("restore.restore", "POST"): at_least(Role.ADMIN),
-    ("audit.verify_chain", "POST"): at_least(Role.ADMIN),
+    ("history.verify_chain", "POST"): at_least(Role.ADMIN),
     # The owner's draft: nobody else may see it or act on it.
-    ("audit.annotation_history", "GET"): logged_in(
+    ("history.annotation_history", "GET"): logged_in(
         other_annotator=HIDDEN, reviewer=HIDDEN, admin=HIDDEN
     ),
     # The owner's draft: to anyone else it does not exist (as in the API), so its
@@ -220,11 +220,11 @@ def _request(world: World, endpoint: str, method: str, db: Session) -> tuple[str
         "verdicts.create": "/admin/verdicts",
         "verdicts.edit": f"/admin/verdicts/{w.verdict_id}",
         "verdicts.move": f"/admin/verdicts/{w.verdict_id}/move",
-        "audit.log": "/admin/audit",
+        "history.log": "/admin/audit",
         "restore.index": "/admin/restore",
         "restore.restore": "/admin/restore",
-        "audit.verify_chain": "/admin/audit/verify",
-        "audit.annotation_history": f"/annotations/{w.annotation_id}",
+        "history.verify_chain": "/admin/audit/verify",
+        "history.annotation_history": f"/annotations/{w.annotation_id}",
         "annotations.transition": f"/annotations/{w.annotation_id}/transition",
         "annotations.save": f"/claims/{claim}/annotation",
         "articles.index": "/articles",
@@ -300,7 +300,7 @@ def _request(world: World, endpoint: str, method: str, db: Session) -> tuple[str
         "exports.download": {},
         "auth.logout_everywhere": {},
         "auth.logout": {},
-        "audit.verify_chain": {},
+        "history.verify_chain": {},
         "articles.bulk_import": {},
     }.get(endpoint, {})
     return urls[endpoint], data

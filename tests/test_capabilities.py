@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from factcheck.annotations.models import Annotation, Verdict
-from factcheck.api.tokens import create_token
+from factcheck.users.tokens import create_token
 from factcheck.articles.models import Article, Claim
 from factcheck.db import utcnow
 from factcheck.review.models import Review

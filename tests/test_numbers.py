@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from factcheck.annotations.models import Annotation, Verdict
-from factcheck.api.tokens import create_token
+from factcheck.users.tokens import create_token
 from factcheck.articles.models import Claim
 from factcheck.db import MAX_ID, utcnow
 from factcheck.review.workflow import AnnotationState

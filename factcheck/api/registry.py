@@ -19,11 +19,11 @@ from pydantic import BaseModel, ValidationError
 from pydantic.json_schema import models_json_schema
 
 from factcheck.api import schemas
-from factcheck.api.tokens import authenticate
 from factcheck.db import MAX_ID, parse_number, utcnow
 from factcheck.errors import DomainError
 from factcheck.extensions import csrf, db
 from factcheck.ratelimit import hit
+from factcheck.users.tokens import authenticate
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # bearer tokens, never cookies: there is no ambient credential to forge

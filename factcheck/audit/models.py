@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from factcheck.db import Base, intpk, utcnow
-from factcheck.users.models import User
+
+if TYPE_CHECKING:  # a type only: audit sits below users and never imports it
+    from factcheck.users.models import User
 
 
 class AuditEvent(Base):
@@ -36,7 +38,7 @@ class AuditEvent(Base):
     #: SHA-256 over this event's content and ``prev_hash``.
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 
-    actor: Mapped[User | None] = relationship()
+    actor: Mapped[User | None] = relationship("User")
 
     def __repr__(self) -> str:
         return f"<AuditEvent {self.id} {self.action} {self.entity_type}:{self.entity_id}>"

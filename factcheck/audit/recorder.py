@@ -8,14 +8,16 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from factcheck.audit.models import AuditEvent
 from factcheck.db import utcnow
-from factcheck.users.models import User
+
+if TYPE_CHECKING:  # a type only: audit sits below users and never imports it
+    from factcheck.users.models import User
 
 #: Arbitrary constant naming the PostgreSQL advisory lock that serialises the chain.
 _CHAIN_LOCK_KEY = 7_461_020_231

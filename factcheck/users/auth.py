@@ -58,3 +58,8 @@ def is_safe_next(target: str | None) -> bool:
 def current_app_user() -> User:
     """The logged-in user as a model instance (views behind ``login_required`` only)."""
     return current_user._get_current_object()  # type: ignore[no-any-return]
+
+
+def template_globals() -> dict[str, Any]:
+    """Templates decide what to show by role (``current_user.has_role(Role.REVIEWER)``)."""
+    return {"Role": Role}

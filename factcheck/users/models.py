@@ -120,17 +120,3 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship()
-
-
-class RateCounter(Base):
-    """Requests counted per key (API token, login account or address) per time window.
-
-    Kept in the database so that every worker process and host sees the same count.
-    """
-
-    __tablename__ = "rate_counters"
-
-    key: Mapped[str] = mapped_column(String(200), primary_key=True)
-    #: Start of the window, in whole seconds since the epoch.
-    window: Mapped[int] = mapped_column(primary_key=True)
-    count: Mapped[int] = mapped_column(default=0)

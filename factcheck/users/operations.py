@@ -15,11 +15,11 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from factcheck.api.tokens import revoke_all_tokens
 from factcheck.audit.recorder import diff_fields, record
 from factcheck.db import utcnow
 from factcheck.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from factcheck.users.models import LoginSession, Role, User
+from factcheck.users.tokens import revoke_all_tokens
 from factcheck.validators import email_address, short_text
 
 MAX_NAME_CHARS = 200

@@ -296,7 +296,7 @@ def reset_password(user_id: int) -> str | Response:
 @login_required
 def tokens() -> tuple[str, int] | Response:
     """List, create (shown once) and revoke personal access tokens for the API."""
-    from factcheck.api import tokens as token_ops
+    from factcheck.users import tokens as token_ops
 
     user = current_app_user()
     form = TokenForm()

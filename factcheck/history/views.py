@@ -19,7 +19,7 @@ from factcheck.review.operations import reviews_of
 from factcheck.users.auth import current_app_user, role_required
 from factcheck.users.models import Role, User
 
-bp = Blueprint("audit", __name__)
+bp = Blueprint("history", __name__)
 
 LOG_PAGE_SIZE = 100
 
@@ -63,12 +63,12 @@ def log() -> tuple[str, int]:
     if len(events) > LOG_PAGE_SIZE:
         events = events[:LOG_PAGE_SIZE]
         query_args = {k: v for k, v in request.args.items() if k != "before" and v}
-        older_url = url_for("audit.log", **query_args, before=events[-1].id)
+        older_url = url_for("history.log", **query_args, before=events[-1].id)
     actions = db.session.scalars(
         select(AuditEvent.action).distinct().order_by(AuditEvent.action)
     ).all()
     page = render_template(
-        "audit/log.html",
+        "history/log.html",
         events=events,
         older_url=older_url,
         errors=errors,
@@ -90,7 +90,7 @@ def verify_chain() -> Response:
         flash(f"The audit history is intact. Head hash: {head_hash(db.session)}", "success")
     else:
         flash(f"The audit history is BROKEN at event {broken.event_id}: {broken.reason}", "error")
-    return redirect(url_for("audit.log"))
+    return redirect(url_for("history.log"))
 
 
 @bp.route("/annotations/<int:annotation_id>", methods=["GET"])
@@ -102,7 +102,7 @@ def annotation_history(annotation_id: int) -> str:
     # only when not blind any more.
     annotation = get_visible_annotation(db.session, viewer, annotation_id)
     return render_template(
-        "audit/annotation.html",
+        "history/annotation.html",
         annotation=annotation,
         claim=annotation.claim,
         reviews=reviews_of(db.session, [annotation.id])[annotation.id],
