@@ -51,11 +51,12 @@ def sentence(rng: random.Random) -> str:
 def build(url: str, claims: int) -> None:
     from sqlalchemy import insert, select
 
-    from factcheck.annotations.models import Annotation, Source, Verdict
+    from factcheck.annotations.models import Annotation, Source
     from factcheck.articles.models import Article, Claim
     from factcheck.extensions import db
     from factcheck.review.models import Review
     from factcheck.users.models import User
+    from factcheck.verdicts.models import Verdict
 
     app = bench_app(url)
     rng = random.Random(11)
@@ -187,12 +188,13 @@ def baseline_query(dialect: str):
     from sqlalchemy import String, func, select, type_coerce
     from sqlalchemy.orm import aliased
 
-    from factcheck.annotations.models import Annotation, Verdict
+    from factcheck.annotations.models import Annotation
     from factcheck.articles.models import Article, Claim
     from factcheck.exports.csv_export import _ClaimsFirst, _sources_summary, approving_review
     from factcheck.exports.filters import ExportFilters
     from factcheck.review.models import Review
     from factcheck.users.models import User
+    from factcheck.verdicts.models import Verdict
 
     annotator = aliased(User, name="annotator")
     reviewer = aliased(User, name="reviewer")

@@ -26,13 +26,14 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 from _common import WORDS, bench_app, met  # noqa: E402
 from sqlalchemy import event, select  # noqa: E402
 
-from factcheck.annotations.models import Annotation, Source, Stance, Verdict  # noqa: E402
+from factcheck.annotations.models import Annotation, Source, Stance  # noqa: E402
 from factcheck.articles.operations import import_article  # noqa: E402
 from factcheck.db import utcnow  # noqa: E402
 from factcheck.extensions import db  # noqa: E402
 from factcheck.review.models import Decision, Review  # noqa: E402
 from factcheck.review.workflow import AnnotationState  # noqa: E402
 from factcheck.users.operations import create_user  # noqa: E402
+from factcheck.verdicts.models import Verdict  # noqa: E402
 
 #: Statements that are transaction or connection housekeeping, not queries.
 HOUSEKEEPING = ("BEGIN", "SAVEPOINT", "RELEASE", "PRAGMA", "COMMIT", "ROLLBACK")

@@ -8,7 +8,7 @@ from importlib import resources
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from factcheck.annotations.models import Annotation, Stance, Verdict
+from factcheck.annotations.models import Annotation, Stance
 from factcheck.annotations.operations import AnnotationInput, SourceInput, save_annotation
 from factcheck.articles import operations as article_ops
 from factcheck.articles.models import Article, Claim
@@ -16,6 +16,7 @@ from factcheck.review.operations import apply_action
 from factcheck.review.workflow import Action
 from factcheck.users import operations as user_ops
 from factcheck.users.models import Role, User
+from factcheck.verdicts.models import Verdict
 
 DEMO_USERS = (
     ("annotator@example.org", "Ana Annotator", Role.ANNOTATOR),

@@ -27,13 +27,13 @@ from werkzeug.serving import make_server
 
 from config import TestingConfig
 from factcheck import create_app
-from factcheck.users.tokens import create_token
 from factcheck.articles.models import Article, Claim
 from factcheck.audit.models import AuditEvent
 from factcheck.demo import load_demo
 from factcheck.extensions import db as database
 from factcheck.users import operations as user_ops
 from factcheck.users.models import Role, User
+from factcheck.users.tokens import create_token
 from tests.servers import create_postgres_database
 
 # No wall-clock limits in the suite: Hypothesis's default 200 ms deadline fails an

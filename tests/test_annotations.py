@@ -9,10 +9,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from factcheck.annotations.models import Annotation, Source, Verdict
+from factcheck.annotations.models import Annotation, Source
 from factcheck.audit.models import AuditEvent
 from factcheck.review.workflow import AnnotationState
 from factcheck.users.models import Role
+from factcheck.verdicts.models import Verdict
 from tests.conftest import log_in, post_form
 
 

@@ -304,8 +304,8 @@ def test_openapi_document_describes_every_route(client: FlaskClient, app) -> Non
 
 
 def test_changing_your_password_revokes_your_api_tokens(client, login, db) -> None:
-    from factcheck.users.tokens import create_token
     from factcheck.audit.models import AuditEvent
+    from factcheck.users.tokens import create_token
 
     user = login()
     secrets = [create_token(db, user, name)[1] for name in ("CMS", "Script")]

@@ -21,9 +21,9 @@ from schemathesis.specs.openapi.checks import (
 @pytest.fixture(scope="session")
 def api_token(live_server: str) -> str:
     """A reviewer's token on the live server (reviewers can reach every operation)."""
-    from factcheck.users.tokens import create_token
     from factcheck.extensions import db
     from factcheck.users.operations import find_user_by_email
+    from factcheck.users.tokens import create_token
     from tests.conftest import LIVE_APPS
 
     app = LIVE_APPS[live_server]

@@ -7,13 +7,14 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from factcheck.annotations.models import Annotation, Verdict
+from factcheck.annotations.models import Annotation
 from factcheck.articles.models import Assignment
 from factcheck.audit.models import AuditEvent
 from factcheck.db import utcnow
 from factcheck.review.models import Decision, Review
 from factcheck.review.workflow import AnnotationState
 from factcheck.users.models import Role
+from factcheck.verdicts.models import Verdict
 from tests.conftest import log_in, post_form
 
 

@@ -16,9 +16,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from factcheck.annotations.models import Annotation, Verdict
-from factcheck.users.tokens import create_token
+from factcheck.annotations.models import Annotation
 from factcheck.users.models import Role
+from factcheck.users.tokens import create_token
+from factcheck.verdicts.models import Verdict
 from tests.conftest import csrf_token, log_in
 
 VISITORS = ("anonymous", "annotator", "other_annotator", "reviewer", "admin", "deactivated")
@@ -54,7 +55,7 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("home", "GET"): public(),
     ("healthz", "GET"): public(),
     ("static", "GET"): public(),
-    ("annotations.verdict_colours", "GET"): public(),
+    ("verdicts.verdict_colours", "GET"): public(),
     ("api.openapi", "GET"): public(),
     ("auth.login", "GET"): public(),
     ("auth.login", "POST"): public(),
@@ -204,7 +205,7 @@ def _request(world: World, endpoint: str, method: str, db: Session) -> tuple[str
         "home": "/",
         "healthz": "/healthz",
         "static": "/static/css/app.css",
-        "annotations.verdict_colours": "/verdicts.css",
+        "verdicts.verdict_colours": "/verdicts.css",
         "api.openapi": "/api/v1/openapi.json",
         "auth.login": "/login",
         "auth.logout": "/logout",

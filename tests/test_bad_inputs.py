@@ -30,10 +30,10 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from factcheck.annotations.models import Verdict
 from factcheck.articles.models import Article
 from factcheck.articles.operations import normalise_body
 from factcheck.users.models import Role
+from factcheck.verdicts.models import Verdict
 from tests.conftest import PASSWORD, counts, csrf_token, post_form, upload
 
 CORPUS = Path(__file__).parent / "data" / "bad_inputs"

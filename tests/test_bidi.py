@@ -6,9 +6,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from factcheck.annotations.models import Annotation, Verdict
+from factcheck.annotations.models import Annotation
 from factcheck.articles.models import Article
 from factcheck.users.models import Role, User
+from factcheck.verdicts.models import Verdict
 from factcheck.web import visible_bidi
 from tests.conftest import post_form
 

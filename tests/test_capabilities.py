@@ -24,13 +24,14 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from factcheck.annotations.models import Annotation, Verdict
-from factcheck.users.tokens import create_token
+from factcheck.annotations.models import Annotation
 from factcheck.articles.models import Article, Claim
 from factcheck.db import utcnow
 from factcheck.review.models import Review
 from factcheck.review.workflow import AnnotationState as S
 from factcheck.users.models import Role, User
+from factcheck.users.tokens import create_token
+from factcheck.verdicts.models import Verdict
 from tests.conftest import csrf_token, log_in, upload
 
 ARTICLE, SPLIT, DRAFT, SUBMITTED, APPROVED, REVIEW = (

@@ -8,12 +8,13 @@ from flask import Flask
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from factcheck.annotations.models import Annotation, Stance, Verdict
+from factcheck.annotations.models import Annotation, Stance
 from factcheck.articles.models import Article, Claim
 from factcheck.audit.models import AuditEvent
 from factcheck.review.models import Decision, Review
 from factcheck.review.workflow import AnnotationState
 from factcheck.users.models import Role, User
+from factcheck.verdicts.models import Verdict
 
 
 def count(db: Session, model) -> int:

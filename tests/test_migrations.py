@@ -11,9 +11,9 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from factcheck.annotations.models import Verdict
 from factcheck.audit.recorder import record
 from factcheck.db import Base
+from factcheck.verdicts.models import Verdict
 
 
 def test_models_and_migrations_do_not_drift(app: Flask, db: Session) -> None:

@@ -17,12 +17,13 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from factcheck.annotations.models import Annotation, Verdict
-from factcheck.users.tokens import create_token
+from factcheck.annotations.models import Annotation
 from factcheck.articles.models import Claim
 from factcheck.db import MAX_ID, utcnow
 from factcheck.review.workflow import AnnotationState
 from factcheck.users.models import Role, User
+from factcheck.users.tokens import create_token
+from factcheck.verdicts.models import Verdict
 from tests.conftest import post_form
 from tests.test_csrf import fingerprint
 

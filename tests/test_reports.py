@@ -12,10 +12,11 @@ from factcheck.annotations.agreement import (
     krippendorff_alpha_nominal,
     pairwise_agreement,
 )
-from factcheck.annotations.models import Annotation, Verdict
+from factcheck.annotations.models import Annotation
 from factcheck.db import utcnow
 from factcheck.review.workflow import AnnotationState
 from factcheck.users.models import Role
+from factcheck.verdicts.models import Verdict
 
 # Krippendorff (2011), "Computing Krippendorff's Alpha-Reliability", nominal example:
 # four observers, twelve units, missing values as None; alpha = 0.743.

@@ -13,13 +13,14 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from factcheck.annotations.models import Annotation, Verdict
+from factcheck.annotations.models import Annotation
 from factcheck.articles.models import Article
 from factcheck.audit.models import AuditEvent
 from factcheck.audit.recorder import verify
 from factcheck.review.models import Review
 from factcheck.review.workflow import AnnotationState
 from factcheck.users.models import Role, User
+from factcheck.verdicts.models import Verdict
 from tests.conftest import counts, csrf_token, upload
 
 BODY = "The minister said 10,000 homes were built. Critics disputed the figure."

@@ -7,9 +7,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from factcheck.annotations.models import Verdict
 from factcheck.audit.models import AuditEvent
 from factcheck.users.models import Role
+from factcheck.verdicts.models import Verdict
 from tests.conftest import post_form
 
 

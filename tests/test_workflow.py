@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from factcheck.annotations.models import Annotation, Verdict
+from factcheck.annotations.models import Annotation
 from factcheck.audit.models import AuditEvent
 from factcheck.db import utcnow
 from factcheck.errors import InvalidTransition, PermissionDenied, StaleVersion, ValidationFailed
@@ -19,6 +19,7 @@ from factcheck.review.models import Decision, Review
 from factcheck.review.operations import apply_action
 from factcheck.review.workflow import Action, AnnotationState
 from factcheck.users.models import Role
+from factcheck.verdicts.models import Verdict
 from tests.conftest import log_in, post_form
 
 S, A = AnnotationState, Action

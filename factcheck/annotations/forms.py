@@ -13,13 +13,14 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import InputRequired, Optional
 from wtforms.widgets import HiddenInput
 
-from factcheck.annotations.models import Annotation, Stance, Verdict
+from factcheck.annotations.models import Annotation, Stance
 from factcheck.annotations.operations import AnnotationInput, SourceInput
 from factcheck.db import parse_id
 from factcheck.forms import SafeFieldList, WholeNumberField
+from factcheck.verdicts.models import Verdict
 
 STANCE_CHOICES = [SelectChoice(s.value, s.value.capitalize()) for s in Stance]
 
@@ -133,28 +134,3 @@ class TransitionForm(FlaskForm):
 
     version = WholeNumberField(widget=HiddenInput(), validators=[InputRequired()], minimum=1)
     comment = TextAreaField("Comment")
-
-
-class VerdictForm(FlaskForm):
-    key = StringField(
-        "Key",
-        validators=[
-            Optional(),
-            Length(max=40),
-            Regexp(r"^[a-z][a-z0-9_]*$", message="Lower-case letters, digits and _ only."),
-        ],
-    )
-    label = StringField("Label", validators=[DataRequired(), Length(max=80)])
-    description = TextAreaField("Description", validators=[Length(max=2000)])
-    rating = WholeNumberField(
-        "ClaimReview rating (1 = worst, 5 = best)",
-        validators=[Optional(), NumberRange(min=1, max=5)],
-        minimum=1,
-        maximum=5,
-    )
-    colour = StringField(
-        "Colour",
-        default="#777777",
-        validators=[DataRequired(), Regexp(r"^#[0-9a-fA-F]{6}$", message="A colour like #1b7f3b.")],
-    )
-    active = BooleanField("In use (untick to retire)", default=True)

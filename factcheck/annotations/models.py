@@ -1,4 +1,4 @@
-"""Verdict scale, annotations and their sources."""
+"""Annotations and their sources."""
 
 from __future__ import annotations
 
@@ -20,34 +20,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from factcheck.annotations.states import AnnotationState
 from factcheck.articles.models import Claim
-from factcheck.db import Base, enum_values, intpk, str80, str200, utcnow
+from factcheck.db import Base, enum_values, intpk, str200, utcnow
 from factcheck.users.models import User
-
-
-class Verdict(Base):
-    """One step of the rating scale; admins edit it, retired ones stay on old annotations."""
-
-    __tablename__ = "verdicts"
-    __table_args__ = (
-        CheckConstraint("rating IS NULL OR (rating BETWEEN 1 AND 5)", name="rating_1_to_5"),
-        CheckConstraint("length(colour) = 7", name="colour_is_hex"),
-    )
-
-    id: Mapped[intpk]
-    #: Stable machine name used in exports and the API (``mostly_false``).
-    key: Mapped[str] = mapped_column(String(40), unique=True)
-    label: Mapped[str80]
-    description: Mapped[str] = mapped_column(Text, default="")
-    #: ClaimReview ``ratingValue``: 1 = worst … 5 = best; none for non-factual claims.
-    rating: Mapped[int | None]
-    #: ``#rrggbb`` used to colour claims in the workspace.
-    colour: Mapped[str] = mapped_column(String(7), default="#777777")
-    sort_order: Mapped[int] = mapped_column(default=0)
-    #: Retired verdicts cannot be chosen for new annotations.
-    active: Mapped[bool] = mapped_column(default=True)
-
-    def __repr__(self) -> str:
-        return f"<Verdict {self.key}>"
+from factcheck.verdicts.models import Verdict
 
 
 class Annotation(Base):

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from factcheck.annotations.models import Annotation, Source, Stance, Verdict
+from factcheck.annotations.models import Annotation, Source, Stance
 from factcheck.annotations.states import EDITABLE_STATES, AnnotationState
 from factcheck.articles.models import Claim
 from factcheck.audit.models import AuditEvent
 from factcheck.audit.recorder import diff_fields, record
 from factcheck.db import utcnow
 from factcheck.errors import (
-    Conflict,
     InvalidTransition,
     NotFound,
     PermissionDenied,
@@ -30,9 +28,8 @@ from factcheck.validators import (
     check_no_bidi,
     check_no_controls,
     is_web_url,
-    long_text,
-    short_text,
 )
+from factcheck.verdicts.models import Verdict
 
 MAX_SOURCES = 30
 LIMITS = {
@@ -308,190 +305,3 @@ def claim_view(session: Session, viewer: User, claim: Claim) -> ClaimView:
         reviews=reviews_of(session, shown_ids),
         history=history,
     )
-
-
-def all_verdicts(session: Session) -> list[Verdict]:
-    return list(session.scalars(select(Verdict).order_by(Verdict.sort_order, Verdict.id)))
-
-
-def _require_admin(actor: User | None) -> None:
-    if actor is not None and (not actor.active or not actor.has_role(Role.ADMIN)):
-        raise PermissionDenied("Only admins can change the verdict scale.")
-
-
-def get_verdict(session: Session, verdict_id: int) -> Verdict:
-    verdict = session.get(Verdict, verdict_id)
-    if verdict is None:
-        raise NotFound("There is no such verdict.")
-    return verdict
-
-
-#: A verdict key is a stable machine name: exports and the API use it.
-VERDICT_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
-VERDICT_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
-MAX_VERDICT_LABEL_CHARS = 80
-MAX_VERDICT_DESCRIPTION_CHARS = 2_000
-
-
-def _verdict_fields(
-    *, label: str, description: str, rating: int | None, colour: str
-) -> dict[str, object]:
-    """The editable fields of a verdict tidied, or why one cannot be stored.
-
-    :raises ValidationFailed: naming the field.
-    """
-    if rating is not None and (
-        not isinstance(rating, int) or isinstance(rating, bool) or not 1 <= rating <= 5
-    ):
-        raise ValidationFailed(
-            "The rating must be 1 (worst) to 5 (best), or none.",
-            fields={"rating": ["1 to 5, or empty."]},
-        )
-    if not VERDICT_COLOUR.match(colour or ""):
-        raise ValidationFailed(
-            f"“{(colour or '')[:20]}” is not a colour like #1b7f3b.",
-            fields={"colour": ["A colour like #1b7f3b."]},
-        )
-    return {
-        "label": short_text("label", label, MAX_VERDICT_LABEL_CHARS, required=True),
-        "description": long_text("description", description, MAX_VERDICT_DESCRIPTION_CHARS),
-        "rating": rating,
-        "colour": colour.lower(),
-    }
-
-
-def create_verdict(
-    session: Session,
-    actor: User | None,
-    *,
-    key: str,
-    label: str,
-    description: str = "",
-    rating: int | None = None,
-    colour: str = "#777777",
-    active: bool = True,
-    restored_from: str | None = None,
-) -> Verdict:
-    """Add a verdict at the end of the scale.
-
-    :param actor: an admin, or None for the command line.
-    :param restored_from: the archive the verdict comes from, for the audit history.
-    :raises Conflict: the key is taken.
-    :raises ValidationFailed: a field breaks the rules the admin form shows.
-    """
-    _require_admin(actor)
-    if not isinstance(key, str) or not VERDICT_KEY.match(key):
-        raise ValidationFailed(
-            f"“{str(key)[:40]}” is not a verdict key: lower-case letters, digits and _ only.",
-            fields={"key": ["Lower-case letters, digits and _ only (at most 40)."]},
-        )
-    fields = _verdict_fields(label=label, description=description, rating=rating, colour=colour)
-    if session.scalar(select(Verdict.id).where(Verdict.key == key)) is not None:
-        raise Conflict(
-            f"A verdict with the key “{key}” exists already.",
-            fields={"key": ["This key is taken."]},
-        )
-    last = session.scalar(select(func.max(Verdict.sort_order))) or 0
-    verdict = Verdict(key=key, **fields, sort_order=last + 1, active=active)
-    session.add(verdict)
-    session.flush()
-    details: dict[str, list[object]] = {
-        "key": [None, key],
-        "label": [None, verdict.label],
-        "rating": [None, rating],
-        "colour": [None, verdict.colour],
-    }
-    if not active:
-        details["active"] = [None, False]
-    if restored_from is not None:
-        details["restored_from"] = [None, restored_from]
-    record(session, actor, "verdict:create", "verdict", verdict.id, details)
-    return verdict
-
-
-def update_verdict(
-    session: Session,
-    actor: User,
-    verdict: Verdict,
-    *,
-    label: str,
-    description: str,
-    rating: int | None,
-    colour: str,
-    active: bool,
-) -> Verdict:
-    """Rename, recolour, re-rate, retire or restore a verdict (its key never changes)."""
-    _require_admin(actor)
-    before = {
-        "label": verdict.label,
-        "description": verdict.description,
-        "rating": verdict.rating,
-        "colour": verdict.colour,
-        "active": verdict.active,
-    }
-    after = _verdict_fields(label=label, description=description, rating=rating, colour=colour)
-    after["active"] = active
-    changes = diff_fields(before, after)
-    if not changes:
-        return verdict
-    for name, value in after.items():
-        setattr(verdict, name, value)
-    session.flush()
-    record(session, actor, "verdict:update", "verdict", verdict.id, changes)
-    return verdict
-
-
-def move_verdict(session: Session, actor: User | None, verdict: Verdict, *, offset: int) -> None:
-    """Move a verdict up (-1) or down (+1) the scale; number keys follow this order."""
-    _require_admin(actor)
-    ordered = all_verdicts(session)
-    index = ordered.index(verdict)
-    target = index + offset
-    if not 0 <= target < len(ordered):
-        return
-    ordered[index], ordered[target] = ordered[target], ordered[index]
-    before = [v.key for v in sorted(ordered, key=lambda v: (v.sort_order, v.id))]
-    for position, item in enumerate(ordered):
-        item.sort_order = position
-    session.flush()
-    record(
-        session,
-        actor,
-        "verdict:reorder",
-        "verdict",
-        verdict.id,
-        {"order": [before, [v.key for v in ordered]]},
-    )
-
-
-def set_scale_order(
-    session: Session, actor: User | None, order: dict[str, int], *, restored_from: str
-) -> bool:
-    """Give every verdict the sort order an archive names; return whether anything moved.
-
-    Only when the archive names the whole scale: a partial order would interleave with
-    verdicts the archive does not know.
-    """
-    _require_admin(actor)
-    verdicts = all_verdicts(session)
-    if {v.key for v in verdicts} - set(order):
-        return False
-    before = [v.key for v in verdicts]
-    changed = False
-    for verdict in verdicts:
-        if verdict.sort_order != order[verdict.key]:
-            verdict.sort_order = order[verdict.key]
-            changed = True
-    if not changed:
-        return False
-    session.flush()
-    after = [v.key for v in all_verdicts(session)]
-    record(
-        session,
-        actor,
-        "verdict:reorder",
-        "verdict",
-        None,
-        {"order": [before, after], "restored_from": [None, restored_from]},
-    )
-    return True

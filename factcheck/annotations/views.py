@@ -1,10 +1,8 @@
-"""Saving annotations, workflow actions on them, and the verdict colours."""
+"""Saving annotations and workflow actions on them."""
 
 from __future__ import annotations
 
-import re
-
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from werkzeug.wrappers.response import Response as BaseResponse
 
@@ -18,10 +16,9 @@ from factcheck.forms import all_problems, problems
 from factcheck.review import operations as review_ops
 from factcheck.review.workflow import Action
 from factcheck.users.auth import current_app_user, is_safe_next
+from factcheck.verdicts.operations import all_verdicts
 
 bp = Blueprint("annotations", __name__)
-
-_HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
 @bp.route("/claims/<int:claim_id>/annotation", methods=["POST"])
@@ -87,7 +84,7 @@ def _conflict_page(claim, form: AnnotationForm, error: StaleVersion) -> tuple[st
     """Show the saved version beside the user's, with a form to save a merged version."""
     user = current_app_user()
     current = operations.my_annotation(db.session, user, claim)
-    verdicts = {v.id: v for v in operations.all_verdicts(db.session)}
+    verdicts = {v.id: v for v in all_verdicts(db.session)}
     yours = form.to_input()
     merge_form = AnnotationForm(formdata=None, data=None)
     merge_form.process(formdata=request.form)
@@ -146,18 +143,3 @@ def transition(annotation_id: int) -> tuple[str, int] | BaseResponse:
     if is_safe_next(target):
         return redirect(target)  # type: ignore[arg-type]
     return redirect(url_for("articles.claim", claim_id=annotation.claim_id))
-
-
-@bp.route("/verdicts.css", methods=["GET"])
-def verdict_colours() -> Response:
-    """One CSS custom property per verdict: admins pick colours, and inline styles are
-    forbidden by the Content-Security-Policy."""
-    rules = [
-        f".verdict-{v.id} {{ --verdict: {v.colour}; }}"
-        for v in operations.all_verdicts(db.session)
-        if _HEX_COLOUR.match(v.colour)
-    ]
-    response = Response("\n".join(rules) + "\n", mimetype="text/css")
-    response.headers["Cache-Control"] = "no-cache"
-    response.add_etag()
-    return response.make_conditional(request)

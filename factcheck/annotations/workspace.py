@@ -8,13 +8,15 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from factcheck.annotations.models import Annotation, Verdict
-from factcheck.annotations.operations import ClaimView, all_verdicts, claim_view
+from factcheck.annotations.models import Annotation
+from factcheck.annotations.operations import ClaimView, claim_view
 from factcheck.annotations.states import SUBMITTED_OR_LATER, AnnotationState
 from factcheck.articles.models import Article, Claim
 from factcheck.review.operations import allowed_actions
 from factcheck.review.workflow import Action
 from factcheck.users.models import User
+from factcheck.verdicts.models import Verdict
+from factcheck.verdicts.operations import all_verdicts
 
 
 @dataclass

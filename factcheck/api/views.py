@@ -8,7 +8,7 @@ from flask import Response, current_app, jsonify, request
 from sqlalchemy import func, select
 
 from factcheck.annotations import operations as annotation_ops
-from factcheck.annotations.models import Annotation, Verdict
+from factcheck.annotations.models import Annotation
 from factcheck.annotations.operations import AnnotationInput, SourceInput
 from factcheck.api import schemas
 from factcheck.api.registry import (
@@ -30,6 +30,8 @@ from factcheck.extensions import db
 from factcheck.review import operations as review_ops
 from factcheck.review.models import Review
 from factcheck.review.workflow import Action
+from factcheck.verdicts import operations as verdict_ops
+from factcheck.verdicts.models import Verdict
 
 PAGE_DEFAULT, PAGE_MAX = 50, 200
 _LIMIT = QueryParam(
@@ -172,9 +174,7 @@ def openapi() -> Response:
 )
 def list_verdicts() -> schemas.VerdictList:
     return schemas.VerdictList(
-        items=[
-            schemas.VerdictOut.model_validate(v) for v in annotation_ops.all_verdicts(db.session)
-        ]
+        items=[schemas.VerdictOut.model_validate(v) for v in verdict_ops.all_verdicts(db.session)]
     )
 
 

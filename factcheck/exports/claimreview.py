@@ -12,8 +12,7 @@ from sqlalchemy import Connection
 from factcheck.annotations.states import AnnotationState
 from factcheck.exports.csv_export import publication_rows
 from factcheck.exports.filters import ExportFilters
-
-BEST_RATING, WORST_RATING = 5, 1
+from factcheck.verdicts.models import BEST_RATING, WORST_RATING
 
 #: Newsrooms paste JSON-LD into ``<script type="application/ld+json">``, where text such
 #: as ``</script>`` or ``<!--`` in a claim would end the element. Outside strings JSON

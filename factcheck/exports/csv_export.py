@@ -33,11 +33,12 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.compiler import compiles
 
-from factcheck.annotations.models import Annotation, Source, Verdict
+from factcheck.annotations.models import Annotation, Source
 from factcheck.articles.models import Article, Claim
 from factcheck.exports.filters import ExportFilters
 from factcheck.review.models import Decision, Review
 from factcheck.users.models import User
+from factcheck.verdicts.models import Verdict
 
 #: First characters that make Excel, LibreOffice or Google Sheets evaluate a cell.
 FORMULA_TRIGGERS = frozenset("=+-@\t\r\n\x00＝＋－＠")

@@ -9,11 +9,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
-from factcheck.annotations.models import Annotation, Verdict
+from factcheck.annotations.models import Annotation
 from factcheck.annotations.states import AnnotationState
 from factcheck.articles.models import Article, Claim
 from factcheck.db import parse_id, within_days
 from factcheck.errors import ValidationFailed
+from factcheck.verdicts.models import Verdict
 
 
 @dataclass(frozen=True)

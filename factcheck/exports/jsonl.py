@@ -25,11 +25,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from factcheck.annotations.models import Annotation, Verdict
+from factcheck.annotations.models import Annotation
 from factcheck.articles.models import Article, Claim
 from factcheck.exports.filters import ExportFilters
 from factcheck.review.models import Review
 from factcheck.users.models import User
+from factcheck.verdicts.models import Verdict
 
 FORMAT, VERSION = "factcheck-jsonl", 1
 

@@ -18,7 +18,6 @@ from flask_wtf import FlaskForm
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session
 
-from factcheck.annotations.operations import all_verdicts
 from factcheck.annotations.states import AnnotationState
 from factcheck.articles.models import Article
 from factcheck.db import utcnow
@@ -36,6 +35,7 @@ from factcheck.exports.filters import ExportFilters
 from factcheck.exports.jsonl import export_lines
 from factcheck.extensions import db
 from factcheck.users.auth import current_app_user
+from factcheck.verdicts.operations import all_verdicts
 
 bp = Blueprint("exports", __name__)
 

@@ -9,11 +9,12 @@ from datetime import date, timedelta
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from factcheck.annotations.models import Annotation, Verdict
+from factcheck.annotations.models import Annotation
 from factcheck.annotations.states import SUBMITTED_OR_LATER, AnnotationState
 from factcheck.db import utcnow
 from factcheck.review.models import Decision, Review
 from factcheck.users.models import User
+from factcheck.verdicts.models import Verdict
 
 
 @dataclass(frozen=True)

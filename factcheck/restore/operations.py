@@ -36,7 +36,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from factcheck.annotations import operations as annotation_ops
-from factcheck.annotations.models import Annotation, Stance, Verdict
+from factcheck.annotations.models import Annotation, Stance
 from factcheck.annotations.operations import AnnotationInput, SourceInput
 from factcheck.annotations.states import AnnotationState
 from factcheck.articles import operations as article_ops
@@ -50,6 +50,8 @@ from factcheck.review.models import Decision, Review
 from factcheck.users import operations as user_ops
 from factcheck.users.models import Role, User
 from factcheck.validators import email_address
+from factcheck.verdicts import operations as verdict_ops
+from factcheck.verdicts.models import Verdict
 
 MAX_LINE_CHARS = 5_000_000
 MAX_DEPTH = 20
@@ -249,7 +251,7 @@ def restore_verdict(
     key = _text(item, "key", required=True)
     if session.scalar(select(Verdict.id).where(Verdict.key == key)) is not None:
         return None
-    return annotation_ops.create_verdict(
+    return verdict_ops.create_verdict(
         session,
         actor,
         key=key,
@@ -547,7 +549,7 @@ class _Restorer:
             return
         self.scale_settled = True
         if self.verdict_order:
-            annotation_ops.set_scale_order(
+            verdict_ops.set_scale_order(
                 self.session, self.actor, self.verdict_order, restored_from=self.archive
             )
         self.verdict_ids = {

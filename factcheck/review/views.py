@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from sqlalchemy import select
 
-from factcheck.annotations.operations import all_verdicts
 from factcheck.articles.models import Article
 from factcheck.db import parse_id
 from factcheck.extensions import db
@@ -13,6 +12,7 @@ from factcheck.review import operations
 from factcheck.review.operations import QUEUE_PAGE_SIZE, QueueFilters, allowed_actions
 from factcheck.users.auth import current_app_user, role_required
 from factcheck.users.models import Role, User
+from factcheck.verdicts.operations import all_verdicts
 
 bp = Blueprint("review", __name__)
 

@@ -1,33 +1,37 @@
-"""Admin pages for the verdict scale."""
+"""Admin pages for the verdict scale, and the stylesheet of verdict colours."""
 
 from __future__ import annotations
+
+import re
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers.response import Response
 
-from factcheck.annotations import operations
-from factcheck.annotations.forms import VerdictForm
 from factcheck.errors import DomainError
 from factcheck.extensions import db
 from factcheck.users.auth import current_app_user, role_required
 from factcheck.users.models import Role
+from factcheck.verdicts import operations
+from factcheck.verdicts.forms import VerdictForm
 
-bp = Blueprint("verdicts", __name__, url_prefix="/admin/verdicts")
+bp = Blueprint("verdicts", __name__)
+
+_HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
 def _page(form: VerdictForm, status: int = 200) -> tuple[str, int]:
     verdicts = operations.all_verdicts(db.session)
-    return render_template("admin/verdicts.html", verdicts=verdicts, form=form), status
+    return render_template("verdicts/index.html", verdicts=verdicts, form=form), status
 
 
-@bp.route("", methods=["GET"])
+@bp.route("/admin/verdicts", methods=["GET"])
 @role_required(Role.ADMIN)
 def index() -> tuple[str, int]:
     """List the verdict scale with the form to add a verdict."""
     return _page(VerdictForm(formdata=None))
 
 
-@bp.route("", methods=["POST"])
+@bp.route("/admin/verdicts", methods=["POST"])
 @role_required(Role.ADMIN)
 def create() -> tuple[str, int] | Response:
     """Add a verdict at the end of the scale."""
@@ -58,7 +62,7 @@ def create() -> tuple[str, int] | Response:
     return redirect(url_for("verdicts.index"))
 
 
-@bp.route("/<int:verdict_id>", methods=["GET", "POST"])
+@bp.route("/admin/verdicts/<int:verdict_id>", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def edit(verdict_id: int) -> tuple[str, int] | Response:
     """Rename, recolour, re-rate, retire or restore a verdict."""
@@ -79,10 +83,10 @@ def edit(verdict_id: int) -> tuple[str, int] | Response:
         flash(f"Saved “{verdict.label}”.", "success")
         return redirect(url_for("verdicts.index"))
     status = 422 if request.method == "POST" else 200
-    return render_template("admin/verdict_edit.html", verdict=verdict, form=form), status
+    return render_template("verdicts/edit.html", verdict=verdict, form=form), status
 
 
-@bp.route("/<int:verdict_id>/move", methods=["POST"])
+@bp.route("/admin/verdicts/<int:verdict_id>/move", methods=["POST"])
 @role_required(Role.ADMIN)
 def move(verdict_id: int) -> Response:
     """Move a verdict one place up or down the scale."""
@@ -91,3 +95,18 @@ def move(verdict_id: int) -> Response:
     operations.move_verdict(db.session, current_app_user(), verdict, offset=offset)
     db.session.commit()
     return redirect(url_for("verdicts.index") + f"#verdict-{verdict.id}")
+
+
+@bp.route("/verdicts.css", methods=["GET"])
+def verdict_colours() -> Response:
+    """One CSS custom property per verdict: admins pick colours, and inline styles are
+    forbidden by the Content-Security-Policy."""
+    rules = [
+        f".verdict-{v.id} {{ --verdict: {v.colour}; }}"
+        for v in operations.all_verdicts(db.session)
+        if _HEX_COLOUR.match(v.colour)
+    ]
+    response = Response("\n".join(rules) + "\n", mimetype="text/css")
+    response.headers["Cache-Control"] = "no-cache"
+    response.add_etag()
+    return response.make_conditional(request)

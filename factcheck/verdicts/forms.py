@@ -1,0 +1,46 @@
+"""The admin form for one verdict of the scale."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+
+from factcheck.forms import WholeNumberField
+from factcheck.verdicts.models import BEST_RATING, MAX_VERDICT_KEY_CHARS, WORST_RATING
+from factcheck.verdicts.operations import (
+    MAX_VERDICT_DESCRIPTION_CHARS,
+    MAX_VERDICT_LABEL_CHARS,
+    VERDICT_COLOUR,
+    VERDICT_KEY,
+)
+
+
+class VerdictForm(FlaskForm):
+    key = StringField(
+        "Key",
+        validators=[
+            Optional(),
+            Length(max=MAX_VERDICT_KEY_CHARS),
+            Regexp(VERDICT_KEY.pattern, message="Lower-case letters, digits and _ only."),
+        ],
+    )
+    label = StringField("Label", validators=[DataRequired(), Length(max=MAX_VERDICT_LABEL_CHARS)])
+    description = TextAreaField(
+        "Description", validators=[Length(max=MAX_VERDICT_DESCRIPTION_CHARS)]
+    )
+    rating = WholeNumberField(
+        f"ClaimReview rating ({WORST_RATING} = worst, {BEST_RATING} = best)",
+        validators=[Optional(), NumberRange(min=WORST_RATING, max=BEST_RATING)],
+        minimum=WORST_RATING,
+        maximum=BEST_RATING,
+    )
+    colour = StringField(
+        "Colour",
+        default="#777777",
+        validators=[
+            DataRequired(),
+            Regexp(VERDICT_COLOUR.pattern, message="A colour like #1b7f3b."),
+        ],
+    )
+    active = BooleanField("In use (untick to retire)", default=True)
