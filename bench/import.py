@@ -33,8 +33,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 from _common import WORDS as COMMON_WORDS  # noqa: E402
 from _common import bench_app, met  # noqa: E402
 
-from factcheck.articles.imports import import_file  # noqa: E402
 from factcheck.extensions import db  # noqa: E402
+from factcheck.imports.operations import import_file  # noqa: E402
 
 #: News words, and a name for the attribution hints to find.
 WORDS = [*COMMON_WORDS, "Mr", "Smith"]

@@ -121,22 +121,22 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from factcheck.annotations.views import bp as annotations_bp
     from factcheck.api import views as _api_views  # noqa: F401  (registers the operations)
     from factcheck.api.registry import bp as api_bp
-    from factcheck.articles.views import bp as articles_bp
     from factcheck.exports.views import bp as exports_bp
     from factcheck.history.views import bp as history_bp
+    from factcheck.imports.views import bp as imports_bp
     from factcheck.reports.views import bp as reports_bp
     from factcheck.restore.views import bp as restore_bp
     from factcheck.review.views import bp as review_bp
     from factcheck.users.views import admin_bp, auth_bp
     from factcheck.verdicts.views import bp as verdicts_bp
+    from factcheck.workspace.views import bp as workspace_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
-    app.register_blueprint(articles_bp)
-    app.register_blueprint(annotations_bp)
+    app.register_blueprint(workspace_bp)
+    app.register_blueprint(imports_bp)
     app.register_blueprint(verdicts_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(review_bp)

@@ -118,7 +118,7 @@ def import_articles_command(
     language: str,
 ) -> None:
     """Import .txt, .csv, .jsonl and .html files; each file is all-or-nothing."""
-    from factcheck.articles.imports import import_file
+    from factcheck.imports.operations import import_file
 
     if len(files) > 1 and (title or url):
         _fail("--title and --url name one article; give one file with them.", 2)

@@ -111,7 +111,7 @@ def init_app(app: Flask) -> None:
 def _home() -> BaseResponse:
     """Send people to their work, or to the login page."""
     if current_user.is_authenticated:
-        return redirect(url_for("articles.index"))
+        return redirect(url_for("workspace.index"))
     return redirect(url_for("auth.login"))
 
 

@@ -198,8 +198,8 @@ def test_progress_counts_started_and_approved_claims_like_the_workspace(
     db: Session, make_user, make_article
 ) -> None:
     from factcheck.annotations.models import Annotation
-    from factcheck.articles.operations import list_articles_with_progress
     from factcheck.review.workflow import AnnotationState
+    from factcheck.workspace.operations import list_articles_with_progress
 
     ana, bo = make_user(), make_user()
     article = make_article()

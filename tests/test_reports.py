@@ -7,16 +7,16 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from factcheck.annotations.agreement import (
-    agreement,
-    krippendorff_alpha_nominal,
-    pairwise_agreement,
-)
 from factcheck.annotations.models import Annotation
 from factcheck.db import utcnow
 from factcheck.review.workflow import AnnotationState
 from factcheck.users.models import Role
 from factcheck.verdicts.models import Verdict
+from factcheck.workspace.agreement import (
+    agreement,
+    krippendorff_alpha_nominal,
+    pairwise_agreement,
+)
 
 # Krippendorff (2011), "Computing Krippendorff's Alpha-Reliability", nominal example:
 # four observers, twelve units, missing values as None; alpha = 0.743.

@@ -11,13 +11,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from factcheck.annotations.models import Annotation
-from factcheck.articles import operations
 from factcheck.articles.models import Claim
 from factcheck.audit.models import AuditEvent
 from factcheck.audit.recorder import verify
 from factcheck.errors import Conflict, ValidationFailed
 from factcheck.review.workflow import AnnotationState
 from factcheck.users.models import Role
+from factcheck.workspace import corrections as operations
 from tests.conftest import post_form
 
 BODY = "First part of a claim; second part of it. Another sentence here.\n\nLast one."

@@ -5,13 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
 
 from factcheck.annotations.models import Annotation, Source, Stance
 from factcheck.annotations.states import EDITABLE_STATES, AnnotationState
 from factcheck.articles.models import Claim
-from factcheck.audit.models import AuditEvent
 from factcheck.audit.recorder import diff_fields, record
 from factcheck.db import utcnow
 from factcheck.errors import (
@@ -21,8 +20,6 @@ from factcheck.errors import (
     StaleVersion,
     ValidationFailed,
 )
-from factcheck.review.models import Review
-from factcheck.review.operations import reviews_of
 from factcheck.users.models import Role, User
 from factcheck.validators import (
     check_no_bidi,
@@ -246,62 +243,3 @@ def can_see_others(viewer: User, own: Annotation | None) -> bool:
     if viewer.has_role(Role.REVIEWER):
         return True
     return own is not None and own.submitted_at is not None
-
-
-@dataclass
-class ClaimView:
-    """What one viewer may see of a claim's annotations, with their reviews and history."""
-
-    own: Annotation | None
-    others: list[Annotation]
-    #: Others' submitted annotations still hidden by blind annotation.
-    hidden_others: int
-    reviews: dict[int, list[Review]]
-    history: list[AuditEvent]
-
-    @property
-    def shown(self) -> list[Annotation]:
-        return ([self.own] if self.own else []) + self.others
-
-
-def claim_view(session: Session, viewer: User, claim: Claim) -> ClaimView:
-    """The viewer's own annotation and the others they may read, in four queries."""
-    annotations = list(
-        session.scalars(
-            select(Annotation)
-            .options(
-                selectinload(Annotation.sources),
-                joinedload(Annotation.annotator),
-                joinedload(Annotation.verdict),
-            )
-            .where(Annotation.claim_id == claim.id)
-            .order_by(Annotation.submitted_at, Annotation.id)
-        ).unique()
-    )
-    own = next((a for a in annotations if a.annotator_id == viewer.id), None)
-    submitted = [
-        a for a in annotations if a.annotator_id != viewer.id and a.state != AnnotationState.DRAFT
-    ]
-    others = submitted if can_see_others(viewer, own) else []
-    shown_ids = [a.id for a in ([own] if own else []) + others]
-    history_filter = (AuditEvent.entity_type == "claim") & (AuditEvent.entity_id == claim.id)
-    if shown_ids:
-        history_filter = or_(
-            history_filter,
-            (AuditEvent.entity_type == "annotation") & AuditEvent.entity_id.in_(shown_ids),
-        )
-    history = list(
-        session.scalars(
-            select(AuditEvent)
-            .options(joinedload(AuditEvent.actor))
-            .where(history_filter)
-            .order_by(AuditEvent.id)
-        )
-    )
-    return ClaimView(
-        own=own,
-        others=others,
-        hidden_others=0 if others else len(submitted),
-        reviews=reviews_of(session, shown_ids),
-        history=history,
-    )

@@ -32,6 +32,7 @@ from factcheck.review.models import Review
 from factcheck.review.workflow import Action
 from factcheck.verdicts import operations as verdict_ops
 from factcheck.verdicts.models import Verdict
+from factcheck.workspace import operations as workspace_ops
 
 PAGE_DEFAULT, PAGE_MAX = 50, 200
 _LIMIT = QueryParam(
@@ -251,7 +252,7 @@ def get_article(article_id: int) -> schemas.ArticleOut:
 def get_claim(claim_id: int) -> schemas.ClaimDetail:
     user = current_user_from_token()
     claim = article_ops.get_claim(db.session, claim_id)
-    view = annotation_ops.claim_view(db.session, user, claim)
+    view = workspace_ops.claim_view(db.session, user, claim)
     return schemas.ClaimDetail(
         **_claim_out(claim, claim.article.body).model_dump(),
         annotations=[_annotation_out(a, view.reviews[a.id]) for a in view.shown],

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
-from factcheck.annotations.agreement import agreement
 from factcheck.extensions import db
 from factcheck.reports import stats
 from factcheck.reports.charts import Series, bar_chart
 from factcheck.users.auth import role_required
 from factcheck.users.models import Role
 from factcheck.verdicts.operations import all_verdicts
+from factcheck.workspace.agreement import agreement
 
 bp = Blueprint("reports", __name__)
 

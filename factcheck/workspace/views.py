@@ -1,34 +1,41 @@
-"""Article list, adding an article, the article page and the claim page."""
+"""The article list, the article workspace and claim page, saving annotations and
+workflow actions on them, segmentation corrections, assignments and my work."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from flask_wtf import FlaskForm
-from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.wrappers.response import Response
+from werkzeug.wrappers.response import Response as BaseResponse
 
-from factcheck.annotations.agreement import agreement
+from factcheck.annotations import operations as annotation_ops
 from factcheck.annotations.forms import AnnotationForm, TransitionForm
-from factcheck.annotations.workspace import Workspace, build_workspace
-from factcheck.articles import assignments, imports, operations
-from factcheck.articles.forms import ArticleForm, MergeClaimForm, SplitClaimForm
+from factcheck.articles import operations as article_ops
+from factcheck.articles.forms import MergeClaimForm, SplitClaimForm
 from factcheck.articles.hints import HINT_NAMES
 from factcheck.articles.models import Article, Claim
 from factcheck.db import MAX_ID, parse_id
-from factcheck.errors import DomainError, DuplicateArticle, ValidationFailed
+from factcheck.errors import DomainError, StaleVersion, ValidationFailed
 from factcheck.extensions import db
-from factcheck.forms import all_problems
+from factcheck.forms import all_problems, problems
+from factcheck.review import operations as review_ops
+from factcheck.review.workflow import Action
 from factcheck.users import operations as user_ops
-from factcheck.users.auth import current_app_user, role_required
+from factcheck.users.auth import current_app_user, is_safe_next, role_required
 from factcheck.users.models import Role, User
+from factcheck.verdicts.operations import all_verdicts
 from factcheck.web import has_bidi_controls, visible_bidi
+from factcheck.workspace import assignments, corrections
+from factcheck.workspace import operations as workspace_ops
+from factcheck.workspace.agreement import agreement
+from factcheck.workspace.operations import Workspace, build_workspace
 
-bp = Blueprint("articles", __name__)
+bp = Blueprint("workspace", __name__)
 
 _WHITESPACE = re.compile(r"\s+")
 
@@ -37,81 +44,15 @@ _WHITESPACE = re.compile(r"\s+")
 @login_required
 def index() -> str:
     """List articles with their progress."""
-    rows = operations.list_articles_with_progress(db.session)
-    return render_template("articles/index.html", rows=rows)
-
-
-@bp.route("/articles/new", methods=["GET"])
-@login_required
-def new() -> str:
-    """Show the form to add an article."""
-    return render_template("articles/new.html", form=ArticleForm())
-
-
-@bp.route("/articles", methods=["POST"])
-@login_required
-def create() -> str | Response:
-    """Import an article from pasted text or an uploaded .txt file."""
-    form = ArticleForm()
-    if form.validate_on_submit():
-        try:
-            body = _body_from_form(form)
-            article = operations.import_article(
-                db.session,
-                current_app_user(),
-                title=form.title.data or "",
-                body=body,
-                max_chars=current_app.config["MAX_ARTICLE_CHARS"],
-                outlet=form.outlet.data,
-                url=form.url.data,
-                byline=form.byline.data,
-                published_on=form.published_on.data,
-                language=form.language.data or "en",
-            )
-        except DuplicateArticle as error:
-            db.session.rollback()
-            link = url_for("articles.show", article_id=error.existing_id)
-            flash(
-                Markup('{} <a href="{}">Open the existing article</a>.').format(
-                    error.message, link
-                ),
-                "error",
-            )
-            return render_template("articles/new.html", form=form), 409
-        except DomainError as error:
-            db.session.rollback()
-            target = form.body_file if form.body_file.data and "body" in error.fields else None
-            for name, messages in error.fields.items():
-                field = target or getattr(form, name, None)
-                if field is not None:
-                    field.errors = [*field.errors, *messages]
-            if not error.fields:
-                form.body_file.errors = [*form.body_file.errors, error.message]
-            return render_template("articles/new.html", form=form), error.status_code
-        db.session.commit()
-        flash(f"Imported “{article.title}”: {len(article.claims)} claims.", "success")
-        return redirect(url_for("articles.show", article_id=article.id))
-    return render_template("articles/new.html", form=form), 422
-
-
-def _body_from_form(form: ArticleForm) -> str:
-    upload = form.body_file.data
-    pasted = form.body.data or ""
-    if upload and upload.filename:
-        if pasted.strip():
-            raise ValidationFailed(
-                "Paste the text or upload a file, not both.",
-                fields={"body": ["Paste the text or upload a file, not both."]},
-            )
-        return operations.decode_text_file(upload.read(), filename=upload.filename)
-    return pasted
+    rows = workspace_ops.list_articles_with_progress(db.session)
+    return render_template("workspace/index.html", rows=rows)
 
 
 @bp.route("/articles/<int:article_id>", methods=["GET"])
 @login_required
 def show(article_id: int) -> tuple[str, int]:
     """Show the article workspace: the body with every claim in place, and the progress."""
-    article = operations.get_article(db.session, article_id)
+    article = article_ops.get_article(db.session, article_id)
     return render_workspace(article, None)
 
 
@@ -141,7 +82,7 @@ def render_workspace(
     hint_counts = {n: sum(1 for h in hints_of.values() if n in h) for n in HINT_NAMES}
     article_agreement = agreement(db.session, article) if workspace.panel is None else None
     page = render_template(
-        "articles/workspace.html",
+        "workspace/workspace.html",
         ws=workspace,
         article=article,
         pieces=_pieces(article, workspace, hints_of),
@@ -157,7 +98,7 @@ def render_workspace(
 @login_required
 def segmentation(article_id: int) -> str:
     """Show the page for splitting and merging the claims of an article."""
-    article = operations.get_article(db.session, article_id)
+    article = article_ops.get_article(db.session, article_id)
     return _segmentation_page(article, request.args.get("claim", type=parse_id))
 
 
@@ -166,11 +107,11 @@ def _segmentation_page(
 ) -> tuple[str, int]:
     selected = next((c for c in article.claims if c.id == selected_id), None)
     return render_template(
-        "articles/segmentation.html",
+        "workspace/segmentation.html",
         article=article,
         selected=selected,
         split_pieces=_split_pieces(article.body, selected) if selected else [],
-        frozen_ids=operations.frozen_claim_ids(db.session, article),
+        frozen_ids=corrections.frozen_claim_ids(db.session, article),
         split_form=SplitClaimForm(),
         error=error,
     ), status
@@ -192,7 +133,7 @@ def _split_pieces(body: str, claim: Claim) -> list[tuple[str, int | None]]:
 @login_required
 def split(claim_id: int) -> str | tuple[str, int] | Response:
     """Split a claim in two at the chosen point."""
-    claim = operations.get_claim(db.session, claim_id)
+    claim = article_ops.get_claim(db.session, claim_id)
     article = claim.article
     form = SplitClaimForm()
     if not form.validate_on_submit():
@@ -210,7 +151,7 @@ def split(claim_id: int) -> str | tuple[str, int] | Response:
             article, claim.id, error="Choose where to split the claim.", status=422
         )
     try:
-        second = operations.split_claim(
+        second = corrections.split_claim(
             db.session,
             current_app_user(),
             claim,
@@ -226,14 +167,14 @@ def split(claim_id: int) -> str | tuple[str, int] | Response:
         f"Split claim {claim.position + 1} in two; the new claim is {second.position + 1}.",
         "success",
     )
-    return redirect(url_for("articles.segmentation", article_id=article.id) + f"#claim-{claim.id}")
+    return redirect(url_for("workspace.segmentation", article_id=article.id) + f"#claim-{claim.id}")
 
 
 @bp.route("/claims/<int:claim_id>/merge", methods=["POST"])
 @login_required
 def merge(claim_id: int) -> str | tuple[str, int] | Response:
     """Merge a claim with the one after it."""
-    claim = operations.get_claim(db.session, claim_id)
+    claim = article_ops.get_claim(db.session, claim_id)
     article = claim.article
     form = MergeClaimForm()
     if not form.validate_on_submit():
@@ -244,7 +185,7 @@ def merge(claim_id: int) -> str | tuple[str, int] | Response:
             status=422,
         )
     try:
-        operations.merge_with_next(
+        corrections.merge_with_next(
             db.session,
             current_app_user(),
             claim,
@@ -256,7 +197,7 @@ def merge(claim_id: int) -> str | tuple[str, int] | Response:
         return _segmentation_page(article, claim_id, error=error.message, status=error.status_code)
     db.session.commit()
     flash(f"Merged claims {claim.position + 1} and {claim.position + 2}.", "success")
-    return redirect(url_for("articles.segmentation", article_id=article.id) + f"#claim-{claim.id}")
+    return redirect(url_for("workspace.segmentation", article_id=article.id) + f"#claim-{claim.id}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,7 +225,7 @@ def _pieces(
     # One URL built by Flask (a None hint is left out), the others by putting each id
     # in its place.
     hint = workspace.hint
-    sample = url_for("articles.claim", claim_id=MAX_ID, hint=hint)
+    sample = url_for("workspace.claim", claim_id=MAX_ID, hint=hint)
     before, _, after = sample.partition(str(MAX_ID))
     pieces: list[tuple[str, str | ClaimPiece]] = []
     cursor = 0
@@ -319,7 +260,7 @@ def _pieces(
 @login_required
 def claim(claim_id: int) -> tuple[str, int]:
     """Show the workspace with one claim selected: its annotation form, sources and history."""
-    claim = operations.get_claim(db.session, claim_id)
+    claim = article_ops.get_claim(db.session, claim_id)
     return render_workspace(claim.article, claim)
 
 
@@ -328,7 +269,7 @@ def claim(claim_id: int) -> tuple[str, int]:
 def my_work() -> str:
     """Show the user's returned annotations, drafts and assigned articles."""
     return render_template(
-        "articles/my_work.html", work=assignments.my_work(db.session, current_app_user())
+        "workspace/my_work.html", work=assignments.my_work(db.session, current_app_user())
     )
 
 
@@ -336,7 +277,7 @@ def my_work() -> str:
 @role_required(Role.REVIEWER)
 def assignments_page(article_id: int) -> tuple[str, int] | Response:
     """Show and change who works on an article."""
-    article = operations.get_article(db.session, article_id)
+    article = article_ops.get_article(db.session, article_id)
     status = 200
     if request.method == "POST":
         form = FlaskForm()
@@ -356,7 +297,7 @@ def assignments_page(article_id: int) -> tuple[str, int] | Response:
             else:
                 db.session.commit()
                 flash(message, "success")
-                return redirect(url_for("articles.assignments_page", article_id=article.id))
+                return redirect(url_for("workspace.assignments_page", article_id=article.id))
     current = assignments.assignees(db.session, article)
     taken = {a.annotator_id for a in current}
     candidates = [
@@ -365,7 +306,7 @@ def assignments_page(article_id: int) -> tuple[str, int] | Response:
         if u.id not in taken
     ]
     page = render_template(
-        "articles/assignments.html", article=article, assignments=current, candidates=candidates
+        "workspace/assignments.html", article=article, assignments=current, candidates=candidates
     )
     return page, status
 
@@ -378,32 +319,127 @@ def _chosen_user_id() -> int:
         raise ValidationFailed("Choose a user from the list.") from None
 
 
-@bp.route("/imports", methods=["GET"])
+@bp.route("/claims/<int:claim_id>/annotation", methods=["POST"])
 @login_required
-def imports_page() -> str:
-    """Show the bulk import form."""
-    return render_template("articles/imports.html", reports=None, form=FlaskForm())
+def save(claim_id: int) -> tuple[str, int] | BaseResponse:
+    """Save the user's own annotation of a claim as a draft, or save and submit it."""
+    claim = article_ops.get_claim(db.session, claim_id)
+    user = current_app_user()
+    form = AnnotationForm()
+    action = request.form.get("action", "save")
+    if action == "add_source":
+        # Without JavaScript, "Add another source" round-trips the form with a blank row.
+        form.sources.append_entry()
+        return render_workspace(claim.article, claim, form=form)
+    if not form.validate_on_submit():
+        if form.version.errors:  # a hidden field: say what is wrong in the banner
+            flash(f"{problems(form.version)} Reload the page and try again.", "error")
+        return render_workspace(claim.article, claim, form=form, status=422)
+    try:
+        annotation = annotation_ops.save_annotation(
+            db.session, user, claim, form.to_input(), expected_version=form.expected_version()
+        )
+        if action == "submit":
+            review_ops.apply_action(
+                db.session, user, annotation, Action.SUBMIT, expected_version=annotation.version
+            )
+    except StaleVersion as error:
+        db.session.rollback()
+        return _conflict_page(claim, form, error)
+    except ValidationFailed as error:
+        db.session.rollback()
+        _show_field_errors(form, error)
+        return render_workspace(claim.article, claim, form=form, status=error.status_code)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return render_workspace(claim.article, claim, form=form, status=error.status_code)
+    db.session.commit()
+    flash("Submitted for review." if action == "submit" else "Draft saved.", "success")
+    return redirect(url_for("workspace.claim", claim_id=claim.id))
 
 
-@bp.route("/imports", methods=["POST"])
+def _show_field_errors(form: AnnotationForm, error: ValidationFailed) -> None:
+    """Put each message beside its field; messages without a field go in the banner."""
+    unplaced: list[str] = []
+    for name, messages in error.fields.items():
+        field = None
+        parts = name.split("-")
+        if len(parts) == 3 and parts[0] == "sources" and parts[1].isdigit():
+            index = int(parts[1])
+            if index < len(form.sources.entries):
+                field = form.sources.entries[index].form._fields.get(parts[2])
+        elif name != "sources":
+            field = form._fields.get(name)
+        if field is None:
+            unplaced.extend(messages)
+        else:
+            field.errors = [*field.errors, *messages]
+    flash(" ".join([error.message, *unplaced]), "error")
+
+
+def _conflict_page(claim, form: AnnotationForm, error: StaleVersion) -> tuple[str, int]:
+    """Show the saved version beside the user's, with a form to save a merged version."""
+    user = current_app_user()
+    current = annotation_ops.my_annotation(db.session, user, claim)
+    verdicts = {v.id: v for v in all_verdicts(db.session)}
+    yours = form.to_input()
+    merge_form = AnnotationForm(formdata=None, data=None)
+    merge_form.process(formdata=request.form)
+    merge_form.version.data = current.version if current else None
+    merge_form.set_verdict_choices(
+        [v for v in verdicts.values() if v.active], current.verdict if current else None
+    )
+    page = render_template(
+        "workspace/conflict.html",
+        claim=claim,
+        article=claim.article,
+        current=current,
+        yours=yours,
+        your_sources=[source for source in yours.sources if not source.is_blank()],
+        verdicts=verdicts,
+        form=merge_form,
+        message=error.message,
+    )
+    return page, 409
+
+
+@bp.route("/annotations/<int:annotation_id>/transition", methods=["POST"])
 @login_required
-def bulk_import() -> tuple[str, int]:
-    """Import uploaded files; each file is all or nothing, with a report per file."""
-    form = FlaskForm()
-    files = [f for f in request.files.getlist("files") if f and f.filename]
-    if not form.validate_on_submit() or not files:
-        flash("Choose one or more files to import.", "error")
-        return render_template("articles/imports.html", reports=None, form=form), 422
-    reports = []
-    for upload in files:
-        report = imports.import_file(
+def transition(annotation_id: int) -> tuple[str, int] | BaseResponse:
+    """Take a workflow action (submit, withdraw, approve, ...) on an annotation."""
+    annotation = annotation_ops.get_visible_annotation(
+        db.session, current_app_user(), annotation_id
+    )
+    claim = annotation.claim
+    form = TransitionForm()
+    try:
+        action = Action(request.form.get("action", ""))
+    except ValueError:
+        abort(400, description="Unknown workflow action.")
+    if not form.validate_on_submit():
+        flash(
+            f"Nothing was changed: {all_problems(form) or 'the form was incomplete.'} "
+            "Reload the page and try again.",
+            "error",
+        )
+        return render_workspace(claim.article, claim, status=422)
+    try:
+        review_ops.apply_action(
             db.session,
             current_app_user(),
-            upload.filename or "upload",
-            upload.read(),
-            max_chars=current_app.config["MAX_ARTICLE_CHARS"],
+            annotation,
+            action,
+            expected_version=form.version.data,
+            comment=form.comment.data or "",
         )
-        reports.append(report)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return render_workspace(claim.article, claim, status=error.status_code)
     db.session.commit()
-    status = 200 if all(r.ok for r in reports) else 422
-    return render_template("articles/imports.html", reports=reports, form=form), status
+    flash(action.done_message, "success")
+    target = request.form.get("next")
+    if is_safe_next(target):
+        return redirect(target)  # type: ignore[arg-type]
+    return redirect(url_for("workspace.claim", claim_id=annotation.claim_id))

@@ -1,22 +1,119 @@
-"""Everything the article workspace shows, gathered in a fixed, small number of queries."""
+"""The article workspace and the claim panel: what one viewer sees of an article's claims,
+their annotations, reviews and history, gathered in a fixed, small number of queries."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from factcheck.annotations.models import Annotation
-from factcheck.annotations.operations import ClaimView, claim_view
+from factcheck.annotations.operations import can_see_others
 from factcheck.annotations.states import SUBMITTED_OR_LATER, AnnotationState
 from factcheck.articles.models import Article, Claim
-from factcheck.review.operations import allowed_actions
+from factcheck.audit.models import AuditEvent
+from factcheck.review.models import Review
+from factcheck.review.operations import allowed_actions, reviews_of
 from factcheck.review.workflow import Action
 from factcheck.users.models import User
 from factcheck.verdicts.models import Verdict
 from factcheck.verdicts.operations import all_verdicts
+
+
+@dataclass(frozen=True)
+class ArticleProgress:
+    article: Article
+    claims: int
+    annotated: int
+    approved: int
+
+    @property
+    def percent_approved(self) -> int:
+        return round(100 * self.approved / self.claims) if self.claims else 0
+
+
+def list_articles_with_progress(session: Session) -> list[ArticleProgress]:
+    """Every article, newest first, with claim counts, in one query."""
+    # "Annotated" means someone has started (drafts count), as in the workspace's bar.
+    annotated = select(Annotation.claim_id).distinct().subquery()
+    approved = (
+        select(Annotation.claim_id).where(Annotation.state == AnnotationState.APPROVED).subquery()
+    )
+    rows = session.execute(
+        select(
+            Article,
+            func.count(Claim.id),
+            func.count(annotated.c.claim_id),
+            func.count(approved.c.claim_id),
+        )
+        .outerjoin(Claim, Claim.article_id == Article.id)
+        .outerjoin(annotated, annotated.c.claim_id == Claim.id)
+        .outerjoin(approved, approved.c.claim_id == Claim.id)
+        .group_by(Article.id)
+        .order_by(Article.imported_at.desc(), Article.id.desc())
+    ).all()
+    return [ArticleProgress(article, n, a, p) for article, n, a, p in rows]
+
+
+@dataclass
+class ClaimView:
+    """What one viewer may see of a claim's annotations, with their reviews and history."""
+
+    own: Annotation | None
+    others: list[Annotation]
+    #: Others' submitted annotations still hidden by blind annotation.
+    hidden_others: int
+    reviews: dict[int, list[Review]]
+    history: list[AuditEvent]
+
+    @property
+    def shown(self) -> list[Annotation]:
+        return ([self.own] if self.own else []) + self.others
+
+
+def claim_view(session: Session, viewer: User, claim: Claim) -> ClaimView:
+    """The viewer's own annotation and the others they may read, in four queries."""
+    annotations = list(
+        session.scalars(
+            select(Annotation)
+            .options(
+                selectinload(Annotation.sources),
+                joinedload(Annotation.annotator),
+                joinedload(Annotation.verdict),
+            )
+            .where(Annotation.claim_id == claim.id)
+            .order_by(Annotation.submitted_at, Annotation.id)
+        ).unique()
+    )
+    own = next((a for a in annotations if a.annotator_id == viewer.id), None)
+    submitted = [
+        a for a in annotations if a.annotator_id != viewer.id and a.state != AnnotationState.DRAFT
+    ]
+    others = submitted if can_see_others(viewer, own) else []
+    shown_ids = [a.id for a in ([own] if own else []) + others]
+    history_filter = (AuditEvent.entity_type == "claim") & (AuditEvent.entity_id == claim.id)
+    if shown_ids:
+        history_filter = or_(
+            history_filter,
+            (AuditEvent.entity_type == "annotation") & AuditEvent.entity_id.in_(shown_ids),
+        )
+    history = list(
+        session.scalars(
+            select(AuditEvent)
+            .options(joinedload(AuditEvent.actor))
+            .where(history_filter)
+            .order_by(AuditEvent.id)
+        )
+    )
+    return ClaimView(
+        own=own,
+        others=others,
+        hidden_others=0 if others else len(submitted),
+        reviews=reviews_of(session, shown_ids),
+        history=history,
+    )
 
 
 @dataclass

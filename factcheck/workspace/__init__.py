@@ -1,0 +1,1 @@
+"""Where people work on an article: the workspace, claim panel, corrections, assignments."""
