@@ -264,8 +264,8 @@ def run_export(url: str, mode: str, out: str) -> dict:
     """
     from factcheck.exports.csv_export import PUBLICATION_COLUMNS
     from factcheck.exports.filters import ExportFilters
-    from factcheck.exports.operations import read_connection
-    from factcheck.exports.views import export_chunks
+    from factcheck.exports.formats import FORMATS, WriteOptions
+    from factcheck.exports.operations import export_chunks, read_connection
 
     app = bench_app(url, migrate=False)
     engine = app.extensions["factcheck.engine"]
@@ -280,7 +280,7 @@ def run_export(url: str, mode: str, out: str) -> dict:
     with app.app_context():
         if mode == "factcheck":
             with open(out, "wb") as handle:
-                for chunk in export_chunks(engine, "csv", filters, bom=False, base_url=""):
+                for chunk in export_chunks(engine, FORMATS["csv"], filters, WriteOptions()):
                     handle.write(chunk)
                     rows += chunk.count(b"\r\n")
             rows -= 1  # header

@@ -11,6 +11,7 @@ import sys
 from contextlib import nullcontext
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from flask import Flask, current_app
@@ -19,6 +20,9 @@ from flask.cli import AppGroup, with_appcontext
 from factcheck.errors import DomainError
 from factcheck.extensions import db
 from factcheck.users.models import Role
+
+if TYPE_CHECKING:
+    from factcheck.exports.formats import ExportFormat
 
 users_cli = AppGroup("users", help="Manage accounts.")
 articles_cli = AppGroup("articles", help="Import and list articles.")
@@ -175,13 +179,30 @@ def import_articles_command(
         sys.exit(1)
 
 
-export_cli = AppGroup("export", help="Export verdicts, sources, archives and ClaimReview.")
+class _ExportGroup(AppGroup):
+    """``flask export <key>``: one command per format of the registry.
+
+    The commands are built when click asks for them, from the registry as it is then,
+    so a format added to it has its command without a line here.
+    """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        from factcheck.exports.formats import FORMATS
+
+        return list(FORMATS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        from factcheck.exports.formats import get_format
+
+        fmt = get_format(cmd_name)
+        return _export_command(fmt) if fmt is not None else None
 
 
-def _export_command(kind: str, help_text: str):
-    from factcheck.exports.operations import default_state
+export_cli = _ExportGroup("export", help="Export verdicts, sources, archives and ClaimReview.")
 
-    @export_cli.command(kind, help=help_text)
+
+def _export_command(fmt: ExportFormat) -> click.Command:
+    @click.command(fmt.key, help=fmt.help)
     @click.option(
         "--out",
         "out",
@@ -195,21 +216,23 @@ def _export_command(kind: str, help_text: str):
     @click.option("--verdict", help="Only this verdict key (e.g. false).")
     @click.option(
         "--state",
-        default=default_state(kind),
+        default=fmt.default_state,
         show_default=True,
         help="Annotation state, or 'all'.",
     )
     @click.option("--bom", is_flag=True, help="Add the UTF-8 byte-order mark (CSV, for Excel).")
+    @with_appcontext
     def command(out: Path, article, date_from, date_to, verdict, state, bom) -> None:
         from factcheck.exports import operations
         from factcheck.exports.filters import ExportFilters
-        from factcheck.exports.views import export_chunks
+        from factcheck.exports.formats import WriteOptions
+        from factcheck.exports.views import organisation
 
         try:
             filters = ExportFilters.parse(
                 article=article, date_from=date_from, date_to=date_to, verdict=verdict, state=state
             )
-            total = operations.start_export(db.session, None, kind, filters)
+            total = operations.start_export(db.session, None, fmt, filters)
         except DomainError as error:
             problems = "; ".join(m for ms in error.fields.values() for m in ms)
             _fail(f"{error.message} {problems}", 2)
@@ -217,23 +240,20 @@ def _export_command(kind: str, help_text: str):
         db.session.commit()
         temporary = out.with_name(out.name + ".partial")
         show_bar = sys.stderr.isatty()
+        config = current_app.config
+        options = WriteOptions(
+            bom=bom,
+            base_url=config["PUBLIC_BASE_URL"] or config["ORGANISATION_URL"],
+            organisation=organisation(),
+        )
         try:
             with (
                 temporary.open("wb") as handle,
-                click.progressbar(length=total or 0, label=f"Exporting {kind}", file=sys.stderr)
+                click.progressbar(length=total or 0, label=f"Exporting {fmt.key}", file=sys.stderr)
                 if show_bar and total
                 else nullcontext(None) as bar,
             ):
-                base_url = (
-                    current_app.config["PUBLIC_BASE_URL"] or current_app.config["ORGANISATION_URL"]
-                )
-                for chunk in export_chunks(
-                    db.session.get_bind(),
-                    kind,
-                    filters,
-                    bom=bom,
-                    base_url=base_url,
-                ):
+                for chunk in operations.export_chunks(db.session.get_bind(), fmt, filters, options):
                     handle.write(chunk)
                     if show_bar and total:
                         bar.update(chunk.count(b"\n"))
@@ -244,15 +264,6 @@ def _export_command(kind: str, help_text: str):
         click.echo(f"wrote {out}" + (f" ({total} rows)" if total is not None else ""))
 
     return command
-
-
-for _kind, _help in (
-    ("csv", "Publication CSV: one row per published verdict."),
-    ("sources", "One row per source of the exported annotations."),
-    ("jsonl", "Archive of everything as JSON Lines (re-importable)."),
-    ("claimreview", "schema.org ClaimReview JSON-LD feed of published verdicts."),
-):
-    _export_command(_kind, _help)
 
 
 @click.command("restore")

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from pydantic import BaseModel, ValidationError
@@ -45,6 +45,17 @@ class ApiError(DomainError):
         self.status_code, self.code, self.retry_after = status, code, retry_after
 
 
+T = TypeVar("T")
+#: A value fixed when the operation is declared, or a function giving it when the
+#: OpenAPI document is generated: for values read from a registry that can grow after
+#: import (the export formats).
+Lazy = T | Callable[[], T]
+
+
+def _resolve(value: Lazy[T]) -> T:
+    return value() if callable(value) else value
+
+
 @dataclass(frozen=True)
 class QueryParam:
     name: str
@@ -57,16 +68,18 @@ class Operation:
     path: str
     method: str
     operation_id: str
-    summary: str
+    summary: Lazy[str]
     tag: str
     body: type[BaseModel] | None
     response: type[BaseModel] | None
     status: int
     query: list[QueryParam] = field(default_factory=list)
     #: Streamed, non-JSON answers: content type -> description.
-    media: dict[str, str] = field(default_factory=dict)
+    media: Lazy[dict[str, str]] = field(default_factory=dict)
     #: Allowed values of string path parameters.
-    path_enums: dict[str, list[str]] = field(default_factory=dict)
+    path_enums: Lazy[dict[str, list[str]]] = field(default_factory=dict)
+    #: Longer text than the summary (Markdown), if any.
+    description: Lazy[str | None] = None
 
 
 OPERATIONS: list[Operation] = []
@@ -163,14 +176,15 @@ def operation(
     path: str,
     method: str,
     *,
-    summary: str,
+    summary: Lazy[str],
     tag: str,
     body: type[BaseModel] | None = None,
     response: type[BaseModel] | None = None,
     status: int = 200,
     query: list[QueryParam] | None = None,
-    media: dict[str, str] | None = None,
-    path_enums: dict[str, list[str]] | None = None,
+    media: Lazy[dict[str, str]] | None = None,
+    path_enums: Lazy[dict[str, list[str]]] | None = None,
+    description: Lazy[str | None] = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     def decorator(function: Callable[..., Any]) -> Callable[..., Any]:
         OPERATIONS.append(
@@ -186,6 +200,7 @@ def operation(
                 query or [],
                 media or {},
                 path_enums or {},
+                description,
             )
         )
 
@@ -238,6 +253,8 @@ def openapi_document() -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for op in OPERATIONS:
         openapi_path = _PATH_PARAM.sub(r"{\2}", op.path)
+        summary, media = _resolve(op.summary), _resolve(op.media)
+        path_enums, description = _resolve(op.path_enums), _resolve(op.description)
         parameters = [
             {
                 "name": name,
@@ -245,7 +262,7 @@ def openapi_document() -> dict[str, Any]:
                 "required": True,
                 "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}
                 if converter == "int"
-                else {"type": "string", "enum": op.path_enums[name]},
+                else {"type": "string", "enum": path_enums[name]},
             }
             for converter, name in _PATH_PARAM.findall(op.path)
         ] + [
@@ -259,7 +276,7 @@ def openapi_document() -> dict[str, Any]:
             for q in op.query
         ]
         responses: dict[str, Any] = {}
-        if op.media:
+        if media:
             responses[str(op.status)] = {
                 "description": "Streamed export.",
                 "content": {
@@ -268,12 +285,12 @@ def openapi_document() -> dict[str, Any]:
                         if kind.endswith("+json")
                         else {"type": "string"}
                     }
-                    for kind in op.media
+                    for kind in media
                 },
             }
         else:
             responses[str(op.status)] = {
-                "description": op.summary,
+                "description": summary,
                 "content": {
                     "application/json": {
                         "schema": {"$ref": f"#/components/schemas/{op.response.__name__}"}
@@ -287,12 +304,14 @@ def openapi_document() -> dict[str, Any]:
             responses[code] = {"description": text, "content": error_ref}
         entry: dict[str, Any] = {
             "operationId": op.operation_id,
-            "summary": op.summary,
+            "summary": summary,
             "tags": [op.tag],
             "parameters": parameters,
             "responses": responses,
             "security": [{"bearer": []}],
         }
+        if description:
+            entry["description"] = description
         if op.body is not None:
             entry["requestBody"] = {
                 "required": True,

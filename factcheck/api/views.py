@@ -26,6 +26,7 @@ from factcheck.db import DIGITS, MAX_ID
 from factcheck.errors import NotFound
 from factcheck.exports import operations as export_ops
 from factcheck.exports.filters import ExportFilters
+from factcheck.exports.formats import FORMATS, get_format, keys_text
 from factcheck.extensions import db
 from factcheck.review import operations as review_ops
 from factcheck.review.models import Review
@@ -372,26 +373,43 @@ def review_queue() -> schemas.QueuePage:
     )
 
 
+def _export_summary() -> str:
+    return f"Stream an export ({', '.join(FORMATS)}); it is recorded in the audit history."
+
+
+def _export_description() -> str:
+    lines = [f"- `{fmt.key}` ({fmt.media_type}): {fmt.help}" for fmt in FORMATS.values()]
+    internal = [f"`{fmt.key}`" for fmt in FORMATS.values() if fmt.internal]
+    restricted = ", ".join([*internal, "exports of any state but approved"])
+    lines.append(f"\nReviewers and admins only: {restricted}.")
+    return "\n".join(lines)
+
+
+def _export_media() -> dict[str, str]:
+    # Several formats can share a media type (both CSVs): one entry naming them all.
+    titles: dict[str, list[str]] = {}
+    for fmt in FORMATS.values():
+        titles.setdefault(fmt.media_type, []).append(fmt.title)
+    return {media_type: ", ".join(names) for media_type, names in titles.items()}
+
+
 @operation(
     "/exports/<kind>",
     "post",
-    summary="Stream an export (csv, sources, jsonl, "
-    "claimreview); it is recorded in the audit history.",
+    summary=_export_summary,
+    description=_export_description,
     tag="exports",
     body=schemas.ExportIn,
-    media={
-        "text/csv": "CSV",
-        "application/x-ndjson": "JSONL",
-        "application/ld+json": "ClaimReview",
-    },
-    path_enums={"kind": list(export_ops.KINDS)},
+    media=_export_media,
+    path_enums=lambda: {"kind": list(FORMATS)},
 )
 def export(kind: str, body: schemas.ExportIn) -> Response:
     from factcheck.exports.views import download_response
 
-    if kind not in export_ops.KINDS:
-        raise NotFound(f"Unknown export “{kind[:40]}”; use csv, sources, jsonl or claimreview.")
-    state = body.state if body.state is not None else export_ops.default_state(kind)
+    fmt = get_format(kind)
+    if fmt is None:
+        raise NotFound(f"Unknown export “{kind[:40]}”; use {keys_text()}.")
+    state = body.state if body.state is not None else fmt.default_state
     filters = ExportFilters.parse(
         article=body.article,
         date_from=body.date_from,
@@ -399,6 +417,6 @@ def export(kind: str, body: schemas.ExportIn) -> Response:
         verdict=body.verdict,
         state=getattr(state, "value", state),
     )
-    export_ops.start_export(db.session, current_user_from_token(), kind, filters)
+    export_ops.start_export(db.session, current_user_from_token(), fmt, filters)
     db.session.commit()
-    return download_response(kind, filters, bom=body.bom)
+    return download_response(fmt, filters, bom=body.bom)

@@ -1,66 +1,51 @@
-"""Running an export: the audit event, and a read-only connection to stream from."""
+"""Running an export: the checks, the audit event, and a read-only connection to stream from."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
 from factcheck.audit.recorder import record
-from factcheck.exports.claimreview import approved_only
-from factcheck.exports.csv_export import count_rows
 from factcheck.exports.filters import ExportFilters
+from factcheck.exports.formats import INTERNAL_ROLE, ExportFormat, WriteOptions
 from factcheck.extensions import READ_ONLY
-from factcheck.users.models import Role, User
-
-KINDS = ("csv", "sources", "jsonl", "claimreview")
-#: The exports that can carry the byte-order mark Excel wants.
-CSV_KINDS = frozenset({"csv", "sources"})
-
-
-def default_state(kind: str) -> str:
-    """Archives hold every state; the other exports are publication: approved only."""
-    return "all" if kind == "jsonl" else "approved"
+from factcheck.users.models import User
 
 
 def start_export(
-    session: Session, actor: User | None, kind: str, filters: ExportFilters
+    session: Session, actor: User | None, fmt: ExportFormat, filters: ExportFilters
 ) -> int | None:
     """Everything before the first byte leaves, the same for the web, the API and the CLI.
 
     Refuses filters naming what does not exist and exports the actor may not take, then
     records the audit event (the caller commits it). Returns the number of rows, or
-    None for the JSONL archive, whose lines are records of several kinds.
+    None for a format that does not count them (the archive, whose lines are records
+    of several kinds).
 
     :raises ValidationFailed: an unknown article or verdict.
     :raises PermissionDenied: drafts or archives asked for by an annotator.
     """
     filters.check_known(session)
-    check_may_export(actor, kind, filters)
-    rows = _count(session.connection(), kind, filters)
-    record_export(session, actor, kind, filters, rows)
+    check_may_export(actor, fmt, filters)
+    rows = fmt.count(session.connection(), filters) if fmt.count is not None else None
+    record_export(session, actor, fmt, filters, rows)
     return rows
 
 
-def _count(connection: Connection, kind: str, filters: ExportFilters) -> int | None:
-    if kind == "jsonl":
-        return None
-    if kind == "claimreview":
-        return count_rows(connection, approved_only(filters))
-    return count_rows(connection, filters, per_source=kind == "sources")
-
-
-def check_may_export(actor: User | None, kind: str, filters: ExportFilters) -> None:
-    """Archives hold drafts and reviews: JSONL and unpublished states are for reviewers."""
+def check_may_export(actor: User | None, fmt: ExportFormat, filters: ExportFilters) -> None:
+    """Archives hold drafts and reviews: internal formats and unpublished states are for
+    reviewers and admins; anyone may take the published verdicts in a public format."""
     from factcheck.errors import PermissionDenied
     from factcheck.review.workflow import AnnotationState
 
     if actor is None:  # the command line
         return
-    internal = kind == "jsonl" or filters.state is not AnnotationState.APPROVED
-    if internal and not actor.has_role(Role.REVIEWER):
+    internal = fmt.internal or filters.state is not AnnotationState.APPROVED
+    if internal and not actor.has_role(INTERNAL_ROLE):
         raise PermissionDenied(
             "Only reviewers and admins can export drafts, reviews and full archives; "
             "everyone can export the published (approved) verdicts."
@@ -68,13 +53,31 @@ def check_may_export(actor: User | None, kind: str, filters: ExportFilters) -> N
 
 
 def record_export(
-    session: Session, actor: User | None, kind: str, filters: ExportFilters, rows: int | None
+    session: Session,
+    actor: User | None,
+    fmt: ExportFormat,
+    filters: ExportFilters,
+    rows: int | None,
 ) -> None:
     """Every export is in the audit history: who took what data out, with which filters."""
     details = {key: [None, value] for key, value in filters.describe().items()}
     if rows is not None:
         details["rows"] = [None, rows]
-    record(session, actor, f"export:{kind}", "export", None, details)
+    record(session, actor, f"export:{fmt.key}", "export", None, details)
+
+
+def export_chunks(
+    bind: Engine | Connection, fmt: ExportFormat, filters: ExportFilters, options: WriteOptions
+) -> Iterator[bytes]:
+    """The bytes of an export, produced as they stream out of the database.
+
+    Call after :func:`start_export` has been committed. ``options.bom`` applies to
+    CSVs only: JSON never starts with one.
+    """
+    if options.bom and not fmt.csv:
+        options = replace(options, bom=False)
+    with read_connection(bind) as connection:
+        yield from fmt.write(connection, filters, options)
 
 
 @contextmanager
