@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import os
 import sys
-from contextlib import nullcontext
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,6 +20,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from factcheck.errors import DomainError
 from factcheck.extensions import db
+from factcheck.unit_of_work import unit_of_work
 from factcheck.users.models import Role
 
 if TYPE_CHECKING:
@@ -44,6 +46,18 @@ def _fail(message: str, code: int = 1) -> None:
     sys.exit(code)
 
 
+@contextmanager
+def _changes(code: int = 1) -> Iterator[None]:
+    """A command's unit of work: committed when the block ends; a domain error is printed
+    with its field messages and exits with ``code``, with nothing written."""
+    try:
+        with unit_of_work():
+            yield
+    except DomainError as error:
+        problems = "; ".join(m for ms in error.fields.values() for m in ms)
+        _fail(f"{error.message} {problems}".strip(), code)
+
+
 @users_cli.command("create")
 @click.argument("email")
 @click.option("--name", required=True, help="Full name shown in the app.")
@@ -62,14 +76,10 @@ def create_user_command(email: str, name: str, role: str, password_stdin: bool) 
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    try:
+    with _changes():
         user = operations.create_user(
             db.session, None, email=email, name=name, password=password, role=Role(role)
         )
-    except DomainError as error:
-        _fail(error.message)
-        return
-    db.session.commit()
     click.echo(f"Created {user.email} ({user.role.value}).")
 
 
@@ -85,12 +95,8 @@ def create_token_command(email: str, name: str) -> None:
     if user is None:
         _fail(f"there is no account for {email}.")
         return
-    try:
+    with _changes():
         _token, secret = create_token(db.session, user, name)
-    except DomainError as error:
-        _fail(error.message)
-        return
-    db.session.commit()
     click.echo(secret)
 
 
@@ -150,28 +156,29 @@ def import_articles_command(
                 message = error.message if isinstance(error, DomainError) else str(error)
                 click.secho(f"refused {path}: {message}", fg="red", err=True)
                 continue
-            report = import_file(
-                db.session,
-                None,
-                str(path),
-                data,
-                max_chars=max_chars,
-                title=title,
-                metadata={
-                    "outlet": outlet,
-                    "url": url,
-                    "published_on": published,
-                    "language": language,
-                },
-            )
+            # A refused file has written nothing (import_file runs it in a savepoint);
+            # each file is committed on its own, as the web's bulk import does.
+            with unit_of_work():
+                report = import_file(
+                    db.session,
+                    None,
+                    str(path),
+                    data,
+                    max_chars=max_chars,
+                    title=title,
+                    metadata={
+                        "outlet": outlet,
+                        "url": url,
+                        "published_on": published,
+                        "language": language,
+                    },
+                )
             if report.ok:
-                db.session.commit()
                 for article_id, article_title in report.imported:
                     click.echo(f"imported {path}: article {article_id} “{article_title}”")
                 for note in report.notes:
                     click.echo(f"  {note}")
             else:
-                db.session.rollback()
                 failures += 1
                 for problem in report.problems:
                     click.secho(f"refused {path}: {problem}", fg="red", err=True)
@@ -228,16 +235,11 @@ def _export_command(fmt: ExportFormat) -> click.Command:
         from factcheck.exports.formats import WriteOptions
         from factcheck.exports.views import organisation
 
-        try:
+        with _changes(code=2):
             filters = ExportFilters.parse(
                 article=article, date_from=date_from, date_to=date_to, verdict=verdict, state=state
             )
             total = operations.start_export(db.session, None, fmt, filters)
-        except DomainError as error:
-            problems = "; ".join(m for ms in error.fields.values() for m in ms)
-            _fail(f"{error.message} {problems}", 2)
-            return
-        db.session.commit()
         temporary = out.with_name(out.name + ".partial")
         show_bar = sys.stderr.isatty()
         config = current_app.config
@@ -286,7 +288,7 @@ def restore_command(archive: Path, by_email: str | None) -> None:
             _fail(f"there is no account for {by_email}.", 2)
             return
     try:
-        with archive.open("rb") as stream:
+        with _changes(), archive.open("rb") as stream:
             report = restore_archive(
                 db.session,
                 actor,
@@ -295,13 +297,9 @@ def restore_command(archive: Path, by_email: str | None) -> None:
                 scope=Scope.EVERYTHING,
                 max_chars=current_app.config["MAX_ARTICLE_CHARS"],
             )
-    except DomainError as error:
-        _fail(error.message)
-        return
     except OSError as error:
         _fail(f"could not read {archive}: {error}")
         return
-    db.session.commit()
     click.echo(f"restored {archive}")
     for note in report.notes():
         click.echo(f"  {note}")
@@ -329,14 +327,10 @@ def demo_command() -> None:
     from factcheck.demo import load_demo
 
     password = os.environ.get("FACTCHECK_DEMO_PASSWORD") or current_app.config["DEMO_PASSWORD"]
-    try:
+    with _changes():
         result = load_demo(
             db.session, password=password, max_chars=current_app.config["MAX_ARTICLE_CHARS"]
         )
-    except DomainError as error:
-        _fail(error.message)
-        return
-    db.session.commit()
     state = "loaded" if result.article_created else "already there"
     if result.annotations_created:
         state += f", {result.annotations_created} demo annotations in every review state"

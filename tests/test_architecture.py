@@ -23,6 +23,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "factcheck"
 #: that imports it (ARCHITECTURE.md explains each layer).
 LAYERS: list[set[str]] = [
     {"db", "errors", "extensions", "validators", "forms", "segmentation", "ratelimit", "web"},
+    {"unit_of_work"},
     {"audit"},
     {"users"},
     {"verdicts"},

@@ -23,6 +23,7 @@ from factcheck.db import MAX_ID, parse_number, utcnow
 from factcheck.errors import DomainError
 from factcheck.extensions import csrf, db
 from factcheck.ratelimit import hit
+from factcheck.unit_of_work import unit_of_work
 from factcheck.users.tokens import authenticate
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -115,7 +116,8 @@ def _authenticate() -> None:
     now = utcnow()
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
         token.last_used_at = now  # to the minute is enough; saves a write per request
-    db.session.commit()  # the count stands even if the request fails later
+    # The count is its own unit of work: it stands even if the operation fails later.
+    db.session.commit()
     if not rate.allowed:
         raise ApiError(
             429,
@@ -209,7 +211,11 @@ def operation(
             _authenticate()
             if body is not None:
                 kwargs["body"] = _body(body)
-            result = function(**kwargs)
+            # One unit of work per operation: committed when it returns (before a streamed
+            # body starts), rolled back when it raises; the error handler writes the
+            # JSON error body.
+            with unit_of_work():
+                result = function(**kwargs)
             if isinstance(result, Response):
                 return result
             payload = result.model_dump(mode="json") if isinstance(result, BaseModel) else result

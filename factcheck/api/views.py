@@ -228,7 +228,6 @@ def create_article(body: schemas.ArticleCreate) -> schemas.ArticleOut:
         published_on=body.published_on,
         language=body.language,
     )
-    db.session.commit()
     return _article_out(article)
 
 
@@ -284,7 +283,7 @@ def save_annotation(claim_id: int, body: schemas.AnnotationIn) -> schemas.Annota
     annotation = annotation_ops.save_annotation(
         db.session, user, claim, data, expected_version=body.version or None
     )
-    return _committed(annotation)
+    return _answer(annotation)
 
 
 def _transition(annotation_id: int, action: Action, body: schemas.TransitionIn):
@@ -293,20 +292,19 @@ def _transition(annotation_id: int, action: Action, body: schemas.TransitionIn):
     review_ops.apply_action(
         db.session, user, annotation, action, expected_version=body.version, comment=body.comment
     )
-    return _committed(annotation)
+    return _answer(annotation)
 
 
-def _committed(annotation: Annotation) -> schemas.AnnotationOut:
-    """The answer to a change, built from the flushed objects, then the commit.
+def _answer(annotation: Annotation) -> schemas.AnnotationOut:
+    """The answer to a change, built from the flushed objects.
 
-    Built before committing: the commit expires every loaded object, and reading them
-    back afterwards cost another transaction and three queries per save.
+    Built before the operation's unit of work commits: the commit expires every loaded
+    object, and reading them back afterwards cost another transaction and three queries
+    per save.
     """
-    out = _annotation_out(
+    return _annotation_out(
         annotation, review_ops.reviews_of(db.session, [annotation.id])[annotation.id]
     )
-    db.session.commit()
-    return out
 
 
 def _register_transition(action: Action) -> None:
@@ -418,5 +416,4 @@ def export(kind: str, body: schemas.ExportIn) -> Response:
         state=getattr(state, "value", state),
     )
     export_ops.start_export(db.session, current_user_from_token(), fmt, filters)
-    db.session.commit()
     return download_response(fmt, filters, bom=body.bom)

@@ -18,13 +18,14 @@ from sqlalchemy import select
 from factcheck.annotations.states import AnnotationState
 from factcheck.articles.models import Article
 from factcheck.db import utcnow
-from factcheck.errors import DomainError, ValidationFailed
+from factcheck.errors import DomainError
 from factcheck.exports import operations
 from factcheck.exports.claimreview import json_ld
 from factcheck.exports.csv_export import publication_rows
 from factcheck.exports.filters import ExportFilters
 from factcheck.exports.formats import ExportFormat, WriteOptions, available_formats, get_format
 from factcheck.extensions import db
+from factcheck.unit_of_work import unit_of_work
 from factcheck.users.auth import current_app_user
 from factcheck.verdicts.operations import all_verdicts
 
@@ -87,19 +88,18 @@ def download(kind: str) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return _page({"form": ["The form expired; reload the page."]}, 400)
     try:
-        filters = ExportFilters.parse(
-            article=request.form.get("article"),
-            date_from=request.form.get("date_from"),
-            date_to=request.form.get("date_to"),
-            verdict=request.form.get("verdict"),
-            state=request.form.get("state") or fmt.default_state,
-        )
-        operations.start_export(db.session, current_app_user(), fmt, filters)
-    except ValidationFailed as error:
-        return _page(error.fields, error.status_code)
+        with unit_of_work():
+            filters = ExportFilters.parse(
+                article=request.form.get("article"),
+                date_from=request.form.get("date_from"),
+                date_to=request.form.get("date_to"),
+                verdict=request.form.get("verdict"),
+                state=request.form.get("state") or fmt.default_state,
+            )
+            operations.start_export(db.session, current_app_user(), fmt, filters)
     except DomainError as error:
-        return _page({"form": [error.message]}, error.status_code)
-    db.session.commit()
+        # The page's filters show their own messages; the rest goes above the form.
+        return _page(error.fields or {"form": [error.message]}, error.status_code)
     return download_response(fmt, filters, bom=request.form.get("bom") == "y")
 
 

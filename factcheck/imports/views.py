@@ -13,6 +13,7 @@ from factcheck.articles.forms import ArticleForm
 from factcheck.errors import DomainError, DuplicateArticle, ValidationFailed
 from factcheck.extensions import db
 from factcheck.imports.operations import import_file
+from factcheck.unit_of_work import show_on_form, unit_of_work
 from factcheck.users.auth import current_app_user
 
 bp = Blueprint("imports", __name__)
@@ -32,21 +33,21 @@ def create() -> str | Response:
     form = ArticleForm()
     if form.validate_on_submit():
         try:
-            body = _body_from_form(form)
-            article = article_ops.import_article(
-                db.session,
-                current_app_user(),
-                title=form.title.data or "",
-                body=body,
-                max_chars=current_app.config["MAX_ARTICLE_CHARS"],
-                outlet=form.outlet.data,
-                url=form.url.data,
-                byline=form.byline.data,
-                published_on=form.published_on.data,
-                language=form.language.data or "en",
-            )
+            with unit_of_work():
+                body = _body_from_form(form)
+                article = article_ops.import_article(
+                    db.session,
+                    current_app_user(),
+                    title=form.title.data or "",
+                    body=body,
+                    max_chars=current_app.config["MAX_ARTICLE_CHARS"],
+                    outlet=form.outlet.data,
+                    url=form.url.data,
+                    byline=form.byline.data,
+                    published_on=form.published_on.data,
+                    language=form.language.data or "en",
+                )
         except DuplicateArticle as error:
-            db.session.rollback()
             link = url_for("workspace.show", article_id=error.existing_id)
             flash(
                 Markup('{} <a href="{}">Open the existing article</a>.').format(
@@ -56,16 +57,15 @@ def create() -> str | Response:
             )
             return render_template("imports/new.html", form=form), 409
         except DomainError as error:
-            db.session.rollback()
-            target = form.body_file if form.body_file.data and "body" in error.fields else None
-            for name, messages in error.fields.items():
-                field = target or getattr(form, name, None)
-                if field is not None:
-                    field.errors = [*field.errors, *messages]
-            if not error.fields:
-                form.body_file.errors = [*form.body_file.errors, error.message]
+            # An uploaded file stands for the body: its problems show beside the file.
+            uploaded = bool(form.body_file.data)
+            show_on_form(
+                form,
+                error,
+                aliases={"body": form.body_file} if uploaded else None,
+                default_field=form.body_file,
+            )
             return render_template("imports/new.html", form=form), error.status_code
-        db.session.commit()
         flash(f"Imported “{article.title}”: {len(article.claims)} claims.", "success")
         return redirect(url_for("workspace.show", article_id=article.id))
     return render_template("imports/new.html", form=form), 422
@@ -100,16 +100,18 @@ def bulk_import() -> tuple[str, int]:
     if not form.validate_on_submit() or not files:
         flash("Choose one or more files to import.", "error")
         return render_template("imports/index.html", reports=None, form=form), 422
-    reports = []
-    for upload in files:
-        report = import_file(
-            db.session,
-            current_app_user(),
-            upload.filename or "upload",
-            upload.read(),
-            max_chars=current_app.config["MAX_ARTICLE_CHARS"],
-        )
-        reports.append(report)
-    db.session.commit()
+    # Each file is all or nothing inside import_file (a savepoint each); the files that
+    # were imported are committed together.
+    with unit_of_work():
+        reports = [
+            import_file(
+                db.session,
+                current_app_user(),
+                upload.filename or "upload",
+                upload.read(),
+                max_chars=current_app.config["MAX_ARTICLE_CHARS"],
+            )
+            for upload in files
+        ]
     status = 200 if all(r.ok for r in reports) else 422
     return render_template("imports/index.html", reports=reports, form=form), status

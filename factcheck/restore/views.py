@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from factcheck.errors import DomainError
 from factcheck.extensions import db
 from factcheck.restore.operations import RestoreReport, Scope, archive_lines, restore_archive
+from factcheck.unit_of_work import unit_of_work
 from factcheck.users.auth import current_app_user, role_required
 from factcheck.users.models import Role
 
@@ -43,16 +44,15 @@ def restore() -> tuple[str, int]:
             status=422,
         )
     try:
-        report = restore_archive(
-            db.session,
-            current_app_user(),
-            archive_lines(upload.stream, filename=upload.filename),
-            archive=upload.filename,
-            scope=Scope.EVERYTHING,
-            max_chars=current_app.config["MAX_ARTICLE_CHARS"],
-        )
+        with unit_of_work():
+            report = restore_archive(
+                db.session,
+                current_app_user(),
+                archive_lines(upload.stream, filename=upload.filename),
+                archive=upload.filename,
+                scope=Scope.EVERYTHING,
+                max_chars=current_app.config["MAX_ARTICLE_CHARS"],
+            )
     except DomainError as error:
-        db.session.rollback()
         return _page(form, error=error.message, status=error.status_code)
-    db.session.commit()
     return _page(FlaskForm(formdata=None), report=report)

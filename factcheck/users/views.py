@@ -20,6 +20,7 @@ from factcheck import ratelimit
 from factcheck.db import parse_id, utcnow
 from factcheck.errors import DomainError, ValidationFailed
 from factcheck.extensions import db
+from factcheck.unit_of_work import show_on_form, unit_of_work
 from factcheck.users import operations
 from factcheck.users.auth import current_app_user, is_safe_next, role_required
 from factcheck.users.forms import (
@@ -35,16 +36,6 @@ from factcheck.users.models import Role, User
 
 auth_bp = Blueprint("auth", __name__)
 admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-
-def _apply_field_errors(form, error: DomainError) -> None:
-    """Show a domain error's field messages beside the form fields."""
-    for name, messages in error.fields.items():
-        field = getattr(form, name, None)
-        if field is not None:
-            field.errors = [*field.errors, *messages]
-    if not error.fields:
-        flash(error.message, "error")
 
 
 @auth_bp.route("/login", methods=["GET", "POST"])
@@ -64,9 +55,9 @@ def login() -> str | Response:
         if user is None:
             failed = True
             limit = current_app.config["LOGIN_FAILURES_PER_MINUTE"]
-            for key in keys:
-                ratelimit.hit(db.session, key, limit=limit)
-            db.session.commit()  # failures count even though nothing else changes
+            with unit_of_work():  # failures count even though nothing else changes
+                for key in keys:
+                    ratelimit.hit(db.session, key, limit=limit)
         else:
             remember = bool(form.remember.data)
             lifetime = (
@@ -74,14 +65,14 @@ def login() -> str | Response:
                 if remember
                 else current_app.config["SESSION_LIFETIME"]
             )
-            operations.start_session(
-                db.session,
-                user,
-                lifetime_until=utcnow() + lifetime,
-                user_agent=request.user_agent.string,
-                ip_address=request.remote_addr,
-            )
-            db.session.commit()
+            with unit_of_work():
+                operations.start_session(
+                    db.session,
+                    user,
+                    lifetime_until=utcnow() + lifetime,
+                    user_agent=request.user_agent.string,
+                    ip_address=request.remote_addr,
+                )
             # A fresh cookie at login: nothing set before authentication survives it.
             session.clear()
             login_user(user, remember=remember, duration=lifetime)
@@ -125,8 +116,8 @@ def logout() -> str | Response:
     if form.validate_on_submit() and current_user.is_authenticated:
         token = current_user.get_id()
         if token:
-            operations.end_session(db.session, token)
-            db.session.commit()
+            with unit_of_work():
+                operations.end_session(db.session, token)
     logout_user()
     session.clear()
     flash("You are logged out.", "info")
@@ -153,17 +144,16 @@ def change_password() -> str | Response:
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            revoked = operations.change_own_password(
-                db.session,
-                user,
-                current=form.current_password.data or "",
-                new=form.new_password.data or "",
-            )
+            with unit_of_work():
+                revoked = operations.change_own_password(
+                    db.session,
+                    user,
+                    current=form.current_password.data or "",
+                    new=form.new_password.data or "",
+                )
         except DomainError as error:
-            db.session.rollback()
-            _apply_field_errors(form, error)
+            show_on_form(form, error)
         else:
-            db.session.commit()
             flash(
                 "Your password is changed. Your other sessions were logged out."
                 + (
@@ -189,8 +179,8 @@ def logout_everywhere() -> Response:
     """End every login session of this user, this one included."""
     form = LogoutForm()
     if form.validate_on_submit():
-        operations.end_all_sessions(db.session, current_app_user())
-        db.session.commit()
+        with unit_of_work():
+            operations.end_all_sessions(db.session, current_app_user())
     logout_user()
     session.clear()
     flash("You are logged out on every device.", "info")
@@ -212,19 +202,18 @@ def create_user() -> str | Response:
     form = CreateUserForm()
     if form.validate_on_submit():
         try:
-            user = operations.create_user(
-                db.session,
-                current_app_user(),
-                email=form.email.data or "",
-                name=form.name.data or "",
-                password=form.password.data or "",
-                role=Role(form.role.data),
-            )
+            with unit_of_work():
+                user = operations.create_user(
+                    db.session,
+                    current_app_user(),
+                    email=form.email.data or "",
+                    name=form.name.data or "",
+                    password=form.password.data or "",
+                    role=Role(form.role.data),
+                )
         except DomainError as error:
-            db.session.rollback()
-            _apply_field_errors(form, error)
+            show_on_form(form, error)
         else:
-            db.session.commit()
             flash(f"Created {user.email} ({user.role.value}).", "success")
             return redirect(url_for("admin.users"))
     all_users = db.session.scalars(select(User).order_by(User.active.desc(), User.email)).all()
@@ -242,20 +231,19 @@ def edit_user(user_id: int) -> str | Response:
     status = 200
     if form.validate_on_submit():
         try:
-            operations.update_user(
-                db.session,
-                current_app_user(),
-                user,
-                name=form.name.data or "",
-                role=Role(form.role.data),
-                active=bool(form.active.data),
-            )
+            with unit_of_work():
+                operations.update_user(
+                    db.session,
+                    current_app_user(),
+                    user,
+                    name=form.name.data or "",
+                    role=Role(form.role.data),
+                    active=bool(form.active.data),
+                )
         except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
+            show_on_form(form, error, always_flash=True)
             status = error.status_code
         else:
-            db.session.commit()
             flash(f"Saved {user.email}.", "success")
             return redirect(url_for("admin.users"))
     elif request.method == "POST":
@@ -273,14 +261,13 @@ def reset_password(user_id: int) -> str | Response:
     reset_form = ResetPasswordForm()
     if reset_form.validate_on_submit():
         try:
-            revoked = operations.reset_password(
-                db.session, current_app_user(), user, new=reset_form.new_password.data or ""
-            )
+            with unit_of_work():
+                revoked = operations.reset_password(
+                    db.session, current_app_user(), user, new=reset_form.new_password.data or ""
+                )
         except DomainError as error:
-            db.session.rollback()
-            _apply_field_errors(reset_form, error)
+            show_on_form(reset_form, error)
         else:
-            db.session.commit()
             flash(
                 f"New password set for {user.email}; their sessions were ended"
                 + (f" and their {_tokens(revoked)} revoked." if revoked else "."),
@@ -303,22 +290,22 @@ def tokens() -> tuple[str, int] | Response:
     new_secret = None
     status = 200
     if request.method == "POST" and form.validate_on_submit():
+        revoke = request.form.get("revoke")
         try:
-            if request.form.get("revoke"):
-                try:
-                    token_id = parse_id(request.form["revoke"])
-                except ValueError:
-                    raise ValidationFailed("Choose a token from the list to revoke.") from None
-                token_ops.revoke_token(db.session, user, token_id)
-                db.session.commit()
+            with unit_of_work():
+                if revoke:
+                    token_ops.revoke_token(db.session, user, _chosen_token_id(revoke))
+                else:
+                    _token, new_secret = token_ops.create_token(
+                        db.session, user, form.name.data or ""
+                    )
+        except DomainError as error:
+            show_on_form(form, error)
+            status = error.status_code
+        else:
+            if revoke:
                 flash("Token revoked: it no longer works.", "success")
                 return redirect(url_for("auth.tokens"))
-            _token, new_secret = token_ops.create_token(db.session, user, form.name.data or "")
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            _apply_field_errors(form, error)
-            status = error.status_code
     elif request.method == "POST":
         status = 422
     page = render_template(
@@ -328,3 +315,11 @@ def tokens() -> tuple[str, int] | Response:
         new_secret=new_secret,
     )
     return page, status
+
+
+def _chosen_token_id(posted: str) -> int:
+    """:raises ValidationFailed: the posted token id is not an id."""
+    try:
+        return parse_id(posted)
+    except ValueError:
+        raise ValidationFailed("Choose a token from the list to revoke.") from None

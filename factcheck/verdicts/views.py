@@ -9,6 +9,7 @@ from werkzeug.wrappers.response import Response
 
 from factcheck.errors import DomainError
 from factcheck.extensions import db
+from factcheck.unit_of_work import show_on_form, unit_of_work
 from factcheck.users.auth import current_app_user, role_required
 from factcheck.users.models import Role
 from factcheck.verdicts import operations
@@ -43,21 +44,19 @@ def create() -> tuple[str, int] | Response:
     if not valid:
         return _page(form, 422)
     try:
-        verdict = operations.create_verdict(
-            db.session,
-            current_app_user(),
-            key=form.key.data,
-            label=form.label.data or "",
-            description=form.description.data or "",
-            rating=form.rating.data,
-            colour=form.colour.data or "#777777",
-        )
+        with unit_of_work():
+            verdict = operations.create_verdict(
+                db.session,
+                current_app_user(),
+                key=form.key.data,
+                label=form.label.data or "",
+                description=form.description.data or "",
+                rating=form.rating.data,
+                colour=form.colour.data or "#777777",
+            )
     except DomainError as error:
-        db.session.rollback()
-        for name, messages in error.fields.items():
-            getattr(form, name).errors = [*getattr(form, name).errors, *messages]
+        show_on_form(form, error)
         return _page(form, error.status_code)
-    db.session.commit()
     flash(f"Added the verdict “{verdict.label}”.", "success")
     return redirect(url_for("verdicts.index"))
 
@@ -68,21 +67,26 @@ def edit(verdict_id: int) -> tuple[str, int] | Response:
     """Rename, recolour, re-rate, retire or restore a verdict."""
     verdict = operations.get_verdict(db.session, verdict_id)
     form = VerdictForm(obj=verdict if request.method == "GET" else None)
-    if form.validate_on_submit():
-        operations.update_verdict(
-            db.session,
-            current_app_user(),
-            verdict,
-            label=form.label.data or "",
-            description=form.description.data or "",
-            rating=form.rating.data,
-            colour=form.colour.data or verdict.colour,
-            active=bool(form.active.data),
-        )
-        db.session.commit()
-        flash(f"Saved “{verdict.label}”.", "success")
-        return redirect(url_for("verdicts.index"))
     status = 422 if request.method == "POST" else 200
+    if form.validate_on_submit():
+        try:
+            with unit_of_work():
+                operations.update_verdict(
+                    db.session,
+                    current_app_user(),
+                    verdict,
+                    label=form.label.data or "",
+                    description=form.description.data or "",
+                    rating=form.rating.data,
+                    colour=form.colour.data or verdict.colour,
+                    active=bool(form.active.data),
+                )
+        except DomainError as error:
+            show_on_form(form, error)
+            status = error.status_code
+        else:
+            flash(f"Saved “{verdict.label}”.", "success")
+            return redirect(url_for("verdicts.index"))
     return render_template("verdicts/edit.html", verdict=verdict, form=form), status
 
 
@@ -92,8 +96,8 @@ def move(verdict_id: int) -> Response:
     """Move a verdict one place up or down the scale."""
     verdict = operations.get_verdict(db.session, verdict_id)
     offset = -1 if request.form.get("direction") == "up" else 1
-    operations.move_verdict(db.session, current_app_user(), verdict, offset=offset)
-    db.session.commit()
+    with unit_of_work():
+        operations.move_verdict(db.session, current_app_user(), verdict, offset=offset)
     return redirect(url_for("verdicts.index") + f"#verdict-{verdict.id}")
 
 

@@ -25,6 +25,7 @@ from factcheck.extensions import db
 from factcheck.forms import all_problems, problems
 from factcheck.review import operations as review_ops
 from factcheck.review.workflow import Action
+from factcheck.unit_of_work import show_on_form, unit_of_work
 from factcheck.users import operations as user_ops
 from factcheck.users.auth import current_app_user, is_safe_next, role_required
 from factcheck.users.models import Role, User
@@ -151,18 +152,17 @@ def split(claim_id: int) -> str | tuple[str, int] | Response:
             article, claim.id, error="Choose where to split the claim.", status=422
         )
     try:
-        second = corrections.split_claim(
-            db.session,
-            current_app_user(),
-            claim,
-            at=at,
-            expected_start=form.expected_start.data,
-            expected_end=form.expected_end.data,
-        )
+        with unit_of_work():
+            second = corrections.split_claim(
+                db.session,
+                current_app_user(),
+                claim,
+                at=at,
+                expected_start=form.expected_start.data,
+                expected_end=form.expected_end.data,
+            )
     except DomainError as error:
-        db.session.rollback()
         return _segmentation_page(article, claim_id, error=error.message, status=error.status_code)
-    db.session.commit()
     flash(
         f"Split claim {claim.position + 1} in two; the new claim is {second.position + 1}.",
         "success",
@@ -185,17 +185,16 @@ def merge(claim_id: int) -> str | tuple[str, int] | Response:
             status=422,
         )
     try:
-        corrections.merge_with_next(
-            db.session,
-            current_app_user(),
-            claim,
-            expected_end=form.expected_end.data,
-            expected_next_id=form.expected_next_id.data,
-        )
+        with unit_of_work():
+            corrections.merge_with_next(
+                db.session,
+                current_app_user(),
+                claim,
+                expected_end=form.expected_end.data,
+                expected_next_id=form.expected_next_id.data,
+            )
     except DomainError as error:
-        db.session.rollback()
         return _segmentation_page(article, claim_id, error=error.message, status=error.status_code)
-    db.session.commit()
     flash(f"Merged claims {claim.position + 1} and {claim.position + 2}.", "success")
     return redirect(url_for("workspace.segmentation", article_id=article.id) + f"#claim-{claim.id}")
 
@@ -283,19 +282,18 @@ def assignments_page(article_id: int) -> tuple[str, int] | Response:
         form = FlaskForm()
         if form.validate_on_submit():
             try:
-                annotator = user_ops.get_user(db.session, _chosen_user_id())
-                if request.form.get("action") == "remove":
-                    assignments.unassign(db.session, current_app_user(), article, annotator)
-                    message = f"{annotator.name} no longer has this article."
-                else:
-                    assignments.assign(db.session, current_app_user(), article, annotator)
-                    message = f"Assigned to {annotator.name}."
+                with unit_of_work():
+                    annotator = user_ops.get_user(db.session, _chosen_user_id())
+                    if request.form.get("action") == "remove":
+                        assignments.unassign(db.session, current_app_user(), article, annotator)
+                        message = f"{annotator.name} no longer has this article."
+                    else:
+                        assignments.assign(db.session, current_app_user(), article, annotator)
+                        message = f"Assigned to {annotator.name}."
             except DomainError as error:
-                db.session.rollback()
                 flash(error.message, "error")
                 status = error.status_code
             else:
-                db.session.commit()
                 flash(message, "success")
                 return redirect(url_for("workspace.assignments_page", article_id=article.id))
     current = assignments.assignees(db.session, article)
@@ -336,46 +334,22 @@ def save(claim_id: int) -> tuple[str, int] | BaseResponse:
             flash(f"{problems(form.version)} Reload the page and try again.", "error")
         return render_workspace(claim.article, claim, form=form, status=422)
     try:
-        annotation = annotation_ops.save_annotation(
-            db.session, user, claim, form.to_input(), expected_version=form.expected_version()
-        )
-        if action == "submit":
-            review_ops.apply_action(
-                db.session, user, annotation, Action.SUBMIT, expected_version=annotation.version
+        with unit_of_work():
+            annotation = annotation_ops.save_annotation(
+                db.session, user, claim, form.to_input(), expected_version=form.expected_version()
             )
+            if action == "submit":
+                review_ops.apply_action(
+                    db.session, user, annotation, Action.SUBMIT, expected_version=annotation.version
+                )
     except StaleVersion as error:
-        db.session.rollback()
         return _conflict_page(claim, form, error)
-    except ValidationFailed as error:
-        db.session.rollback()
-        _show_field_errors(form, error)
-        return render_workspace(claim.article, claim, form=form, status=error.status_code)
     except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+        # A long form: the banner says something is wrong, the fields say what.
+        show_on_form(form, error, always_flash=True)
         return render_workspace(claim.article, claim, form=form, status=error.status_code)
-    db.session.commit()
     flash("Submitted for review." if action == "submit" else "Draft saved.", "success")
     return redirect(url_for("workspace.claim", claim_id=claim.id))
-
-
-def _show_field_errors(form: AnnotationForm, error: ValidationFailed) -> None:
-    """Put each message beside its field; messages without a field go in the banner."""
-    unplaced: list[str] = []
-    for name, messages in error.fields.items():
-        field = None
-        parts = name.split("-")
-        if len(parts) == 3 and parts[0] == "sources" and parts[1].isdigit():
-            index = int(parts[1])
-            if index < len(form.sources.entries):
-                field = form.sources.entries[index].form._fields.get(parts[2])
-        elif name != "sources":
-            field = form._fields.get(name)
-        if field is None:
-            unplaced.extend(messages)
-        else:
-            field.errors = [*field.errors, *messages]
-    flash(" ".join([error.message, *unplaced]), "error")
 
 
 def _conflict_page(claim, form: AnnotationForm, error: StaleVersion) -> tuple[str, int]:
@@ -425,19 +399,18 @@ def transition(annotation_id: int) -> tuple[str, int] | BaseResponse:
         )
         return render_workspace(claim.article, claim, status=422)
     try:
-        review_ops.apply_action(
-            db.session,
-            current_app_user(),
-            annotation,
-            action,
-            expected_version=form.version.data,
-            comment=form.comment.data or "",
-        )
+        with unit_of_work():
+            review_ops.apply_action(
+                db.session,
+                current_app_user(),
+                annotation,
+                action,
+                expected_version=form.version.data,
+                comment=form.comment.data or "",
+            )
     except DomainError as error:
-        db.session.rollback()
         flash(error.message, "error")
         return render_workspace(claim.article, claim, status=error.status_code)
-    db.session.commit()
     flash(action.done_message, "success")
     target = request.form.get("next")
     if is_safe_next(target):
