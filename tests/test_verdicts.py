@@ -107,3 +107,25 @@ def test_bad_verdict_input_is_refused(client: FlaskClient, login, db: Session, d
     assert response.status_code in {409, 422}
     assert message in response.get_data(as_text=True)
     assert keys_in_order(db) == before
+
+
+def test_a_refused_edit_shows_the_form_with_the_reason(
+    client: FlaskClient, login, db: Session
+) -> None:
+    """The operation's refusal (here a text-direction override) reaches the form, not an
+    error page, and nothing changes."""
+    login(Role.ADMIN)
+    verdict = db.scalar(select(Verdict).where(Verdict.key == "false"))
+    before = (verdict.label, verdict.description)
+    response = post_form(
+        client,
+        f"/admin/verdicts/{verdict.id}",
+        {"label": "Fa\u202else", "colour": verdict.colour, "description": "x", "active": "y"},
+        token_from="/admin/verdicts",
+    )
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert 'name="label"' in page and "has-error" in page
+    db.expire_all()
+    assert (verdict.label, verdict.description) == before
+    assert db.scalar(select(AuditEvent).where(AuditEvent.action == "verdict:update")) is None
