@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from factcheck.annotations.models import Annotation, Source, Stance
-from factcheck.annotations.states import EDITABLE_STATES, AnnotationState
+from factcheck.annotations.states import EDITABLE_STATES
 from factcheck.articles.models import Claim
 from factcheck.audit.recorder import diff_fields, record
 from factcheck.db import utcnow
@@ -20,7 +20,7 @@ from factcheck.errors import (
     StaleVersion,
     ValidationFailed,
 )
-from factcheck.users.models import Role, User
+from factcheck.users.models import User
 from factcheck.validators import (
     check_no_bidi,
     check_no_controls,
@@ -125,28 +125,6 @@ def get_annotation(session: Session, annotation_id: int) -> Annotation:
     return annotation
 
 
-def may_see(session: Session, viewer: User, annotation: Annotation) -> bool:
-    """The one visibility rule for a single annotation: its author always; nobody else
-    sees a draft; others' submitted work only once blind annotation lets them."""
-    if annotation.annotator_id == viewer.id:
-        return True
-    if annotation.state is AnnotationState.DRAFT:
-        return False
-    return can_see_others(viewer, my_annotation(session, viewer, annotation.claim))
-
-
-def get_visible_annotation(session: Session, viewer: User, annotation_id: int) -> Annotation:
-    """The annotation, if ``viewer`` may see it.
-
-    :raises NotFound: it does not exist or is hidden from the viewer; the two answers
-        are the same, so not even a draft's existence leaks.
-    """
-    annotation = session.get(Annotation, annotation_id)
-    if annotation is None or not may_see(session, viewer, annotation):
-        raise NotFound("There is no such annotation.")
-    return annotation
-
-
 def my_annotation(session: Session, user: User, claim: Claim) -> Annotation | None:
     return session.scalar(
         select(Annotation)
@@ -236,10 +214,3 @@ def build_sources(inputs: list[SourceInput]) -> list[Source]:
         )
         for position, s in enumerate(inputs)
     ]
-
-
-def can_see_others(viewer: User, own: Annotation | None) -> bool:
-    """Blind annotation: others' work shows once your own was submitted (reviewers always)."""
-    if viewer.has_role(Role.REVIEWER):
-        return True
-    return own is not None and own.submitted_at is not None

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from factcheck.annotations import operations as annotation_ops
 from factcheck.annotations.models import Annotation
 from factcheck.annotations.operations import AnnotationInput, SourceInput
+from factcheck.annotations.visibility import get_visible_annotation
 from factcheck.api import schemas
 from factcheck.api.registry import (
     ApiError,
@@ -288,7 +289,7 @@ def save_annotation(claim_id: int, body: schemas.AnnotationIn) -> schemas.Annota
 
 def _transition(annotation_id: int, action: Action, body: schemas.TransitionIn):
     user = current_user_from_token()
-    annotation = annotation_ops.get_visible_annotation(db.session, user, annotation_id)
+    annotation = get_visible_annotation(db.session, user, annotation_id)
     review_ops.apply_action(
         db.session, user, annotation, action, expected_version=body.version, comment=body.comment
     )

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 from werkzeug.wrappers.response import Response
 
-from factcheck.annotations.operations import get_visible_annotation
+from factcheck.annotations.visibility import get_visible_annotation
 from factcheck.audit.models import AuditEvent
 from factcheck.audit.recorder import events_for, head_hash, verify
 from factcheck.db import parse_id, within_days

@@ -7,11 +7,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from factcheck.annotations.models import Annotation
-from factcheck.annotations.operations import can_see_others
 from factcheck.annotations.states import SUBMITTED_OR_LATER, AnnotationState
+from factcheck.annotations.visibility import can_see_others, visible_annotations
 from factcheck.articles.models import Article, Claim
 from factcheck.audit.models import AuditEvent
 from factcheck.review.models import Review
@@ -74,25 +74,26 @@ class ClaimView:
 
 
 def claim_view(session: Session, viewer: User, claim: Claim) -> ClaimView:
-    """The viewer's own annotation and the others they may read, in four queries."""
-    annotations = list(
-        session.scalars(
-            select(Annotation)
-            .options(
-                selectinload(Annotation.sources),
-                joinedload(Annotation.annotator),
-                joinedload(Annotation.verdict),
-            )
-            .where(Annotation.claim_id == claim.id)
-            .order_by(Annotation.submitted_at, Annotation.id)
-        ).unique()
-    )
+    """The viewer's own annotation and the others they may read, in four queries (five
+    while blind annotation hides others' work: counting what is hidden)."""
+    annotations = visible_annotations(session, viewer, claim_ids=[claim.id])
     own = next((a for a in annotations if a.annotator_id == viewer.id), None)
-    submitted = [
-        a for a in annotations if a.annotator_id != viewer.id and a.state != AnnotationState.DRAFT
-    ]
-    others = submitted if can_see_others(viewer, own) else []
-    shown_ids = [a.id for a in ([own] if own else []) + others]
+    others = [a for a in annotations if a is not own]
+    hidden_others = 0
+    if not can_see_others(viewer, own):
+        hidden_others = (
+            session.scalar(
+                select(func.count())
+                .select_from(Annotation)
+                .where(
+                    Annotation.claim_id == claim.id,
+                    Annotation.annotator_id != viewer.id,
+                    Annotation.state != AnnotationState.DRAFT,
+                )
+            )
+            or 0
+        )
+    shown_ids = [a.id for a in annotations]
     history_filter = (AuditEvent.entity_type == "claim") & (AuditEvent.entity_id == claim.id)
     if shown_ids:
         history_filter = or_(
@@ -110,7 +111,7 @@ def claim_view(session: Session, viewer: User, claim: Claim) -> ClaimView:
     return ClaimView(
         own=own,
         others=others,
-        hidden_others=0 if others else len(submitted),
+        hidden_others=hidden_others,
         reviews=reviews_of(session, shown_ids),
         history=history,
     )

@@ -15,6 +15,7 @@ from werkzeug.wrappers.response import Response as BaseResponse
 
 from factcheck.annotations import operations as annotation_ops
 from factcheck.annotations.forms import AnnotationForm, TransitionForm
+from factcheck.annotations.visibility import get_visible_annotation
 from factcheck.articles import operations as article_ops
 from factcheck.articles.forms import MergeClaimForm, SplitClaimForm
 from factcheck.articles.hints import HINT_NAMES
@@ -382,9 +383,7 @@ def _conflict_page(claim, form: AnnotationForm, error: StaleVersion) -> tuple[st
 @login_required
 def transition(annotation_id: int) -> tuple[str, int] | BaseResponse:
     """Take a workflow action (submit, withdraw, approve, ...) on an annotation."""
-    annotation = annotation_ops.get_visible_annotation(
-        db.session, current_app_user(), annotation_id
-    )
+    annotation = get_visible_annotation(db.session, current_app_user(), annotation_id)
     claim = annotation.claim
     form = TransitionForm()
     try:
