@@ -10,7 +10,12 @@ from sqlalchemy.orm import Session
 
 from factcheck.annotations.models import Annotation
 from factcheck.annotations.states import AnnotationState as S
-from factcheck.annotations.visibility import may_see, visible_annotations, visible_to
+from factcheck.annotations.visibility import (
+    claim_annotations,
+    may_see,
+    visible_annotations,
+    visible_to,
+)
 from factcheck.db import utcnow
 from factcheck.users.models import Role
 from factcheck.verdicts.models import Verdict
@@ -63,6 +68,9 @@ def test_the_rule_for_one_and_the_rule_for_lists_agree(
         )
         assert may_see(db, viewer, annotation) is expected, (own_state, their_state)
         assert (annotation.id in listed) is expected, (own_state, their_state)
+        shown, hidden = claim_annotations(db, viewer, annotation.claim_id)
+        assert (annotation in shown) is expected, (own_state, their_state)
+        assert hidden == (0 if expected or their_state is S.DRAFT else 1)
     # Your own work is always yours to see, drafts included.
     own_ids = set(db.scalars(select(Annotation.id).where(Annotation.annotator_id == viewer.id)))
     assert own_ids <= listed

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from factcheck.annotations.models import Annotation
 from factcheck.annotations.states import SUBMITTED_OR_LATER, AnnotationState
-from factcheck.annotations.visibility import can_see_others, visible_annotations
+from factcheck.annotations.visibility import claim_annotations
 from factcheck.articles.models import Article, Claim
 from factcheck.audit.models import AuditEvent
 from factcheck.review.models import Review
@@ -74,25 +74,10 @@ class ClaimView:
 
 
 def claim_view(session: Session, viewer: User, claim: Claim) -> ClaimView:
-    """The viewer's own annotation and the others they may read, in four queries (five
-    while blind annotation hides others' work: counting what is hidden)."""
-    annotations = visible_annotations(session, viewer, claim_ids=[claim.id])
+    """The viewer's own annotation and the others they may read, in four queries."""
+    annotations, hidden_others = claim_annotations(session, viewer, claim.id)
     own = next((a for a in annotations if a.annotator_id == viewer.id), None)
     others = [a for a in annotations if a is not own]
-    hidden_others = 0
-    if not can_see_others(viewer, own):
-        hidden_others = (
-            session.scalar(
-                select(func.count())
-                .select_from(Annotation)
-                .where(
-                    Annotation.claim_id == claim.id,
-                    Annotation.annotator_id != viewer.id,
-                    Annotation.state != AnnotationState.DRAFT,
-                )
-            )
-            or 0
-        )
     shown_ids = [a.id for a in annotations]
     history_filter = (AuditEvent.entity_type == "claim") & (AuditEvent.entity_id == claim.id)
     if shown_ids:
