@@ -119,6 +119,10 @@ def _init_extensions(app: Flask) -> None:
     auth.init_login_manager(login_manager)
     app.context_processor(auth.template_globals)
 
+    from factcheck.search.index import keep_index_current
+
+    keep_index_current()
+
 
 def _register_blueprints(app: Flask) -> None:
     from factcheck.api import views as _api_views  # noqa: F401  (registers the operations)

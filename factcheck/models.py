@@ -6,6 +6,7 @@ from factcheck.articles.models import Article, Assignment, Claim, ClaimKind
 from factcheck.audit.models import AuditEvent
 from factcheck.ratelimit import RateCounter
 from factcheck.review.models import Decision, Review
+from factcheck.search.models import SearchEntry
 from factcheck.users.models import ApiToken, LoginSession, Role, User
 from factcheck.verdicts.models import Verdict
 
@@ -23,6 +24,7 @@ __all__ = [
     "RateCounter",
     "Review",
     "Role",
+    "SearchEntry",
     "Source",
     "Stance",
     "User",

@@ -9,6 +9,7 @@ from alembic import context
 from flask import current_app
 
 from factcheck.db import Base
+from factcheck.search.models import is_full_text_structure
 
 config = context.config
 if config.config_file_name is not None and not logging.getLogger().handlers:
@@ -37,6 +38,7 @@ def run_migrations_online() -> None:
             # SQLite cannot ALTER most things; batch mode rebuilds tables instead.
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            include_name=lambda name, type_, _parents: not is_full_text_structure(name, type_),
         )
         with context.begin_transaction():
             context.run_migrations()

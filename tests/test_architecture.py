@@ -31,7 +31,7 @@ LAYERS: list[set[str]] = [
     {"annotations"},
     {"review"},
     {"workspace"},
-    {"history", "reports", "exports"},
+    {"history", "reports", "exports", "search"},
     {"restore"},
     {"imports"},
     {"api"},

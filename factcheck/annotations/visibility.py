@@ -15,6 +15,7 @@ annotation governs the working views, where seeing others' work would bias your 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.orm import Session, aliased, joinedload, selectinload
@@ -55,22 +56,23 @@ def get_visible_annotation(session: Session, viewer: User, annotation_id: int) -
     return annotation
 
 
-def visible_to(viewer: User) -> ColumnElement[bool]:
-    """:func:`may_see` as a condition on :class:`Annotation`, for queries of many."""
+def visible_to(viewer: User, annotation: Any = Annotation) -> ColumnElement[bool]:
+    """:func:`may_see` as a condition on :class:`Annotation` (or an alias of it, for a
+    query that needs the rule twice), for queries of many."""
     others_visible: ColumnElement[bool]
     if viewer.has_role(Role.REVIEWER):
-        others_visible = Annotation.state != AnnotationState.DRAFT
+        others_visible = annotation.state != AnnotationState.DRAFT
     else:
         own = aliased(Annotation)
         others_visible = and_(
-            Annotation.state != AnnotationState.DRAFT,
+            annotation.state != AnnotationState.DRAFT,
             exists().where(
-                own.claim_id == Annotation.claim_id,
+                own.claim_id == annotation.claim_id,
                 own.annotator_id == viewer.id,
                 own.submitted_at.is_not(None),
             ),
         )
-    return or_(Annotation.annotator_id == viewer.id, others_visible)
+    return or_(annotation.annotator_id == viewer.id, others_visible)
 
 
 def _loaded() -> tuple:

@@ -1,0 +1,1 @@
+"""Search across everything the newsroom knows: the index, the query language, the page."""

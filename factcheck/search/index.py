@@ -1,0 +1,279 @@
+"""Keeping the search index current: in the same transaction as every write.
+
+Every way in -- the web, the API, commands, bulk imports, restores, the demo -- writes
+through operations on one session. A listener notes what each flush touched (articles,
+claims, annotations, their sources and reviews, people's names), and just before the
+transaction commits the entries of those things are rewritten from the tables, with SQL
+that reads the committed-to-be rows. So no write path can miss the index, an import
+whose savepoint was rolled back leaves nothing behind (its rows are gone, so their
+entries are too), and the index changes in the same commit as the data.
+
+The entries are written by ``INSERT ... SELECT``: the database builds the text (a
+claim's text is a slice of its article's body), so a rebuild of a million claims never
+passes them through Python.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    delete,
+    event,
+    except_,
+    func,
+    insert,
+    inspect,
+    literal,
+    select,
+    union_all,
+)
+from sqlalchemy.orm import Session, SessionTransaction, UOWTransaction
+
+from factcheck.annotations.models import Annotation, Source
+from factcheck.articles.models import Article, Claim
+from factcheck.review.models import Review
+from factcheck.search.models import EntryKind, SearchEntry
+from factcheck.users.models import User
+
+#: Ids per statement when many things changed at once (a restore, a rebuild).
+_BATCH = 500
+_MARKS = "factcheck.search.marks"
+
+
+def _text(*parts: ColumnElement[Any]) -> ColumnElement[str]:
+    """The parts joined by spaces, a missing part as empty text."""
+    joined: ColumnElement[str] = func.coalesce(parts[0], "")
+    for part in parts[1:]:
+        joined = joined + " " + func.coalesce(part, "")
+    return joined
+
+
+def _article_rows() -> Select[Any]:
+    return select(
+        literal(EntryKind.ARTICLE.value),
+        Article.id,
+        literal(None),
+        literal(None),
+        func.coalesce(Article.title, ""),
+        _text(Article.outlet, Article.byline),
+    )
+
+
+def _claim_rows() -> Select[Any]:
+    # SQL counts characters from 1; the offsets are Python string indices from 0. Both
+    # count code points, so the slice is the claim's text exactly.
+    text = func.substr(Article.body, Claim.start + 1, Claim.end - Claim.start)
+    return select(
+        literal(EntryKind.CLAIM.value),
+        Claim.article_id,
+        Claim.id,
+        literal(None),
+        text,
+        literal(""),
+    ).join(Article, Article.id == Claim.article_id)
+
+
+def _annotation_rows() -> Select[Any]:
+    sources = (
+        select(
+            func.aggregate_strings(
+                _text(Source.title, Source.publisher, Source.quote, Source.url), " "
+            )
+        )
+        .where(Source.annotation_id == Annotation.id)
+        .scalar_subquery()
+    )
+    comments = (
+        select(func.aggregate_strings(Review.comment, " "))
+        .where(Review.annotation_id == Annotation.id)
+        .scalar_subquery()
+    )
+    return (
+        select(
+            literal(EntryKind.ANNOTATION.value),
+            Claim.article_id,
+            Annotation.claim_id,
+            Annotation.id,
+            _text(Annotation.claimant, Annotation.claim_summary),
+            _text(Annotation.rationale, sources, comments, User.name),
+        )
+        .join(Claim, Claim.id == Annotation.claim_id)
+        .join(User, User.id == Annotation.annotator_id)
+    )
+
+
+_COLUMNS = ["kind", "article_id", "claim_id", "annotation_id", "heading", "body"]
+
+
+def _write(connection: Connection, rows: Select[Any]) -> int:
+    result = connection.execute(insert(SearchEntry).from_select(_COLUMNS, rows))
+    return result.rowcount or 0
+
+
+def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
+    ordered = sorted(set(ids))
+    for start in range(0, len(ordered), _BATCH):
+        yield ordered[start : start + _BATCH]
+
+
+@dataclass
+class Marks:
+    """What changed in this transaction, by id, waiting for the commit."""
+
+    articles: set[int] = field(default_factory=set)
+    #: Articles whose claims all need their entries (a new article's claims are
+    #: inserted in bulk, past the ORM's notice).
+    claims_of_articles: set[int] = field(default_factory=set)
+    claims: set[int] = field(default_factory=set)
+    annotations: set[int] = field(default_factory=set)
+    annotators: set[int] = field(default_factory=set)
+
+    def __bool__(self) -> bool:
+        return any(vars(self).values())
+
+
+def refresh(connection: Connection, marks: Marks) -> int:
+    """Rewrite the entries of what ``marks`` names from the tables; returns entries
+    written. Things that no longer exist lose their entries."""
+    written = 0
+    entry = SearchEntry.__table__.c
+    for ids in _chunks(marks.articles):
+        connection.execute(
+            delete(SearchEntry).where(entry.kind == EntryKind.ARTICLE, entry.article_id.in_(ids))
+        )
+        written += _write(connection, _article_rows().where(Article.id.in_(ids)))
+    for ids in _chunks(marks.claims_of_articles):
+        connection.execute(
+            delete(SearchEntry).where(entry.kind == EntryKind.CLAIM, entry.article_id.in_(ids))
+        )
+        written += _write(connection, _claim_rows().where(Claim.article_id.in_(ids)))
+    for ids in _chunks(marks.claims):
+        connection.execute(
+            delete(SearchEntry).where(entry.kind == EntryKind.CLAIM, entry.claim_id.in_(ids))
+        )
+        written += _write(connection, _claim_rows().where(Claim.id.in_(ids)))
+    annotation_ids = set(marks.annotations)
+    for ids in _chunks(marks.annotators):
+        annotation_ids.update(
+            connection.scalars(select(Annotation.id).where(Annotation.annotator_id.in_(ids)))
+        )
+    for ids in _chunks(annotation_ids):
+        connection.execute(delete(SearchEntry).where(entry.annotation_id.in_(ids)))
+        written += _write(connection, _annotation_rows().where(Annotation.id.in_(ids)))
+    return written
+
+
+@dataclass(frozen=True)
+class RebuildReport:
+    entries: int
+    #: Entries that were missing, stale or left over before the rebuild.
+    fixed: int
+
+
+def _expected() -> Select[Any]:
+    return union_all(_article_rows(), _claim_rows(), _annotation_rows())  # type: ignore[return-value]
+
+
+def drift(connection: Connection) -> int:
+    """How many entries differ from what the tables say: missing, stale or left over."""
+    entry = SearchEntry.__table__.c
+    current = select(
+        entry.kind, entry.article_id, entry.claim_id, entry.annotation_id, entry.heading, entry.body
+    )
+    # SQLite takes a compound SELECT as an operand only from a subquery.
+    everything = _expected().subquery()
+    expected = select(*everything.c)
+    count = 0
+    for difference in (except_(current, expected), except_(expected, current)):
+        count += connection.scalar(select(func.count()).select_from(difference.subquery())) or 0
+    return count
+
+
+def rebuild_all(
+    connection: Connection, *, progress: Callable[[str, int], None] | None = None
+) -> RebuildReport:
+    """Rebuild every entry from the tables, reporting how many had drifted."""
+    fixed = drift(connection)
+    connection.execute(delete(SearchEntry))
+    total = 0
+    for label, rows in (
+        ("articles", _article_rows()),
+        ("claims", _claim_rows()),
+        ("annotations", _annotation_rows()),
+    ):
+        written = _write(connection, rows)
+        total += written
+        if progress is not None:
+            progress(label, written)
+    return RebuildReport(entries=total, fixed=fixed)
+
+
+# -- the listener ---------------------------------------------------------------------
+
+
+def _marks(session: Session) -> Marks:
+    return session.info.setdefault(_MARKS, Marks())
+
+
+def _note(session: Session, objects: Iterable[object], *, deleted: bool = False) -> None:
+    marks = _marks(session)
+    for thing in objects:
+        if isinstance(thing, Article):
+            marks.articles.add(thing.id)
+            if thing in session.new:
+                marks.claims_of_articles.add(thing.id)
+        elif isinstance(thing, Claim):
+            marks.claims.add(thing.id)
+        elif isinstance(thing, Annotation):
+            marks.annotations.add(thing.id)
+        elif isinstance(thing, Source | Review):
+            marks.annotations.add(thing.annotation_id)
+        elif isinstance(thing, User) and not deleted and _changed(thing, "name"):
+            # Only a new name: a login touches the account too, and must not rewrite
+            # every entry of a prolific annotator.
+            marks.annotators.add(thing.id)
+
+
+def _changed(thing: object, attribute: str) -> bool:
+    return inspect(thing).attrs[attribute].history.has_changes()
+
+
+def _after_flush(session: Session, _context: UOWTransaction) -> None:
+    _note(session, session.new)
+    _note(session, session.dirty)
+    _note(session, session.deleted, deleted=True)
+
+
+def _before_commit(session: Session) -> None:
+    # A savepoint's release is a commit too; the marks wait for the real one (a new
+    # article's claims are inserted after its savepoint, in the same transaction).
+    if session.in_nested_transaction():
+        return
+    session.flush()
+    marks = session.info.pop(_MARKS, None)
+    if marks:
+        refresh(session.connection(), marks)
+
+
+def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
+    # A rolled-back transaction's marks name rows that are gone; a savepoint's stay,
+    # since what else the transaction wrote still needs its entries.
+    if transaction.parent is None:
+        session.info.pop(_MARKS, None)
+
+
+def keep_index_current(session_class: type[Session] | Any = Session) -> None:
+    """Listen to every session (idempotent): called once by the app factory."""
+    for name, listener in (
+        ("after_flush", _after_flush),
+        ("before_commit", _before_commit),
+        ("after_transaction_end", _after_transaction_end),
+    ):
+        if not event.contains(session_class, name, listener):
+            event.listen(session_class, name, listener)

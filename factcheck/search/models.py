@@ -1,0 +1,85 @@
+"""The search index: one entry per article, claim and annotation, with its words.
+
+The entries are a plain table in both databases; the full-text index over it is the
+database's own. On SQLite an FTS5 table (``search_fts``, external content) follows the
+entries through triggers; on PostgreSQL a trigger fills ``document`` (a ``tsvector``)
+and a GIN index serves the matches. Both are made by the migration: the application
+writes and deletes entries and never touches the full-text structures itself.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from sqlalchemy import Enum, ForeignKey, Index, Text
+from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+from factcheck.db import Base, enum_values, intpk
+
+
+class EntryKind(enum.StrEnum):
+    ARTICLE = "article"
+    CLAIM = "claim"
+    ANNOTATION = "annotation"
+
+
+class SearchDocument(TypeDecorator[str]):
+    """PostgreSQL's ``tsvector``; elsewhere an unused text column (SQLite's index is the
+    FTS5 table), so that one table definition serves both databases."""
+
+    impl = Text
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[str]:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(TSVECTOR())
+        return dialect.type_descriptor(Text())
+
+
+class SearchEntry(Base):
+    """The searchable words of one article (title; outlet and byline), one claim (its
+    text) or one annotation (claimant and summary; rationale, sources, review comments
+    and the annotator's name)."""
+
+    __tablename__ = "search_entries"
+    __table_args__ = (
+        Index("ix_search_entries_claim_id", "claim_id"),
+        Index("ix_search_entries_article_id", "article_id"),
+    )
+
+    id: Mapped[intpk]
+    kind: Mapped[EntryKind] = mapped_column(
+        Enum(
+            EntryKind,
+            name="search_entry_kind",
+            values_callable=enum_values,
+            native_enum=False,
+            length=20,
+            create_constraint=True,
+        )
+    )
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"))
+    annotation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("annotations.id", ondelete="CASCADE"), unique=True
+    )
+    #: Words that say what the thing is: a title, a claim, who claimed it and what.
+    heading: Mapped[str] = mapped_column(Text, default="")
+    #: The rest: an article's outlet and byline; an annotation's reasoning and sources.
+    body: Mapped[str] = mapped_column(Text, default="")
+    #: PostgreSQL only: ``heading`` (weight A) and ``body`` (weight B), set by a trigger.
+    document: Mapped[str | None] = mapped_column(SearchDocument)
+
+
+#: Made by the migration for one database only, and not described by the models: the
+#: FTS5 table and its shadow tables (SQLite), the GIN index (PostgreSQL).
+_FULL_TEXT_NAMES = ("search_fts", "ix_search_entries_document")
+
+
+def is_full_text_structure(name: str | None, type_: str, *_: object) -> bool:
+    """For Alembic's ``include_name``: whether ``name`` is a full-text structure that the
+    comparison of models and database must leave out."""
+    return bool(name) and type_ in ("table", "index") and name.startswith(_FULL_TEXT_NAMES)

@@ -1,0 +1,688 @@
+"""Searching: the query and the filters in, a page of claims (and articles) out.
+
+Each entry of the index -- an article, a claim, an annotation -- must match the whole
+query on its own; a claim is found when its text or one of its annotations the viewer
+may see matches. Annotation entries are joined to the visibility rule
+(:func:`factcheck.annotations.visibility.visible_to`) before anything is ranked,
+counted or cut into snippets, so a hidden annotation cannot show up in a result, a
+snippet, a total or a filter count. Filters about annotations (verdict, state,
+annotator, reviewer, sources, approval date) likewise only look at visible ones.
+
+The database does the matching and the ranking: FTS5 on SQLite, ``tsvector`` on
+PostgreSQL; :class:`_Dialect` is the one place that knows the difference.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from markupsafe import Markup
+from sqlalchemy import (
+    ColumnElement,
+    FromClause,
+    Integer,
+    Select,
+    and_,
+    column,
+    exists,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    table,
+    true,
+)
+from sqlalchemy.orm import Session, aliased
+
+from factcheck.annotations.models import Annotation, Source
+from factcheck.annotations.states import AnnotationState
+from factcheck.annotations.visibility import visible_to
+from factcheck.articles.hints import HINT_NAMES
+from factcheck.articles.models import Article, Claim
+from factcheck.db import MAX_ID
+from factcheck.errors import ValidationFailed
+from factcheck.review.models import Decision, Review
+from factcheck.search.models import EntryKind, SearchEntry
+from factcheck.search.query import SearchQuery, Term, parse_query
+from factcheck.users.models import User
+from factcheck.verdicts.models import Verdict
+
+PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+#: Far enough to page through anything a person reads; deeper paging is the export's job.
+MAX_OFFSET = 10_000
+#: Control characters mark the matched words in a snippet until it is escaped: stored
+#: text cannot hold them (the validators refuse C0 controls), so they cannot be forged.
+_MARK_START, _MARK_END = "\x02", "\x03"
+_MARKS = re.compile("([\x02\x03])")
+_SNIPPET_WORDS = 24
+
+
+class Sort(enum.StrEnum):
+    RELEVANCE = "relevance"
+    NEWEST = "newest"
+    OLDEST = "oldest"
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """What the results are narrowed to; None is "any"."""
+
+    verdict_id: int | None = None
+    state: AnnotationState | None = None
+    article_id: int | None = None
+    outlet: str | None = None
+    annotator_id: int | None = None
+    reviewer_id: int | None = None
+    imported_from: date | None = None
+    imported_to: date | None = None
+    approved_from: date | None = None
+    approved_to: date | None = None
+    hint: str | None = None
+    has_sources: bool | None = None
+
+    @property
+    def annotation_filters(self) -> bool:
+        return any(
+            value is not None
+            for value in (
+                self.verdict_id,
+                self.state,
+                self.annotator_id,
+                self.reviewer_id,
+                self.approved_from,
+                self.approved_to,
+                self.has_sources,
+            )
+        )
+
+    def without(self, name: str) -> SearchFilters:
+        return replace(self, **{name: None})
+
+    def is_empty(self) -> bool:
+        return all(value is None for value in vars(self).values())
+
+
+def _day(value: str | None, name: str, label: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        message = f"{label}: use a date like 2026-11-29."
+        raise ValidationFailed(message, fields={name: [message]}) from None
+
+
+def _id(value: str | int | None, name: str, label: str) -> int | None:
+    if value in (None, ""):
+        return None
+    text = str(value)
+    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= MAX_ID:
+        message = f"{label}: choose one from the list."
+        raise ValidationFailed(message, fields={name: [message]})
+    return int(text)
+
+
+def parse_filters(args: Any) -> SearchFilters:
+    """Filters from a query string (``request.args`` or the API's parameters).
+
+    :raises ValidationFailed: a value that is not one of the choices, or not a date.
+    """
+    state = args.get("state") or None
+    if state is not None and state not in {s.value for s in AnnotationState}:
+        raise ValidationFailed("State: choose one from the list.", fields={"state": ["Unknown."]})
+    hint = args.get("hint") or None
+    if hint is not None and hint not in HINT_NAMES:
+        raise ValidationFailed("Hint: choose one from the list.", fields={"hint": ["Unknown."]})
+    sources = args.get("has_sources") or None
+    if sources not in (None, "yes", "no"):
+        raise ValidationFailed("Sources: yes or no.", fields={"has_sources": ["Use yes or no."]})
+    outlet = (args.get("outlet") or "").strip()[:200] or None
+    filters = SearchFilters(
+        verdict_id=_id(args.get("verdict"), "verdict", "Verdict"),
+        state=AnnotationState(state) if state else None,
+        article_id=_id(args.get("article"), "article", "Article"),
+        outlet=outlet,
+        annotator_id=_id(args.get("annotator"), "annotator", "Annotator"),
+        reviewer_id=_id(args.get("reviewer"), "reviewer", "Reviewer"),
+        imported_from=_day(args.get("imported_from"), "imported_from", "Imported from"),
+        imported_to=_day(args.get("imported_to"), "imported_to", "Imported to"),
+        approved_from=_day(args.get("approved_from"), "approved_from", "Approved from"),
+        approved_to=_day(args.get("approved_to"), "approved_to", "Approved to"),
+        hint=hint,
+        has_sources=None if sources is None else sources == "yes",
+    )
+    for start, end, name in (
+        (filters.imported_from, filters.imported_to, "imported_to"),
+        (filters.approved_from, filters.approved_to, "approved_to"),
+    ):
+        if start and end and end < start:
+            message = "The end date is before the start date."
+            raise ValidationFailed(message, fields={name: [message]})
+    return filters
+
+
+# -- the two databases -----------------------------------------------------------------
+
+_FTS = table("search_fts", column("rowid"), column("heading"), column("body"))
+
+
+def _fts5_string(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _fts5_term(term: Term) -> str:
+    return _fts5_string(" ".join(term.words)) + ("*" if term.prefix else "")
+
+
+def fts5_match(query: SearchQuery) -> str:
+    """The FTS5 MATCH expression: every word quoted, so nothing a person types is read
+    as FTS5 syntax."""
+    groups = []
+    for group in query.required:
+        alternatives = " OR ".join(_fts5_term(term) for term in group)
+        groups.append(f"({alternatives})" if len(group) > 1 else alternatives)
+    expression = " AND ".join(groups)
+    for term in query.excluded:
+        expression = f"({expression}) NOT {_fts5_term(term)}"
+    return expression
+
+
+_CONFIG = literal_column("'english'")
+
+
+def _tsquery(term: Term) -> ColumnElement[Any]:
+    words = [func.unaccent(word) for word in term.words]
+    if term.prefix:
+        # to_tsquery's syntax never sees what people typed: the words are letters and
+        # digits only, and the operators between them are ours.
+        text = words[0]
+        for word in words[1:]:
+            text = text + " <-> " + word
+        return func.to_tsquery(_CONFIG, text + ":*")
+    if term.is_phrase:
+        return func.phraseto_tsquery(_CONFIG, func.unaccent(" ".join(term.words)))
+    return func.plainto_tsquery(_CONFIG, words[0])
+
+
+def pg_tsquery(query: SearchQuery) -> ColumnElement[Any]:
+    combined: ColumnElement[Any] | None = None
+    for group in query.required:
+        alternatives = _tsquery(group[0])
+        for term in group[1:]:
+            alternatives = func.tsquery_or(alternatives, _tsquery(term))
+        combined = alternatives if combined is None else func.tsquery_and(combined, alternatives)
+    assert combined is not None
+    for term in query.excluded:
+        combined = func.tsquery_and(combined, func.tsquery_not(_tsquery(term)))
+    return combined
+
+
+@dataclass(frozen=True)
+class _Matches:
+    """How one database finds, ranks and quotes the entries that match."""
+
+    source: FromClause
+    condition: ColumnElement[bool]
+    #: Lower is better.
+    rank: ColumnElement[Any]
+    snippet: ColumnElement[str]
+
+
+def _matches(session: Session, query: SearchQuery) -> _Matches:
+    entry = SearchEntry.__table__
+    if session.get_bind().dialect.name == "postgresql":
+        tsquery = pg_tsquery(query)
+        options = (
+            f"StartSel={_MARK_START}, StopSel={_MARK_END}, MaxWords={_SNIPPET_WORDS}, "
+            'MinWords=8, MaxFragments=2, FragmentDelimiter=" … "'
+        )
+        return _Matches(
+            source=entry,
+            condition=entry.c.document.op("@@")(tsquery),
+            rank=-func.ts_rank_cd(entry.c.document, tsquery),
+            snippet=func.ts_headline(
+                _CONFIG, entry.c.heading + " · " + entry.c.body, tsquery, options
+            ),
+        )
+    fts = _FTS
+    return _Matches(
+        source=fts.join(entry, entry.c.id == fts.c.rowid),
+        condition=literal_column("search_fts").op("MATCH")(fts5_match(query)),
+        # Words in what a thing is (a claim, a title) weigh more than words in notes.
+        rank=func.bm25(literal_column("search_fts"), 4.0, 1.0),
+        snippet=func.snippet(
+            literal_column("search_fts"), -1, _MARK_START, _MARK_END, "…", _SNIPPET_WORDS
+        ),
+    )
+
+
+# -- results ---------------------------------------------------------------------------
+
+
+@dataclass
+class SearchHit:
+    """One result: a claim (or an article that matched only by its own words)."""
+
+    article: Article
+    claim: Claim | None
+    snippet: Markup
+    #: What the viewer may see of the claim's annotations: the most advanced state and
+    #: the published verdict.
+    state: AnnotationState | None = None
+    published_verdict: Verdict | None = None
+    matched_in: str = ""
+
+
+@dataclass
+class SearchResults:
+    query: SearchQuery
+    filters: SearchFilters
+    sort: Sort
+    hits: list[SearchHit]
+    total: int
+    offset: int
+    limit: int
+    facets: dict[str, list[tuple[Any, str, int]]] = field(default_factory=dict)
+
+    @property
+    def next_offset(self) -> int | None:
+        following = self.offset + len(self.hits)
+        if following < self.total and self.hits and following <= MAX_OFFSET:
+            return following
+        return None
+
+
+def _bounds(day: date, *, end: bool) -> datetime:
+    moment = datetime.combine(day, time.min)
+    return moment + timedelta(days=1) if end else moment
+
+
+class _Search:
+    """One search, as SQL: which claims match, in which order, with which counts."""
+
+    def __init__(self, session: Session, viewer: User, query: SearchQuery) -> None:
+        self.session = session
+        self.viewer = viewer
+        self.query = query
+        self.matches = None if query.is_empty else _matches(session, query)
+        # Matched once, read twice (claims, and articles matched on their own): SQLite
+        # computes bm25() only in the query that matches, so the CTE must be
+        # materialised rather than folded into each reader.
+        self.found = (
+            None if self.matches is None else self.hits().cte("hits").prefix_with("MATERIALIZED")
+        )
+
+    # Matching entries, visible to the viewer, as (kind, article, claim, rank).
+    def hits(self) -> Select[Any]:
+        assert self.matches is not None
+        entry = SearchEntry.__table__.c
+        visible = aliased(Annotation)
+        return (
+            select(
+                entry.id.label("entry_id"),
+                entry.kind,
+                entry.article_id,
+                entry.claim_id,
+                self.matches.rank.label("rank"),
+            )
+            .select_from(self.matches.source)
+            .where(self.matches.condition)
+            .where(
+                or_(
+                    entry.annotation_id.is_(None),
+                    exists()
+                    .where(visible.id == entry.annotation_id)
+                    .where(visible_to(self.viewer, visible)),
+                )
+            )
+        )
+
+    def annotation_terms(
+        self, filters: SearchFilters, annotation: Any
+    ) -> list[ColumnElement[bool]]:
+        """Conditions on one annotation (an alias): the viewer may see it, and it passes
+        the filters about annotations."""
+        conditions = [visible_to(self.viewer, annotation)]
+        if filters.verdict_id is not None:
+            conditions.append(annotation.verdict_id == filters.verdict_id)
+        if filters.state is not None:
+            conditions.append(annotation.state == filters.state)
+        if filters.annotator_id is not None:
+            conditions.append(annotation.annotator_id == filters.annotator_id)
+        if filters.reviewer_id is not None:
+            conditions.append(
+                exists().where(
+                    Review.annotation_id == annotation.id,
+                    Review.reviewer_id == filters.reviewer_id,
+                )
+            )
+        if filters.has_sources is not None:
+            has = exists().where(Source.annotation_id == annotation.id)
+            conditions.append(has if filters.has_sources else ~has)
+        if filters.approved_from is not None or filters.approved_to is not None:
+            approval = [
+                Review.annotation_id == annotation.id,
+                Review.decision == Decision.APPROVE,
+                annotation.state == AnnotationState.APPROVED,
+            ]
+            if filters.approved_from is not None:
+                approval.append(Review.created_at >= _bounds(filters.approved_from, end=False))
+            if filters.approved_to is not None:
+                approval.append(Review.created_at < _bounds(filters.approved_to, end=True))
+            conditions.append(exists().where(*approval))
+        return conditions
+
+    def annotation_condition(self, filters: SearchFilters) -> ColumnElement[bool]:
+        """Some annotation of the claim that the viewer may see passes the filters."""
+        if not filters.annotation_filters:
+            return true()
+        annotation = aliased(Annotation)
+        return exists().where(
+            annotation.claim_id == Claim.id, *self.annotation_terms(filters, annotation)
+        )
+
+    def claim_conditions(self, filters: SearchFilters) -> list[ColumnElement[bool]]:
+        conditions: list[ColumnElement[bool]] = [self.annotation_condition(filters)]
+        if filters.article_id is not None:
+            conditions.append(Claim.article_id == filters.article_id)
+        if filters.hint is not None:
+            conditions.append(getattr(Claim, f"has_{filters.hint}").is_(True))
+        return conditions + self.article_conditions(filters)
+
+    def article_conditions(self, filters: SearchFilters) -> list[ColumnElement[bool]]:
+        conditions: list[ColumnElement[bool]] = []
+        if filters.article_id is not None:
+            conditions.append(Article.id == filters.article_id)
+        if filters.outlet is not None:
+            conditions.append(Article.outlet == filters.outlet)
+        if filters.imported_from is not None:
+            conditions.append(Article.imported_at >= _bounds(filters.imported_from, end=False))
+        if filters.imported_to is not None:
+            conditions.append(Article.imported_at < _bounds(filters.imported_to, end=True))
+        return conditions
+
+    def claims(self, filters: SearchFilters) -> Select[Any]:
+        """(claim id, article id, rank) of every claim found, one row each."""
+        if self.matches is None:
+            base = select(Claim.id.label("claim_id"), Claim.article_id, literal(0).label("rank"))
+        else:
+            hits = self.found
+            assert hits is not None
+            best = (
+                select(hits.c.claim_id, func.min(hits.c.rank).label("rank"))
+                .where(hits.c.claim_id.is_not(None))
+                .group_by(hits.c.claim_id)
+                .subquery()
+            )
+            base = select(
+                Claim.id.label("claim_id"), Claim.article_id, best.c.rank.label("rank")
+            ).join(best, best.c.claim_id == Claim.id)
+        return base.join(Article, Article.id == Claim.article_id).where(
+            *self.claim_conditions(filters)
+        )
+
+    def articles_only(self, filters: SearchFilters) -> Select[Any] | None:
+        """Articles whose own words match while none of their claims does.
+
+        Only without filters about claims or annotations: an article is not annotated.
+        """
+        if self.matches is None or filters.annotation_filters or filters.hint is not None:
+            return None
+        hits = self.found
+        assert hits is not None
+        matched = select(hits.c.article_id, func.min(hits.c.rank).label("rank")).where(
+            hits.c.kind == EntryKind.ARTICLE
+        )
+        claimed = select(hits.c.article_id).where(hits.c.claim_id.is_not(None))
+        found = matched.where(hits.c.article_id.not_in(claimed)).group_by(hits.c.article_id)
+        found = found.subquery()
+        return (
+            select(literal(None).label("claim_id"), Article.id.label("article_id"), found.c.rank)
+            .join(found, found.c.article_id == Article.id)
+            .where(*self.article_conditions(filters))
+        )
+
+    def rows(self, filters: SearchFilters) -> Select[Any]:
+        claims = self.claims(filters)
+        articles = self.articles_only(filters)
+        if articles is None:
+            return claims
+        return claims.union_all(articles)  # type: ignore[return-value]
+
+
+_STATE_ORDER = [
+    AnnotationState.APPROVED,
+    AnnotationState.SUBMITTED,
+    AnnotationState.CHANGES_REQUESTED,
+    AnnotationState.REJECTED,
+    AnnotationState.DRAFT,
+]
+
+
+def highlight(snippet: str | None) -> Markup:
+    """The snippet escaped, with the database's markers turned into ``<mark>``."""
+    out = Markup("")
+    inside = False
+    for piece in _MARKS.split(snippet or ""):
+        if piece == _MARK_START and not inside:
+            out += Markup("<mark>")
+            inside = True
+        elif piece == _MARK_END and inside:
+            out += Markup("</mark>")
+            inside = False
+        elif piece not in (_MARK_START, _MARK_END):
+            out += piece  # Markup escapes what it is added
+    return out + Markup("</mark>") if inside else out
+
+
+def _plain_snippet(text: str) -> Markup:
+    words = text.split()
+    short = " ".join(words[:_SNIPPET_WORDS]) + (" …" if len(words) > _SNIPPET_WORDS else "")
+    return highlight(short)
+
+
+def search(
+    session: Session,
+    viewer: User,
+    text: str | None,
+    filters: SearchFilters | None = None,
+    *,
+    sort: Sort = Sort.RELEVANCE,
+    offset: int = 0,
+    limit: int = PAGE_SIZE,
+    with_facets: bool = True,
+) -> SearchResults:
+    """A page of what ``viewer`` may find for ``text`` within ``filters``.
+
+    :raises SearchQueryError: the query cannot be read (too long, only exclusions).
+    """
+    query = parse_query(text)
+    filters = filters or SearchFilters()
+    limit = max(1, min(limit, MAX_PAGE_SIZE))
+    offset = max(0, min(offset, MAX_OFFSET))
+    if query.is_empty and sort is Sort.RELEVANCE:
+        sort = Sort.NEWEST
+    plan = _Search(session, viewer, query)
+    rows = plan.rows(filters).subquery()
+    total = session.scalar(select(func.count()).select_from(rows)) or 0
+    ordered = select(rows.c.claim_id, rows.c.article_id).join(
+        Article, Article.id == rows.c.article_id
+    )
+    position = func.coalesce(
+        select(Claim.position).where(Claim.id == rows.c.claim_id).scalar_subquery(), -1
+    )
+    if sort is Sort.RELEVANCE:
+        ordered = ordered.order_by(rows.c.rank, Article.imported_at.desc(), rows.c.claim_id)
+    elif sort is Sort.NEWEST:
+        ordered = ordered.order_by(Article.imported_at.desc(), Article.id.desc(), position)
+    else:
+        ordered = ordered.order_by(Article.imported_at, Article.id, position)
+    page = session.execute(ordered.offset(offset).limit(limit)).all()
+    hits = _load_hits(session, viewer, plan, page)
+    facets = _facets(session, plan, filters) if with_facets else {}
+    return SearchResults(query, filters, sort, hits, total, offset, limit, facets)
+
+
+def _load_hits(
+    session: Session, viewer: User, plan: _Search, page: Sequence[Any]
+) -> list[SearchHit]:
+    claim_ids = [row.claim_id for row in page if row.claim_id is not None]
+    article_ids = {row.article_id for row in page}
+    claims = {c.id: c for c in session.scalars(select(Claim).where(Claim.id.in_(claim_ids)))}
+    articles = {
+        a.id: a for a in session.scalars(select(Article).where(Article.id.in_(article_ids)))
+    }
+    snippets = _snippets(session, plan, claim_ids, article_ids)
+    states: dict[int, AnnotationState] = {}
+    for claim_id, state in session.execute(
+        select(Annotation.claim_id, Annotation.state).where(
+            Annotation.claim_id.in_(claim_ids), visible_to(viewer)
+        )
+    ):
+        known = states.get(claim_id)
+        if known is None or _STATE_ORDER.index(state) < _STATE_ORDER.index(known):
+            states[claim_id] = state
+    # The published verdict is publication: the workspace shows it to everyone too.
+    published: dict[int, Verdict] = {
+        claim_id: verdict
+        for claim_id, verdict in session.execute(
+            select(Annotation.claim_id, Verdict)
+            .join(Verdict, Verdict.id == Annotation.verdict_id)
+            .where(
+                Annotation.claim_id.in_(claim_ids),
+                Annotation.state == AnnotationState.APPROVED,
+            )
+        )
+    }
+    hits = []
+    for row in page:
+        article = articles[row.article_id]
+        if row.claim_id is None:
+            snippet, where = snippets.get(("article", row.article_id), (None, ""))
+            hits.append(
+                SearchHit(
+                    article, None, snippet or _plain_snippet(article.title), None, None, where
+                )
+            )
+            continue
+        claim = claims[row.claim_id]
+        snippet, where = snippets.get(("claim", claim.id), (None, ""))
+        hits.append(
+            SearchHit(
+                article,
+                claim,
+                snippet or _plain_snippet(article.body[claim.start : claim.end]),
+                states.get(claim.id),
+                published.get(claim.id),
+                where,
+            )
+        )
+    return hits
+
+
+_MATCHED_IN = {
+    EntryKind.CLAIM: "claim",
+    EntryKind.ANNOTATION: "annotation",
+    EntryKind.ARTICLE: "article",
+}
+
+
+def _snippets(
+    session: Session, plan: _Search, claim_ids: list[int], article_ids: set[int]
+) -> dict[tuple[str, int], tuple[Markup, str]]:
+    """The best-ranked matching entry's snippet for each claim (and article) shown."""
+    if plan.matches is None or not (claim_ids or article_ids):
+        return {}
+    entry = SearchEntry.__table__.c
+    hits = (
+        plan.hits()
+        .add_columns(plan.matches.snippet.label("snippet"))
+        .where(
+            or_(
+                entry.claim_id.in_(claim_ids),
+                and_(entry.kind == EntryKind.ARTICLE, entry.article_id.in_(article_ids)),
+            )
+        )
+        .order_by(plan.matches.rank)
+    )
+    found: dict[tuple[str, int], tuple[Markup, str]] = {}
+    for row in session.execute(hits):
+        key = ("claim", row.claim_id) if row.claim_id is not None else ("article", row.article_id)
+        if key not in found:
+            found[key] = (highlight(row.snippet), _MATCHED_IN[EntryKind(row.kind)])
+    return found
+
+
+def _facets(
+    session: Session, plan: _Search, filters: SearchFilters
+) -> dict[str, list[tuple[Any, str, int]]]:
+    """Per filter, each value with how many results it would leave, counting the other
+    filters but not its own; only annotations the viewer may see are counted."""
+    facets: dict[str, list[tuple[Any, str, int]]] = {}
+    for name, key, column_of, label_of in (
+        ("verdict", "verdict_id", lambda a: a.verdict_id, _verdict_labels(session)),
+        ("state", "state", lambda a: a.state, {s: s.label for s in AnnotationState}),
+        ("annotator", "annotator_id", lambda a: a.annotator_id, None),
+    ):
+        others = filters.without(key)
+        rows = plan.claims(others).subquery()
+        annotation = aliased(Annotation)
+        value = column_of(annotation)
+        counted = session.execute(
+            select(value, func.count(func.distinct(rows.c.claim_id)))
+            .join(annotation, annotation.claim_id == rows.c.claim_id)
+            .where(
+                *plan.annotation_terms(
+                    filters.without(f"{name}_id" if name != "state" else name), annotation
+                )
+            )
+            .where(value.is_not(None))
+            .group_by(value)
+            .order_by(func.count(func.distinct(rows.c.claim_id)).desc())
+        ).all()
+        labels = label_of if label_of is not None else _user_names(session, [v for v, _ in counted])
+        facets[name] = [(v, labels.get(v, str(v)), n) for v, n in counted if v in labels]
+    rows = plan.claims(filters.without("outlet")).subquery()
+    outlets = session.execute(
+        select(Article.outlet, func.count())
+        .select_from(rows)
+        .join(Article, Article.id == rows.c.article_id)
+        .where(Article.outlet.is_not(None))
+        .group_by(Article.outlet)
+        .order_by(func.count().desc(), Article.outlet)
+        .limit(30)
+    ).all()
+    facets["outlet"] = [(outlet, outlet, n) for outlet, n in outlets]
+    rows = plan.claims(filters.without("hint")).subquery()
+    sums = session.execute(
+        select(
+            *(
+                func.coalesce(func.sum(func.cast(getattr(Claim, f"has_{hint}"), Integer)), 0)
+                for hint in HINT_NAMES
+            )
+        )
+        .select_from(rows)
+        .join(Claim, Claim.id == rows.c.claim_id)
+    ).one()
+    facets["hint"] = [(hint, hint, n) for hint, n in zip(HINT_NAMES, sums, strict=True) if n]
+    return facets
+
+
+def _verdict_labels(session: Session) -> dict[Any, str]:
+    return {id_: label for id_, label in session.execute(select(Verdict.id, Verdict.label))}
+
+
+def _user_names(session: Session, ids: list[int]) -> dict[Any, str]:
+    if not ids:
+        return {}
+    return {
+        id_: name
+        for id_, name in session.execute(select(User.id, User.name).where(User.id.in_(ids)))
+    }
