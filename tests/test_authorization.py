@@ -113,6 +113,7 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("reports.dashboard", "GET"): at_least(Role.REVIEWER),
     ("reports.agreement_page", "GET"): at_least(Role.REVIEWER),
     ("review.queue", "GET"): at_least(Role.REVIEWER),
+    ("search.page", "GET"): logged_in(),
 }
 API_ENDPOINTS = (
     "api.annotation_approve",
@@ -246,6 +247,7 @@ def _request(world: World, endpoint: str, method: str, db: Session) -> tuple[str
         "reports.dashboard": "/dashboard",
         "reports.agreement_page": "/agreement",
         "review.queue": "/review",
+        "search.page": "/search?q=claim",
         "api.annotation_approve": f"/api/v1/annotations/{w.annotation_id}/approve",
         "api.annotation_reject": f"/api/v1/annotations/{w.annotation_id}/reject",
         "api.annotation_reopen": f"/api/v1/annotations/{w.annotation_id}/reopen",

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Integer,
     Select,
     delete,
     event,
@@ -58,8 +59,8 @@ def _article_rows() -> Select[Any]:
     return select(
         literal(EntryKind.ARTICLE.value),
         Article.id,
-        literal(None),
-        literal(None),
+        literal(None, Integer),
+        literal(None, Integer),
         func.coalesce(Article.title, ""),
         _text(Article.outlet, Article.byline),
     )
@@ -73,7 +74,7 @@ def _claim_rows() -> Select[Any]:
         literal(EntryKind.CLAIM.value),
         Claim.article_id,
         Claim.id,
-        literal(None),
+        literal(None, Integer),
         text,
         literal(""),
     ).join(Article, Article.id == Claim.article_id)

@@ -444,7 +444,11 @@ class _Search:
         found = matched.where(hits.c.article_id.not_in(claimed)).group_by(hits.c.article_id)
         found = found.subquery()
         return (
-            select(literal(None).label("claim_id"), Article.id.label("article_id"), found.c.rank)
+            select(
+                literal(None, Integer).label("claim_id"),
+                Article.id.label("article_id"),
+                found.c.rank,
+            )
             .join(found, found.c.article_id == Article.id)
             .where(*self.article_conditions(filters))
         )

@@ -40,6 +40,19 @@ function setUpShortcutHelp() {
   });
 }
 
+function setUpSearchShortcut() {
+  // "/" focuses the search box in the top bar, as on most sites with search.
+  const box = document.getElementById("topbar-q");
+  if (!box) return;
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (typingIn(event.target)) return;
+    event.preventDefault();
+    box.focus();
+    box.select();
+  });
+}
+
 function setUpAnnotationForm(form) {
   let dirty = false;
   let submitting = false;
@@ -110,6 +123,7 @@ function setUpAnnotationForm(form) {
 document.addEventListener("DOMContentLoaded", () => {
   setUpClaimNavigation();
   setUpShortcutHelp();
+  setUpSearchShortcut();
   document.querySelectorAll("[data-annotation-form]").forEach(setUpAnnotationForm);
   const selected = document.querySelector(".article-body .claim.selected");
   if (selected) selected.scrollIntoView({ block: "center" });
