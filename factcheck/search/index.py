@@ -112,9 +112,8 @@ def _annotation_rows() -> Select[Any]:
 _COLUMNS = ["kind", "article_id", "claim_id", "annotation_id", "heading", "body"]
 
 
-def _write(connection: Connection, rows: Select[Any]) -> int:
-    result = connection.execute(insert(SearchEntry).from_select(_COLUMNS, rows))
-    return result.rowcount or 0
+def _write(connection: Connection, rows: Select[Any]) -> None:
+    connection.execute(insert(SearchEntry).from_select(_COLUMNS, rows))
 
 
 def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
@@ -139,26 +138,25 @@ class Marks:
         return any(vars(self).values())
 
 
-def refresh(connection: Connection, marks: Marks) -> int:
-    """Rewrite the entries of what ``marks`` names from the tables; returns entries
-    written. Things that no longer exist lose their entries."""
-    written = 0
+def refresh(connection: Connection, marks: Marks) -> None:
+    """Rewrite the entries of what ``marks`` names from the tables. Things that no
+    longer exist lose their entries."""
     entry = SearchEntry.__table__.c
     for ids in _chunks(marks.articles):
         connection.execute(
             delete(SearchEntry).where(entry.kind == EntryKind.ARTICLE, entry.article_id.in_(ids))
         )
-        written += _write(connection, _article_rows().where(Article.id.in_(ids)))
+        _write(connection, _article_rows().where(Article.id.in_(ids)))
     for ids in _chunks(marks.claims_of_articles):
         connection.execute(
             delete(SearchEntry).where(entry.kind == EntryKind.CLAIM, entry.article_id.in_(ids))
         )
-        written += _write(connection, _claim_rows().where(Claim.article_id.in_(ids)))
+        _write(connection, _claim_rows().where(Claim.article_id.in_(ids)))
     for ids in _chunks(marks.claims):
         connection.execute(
             delete(SearchEntry).where(entry.kind == EntryKind.CLAIM, entry.claim_id.in_(ids))
         )
-        written += _write(connection, _claim_rows().where(Claim.id.in_(ids)))
+        _write(connection, _claim_rows().where(Claim.id.in_(ids)))
     annotation_ids = set(marks.annotations)
     for ids in _chunks(marks.annotators):
         annotation_ids.update(
@@ -166,8 +164,7 @@ def refresh(connection: Connection, marks: Marks) -> int:
         )
     for ids in _chunks(annotation_ids):
         connection.execute(delete(SearchEntry).where(entry.annotation_id.in_(ids)))
-        written += _write(connection, _annotation_rows().where(Annotation.id.in_(ids)))
-    return written
+        _write(connection, _annotation_rows().where(Annotation.id.in_(ids)))
 
 
 @dataclass(frozen=True)
@@ -208,11 +205,15 @@ def rebuild_all(
         ("claims", _claim_rows()),
         ("annotations", _annotation_rows()),
     ):
-        written = _write(connection, rows)
-        total += written
+        _write(connection, rows)
         if progress is not None:
-            progress(label, written)
+            progress(label, _count(connection) - total)
+        total = _count(connection)
     return RebuildReport(entries=total, fixed=fixed)
+
+
+def _count(connection: Connection) -> int:
+    return connection.scalar(select(func.count()).select_from(SearchEntry)) or 0
 
 
 # -- the listener ---------------------------------------------------------------------

@@ -18,7 +18,7 @@ import enum
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from markupsafe import Markup
@@ -300,7 +300,7 @@ class SearchResults:
 
 
 def _bounds(day: date, *, end: bool) -> datetime:
-    moment = datetime.combine(day, time.min)
+    moment = datetime.combine(day, time.min, tzinfo=UTC)
     return moment + timedelta(days=1) if end else moment
 
 

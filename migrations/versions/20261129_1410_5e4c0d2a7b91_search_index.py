@@ -104,11 +104,16 @@ def upgrade() -> None:
         op.execute("CREATE EXTENSION IF NOT EXISTS unaccent")
         # unaccent() is only STABLE (its dictionary could change), so it cannot sit in
         # an index expression; a trigger computes the document when an entry is written.
+        # Punctuation becomes space before parsing, as FTS5's tokenizer and the query
+        # reader both do: PostgreSQL's parser would otherwise keep "example.org" or
+        # "uk-eu" as one token that the words "example" or "eu" never match.
         op.execute(
             "CREATE FUNCTION search_entries_document() RETURNS trigger LANGUAGE plpgsql AS $$ "
             "BEGIN NEW.document := "
-            "setweight(to_tsvector('english', unaccent(NEW.heading)), 'A') || "
-            "setweight(to_tsvector('english', unaccent(NEW.body)), 'B'); "
+            "setweight(to_tsvector('english', unaccent(regexp_replace(NEW.heading, "
+            "'[^[:alnum:]]+', ' ', 'g'))), 'A') || "
+            "setweight(to_tsvector('english', unaccent(regexp_replace(NEW.body, "
+            "'[^[:alnum:]]+', ' ', 'g'))), 'B'); "
             "RETURN NEW; END $$"
         )
         op.execute(

@@ -1,0 +1,484 @@
+"""Search: the language, the index kept current on every write path, blind annotation."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from factcheck.annotations.models import Annotation, Source
+from factcheck.annotations.states import AnnotationState as S
+from factcheck.db import utcnow
+from factcheck.errors import ValidationFailed
+from factcheck.review.models import Decision, Review
+from factcheck.search.index import drift, rebuild_all
+from factcheck.search.models import SearchEntry
+from factcheck.search.operations import SearchFilters, fts5_match, highlight, search
+from factcheck.search.query import MAX_QUERY_CHARS, SearchQueryError, Term, parse_query
+from factcheck.users import operations as user_ops
+from factcheck.users.models import Role, User
+from factcheck.verdicts.models import Verdict
+from tests.conftest import post_form, upload
+
+# -- the language ----------------------------------------------------------------------
+
+
+def test_words_phrases_exclusions_or_and_prefixes() -> None:
+    query = parse_query('Dublin "Home Office" -Sunak deport* Seibert OR Siebert')
+    assert query.required == (
+        (Term(("dublin",)),),
+        (Term(("home", "office")),),
+        (Term(("deport",), prefix=True),),
+        (Term(("seibert",)), Term(("siebert",))),
+    )
+    assert query.excluded == (Term(("sunak",)),)
+    assert str(query) == 'dublin "home office" deport* seibert OR siebert -sunak'
+
+
+@pytest.mark.parametrize(
+    ("text", "reading"),
+    [
+        ('"unbalanced quote', '"unbalanced quote"'),
+        ("OR OR migrants OR", "migrants"),
+        ("- migrants -", "migrants"),
+        ("covid-19 U.K.", '"covid 19" "u k"'),
+        ("NEAR(a b) ^c col:x", '"near a" b c "col x"'),
+        ("mig\x00rants\u202e", "mig rants"),
+        ("*", ""),
+        ("Zoë Gdańsk", "zoë gdańsk"),
+    ],
+)
+def test_odd_input_is_read_sensibly(text: str, reading: str) -> None:
+    assert str(parse_query(text)) == reading
+
+
+@pytest.mark.parametrize(
+    "text", ["-migrants", "-a -b", "x" * (MAX_QUERY_CHARS + 1), " ".join(["w"] * 30)]
+)
+def test_unreadable_queries_are_refused_with_a_message(text: str) -> None:
+    with pytest.raises(SearchQueryError) as raised:
+        parse_query(text)
+    assert raised.value.fields["q"]
+
+
+def test_fts5_sees_only_quoted_words() -> None:
+    query = parse_query('NEAR "a ""b" c* -d OR')
+    assert fts5_match(query) == '("near" AND "a" AND "b" AND "c"*) NOT "d"'
+
+
+def test_highlight_escapes_everything_but_the_marks() -> None:
+    assert str(highlight("<b>x</b> \x02hit\x03 & \x03\x02open")) == (
+        "&lt;b&gt;x&lt;/b&gt; <mark>hit</mark> &amp; <mark>open</mark>"
+    )
+
+
+# -- fixtures --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def newsroom(db: Session, make_user, make_article) -> dict[str, Any]:
+    """An article, two annotators and two reviewers; Ana's annotation is submitted, Bo's
+    a draft, both on claim 1; Vi approved Rui's annotation of claim 2."""
+    ana = make_user(Role.ANNOTATOR, name="Ana Annotator")
+    bo = make_user(Role.ANNOTATOR, name="Bo Newcomer")
+    rui = make_user(Role.REVIEWER, name="Rui Reviewer")
+    vi = make_user(Role.REVIEWER, name="Vi Checker")
+    article = make_article(
+        ana,
+        title="Asylum returns deal",
+        body=(
+            "Ministers promised a returns deal with Brussels.\n\n"
+            "The Home Office said 4,500 people were deported from Dublin last year.\n\n"
+            "Critics said the figure for Gdańsk was wrong."
+        ),
+    )
+    verdict = {v.key: v for v in db.scalars(select(Verdict))}
+    first, second = article.claims[0], article.claims[1]
+    submitted = Annotation(
+        claim_id=first.id,
+        annotator_id=ana.id,
+        verdict_id=verdict["false"].id,
+        state=S.SUBMITTED,
+        submitted_at=utcnow(),
+        claimant="The minister",
+        rationale="Zanzibar paperwork contradicts the promise.",
+        sources=[Source(url="https://example.org/report", title="Quokka report", quote="")],
+    )
+    draft = Annotation(
+        claim_id=first.id,
+        annotator_id=bo.id,
+        state=S.DRAFT,
+        rationale="Xylophone secret draft note.",
+    )
+    approved = Annotation(
+        claim_id=second.id,
+        annotator_id=rui.id,
+        verdict_id=verdict["true"].id,
+        state=S.APPROVED,
+        submitted_at=utcnow(),
+        claimant="Home Office",
+        rationale="Wombat statistics confirm it.",
+    )
+    db.add_all([submitted, draft, approved])
+    db.flush()
+    db.add(
+        Review(
+            annotation_id=approved.id,
+            reviewer_id=vi.id,
+            annotator_id=rui.id,
+            decision=Decision.APPROVE,
+            comment="Pelican comment",
+            annotation_version=approved.version,
+        )
+    )
+    db.commit()
+    return {
+        "ana": ana,
+        "bo": bo,
+        "rui": rui,
+        "vi": vi,
+        "article": article,
+        "submitted": submitted,
+        "draft": draft,
+        "approved": approved,
+        "verdict": verdict,
+    }
+
+
+def found(db: Session, viewer: User, text: str, **filters: Any) -> set[int | None]:
+    results = search(db, viewer, text, SearchFilters(**filters), limit=100)
+    return {hit.claim.id if hit.claim else None for hit in results.hits}
+
+
+def total(db: Session, viewer: User, text: str, **filters: Any) -> int:
+    return search(db, viewer, text, SearchFilters(**filters)).total
+
+
+# -- matching --------------------------------------------------------------------------
+
+
+def test_stemming_accents_case_phrases_prefixes(db: Session, newsroom) -> None:
+    rui, claims = newsroom["rui"], newsroom["article"].claims
+    deported = claims[1].id
+    assert found(db, rui, "deportation") == {deported}
+    assert found(db, rui, "DUBLIN") == {deported}
+    assert found(db, rui, "gdansk") == {claims[2].id}
+    assert found(db, rui, '"home office"') >= {deported}
+    assert found(db, rui, '"office home"') == set()
+    assert found(db, rui, "deport*") == {deported}
+    assert found(db, rui, "Brussels OR Gdańsk") == {claims[0].id, claims[2].id}
+    assert found(db, rui, "said -Dublin") == {claims[2].id}
+
+
+def test_annotations_sources_comments_and_names_are_searched(db: Session, newsroom) -> None:
+    rui, claims = newsroom["rui"], newsroom["article"].claims
+    assert found(db, rui, "Zanzibar") == {claims[0].id}
+    assert found(db, rui, "quokka") == {claims[0].id}
+    assert found(db, rui, "example.org") == {claims[0].id}
+    assert found(db, rui, "pelican") == {claims[1].id}
+    results = search(db, rui, "wombat")
+    assert results.hits[0].matched_in == "annotation"
+    assert "<mark>Wombat</mark>" in str(results.hits[0].snippet)
+    assert results.hits[0].published_verdict.key == "true"
+
+
+def test_an_article_found_by_its_own_words(db: Session, newsroom) -> None:
+    results = search(db, newsroom["rui"], "asylum")
+    assert [(hit.article.id, hit.claim) for hit in results.hits] == [(newsroom["article"].id, None)]
+
+
+# -- blind annotation and drafts -------------------------------------------------------
+
+
+def test_nobody_finds_someone_elses_draft(db: Session, newsroom) -> None:
+    for person in ("ana", "rui"):
+        assert total(db, newsroom[person], "xylophone") == 0
+    assert total(db, newsroom["bo"], "xylophone") == 1
+
+
+def test_blind_annotation_hides_others_work_until_you_submit(db: Session, newsroom) -> None:
+    bo, first = newsroom["bo"], newsroom["article"].claims[0]
+    # Bo has only a draft of claim 1: Ana's submitted annotation stays hidden from him,
+    # in results, totals, snippets and every filter count.
+    for text in ("Zanzibar", "quokka", "minister Zanzibar"):
+        assert total(db, bo, text) == 0
+    results = search(db, bo, "ministers")
+    assert all("Zanzibar" not in str(hit.snippet) for hit in results.hits)
+    assert results.facets["verdict"] == []
+    assert not any(name == "Ana Annotator" for _, name, _ in results.facets["annotator"])
+    assert total(db, bo, "", verdict_id=newsroom["verdict"]["false"].id) == 0
+    assert total(db, bo, "", annotator_id=newsroom["ana"].id) == 0
+    # Once he submits, he sees it, as in the workspace.
+    db.execute(
+        update(Annotation)
+        .where(Annotation.id == newsroom["draft"].id)
+        .values(state=S.SUBMITTED, submitted_at=utcnow())
+    )
+    assert found(db, bo, "Zanzibar") == {first.id}
+    assert total(db, bo, "", annotator_id=newsroom["ana"].id) == 1
+
+
+def test_reviewers_see_submitted_work(db: Session, newsroom) -> None:
+    rui = newsroom["rui"]
+    assert total(db, rui, "Zanzibar") == 1
+    results = search(db, rui, "")
+    counts = {name: n for _, name, n in results.facets["annotator"]}
+    assert counts == {"Ana Annotator": 1, "Rui Reviewer": 1}
+
+
+# -- filters ---------------------------------------------------------------------------
+
+
+def test_filters_narrow_and_combine(db: Session, newsroom) -> None:
+    rui, claims, verdict = newsroom["rui"], newsroom["article"].claims, newsroom["verdict"]
+    assert found(db, rui, "", verdict_id=verdict["true"].id) == {claims[1].id}
+    assert found(db, rui, "", state=S.SUBMITTED) == {claims[0].id}
+    assert found(db, rui, "", annotator_id=newsroom["ana"].id) == {claims[0].id}
+    assert found(db, rui, "", reviewer_id=newsroom["vi"].id) == {claims[1].id}
+    assert found(db, rui, "", has_sources=True) == {claims[0].id}
+    assert found(db, rui, "", hint="number") == {claims[1].id}
+    assert found(db, rui, "said", outlet="Nowhere") == set()
+    today = utcnow().date()
+    assert found(db, rui, "", approved_from=today, approved_to=today) == {claims[1].id}
+    assert found(db, rui, "", imported_to=today.replace(year=today.year - 1)) == set()
+    assert total(db, rui, "") == 3
+
+
+def test_filter_counts_leave_out_their_own_filter(db: Session, newsroom) -> None:
+    rui, verdict = newsroom["rui"], newsroom["verdict"]
+    results = search(db, rui, "", SearchFilters(verdict_id=verdict["true"].id))
+    assert results.total == 1
+    assert {name: n for _, name, n in results.facets["verdict"]} == {"True": 1, "False": 1}
+
+
+# -- the index follows every write -----------------------------------------------------
+
+
+def _entries(db: Session) -> int:
+    return db.scalar(select(func.count()).select_from(SearchEntry)) or 0
+
+
+def test_rebuild_finds_no_drift_after_ordinary_writes(db: Session, newsroom) -> None:
+    assert drift(db.connection()) == 0
+    db.execute(update(SearchEntry).values(heading="tampered"))
+    assert drift(db.connection()) > 0
+    report = rebuild_all(db.connection())
+    assert report.fixed > 0 and drift(db.connection()) == 0
+    assert report.entries == _entries(db)
+
+
+def test_web_form_import(client: FlaskClient, login, db: Session) -> None:
+    user = login(Role.ANNOTATOR)
+    body = "Kookaburra numbers fell by 40% last year."
+    post_form(client, "/articles", {"title": "Birds", "body": body}, token_from="/articles/new")
+    assert total(db, user, "kookaburra") == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("one.txt", b"Narwhal title\n\nNarwhal sightings doubled in 2024."),
+        (
+            "many.csv",
+            b"title,url,outlet,published_on,body\r\n"
+            b'Narwhal title,,Arctic Times,2024-01-02,"Narwhal sightings doubled in 2024."\r\n',
+        ),
+        (
+            "page.html",
+            b"<html><head><title>Narwhal title</title></head><body><nav>Home | World</nav>"
+            b"<article><h1>Narwhal title</h1>"
+            b"<p>Narwhal sightings doubled in 2024, the survey of the Arctic coast said.</p>"
+            b"<p>Critics said the count was far lower than the survey claimed last year.</p>"
+            b"</article><footer>Copyright</footer></body></html>",
+        ),
+    ],
+)
+def test_bulk_import(client: FlaskClient, login, db: Session, name: str, content: bytes) -> None:
+    user = login(Role.ANNOTATOR)
+    response = upload(client, (content, name))
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert total(db, user, "narwhal sightings") == 1
+
+
+def test_archive_import_and_restore(
+    client: FlaskClient, login, db: Session, newsroom, app: Flask
+) -> None:
+    from factcheck.exports.filters import ExportFilters
+    from factcheck.exports.jsonl import export_lines
+
+    lines = "".join(export_lines(db, ExportFilters.parse(state="all")))
+    # Change the text so the archive is new to this database.
+    lines = lines.replace("Zanzibar", "Tasmania").replace(
+        "Ministers promised", "Governors promised"
+    )
+    lines = lines.replace('"body_sha256"', '"ignored_sha"')
+    admin = login(Role.ADMIN)
+    response = client.post(
+        "/admin/restore",
+        data={
+            "archive": (io.BytesIO(lines.encode()), "archive.jsonl"),
+            "csrf_token": _token(client, "/admin/restore"),
+        },
+        content_type="multipart/form-data",
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200, page[page.find("<main") :][:3000]
+    assert total(db, admin, "governors promised") == 1
+    assert total(db, admin, "Tasmania") == 1
+
+
+def _token(client: FlaskClient, path: str) -> str:
+    from tests.conftest import csrf_token
+
+    return csrf_token(client, path)
+
+
+def test_split_and_merge(client: FlaskClient, login, db: Session, make_article) -> None:
+    user = login(Role.ANNOTATOR)
+    article = make_article(user, body="Platypus eggs hatch late. Echidna eggs hatch early.")
+    db.commit()
+    first, second = article.claims
+    text = article.body
+    post_form(
+        client,
+        f"/claims/{first.id}/merge",
+        {"expected_end": first.end, "expected_next_id": second.id},
+        token_from=f"/articles/{article.id}/segmentation",
+    )
+    db.expire_all()
+    assert found(db, user, "platypus echidna") == {first.id}
+    post_form(
+        client,
+        f"/claims/{first.id}/split",
+        {"at": text.index(" Echidna"), "expected_start": 0, "expected_end": len(text)},
+        token_from=f"/articles/{article.id}/segmentation",
+    )
+    db.expire_all()
+    assert found(db, user, "platypus echidna") == set()
+    assert len(found(db, user, "platypus OR echidna")) == 2
+
+
+def test_annotation_save_and_review_comment(
+    client: FlaskClient, login, db: Session, make_user, make_article
+) -> None:
+    author = login(Role.ANNOTATOR)
+    claim = make_article(author).claims[1]
+    db.commit()
+    data = {"verdict": "", "claimant": "Gecko", "rationale": "Capybara first", "action": "save"}
+    post_form(client, f"/claims/{claim.id}/annotation", data, token_from="/articles")
+    assert total(db, author, "capybara") == 1
+    data["rationale"] = "Axolotl second"
+    data["version"] = "1"
+    post_form(client, f"/claims/{claim.id}/annotation", data, token_from="/articles")
+    assert total(db, author, "capybara") == 0
+    assert total(db, author, "axolotl") == 1
+
+
+def test_review_comment_via_the_workflow(db: Session, newsroom) -> None:
+    from factcheck.review.operations import apply_action
+    from factcheck.review.workflow import Action
+
+    submitted, rui = newsroom["submitted"], newsroom["rui"]
+    apply_action(
+        db,
+        rui,
+        submitted,
+        Action.REQUEST_CHANGES,
+        expected_version=submitted.version,
+        comment="Marmoset evidence missing",
+    )
+    db.commit()
+    assert found(db, rui, "marmoset") == {submitted.claim_id}
+
+
+def test_api_save(client: FlaskClient, db: Session, make_token, make_article) -> None:
+    secret, user = make_token(Role.ANNOTATOR)
+    claim = make_article(user).claims[0]
+    db.commit()
+    response = client.put(
+        f"/api/v1/claims/{claim.id}/annotation",
+        json={"claimant": "Lemur", "rationale": "Ocelot", "sources": []},
+        headers={"Authorization": f"Bearer {secret}"},
+    )
+    assert response.status_code in (200, 201), response.get_json()
+    assert total(db, user, "ocelot") == 1
+
+
+def test_renaming_a_person(db: Session, newsroom, make_user) -> None:
+    rui, ana = newsroom["rui"], newsroom["ana"]
+    assert found(db, rui, "Annotator") == {newsroom["submitted"].claim_id}
+    admin = make_user(Role.ADMIN)
+    user_ops.update_user(db, admin, ana, name="Ana Quetzal", role=ana.role, active=True)
+    db.commit()
+    assert found(db, rui, "quetzal") == {newsroom["submitted"].claim_id}
+    assert total(db, rui, "Annotator") == 0
+
+
+def test_a_rolled_back_change_leaves_the_index_alone(db: Session, newsroom) -> None:
+    from factcheck.unit_of_work import unit_of_work
+
+    annotation = newsroom["submitted"]
+    with pytest.raises(RuntimeError), unit_of_work(db):
+        annotation.rationale = "Iguana"
+        db.flush()
+        raise RuntimeError
+    db.commit()
+    assert total(db, newsroom["rui"], "iguana") == 0
+    assert total(db, newsroom["rui"], "Zanzibar") == 1
+
+
+# -- the page and bad input ------------------------------------------------------------
+
+
+def test_the_page_shows_results_and_filters(client: FlaskClient, login, newsroom) -> None:
+    login(Role.REVIEWER)
+    page = client.get("/search?q=deported").get_data(as_text=True)
+    assert "1 result" in page and "<mark>deported</mark>" in page
+    assert client.get("/search").status_code == 200
+    assert client.get("/search?verdict=abc").status_code == 422
+    assert client.get("/search?q=-x").status_code == 422
+    assert client.get("/search?approved_from=2026-13-40").status_code == 422
+
+
+def test_the_top_bar_has_the_search_box(client: FlaskClient, login) -> None:
+    login(Role.ANNOTATOR)
+    page = client.get("/my-work").get_data(as_text=True)
+    assert 'action="/search"' in page and 'name="q"' in page
+
+
+QUERY_TEXT = st.lists(
+    st.sampled_from([*"ab cé\"-*()^:ORNEA\x00\u202e\\'%_;", "OR", "NEAR(", "AND", " "]),
+    max_size=40,
+).map("".join)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(text=QUERY_TEXT)
+def test_any_query_is_answered_or_refused_clearly(db: Session, newsroom, text: str) -> None:
+    """On both databases: a page of results or a message, never a database error."""
+    try:
+        results = search(db, newsroom["rui"], text)
+    except ValidationFailed as error:
+        assert error.fields["q"]
+        return
+    assert results.total >= len(results.hits)
+
+
+def test_every_entry_kind_is_written(db: Session, newsroom) -> None:
+    kinds = dict(
+        db.execute(select(SearchEntry.kind, func.count()).group_by(SearchEntry.kind)).all()
+    )
+    assert {kind.value: n for kind, n in kinds.items()} == {
+        "article": 1,
+        "claim": 3,
+        "annotation": 3,
+    }
