@@ -29,12 +29,14 @@ if TYPE_CHECKING:
 users_cli = AppGroup("users", help="Manage accounts.")
 articles_cli = AppGroup("articles", help="Import and list articles.")
 audit_cli = AppGroup("audit", help="Check the audit history.")
+search_cli = AppGroup("search", help="Look after the search index.")
 
 
 def register_commands(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(articles_cli)
     app.cli.add_command(audit_cli)
+    app.cli.add_command(search_cli)
     app.cli.add_command(export_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(restore_command)
@@ -319,6 +321,23 @@ def verify_audit_command() -> None:
         sys.exit(1)
     count = db.session.scalar(select(func.count()).select_from(AuditEvent))
     click.echo(f"OK: {count} events, head {head_hash(db.session) or '(empty)'}")
+
+
+@search_cli.command("reindex")
+def reindex_command() -> None:
+    """Rebuild the search index from the tables and say how many entries it fixed."""
+    from factcheck.search.index import rebuild_all
+
+    show = sys.stderr.isatty()
+
+    def progress(label: str, written: int) -> None:
+        if show:
+            click.echo(f"  {label}: {written:,} entries", err=True)
+
+    with unit_of_work():
+        report = rebuild_all(db.session.connection(), progress=progress)
+    fixed = "nothing was out of date" if not report.fixed else f"{report.fixed:,} fixed"
+    click.echo(f"search index rebuilt: {report.entries:,} entries; {fixed}")
 
 
 @click.command("demo")

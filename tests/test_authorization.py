@@ -130,6 +130,7 @@ API_ENDPOINTS = (
     "api.export",
     "api.review_queue",
     "api.list_verdicts",
+    "api.search_everything",
 )
 
 
@@ -261,6 +262,7 @@ def _request(world: World, endpoint: str, method: str, db: Session) -> tuple[str
         "api.save_annotation": f"/api/v1/claims/{claim}/annotation",
         "api.export": "/api/v1/exports/csv",
         "api.review_queue": "/api/v1/review-queue",
+        "api.search_everything": "/api/v1/search?q=claim",
         "api.list_verdicts": "/api/v1/verdicts",
     }
     claim_row = db.get(type(db.get(Annotation, w.annotation_id).claim), claim)

@@ -482,3 +482,46 @@ def test_every_entry_kind_is_written(db: Session, newsroom) -> None:
         "claim": 3,
         "annotation": 3,
     }
+
+
+# -- the API and the command line ------------------------------------------------------
+
+
+def _api(client: FlaskClient, secret: str, query: str) -> Any:
+    return client.get(f"/api/v1/search?{query}", headers={"Authorization": f"Bearer {secret}"})
+
+
+def test_the_api_searches_with_the_same_rules(
+    client: FlaskClient, db: Session, newsroom, make_token
+) -> None:
+    from factcheck.users.tokens import create_token
+
+    _token, bo_secret = create_token(db, newsroom["bo"], "bo")
+    _token, rui_secret = create_token(db, newsroom["rui"], "rui")
+    db.commit()
+    assert _api(client, bo_secret, "q=Zanzibar").get_json()["total"] == 0
+    body = _api(client, rui_secret, "q=Zanzibar").get_json()
+    assert body["total"] == 1 and body["query"] == "zanzibar"
+    [item] = body["items"]
+    assert item["kind"] == "claim" and item["matched_in"] == "annotation"
+    assert "<mark>Zanzibar</mark>" in item["snippet_html"] and "<mark>" not in item["snippet"]
+    assert item["state"] == "submitted"
+    listing = _api(client, rui_secret, "verdict=true").get_json()
+    assert [i["published_verdict"] for i in listing["items"]] == ["true"]
+    assert {f["value"] for f in listing["facets"]["verdict"]} == {"true", "false"}
+    assert _api(client, rui_secret, "verdict=nonsense").status_code == 422
+    assert _api(client, rui_secret, "q=-alone").status_code == 422
+    paged = _api(client, rui_secret, "limit=1").get_json()
+    assert paged["total"] == 3 and len(paged["items"]) == 1 and paged["next_cursor"] == "1"
+    second = _api(client, rui_secret, "limit=1&cursor=1").get_json()
+    assert second["items"][0]["claim_id"] != paged["items"][0]["claim_id"]
+
+
+def test_reindex_command_reports_what_it_fixed(app: Flask, db: Session, newsroom) -> None:
+    db.execute(update(SearchEntry).values(heading="tampered"))
+    db.commit()
+    result = app.test_cli_runner().invoke(args=["search", "reindex"])
+    assert result.exit_code == 0, result.output
+    assert "search index rebuilt: 7 entries" in result.output and "fixed" in result.output
+    again = app.test_cli_runner().invoke(args=["search", "reindex"])
+    assert "nothing was out of date" in again.output

@@ -199,3 +199,34 @@ class ExportIn(Model):
 
 
 ACTIONS = [action.value for action in Action]
+
+
+class FacetValue(Model):
+    value: str = Field(description="Pass as the filter's parameter to narrow to it.")
+    label: str
+    count: int = Field(description="Results with this value, counting the other filters.")
+
+
+class SearchHitOut(Model):
+    kind: Literal["claim", "article"]
+    article_id: int
+    article_title: str
+    outlet: str | None
+    imported_at: datetime
+    claim_id: int | None
+    position: int | None = Field(description="The claim's place in its article, from 0.")
+    text: str = Field(description="The claim's text, or the article's title.")
+    snippet: str = Field(description="Where the words matched, as plain text.")
+    snippet_html: str = Field(description="The same, escaped, with <mark> around matches.")
+    matched_in: Literal["claim", "annotation", "article", ""]
+    state: AnnotationState | None = Field(
+        description="The most advanced state among the annotations you may see."
+    )
+    published_verdict: str | None = Field(description="The approved verdict's key, if any.")
+
+
+class SearchPage(Page):
+    query: str = Field(description="The search as it was read.")
+    total: int
+    items: list[SearchHitOut]
+    facets: dict[str, list[FacetValue]]

@@ -22,6 +22,7 @@ from factcheck.api.registry import (
     operation,
 )
 from factcheck.articles import operations as article_ops
+from factcheck.articles.hints import HINT_NAMES
 from factcheck.articles.models import Article, Claim
 from factcheck.db import DIGITS, MAX_ID
 from factcheck.errors import NotFound
@@ -31,7 +32,9 @@ from factcheck.exports.formats import FORMATS, get_format, keys_text
 from factcheck.extensions import db
 from factcheck.review import operations as review_ops
 from factcheck.review.models import Review
-from factcheck.review.workflow import Action
+from factcheck.review.workflow import Action, AnnotationState
+from factcheck.search import operations as search_ops
+from factcheck.search.operations import Sort
 from factcheck.verdicts import operations as verdict_ops
 from factcheck.verdicts.models import Verdict
 from factcheck.workspace import operations as workspace_ops
@@ -418,3 +421,113 @@ def export(kind: str, body: schemas.ExportIn) -> Response:
     )
     export_ops.start_export(db.session, current_user_from_token(), fmt, filters)
     return download_response(fmt, filters, bom=body.bom)
+
+
+_SEARCH_ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+_SEARCH_DAY = {"type": "string", "format": "date"}
+
+
+@operation(
+    "/search",
+    "get",
+    summary="Search claims, annotations, sources, comments and articles you may see.",
+    description=(
+        'Words (all must match), "a phrase", -word to exclude, OR between two '
+        "alternatives, word* for a prefix; case, accents and word endings do not matter. "
+        "An empty q lists by the filters. Another's draft, and others' work on a claim "
+        "you have not submitted your own annotation for, are never searched, counted or "
+        "quoted."
+    ),
+    tag="search",
+    response=schemas.SearchPage,
+    query=[
+        QueryParam("q", {"type": "string", "maxLength": 500}, "The search."),
+        QueryParam("verdict", {"type": "string", "maxLength": 40}, "A verdict key."),
+        QueryParam(
+            "state", {"type": "string", "enum": [s.value for s in AnnotationState]}, "A state."
+        ),
+        QueryParam("article", _SEARCH_ID, "Only this article."),
+        QueryParam("outlet", {"type": "string", "maxLength": 200}, "Only this outlet."),
+        QueryParam("annotator", _SEARCH_ID, "Annotated by this user id."),
+        QueryParam("reviewer", _SEARCH_ID, "Reviewed by this user id."),
+        QueryParam("imported_from", _SEARCH_DAY, "Article imported on or after."),
+        QueryParam("imported_to", _SEARCH_DAY, "Article imported on or before."),
+        QueryParam("approved_from", _SEARCH_DAY, "Approved on or after."),
+        QueryParam("approved_to", _SEARCH_DAY, "Approved on or before."),
+        QueryParam("hint", {"type": "string", "enum": list(HINT_NAMES)}, "The claim has one."),
+        QueryParam("has_sources", {"type": "string", "enum": ["yes", "no"]}, "Sources or not."),
+        QueryParam(
+            "sort", {"type": "string", "enum": [s.value for s in Sort]}, "Default: relevance."
+        ),
+        _LIMIT,
+        _CURSOR,
+    ],
+)
+def search_everything() -> schemas.SearchPage:
+    user = current_user_from_token()
+    args = request.args.to_dict()
+    keys = {v.key: v for v in verdict_ops.all_verdicts(db.session)}
+    if args.get("verdict"):
+        verdict = keys.get(args["verdict"])
+        if verdict is None:
+            raise ApiError(
+                422,
+                "invalid",
+                f"Unknown verdict “{args['verdict'][:40]}”.",
+                {"verdict": ["Unknown verdict key."]},
+            )
+        args["verdict"] = str(verdict.id)
+    sort = args.get("sort") or Sort.RELEVANCE.value
+    if sort not in {s.value for s in Sort}:
+        raise ApiError(422, "invalid", "Unknown sort.", {"sort": ["Use one of the listed."]})
+    limit = int_query("limit", maximum=PAGE_MAX) or PAGE_DEFAULT
+    results = search_ops.search(
+        db.session,
+        user,
+        args.get("q", ""),
+        search_ops.parse_filters(args),
+        sort=Sort(sort),
+        offset=_cursor(),
+        limit=limit,
+    )
+    by_id = {v.id: v.key for v in keys.values()}
+    facets = {
+        name: [
+            schemas.FacetValue(
+                value=str(
+                    by_id.get(value, value) if name == "verdict" else getattr(value, "value", value)
+                ),
+                label=label,
+                count=count,
+            )
+            for value, label, count in values
+        ]
+        for name, values in results.facets.items()
+    }
+    following = results.next_offset
+    return schemas.SearchPage(
+        query=str(results.query),
+        total=results.total,
+        items=[_search_hit_out(hit) for hit in results.hits],
+        facets=facets,
+        next_cursor=str(following) if following is not None else None,
+    )
+
+
+def _search_hit_out(hit: search_ops.SearchHit) -> schemas.SearchHitOut:
+    claim = hit.claim
+    return schemas.SearchHitOut(
+        kind="claim" if claim else "article",
+        article_id=hit.article.id,
+        article_title=hit.article.title,
+        outlet=hit.article.outlet,
+        imported_at=hit.article.imported_at,
+        claim_id=claim.id if claim else None,
+        position=claim.position if claim else None,
+        text=hit.article.body[claim.start : claim.end] if claim else hit.article.title,
+        snippet=hit.snippet.striptags(),
+        snippet_html=str(hit.snippet),
+        matched_in=hit.matched_in,  # type: ignore[arg-type]
+        state=hit.state,
+        published_verdict=hit.published_verdict.key if hit.published_verdict else None,
+    )

@@ -54,7 +54,7 @@ from factcheck.users.models import User
 from factcheck.verdicts.models import Verdict
 
 PAGE_SIZE = 20
-MAX_PAGE_SIZE = 100
+MAX_PAGE_SIZE = 200
 #: Far enough to page through anything a person reads; deeper paging is the export's job.
 MAX_OFFSET = 10_000
 #: Control characters mark the matched words in a snippet until it is escaped: stored
