@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -24,6 +25,7 @@ from sqlalchemy import (
     Connection,
     Integer,
     Select,
+    bindparam,
     delete,
     event,
     except_,
@@ -138,33 +140,72 @@ class Marks:
         return any(vars(self).values())
 
 
+def _ids() -> Any:
+    return bindparam("ids", expanding=True)
+
+
+class _Statements:
+    """Each rewrite as one statement built once: a bulk import commits per file, and
+    building and compiling the statements anew cost as much as running them."""
+
+    def __init__(self) -> None:
+        entry = SearchEntry.__table__.c
+        self.steps: dict[str, list[Any]] = {
+            "articles": [
+                delete(SearchEntry).where(
+                    entry.kind == EntryKind.ARTICLE, entry.article_id.in_(_ids())
+                ),
+                insert(SearchEntry).from_select(
+                    _COLUMNS, _article_rows().where(Article.id.in_(_ids()))
+                ),
+            ],
+            "claims_of_articles": [
+                delete(SearchEntry).where(
+                    entry.kind == EntryKind.CLAIM, entry.article_id.in_(_ids())
+                ),
+                insert(SearchEntry).from_select(
+                    _COLUMNS, _claim_rows().where(Claim.article_id.in_(_ids()))
+                ),
+            ],
+            "claims": [
+                delete(SearchEntry).where(
+                    entry.kind == EntryKind.CLAIM, entry.claim_id.in_(_ids())
+                ),
+                insert(SearchEntry).from_select(
+                    _COLUMNS, _claim_rows().where(Claim.id.in_(_ids()))
+                ),
+            ],
+            "annotations": [
+                delete(SearchEntry).where(entry.annotation_id.in_(_ids())),
+                insert(SearchEntry).from_select(
+                    _COLUMNS, _annotation_rows().where(Annotation.id.in_(_ids()))
+                ),
+            ],
+        }
+        self.of_annotators = select(Annotation.id).where(Annotation.annotator_id.in_(_ids()))
+
+
+@cache
+def _statements() -> _Statements:
+    return _Statements()
+
+
 def refresh(connection: Connection, marks: Marks) -> None:
     """Rewrite the entries of what ``marks`` names from the tables. Things that no
     longer exist lose their entries."""
-    entry = SearchEntry.__table__.c
-    for ids in _chunks(marks.articles):
-        connection.execute(
-            delete(SearchEntry).where(entry.kind == EntryKind.ARTICLE, entry.article_id.in_(ids))
-        )
-        _write(connection, _article_rows().where(Article.id.in_(ids)))
-    for ids in _chunks(marks.claims_of_articles):
-        connection.execute(
-            delete(SearchEntry).where(entry.kind == EntryKind.CLAIM, entry.article_id.in_(ids))
-        )
-        _write(connection, _claim_rows().where(Claim.article_id.in_(ids)))
-    for ids in _chunks(marks.claims):
-        connection.execute(
-            delete(SearchEntry).where(entry.kind == EntryKind.CLAIM, entry.claim_id.in_(ids))
-        )
-        _write(connection, _claim_rows().where(Claim.id.in_(ids)))
+    statements = _statements()
     annotation_ids = set(marks.annotations)
     for ids in _chunks(marks.annotators):
-        annotation_ids.update(
-            connection.scalars(select(Annotation.id).where(Annotation.annotator_id.in_(ids)))
-        )
-    for ids in _chunks(annotation_ids):
-        connection.execute(delete(SearchEntry).where(entry.annotation_id.in_(ids)))
-        _write(connection, _annotation_rows().where(Annotation.id.in_(ids)))
+        annotation_ids.update(connection.scalars(statements.of_annotators, {"ids": ids}))
+    for name, marked in (
+        ("articles", marks.articles),
+        ("claims_of_articles", marks.claims_of_articles),
+        ("claims", marks.claims),
+        ("annotations", annotation_ids),
+    ):
+        for ids in _chunks(marked):
+            for statement in statements.steps[name]:
+                connection.execute(statement, {"ids": ids})
 
 
 @dataclass(frozen=True)
