@@ -173,6 +173,8 @@ def test_stemming_accents_case_phrases_prefixes(db: Session, newsroom) -> None:
     assert found(db, rui, '"home office"') >= {deported}
     assert found(db, rui, '"office home"') == set()
     assert found(db, rui, "deport*") == {deported}
+    # Longer than the stored stem ("deport"): the prefix cut short is tried too.
+    assert found(db, rui, "deporte*") == {deported}
     assert found(db, rui, "Brussels OR Gdańsk") == {claims[0].id, claims[2].id}
     assert found(db, rui, "said -Dublin") == {claims[2].id}
 

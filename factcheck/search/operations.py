@@ -28,6 +28,7 @@ from sqlalchemy import (
     Integer,
     Select,
     and_,
+    case,
     column,
     exists,
     func,
@@ -177,8 +178,26 @@ def _fts5_string(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
+#: A prefix is also tried as a whole word with up to this many letters cut off...
+_PREFIX_TRIMS = 3
+#: ...down to this length.
+_SHORTEST_STEM = 4
+
+
 def _fts5_term(term: Term) -> str:
-    return _fts5_string(" ".join(term.words)) + ("*" if term.prefix else "")
+    text = _fts5_string(" ".join(term.words)) + ("*" if term.prefix else "")
+    if not term.prefix or term.is_phrase:
+        return text
+    # The index holds stems and FTS5 stems the prefix as if it were a word, so
+    # "negotiat*" looks for stems starting "negotiat" while "negotiate" is stored as
+    # "negoti". A word starting with the prefix has a stem that either starts with it
+    # or is the prefix cut short; the cut-short forms are tried as whole words.
+    trims = [_fts5_string(trimmed) for trimmed in _trims(term.words[0])]
+    return f"({' OR '.join([text, *trims])})" if trims else text
+
+
+def _trims(word: str) -> list[str]:
+    return [word[:-cut] for cut in range(1, _PREFIX_TRIMS + 1) if len(word) - cut >= _SHORTEST_STEM]
 
 
 def fts5_match(query: SearchQuery) -> str:
@@ -205,7 +224,12 @@ def _tsquery(term: Term) -> ColumnElement[Any]:
         text = words[0]
         for word in words[1:]:
             text = text + " <-> " + word
-        return func.to_tsquery(_CONFIG, text + ":*")
+        query = func.to_tsquery(_CONFIG, text + ":*")
+        if not term.is_phrase:
+            # As on SQLite: the prefix cut short, as a whole word (see _fts5_term).
+            for trimmed in _trims(term.words[0]):
+                query = func.tsquery_or(query, func.plainto_tsquery(_CONFIG, trimmed))
+        return query
     if term.is_phrase:
         return func.phraseto_tsquery(_CONFIG, func.unaccent(" ".join(term.words)))
     return func.plainto_tsquery(_CONFIG, words[0])
@@ -222,6 +246,12 @@ def pg_tsquery(query: SearchQuery) -> ColumnElement[Any]:
     for term in query.excluded:
         combined = func.tsquery_and(combined, func.tsquery_not(_tsquery(term)))
     return combined
+
+
+def _kind_weight(entry: Any) -> ColumnElement[float]:
+    """A claim found by its own words ranks above one found by what someone wrote about
+    it (ranks are negative: bigger weights are better)."""
+    return case((entry.c.kind == EntryKind.CLAIM, 2.0), else_=1.0)
 
 
 @dataclass(frozen=True)
@@ -246,7 +276,7 @@ def _matches(session: Session, query: SearchQuery) -> _Matches:
         return _Matches(
             source=entry,
             condition=entry.c.document.op("@@")(tsquery),
-            rank=-func.ts_rank_cd(entry.c.document, tsquery),
+            rank=-func.ts_rank_cd(entry.c.document, tsquery) * _kind_weight(entry),
             snippet=func.ts_headline(
                 _CONFIG, entry.c.heading + " · " + entry.c.body, tsquery, options
             ),
@@ -256,7 +286,7 @@ def _matches(session: Session, query: SearchQuery) -> _Matches:
         source=fts.join(entry, entry.c.id == fts.c.rowid),
         condition=literal_column("search_fts").op("MATCH")(fts5_match(query)),
         # Words in what a thing is (a claim, a title) weigh more than words in notes.
-        rank=func.bm25(literal_column("search_fts"), 4.0, 1.0),
+        rank=func.bm25(literal_column("search_fts"), 4.0, 1.0) * _kind_weight(entry),
         snippet=func.snippet(
             literal_column("search_fts"), -1, _MARK_START, _MARK_END, "…", _SNIPPET_WORDS
         ),
