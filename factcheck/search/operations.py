@@ -23,10 +23,17 @@ from typing import Any
 
 from markupsafe import Markup
 from sqlalchemy import (
+    Boolean,
+    Column,
     ColumnElement,
+    DateTime,
+    Float,
     FromClause,
     Integer,
+    MetaData,
     Select,
+    String,
+    Table,
     and_,
     case,
     column,
@@ -262,7 +269,10 @@ class _Matches:
     condition: ColumnElement[bool]
     #: Lower is better.
     rank: ColumnElement[Any]
-    snippet: ColumnElement[str]
+    #: The entry's id as the matching side knows it.
+    entry_id: ColumnElement[int]
+    #: (entry id, snippet) of matching entries; the caller narrows it to a few ids.
+    snippets: Select[Any]
 
 
 def _matches(session: Session, query: SearchQuery) -> _Matches:
@@ -273,23 +283,29 @@ def _matches(session: Session, query: SearchQuery) -> _Matches:
             f"StartSel={_MARK_START}, StopSel={_MARK_END}, MaxWords={_SNIPPET_WORDS}, "
             'MinWords=8, MaxFragments=2, FragmentDelimiter=" … "'
         )
+        headline = func.ts_headline(
+            _CONFIG, entry.c.heading + " · " + entry.c.body, tsquery, options
+        )
         return _Matches(
             source=entry,
             condition=entry.c.document.op("@@")(tsquery),
             rank=-func.ts_rank_cd(entry.c.document, tsquery) * _kind_weight(entry),
-            snippet=func.ts_headline(
-                _CONFIG, entry.c.heading + " · " + entry.c.body, tsquery, options
-            ),
+            entry_id=entry.c.id,
+            snippets=select(entry.c.id, headline),
         )
     fts = _FTS
+    match = literal_column("search_fts").op("MATCH")(fts5_match(query))
+    snippet = func.snippet(
+        literal_column("search_fts"), -1, _MARK_START, _MARK_END, "…", _SNIPPET_WORDS
+    )
     return _Matches(
         source=fts.join(entry, entry.c.id == fts.c.rowid),
-        condition=literal_column("search_fts").op("MATCH")(fts5_match(query)),
+        condition=match,
         # Words in what a thing is (a claim, a title) weigh more than words in notes.
         rank=func.bm25(literal_column("search_fts"), 4.0, 1.0) * _kind_weight(entry),
-        snippet=func.snippet(
-            literal_column("search_fts"), -1, _MARK_START, _MARK_END, "…", _SNIPPET_WORDS
-        ),
+        entry_id=fts.c.rowid,
+        # snippet() needs the MATCH; without the join, only the FTS table is read.
+        snippets=select(fts.c.rowid, snippet).select_from(fts).where(match),
     )
 
 
@@ -334,6 +350,44 @@ def _bounds(day: date, *, end: bool) -> datetime:
     return moment + timedelta(days=1) if end else moment
 
 
+#: Per connection, emptied and filled by each search (see ``_Search._match_once``).
+_HITS = Table(
+    "search_hits",
+    MetaData(),
+    Column("entry_id", Integer),
+    Column("kind", String(20)),
+    Column("article_id", Integer),
+    Column("claim_id", Integer),
+    Column("rank", Float),
+    prefixes=["TEMPORARY"],
+)
+#: What was found, one row per claim (or per article matched by its own words alone),
+#: with what the filters and counts ask of it, so that they read no other table.
+_FOUND = Table(
+    "search_found",
+    MetaData(),
+    Column("claim_id", Integer),
+    Column("article_id", Integer),
+    Column("rank", Float),
+    Column("position", Integer),
+    Column("outlet", String(200)),
+    Column("imported_at", DateTime(timezone=True)),
+    *(Column(f"has_{hint}", Boolean) for hint in HINT_NAMES),
+    prefixes=["TEMPORARY"],
+)
+_FOUND_COLUMNS = [column.name for column in _FOUND.c]
+#: The visible annotations of what was found, for the verdict, state and annotator counts.
+_SEEN = Table(
+    "search_seen",
+    MetaData(),
+    Column("claim_id", Integer),
+    Column("verdict_id", Integer),
+    Column("state", String(20)),
+    Column("annotator_id", Integer),
+    prefixes=["TEMPORARY"],
+)
+
+
 class _Search:
     """One search, as SQL: which claims match, in which order, with which counts."""
 
@@ -342,12 +396,69 @@ class _Search:
         self.viewer = viewer
         self.query = query
         self.matches = None if query.is_empty else _matches(session, query)
-        # Matched once, read twice (claims, and articles matched on their own): SQLite
-        # computes bm25() only in the query that matches, so the CTE must be
-        # materialised rather than folded into each reader.
-        self.found = (
-            None if self.matches is None else self.hits().cte("hits").prefix_with("MATERIALIZED")
+        self.found = None if self.matches is None else self._match_once()
+
+    def _match_once(self) -> Any:
+        """Match, rank and apply visibility once per search, into temporary tables that
+        the total, the page and every filter count then read: matching and ranking a
+        common word is most of a search's time, and each statement would otherwise do
+        it again."""
+        connection = self.session.connection()
+        for scratch in (_HITS, _FOUND):
+            scratch.create(connection, checkfirst=True)
+            connection.execute(scratch.delete())
+        connection.execute(
+            _HITS.insert().from_select(
+                ["entry_id", "kind", "article_id", "claim_id", "rank"], self.hits()
+            )
         )
+        best = (
+            select(_HITS.c.claim_id, func.min(_HITS.c.rank).label("rank"))
+            .where(_HITS.c.claim_id.is_not(None))
+            .group_by(_HITS.c.claim_id)
+            .subquery()
+        )
+        connection.execute(
+            _FOUND.insert().from_select(
+                _FOUND_COLUMNS,
+                select(
+                    best.c.claim_id,
+                    Claim.article_id,
+                    best.c.rank,
+                    Claim.position,
+                    Article.outlet,
+                    Article.imported_at,
+                    *(getattr(Claim, f"has_{hint}") for hint in HINT_NAMES),
+                )
+                .select_from(best)
+                .join(Claim, Claim.id == best.c.claim_id)
+                .join(Article, Article.id == Claim.article_id),
+            )
+        )
+        claimed = select(_HITS.c.article_id).where(_HITS.c.claim_id.is_not(None))
+        alone = (
+            select(_HITS.c.article_id, func.min(_HITS.c.rank).label("rank"))
+            .where(_HITS.c.kind == EntryKind.ARTICLE, _HITS.c.article_id.not_in(claimed))
+            .group_by(_HITS.c.article_id)
+            .subquery()
+        )
+        connection.execute(
+            _FOUND.insert().from_select(
+                _FOUND_COLUMNS,
+                select(
+                    literal(None, Integer),
+                    alone.c.article_id,
+                    alone.c.rank,
+                    literal(None, Integer),
+                    Article.outlet,
+                    Article.imported_at,
+                    *(literal(False) for _ in HINT_NAMES),
+                )
+                .select_from(alone)
+                .join(Article, Article.id == alone.c.article_id),
+            )
+        )
+        return _FOUND
 
     # Matching entries, visible to the viewer, as (kind, article, claim, rank).
     def hits(self) -> Select[Any]:
@@ -409,85 +520,70 @@ class _Search:
             conditions.append(exists().where(*approval))
         return conditions
 
-    def annotation_condition(self, filters: SearchFilters) -> ColumnElement[bool]:
+    def base(self) -> Any:
+        """What the filters narrow: the found table, or every claim for a listing."""
+        if self.found is not None:
+            return self.found
+        return (
+            select(
+                Claim.id.label("claim_id"),
+                Claim.article_id,
+                literal(0.0).label("rank"),
+                Claim.position,
+                Article.outlet,
+                Article.imported_at,
+                *(getattr(Claim, f"has_{hint}") for hint in HINT_NAMES),
+            )
+            .join(Article, Article.id == Claim.article_id)
+            .subquery("listing")
+        )
+
+    def annotation_condition(self, base: Any, filters: SearchFilters) -> ColumnElement[bool]:
         """Some annotation of the claim that the viewer may see passes the filters."""
         if not filters.annotation_filters:
             return true()
         annotation = aliased(Annotation)
         return exists().where(
-            annotation.claim_id == Claim.id, *self.annotation_terms(filters, annotation)
+            annotation.claim_id == base.c.claim_id, *self.annotation_terms(filters, annotation)
         )
 
-    def claim_conditions(self, filters: SearchFilters) -> list[ColumnElement[bool]]:
-        conditions: list[ColumnElement[bool]] = [self.annotation_condition(filters)]
-        if filters.article_id is not None:
-            conditions.append(Claim.article_id == filters.article_id)
-        if filters.hint is not None:
-            conditions.append(getattr(Claim, f"has_{filters.hint}").is_(True))
-        return conditions + self.article_conditions(filters)
-
-    def article_conditions(self, filters: SearchFilters) -> list[ColumnElement[bool]]:
+    @staticmethod
+    def article_conditions(base: Any, filters: SearchFilters) -> list[ColumnElement[bool]]:
         conditions: list[ColumnElement[bool]] = []
         if filters.article_id is not None:
-            conditions.append(Article.id == filters.article_id)
+            conditions.append(base.c.article_id == filters.article_id)
         if filters.outlet is not None:
-            conditions.append(Article.outlet == filters.outlet)
+            conditions.append(base.c.outlet == filters.outlet)
         if filters.imported_from is not None:
-            conditions.append(Article.imported_at >= _bounds(filters.imported_from, end=False))
+            start = _bounds(filters.imported_from, end=False)
+            conditions.append(base.c.imported_at >= start)
         if filters.imported_to is not None:
-            conditions.append(Article.imported_at < _bounds(filters.imported_to, end=True))
+            conditions.append(base.c.imported_at < _bounds(filters.imported_to, end=True))
         return conditions
 
     def claims(self, filters: SearchFilters) -> Select[Any]:
-        """(claim id, article id, rank) of every claim found, one row each."""
-        if self.matches is None:
-            base = select(Claim.id.label("claim_id"), Claim.article_id, literal(0).label("rank"))
-        else:
-            hits = self.found
-            assert hits is not None
-            best = (
-                select(hits.c.claim_id, func.min(hits.c.rank).label("rank"))
-                .where(hits.c.claim_id.is_not(None))
-                .group_by(hits.c.claim_id)
-                .subquery()
-            )
-            base = select(
-                Claim.id.label("claim_id"), Claim.article_id, best.c.rank.label("rank")
-            ).join(best, best.c.claim_id == Claim.id)
-        return base.join(Article, Article.id == Claim.article_id).where(
-            *self.claim_conditions(filters)
-        )
-
-    def articles_only(self, filters: SearchFilters) -> Select[Any] | None:
-        """Articles whose own words match while none of their claims does.
-
-        Only without filters about claims or annotations: an article is not annotated.
-        """
-        if self.matches is None or filters.annotation_filters or filters.hint is not None:
-            return None
-        hits = self.found
-        assert hits is not None
-        matched = select(hits.c.article_id, func.min(hits.c.rank).label("rank")).where(
-            hits.c.kind == EntryKind.ARTICLE
-        )
-        claimed = select(hits.c.article_id).where(hits.c.claim_id.is_not(None))
-        found = matched.where(hits.c.article_id.not_in(claimed)).group_by(hits.c.article_id)
-        found = found.subquery()
-        return (
-            select(
-                literal(None, Integer).label("claim_id"),
-                Article.id.label("article_id"),
-                found.c.rank,
-            )
-            .join(found, found.c.article_id == Article.id)
-            .where(*self.article_conditions(filters))
-        )
+        """Every claim found that passes the filters, one row each, with the base's
+        columns (rank, position, outlet, import time, hints)."""
+        base = self.base()
+        conditions = [
+            base.c.claim_id.is_not(None),
+            self.annotation_condition(base, filters),
+            *self.article_conditions(base, filters),
+        ]
+        if filters.hint is not None:
+            conditions.append(base.c[f"has_{filters.hint}"].is_(True))
+        return select(*base.c).where(*conditions)
 
     def rows(self, filters: SearchFilters) -> Select[Any]:
+        """The claims found, and the articles matched by their own words alone (only
+        without filters about claims or annotations: an article is not annotated)."""
         claims = self.claims(filters)
-        articles = self.articles_only(filters)
-        if articles is None:
+        if self.found is None or filters.annotation_filters or filters.hint is not None:
             return claims
+        base = self.found
+        articles = select(*base.c).where(
+            base.c.claim_id.is_(None), *self.article_conditions(base, filters)
+        )
         return claims.union_all(articles)  # type: ignore[return-value]
 
 
@@ -546,18 +642,14 @@ def search(
     plan = _Search(session, viewer, query)
     rows = plan.rows(filters).subquery()
     total = session.scalar(select(func.count()).select_from(rows)) or 0
-    ordered = select(rows.c.claim_id, rows.c.article_id).join(
-        Article, Article.id == rows.c.article_id
-    )
-    position = func.coalesce(
-        select(Claim.position).where(Claim.id == rows.c.claim_id).scalar_subquery(), -1
-    )
+    ordered = select(rows.c.claim_id, rows.c.article_id)
+    position = func.coalesce(rows.c.position, -1)
     if sort is Sort.RELEVANCE:
-        ordered = ordered.order_by(rows.c.rank, Article.imported_at.desc(), rows.c.claim_id)
+        ordered = ordered.order_by(rows.c.rank, rows.c.imported_at.desc(), rows.c.claim_id)
     elif sort is Sort.NEWEST:
-        ordered = ordered.order_by(Article.imported_at.desc(), Article.id.desc(), position)
+        ordered = ordered.order_by(rows.c.imported_at.desc(), rows.c.article_id.desc(), position)
     else:
-        ordered = ordered.order_by(Article.imported_at, Article.id, position)
+        ordered = ordered.order_by(rows.c.imported_at, rows.c.article_id, position)
     page = session.execute(ordered.offset(offset).limit(limit)).all()
     hits = _load_hits(session, viewer, plan, page)
     facets = _facets(session, plan, filters) if with_facets else {}
@@ -634,23 +726,28 @@ def _snippets(
     """The best-ranked matching entry's snippet for each claim (and article) shown."""
     if plan.matches is None or not (claim_ids or article_ids):
         return {}
-    entry = SearchEntry.__table__.c
-    hits = (
-        plan.hits()
-        .add_columns(plan.matches.snippet.label("snippet"))
+    shown = session.execute(
+        select(_HITS.c.entry_id, _HITS.c.kind, _HITS.c.article_id, _HITS.c.claim_id)
         .where(
             or_(
-                entry.claim_id.in_(claim_ids),
-                and_(entry.kind == EntryKind.ARTICLE, entry.article_id.in_(article_ids)),
+                _HITS.c.claim_id.in_(claim_ids),
+                and_(_HITS.c.kind == EntryKind.ARTICLE, _HITS.c.article_id.in_(article_ids)),
             )
         )
-        .order_by(plan.matches.rank)
-    )
+        .order_by(_HITS.c.rank)
+    ).all()
+    # Only the shown entries are quoted: the snippet is worked out for these alone.
+    snippets: dict[int, str] = {
+        entry_id: snippet
+        for entry_id, snippet in session.execute(
+            plan.matches.snippets.where(plan.matches.entry_id.in_([row[0] for row in shown]))
+        )
+    }
     found: dict[tuple[str, int], tuple[Markup, str]] = {}
-    for row in session.execute(hits):
-        key = ("claim", row.claim_id) if row.claim_id is not None else ("article", row.article_id)
-        if key not in found:
-            found[key] = (highlight(row.snippet), _MATCHED_IN[EntryKind(row.kind)])
+    for entry_id, kind, article_id, claim_id in shown:
+        key = ("claim", claim_id) if claim_id is not None else ("article", article_id)
+        if key not in found and entry_id in snippets:
+            found[key] = (highlight(snippets[entry_id]), _MATCHED_IN[EntryKind(kind)])
     return found
 
 
@@ -659,38 +756,13 @@ def _facets(
 ) -> dict[str, list[tuple[Any, str, int]]]:
     """Per filter, each value with how many results it would leave, counting the other
     filters but not its own; only annotations the viewer may see are counted."""
-    facets: dict[str, list[tuple[Any, str, int]]] = {}
-    for name, key, column_of, label_of in (
-        ("verdict", "verdict_id", lambda a: a.verdict_id, _verdict_labels(session)),
-        ("state", "state", lambda a: a.state, {s: s.label for s in AnnotationState}),
-        ("annotator", "annotator_id", lambda a: a.annotator_id, None),
-    ):
-        others = filters.without(key)
-        rows = plan.claims(others).subquery()
-        annotation = aliased(Annotation)
-        value = column_of(annotation)
-        counted = session.execute(
-            select(value, func.count(func.distinct(rows.c.claim_id)))
-            .join(annotation, annotation.claim_id == rows.c.claim_id)
-            .where(
-                *plan.annotation_terms(
-                    filters.without(f"{name}_id" if name != "state" else name), annotation
-                )
-            )
-            .where(value.is_not(None))
-            .group_by(value)
-            .order_by(func.count(func.distinct(rows.c.claim_id)).desc())
-        ).all()
-        labels = label_of if label_of is not None else _user_names(session, [v for v, _ in counted])
-        facets[name] = [(v, labels.get(v, str(v)), n) for v, n in counted if v in labels]
+    facets = _annotation_facets(session, plan, filters)
     rows = plan.claims(filters.without("outlet")).subquery()
     outlets = session.execute(
-        select(Article.outlet, func.count())
-        .select_from(rows)
-        .join(Article, Article.id == rows.c.article_id)
-        .where(Article.outlet.is_not(None))
-        .group_by(Article.outlet)
-        .order_by(func.count().desc(), Article.outlet)
+        select(rows.c.outlet, func.count())
+        .where(rows.c.outlet.is_not(None))
+        .group_by(rows.c.outlet)
+        .order_by(func.count().desc(), rows.c.outlet)
         .limit(30)
     ).all()
     facets["outlet"] = [(outlet, outlet, n) for outlet, n in outlets]
@@ -698,14 +770,72 @@ def _facets(
     sums = session.execute(
         select(
             *(
-                func.coalesce(func.sum(func.cast(getattr(Claim, f"has_{hint}"), Integer)), 0)
+                func.coalesce(func.sum(func.cast(rows.c[f"has_{hint}"], Integer)), 0)
                 for hint in HINT_NAMES
             )
         )
-        .select_from(rows)
-        .join(Claim, Claim.id == rows.c.claim_id)
     ).one()
     facets["hint"] = [(hint, hint, n) for hint, n in zip(HINT_NAMES, sums, strict=True) if n]
+    return facets
+
+
+_ANNOTATION_FACETS = ("verdict_id", "state", "annotator_id")
+
+
+def _annotation_facets(
+    session: Session, plan: _Search, filters: SearchFilters
+) -> dict[str, list[tuple[Any, str, int]]]:
+    """Verdict, state and annotator counts from one read of the visible annotations.
+
+    A claim counts for a value when one annotation the viewer may see has that value
+    and passes the other annotation filters (its own facet's filter left out). The
+    annotations are read once into a temporary table; each count is a GROUP BY there.
+    """
+    loose = filters
+    for key in _ANNOTATION_FACETS:
+        loose = loose.without(key)
+    claims = plan.claims(loose).subquery()
+    annotation = aliased(Annotation)
+    connection = session.connection()
+    _SEEN.create(connection, checkfirst=True)
+    connection.execute(_SEEN.delete())
+    connection.execute(
+        _SEEN.insert().from_select(
+            ["claim_id", *_ANNOTATION_FACETS],
+            select(
+                claims.c.claim_id,
+                annotation.verdict_id,
+                annotation.state,
+                annotation.annotator_id,
+            )
+            .join(annotation, annotation.claim_id == claims.c.claim_id)
+            .where(*plan.annotation_terms(loose, annotation)),
+        )
+    )
+    labels = {
+        "verdict_id": _verdict_labels(session),
+        "state": {s.value: s.label for s in AnnotationState},
+    }
+    facets = {}
+    for key, name in zip(_ANNOTATION_FACETS, ("verdict", "state", "annotator"), strict=True):
+        value = _SEEN.c[key]
+        others = [
+            _SEEN.c[other] == getattr(filters, other)
+            for other in _ANNOTATION_FACETS
+            if other != key and getattr(filters, other) is not None
+        ]
+        counted = session.execute(
+            select(value, func.count(func.distinct(_SEEN.c.claim_id)))
+            .where(value.is_not(None), *others)
+            .group_by(value)
+            .order_by(func.count(func.distinct(_SEEN.c.claim_id)).desc(), value)
+        ).all()
+        names = labels.get(key) or _user_names(session, [v for v, _ in counted])
+        facets[name] = [
+            (AnnotationState(v) if key == "state" else v, names[v], n)
+            for v, n in counted
+            if v in names
+        ]
     return facets
 
 
