@@ -95,12 +95,6 @@ def build_engine(url: str, *, busy_timeout: int = 30) -> Engine:
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        # 64 MB of page cache per connection instead of SQLite's 2 MB: a year of a
-        # newsroom is gigabytes, and a search or a page reads thousands of scattered
-        # rows. Memory-mapped reads let connections share the operating system's cache.
-        cursor.execute("PRAGMA cache_size=-65536")
-        cursor.execute("PRAGMA mmap_size=1073741824")
-        cursor.execute("PRAGMA temp_store=MEMORY")
         cursor.close()
 
     @event.listens_for(engine, "begin")
