@@ -127,8 +127,11 @@ def main() -> None:
         print(f"search index cost, {name}: {100 * (with_index - without) / without:+.0f}% time")
     count, seconds = results[("one CSV file", True)]
     print(f"target: >= 100 articles/s: {met(count / seconds >= 100)}")
-    csv_cost = results[("one CSV file", True)][1] / results[("one CSV file", False)][1] - 1
-    print(f"target: search index costs <= 25% of import time: {met(csv_cost <= 0.25)}")
+    worst = max(
+        results[(name, True)][1] / results[(name, False)][1] - 1
+        for name in ("one CSV file", "one .txt file each")
+    )
+    print(f"target: search index costs <= 25% of import time (both ways): {met(worst <= 0.25)}")
     print(
         f"import: {count / seconds:,.0f} articles/s ({count} articles of ~{size_kb:.1f} kB, "
         "segmentation, hints, audit and search index included)"
