@@ -388,6 +388,17 @@ _SEEN = Table(
 )
 
 
+def _claim_facts() -> list[Any]:
+    """What filters, counts and ordering read of a claim besides its id, article and
+    rank: ``search_found``'s other columns, in its order."""
+    return [
+        Claim.position,
+        Article.outlet,
+        Article.imported_at,
+        *(getattr(Claim, f"has_{hint}") for hint in HINT_NAMES),
+    ]
+
+
 class _Search:
     """One search, as SQL: which claims match, in which order, with which counts."""
 
@@ -421,15 +432,7 @@ class _Search:
         connection.execute(
             _FOUND.insert().from_select(
                 _FOUND_COLUMNS,
-                select(
-                    best.c.claim_id,
-                    Claim.article_id,
-                    best.c.rank,
-                    Claim.position,
-                    Article.outlet,
-                    Article.imported_at,
-                    *(getattr(Claim, f"has_{hint}") for hint in HINT_NAMES),
-                )
+                select(best.c.claim_id, Claim.article_id, best.c.rank, *_claim_facts())
                 .select_from(best)
                 .join(Claim, Claim.id == best.c.claim_id)
                 .join(Article, Article.id == Claim.article_id),
@@ -529,10 +532,7 @@ class _Search:
                 Claim.id.label("claim_id"),
                 Claim.article_id,
                 literal(0.0).label("rank"),
-                Claim.position,
-                Article.outlet,
-                Article.imported_at,
-                *(getattr(Claim, f"has_{hint}") for hint in HINT_NAMES),
+                *_claim_facts(),
             )
             .join(Article, Article.id == Claim.article_id)
             .subquery("listing")
