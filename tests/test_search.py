@@ -447,6 +447,9 @@ def test_the_page_shows_results_and_filters(client: FlaskClient, login, newsroom
     assert client.get("/search?verdict=abc").status_code == 422
     assert client.get("/search?q=-x").status_code == 422
     assert client.get("/search?approved_from=2026-13-40").status_code == 422
+    # The last day there is, and an id too long to be a number: answered, not a 500.
+    assert client.get("/search?imported_to=9999-12-31&approved_to=9999-12-31").status_code == 200
+    assert client.get("/search?verdict=" + "9" * 5000).status_code == 422
 
 
 def test_the_top_bar_has_the_search_box(client: FlaskClient, login) -> None:

@@ -9,7 +9,7 @@ snippet, a total or a filter count. Filters about annotations (verdict, state,
 annotator, reviewer, sources, approval date) likewise only look at visible ones.
 
 The database does the matching and the ranking: FTS5 on SQLite, ``tsvector`` on
-PostgreSQL; :class:`_Dialect` is the one place that knows the difference.
+PostgreSQL; :func:`_matches` is the one place that knows the difference.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import enum
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 from typing import Any
 
 from markupsafe import Markup
@@ -53,7 +53,7 @@ from factcheck.annotations.states import AnnotationState
 from factcheck.annotations.visibility import visible_to
 from factcheck.articles.hints import HINT_NAMES
 from factcheck.articles.models import Article, Claim
-from factcheck.db import MAX_ID
+from factcheck.db import parse_id, within_days
 from factcheck.errors import ValidationFailed
 from factcheck.review.models import Decision, Review
 from factcheck.search.models import EntryKind, SearchEntry
@@ -130,11 +130,11 @@ def _day(value: str | None, name: str, label: str) -> date | None:
 def _id(value: str | int | None, name: str, label: str) -> int | None:
     if value in (None, ""):
         return None
-    text = str(value)
-    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= MAX_ID:
+    try:
+        return parse_id(value)
+    except ValueError:
         message = f"{label}: choose one from the list."
-        raise ValidationFailed(message, fields={name: [message]})
-    return int(text)
+        raise ValidationFailed(message, fields={name: [message]}) from None
 
 
 def parse_filters(args: Any) -> SearchFilters:
@@ -345,11 +345,6 @@ class SearchResults:
         return None
 
 
-def _bounds(day: date, *, end: bool) -> datetime:
-    moment = datetime.combine(day, time.min, tzinfo=UTC)
-    return moment + timedelta(days=1) if end else moment
-
-
 #: Per connection, emptied and filled by each search (see ``_Search._match_once``).
 _HITS = Table(
     "search_hits",
@@ -516,10 +511,7 @@ class _Search:
                 Review.decision == Decision.APPROVE,
                 annotation.state == AnnotationState.APPROVED,
             ]
-            if filters.approved_from is not None:
-                approval.append(Review.created_at >= _bounds(filters.approved_from, end=False))
-            if filters.approved_to is not None:
-                approval.append(Review.created_at < _bounds(filters.approved_to, end=True))
+            approval += within_days(Review.created_at, filters.approved_from, filters.approved_to)
             conditions.append(exists().where(*approval))
         return conditions
 
@@ -554,11 +546,7 @@ class _Search:
             conditions.append(base.c.article_id == filters.article_id)
         if filters.outlet is not None:
             conditions.append(base.c.outlet == filters.outlet)
-        if filters.imported_from is not None:
-            start = _bounds(filters.imported_from, end=False)
-            conditions.append(base.c.imported_at >= start)
-        if filters.imported_to is not None:
-            conditions.append(base.c.imported_at < _bounds(filters.imported_to, end=True))
+        conditions += within_days(base.c.imported_at, filters.imported_from, filters.imported_to)
         return conditions
 
     def claims(self, filters: SearchFilters) -> Select[Any]:
@@ -665,7 +653,8 @@ def _load_hits(
     articles = {
         a.id: a for a in session.scalars(select(Article).where(Article.id.in_(article_ids)))
     }
-    snippets = _snippets(session, plan, claim_ids, article_ids)
+    alone = {row.article_id for row in page if row.claim_id is None}
+    snippets = _snippets(session, plan, claim_ids, alone)
     states: dict[int, AnnotationState] = {}
     for claim_id, state in session.execute(
         select(Annotation.claim_id, Annotation.state).where(
@@ -713,13 +702,6 @@ def _load_hits(
     return hits
 
 
-_MATCHED_IN = {
-    EntryKind.CLAIM: "claim",
-    EntryKind.ANNOTATION: "annotation",
-    EntryKind.ARTICLE: "article",
-}
-
-
 def _snippets(
     session: Session, plan: _Search, claim_ids: list[int], article_ids: set[int]
 ) -> dict[tuple[str, int], tuple[Markup, str]]:
@@ -747,7 +729,7 @@ def _snippets(
     for entry_id, kind, article_id, claim_id in shown:
         key = ("claim", claim_id) if claim_id is not None else ("article", article_id)
         if key not in found and entry_id in snippets:
-            found[key] = (highlight(snippets[entry_id]), _MATCHED_IN[EntryKind(kind)])
+            found[key] = (highlight(snippets[entry_id]), EntryKind(kind).value)
     return found
 
 

@@ -16,7 +16,6 @@ from factcheck.extensions import db
 from factcheck.search.operations import (
     MAX_OFFSET,
     PAGE_SIZE,
-    SearchFilters,
     SearchResults,
     Sort,
     parse_filters,
@@ -126,7 +125,3 @@ def _link(**changes: Any) -> dict[str, Any]:
         else:
             current[name] = value
     return current
-
-
-def active_filters(filters: SearchFilters) -> bool:
-    return not filters.is_empty()
