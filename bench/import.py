@@ -147,11 +147,7 @@ def bench_app_for(url: str, indexed: bool) -> Any:
     from factcheck.search import index
 
     app = bench_app(url)
-    for name, listener in (
-        ("after_flush", index._after_flush),
-        ("before_commit", index._before_commit),
-        ("after_transaction_end", index._after_transaction_end),
-    ):
+    for name, listener in index.LISTENERS:
         if not indexed and event.contains(Session, name, listener):
             event.remove(Session, name, listener)
     return app

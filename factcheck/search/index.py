@@ -337,12 +337,16 @@ def _after_transaction_end(session: Session, transaction: SessionTransaction) ->
         session.info.pop(_MARKS, None)
 
 
+#: The session events that keep the index current, and their listeners.
+LISTENERS: tuple[tuple[str, Callable[..., None]], ...] = (
+    ("after_flush", _after_flush),
+    ("before_commit", _before_commit),
+    ("after_transaction_end", _after_transaction_end),
+)
+
+
 def keep_index_current(session_class: type[Session] | Any = Session) -> None:
     """Listen to every session (idempotent): called once by the app factory."""
-    for name, listener in (
-        ("after_flush", _after_flush),
-        ("before_commit", _before_commit),
-        ("after_transaction_end", _after_transaction_end),
-    ):
+    for name, listener in LISTENERS:
         if not event.contains(session_class, name, listener):
             event.listen(session_class, name, listener)
