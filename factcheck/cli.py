@@ -328,13 +328,15 @@ def reindex_command() -> None:
     """Rebuild the search index from the tables and say how many entries it fixed."""
     from factcheck.search.index import rebuild_all
 
-    show = sys.stderr.isatty()
+    with (
+        click.progressbar(length=0, label="Indexing articles", file=sys.stderr) as bar,
+        unit_of_work(),
+    ):
 
-    def progress(label: str, written: int) -> None:
-        if show:
-            click.echo(f"  {label}: {written:,} entries", err=True)
+        def progress(done: int, total: int) -> None:
+            bar.length = total
+            bar.update(done - bar.pos)
 
-    with unit_of_work():
         report = rebuild_all(db.session.connection(), progress=progress)
     fixed = "nothing was out of date" if not report.fixed else f"{report.fixed:,} fixed"
     click.echo(f"search index rebuilt: {report.entries:,} entries; {fixed}")

@@ -530,3 +530,87 @@ def test_reindex_command_reports_what_it_fixed(app: Flask, db: Session, newsroom
     assert "search index rebuilt: 7 entries" in result.output and "fixed" in result.output
     again = app.test_cli_runner().invoke(args=["search", "reindex"])
     assert "nothing was out of date" in again.output
+
+
+# -- broad searches --------------------------------------------------------------------
+
+
+@pytest.fixture
+def small_window(monkeypatch: pytest.MonkeyPatch) -> int:
+    """Two entries make a search broad, as ten thousand do in a newsroom."""
+    from factcheck.search import operations
+
+    monkeypatch.setattr(operations, "BROAD_WINDOW", 2)
+    return 2
+
+
+@pytest.fixture
+def four_articles(db: Session, make_user, make_article) -> list[Any]:
+    """Four articles, oldest first, each with one claim about pelicans."""
+    ana = make_user(Role.ANNOTATOR, name="Ana Annotator")
+    articles = [
+        make_article(ana, title=f"Report {n}", body=f"Pelicans counted in survey {n}.")
+        for n in range(4)
+    ]
+    db.commit()
+    return articles
+
+
+def test_a_broad_search_answers_from_its_newest_matches(
+    db: Session, small_window: int, four_articles, make_user
+) -> None:
+    rui = make_user(Role.REVIEWER)
+    newest = [a.claims[0].id for a in four_articles[-small_window:]]
+    results = search(db, rui, "pelicans")
+    assert [hit.claim.id for hit in results.hits if hit.claim] == newest[::-1]
+    assert results.total == small_window and not results.complete
+    assert results.window is not None
+    assert results.window.since == four_articles[-small_window].imported_at
+    everything = search(db, rui, "pelicans", complete=True)
+    assert everything.complete and everything.total == 4
+    # A narrower search that fits the window is complete.
+    assert search(db, rui, '"survey 0"').complete
+
+
+def test_hidden_work_does_not_move_the_window(
+    db: Session, small_window: int, four_articles, make_user
+) -> None:
+    ana, bo = make_user(Role.ANNOTATOR), make_user(Role.ANNOTATOR)
+    before = search(db, ana, "pelicans")
+    # Bo's drafts about pelicans on the oldest claims are the newest entries there are.
+    for article in four_articles[:2]:
+        db.add(
+            Annotation(
+                claim_id=article.claims[0].id,
+                annotator_id=bo.id,
+                state=S.DRAFT,
+                rationale="Pelicans again, in a draft.",
+            )
+        )
+    db.commit()
+    after = search(db, ana, "pelicans")
+    assert [h.claim.id for h in after.hits] == [h.claim.id for h in before.hits]
+    assert (after.total, after.window) == (before.total, before.window)
+    assert after.facets == before.facets
+
+
+def test_the_page_and_the_api_say_a_search_was_broad(
+    client: FlaskClient, db: Session, small_window: int, four_articles, login
+) -> None:
+    from factcheck.users.tokens import create_token
+
+    user = login(Role.REVIEWER)
+    page = client.get("/search?q=pelicans").get_data(as_text=True)
+    assert "2 results for <strong>pelicans</strong> among the newest matches" in page
+    assert "search all of them" in page and "all=1" in page
+    everything = client.get("/search?q=pelicans&all=1").get_data(as_text=True)
+    assert "4 results" in everything and "search all of them" not in everything
+    # Filters and paging keep asking for everything.
+    assert 'name="all" value="1"' in everything
+    _token, secret = create_token(db, user, "broad")
+    db.commit()
+    body = _api(client, secret, "q=pelicans").get_json()
+    assert body["complete"] is False and body["total"] == 2 and body["newest_since"]
+    body = _api(client, secret, "q=pelicans&all=true").get_json()
+    assert body["complete"] is True and body["total"] == 4 and body["newest_since"] is None
+    assert _api(client, secret, "q=pelicans&all=maybe").status_code == 422

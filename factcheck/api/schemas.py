@@ -227,6 +227,17 @@ class SearchHitOut(Model):
 
 class SearchPage(Page):
     query: str = Field(description="The search as it was read.")
-    total: int
+    total: int = Field(
+        description="Every result, when complete; else the results among the newest matches."
+    )
+    complete: bool = Field(
+        description=(
+            "False when so many things matched that the results, total and facets are "
+            "those among the newest matches; ask again with all=true for every one."
+        )
+    )
+    newest_since: datetime | None = Field(
+        description="When incomplete: the import time of the oldest article searched."
+    )
     items: list[SearchHitOut]
     facets: dict[str, list[FacetValue]]

@@ -459,6 +459,11 @@ _SEARCH_DAY = {"type": "string", "format": "date"}
         QueryParam(
             "sort", {"type": "string", "enum": [s.value for s in Sort]}, "Default: relevance."
         ),
+        QueryParam(
+            "all",
+            {"type": "string", "enum": ["true", "false"]},
+            "Search every match of a broad search, not only the newest (slower).",
+        ),
         _LIMIT,
         _CURSOR,
     ],
@@ -489,6 +494,7 @@ def search_everything() -> schemas.SearchPage:
         sort=Sort(sort),
         offset=_cursor(),
         limit=limit,
+        complete=_everything(args.get("all")),
     )
     by_id = {v.id: v.key for v in keys.values()}
     facets = {
@@ -508,10 +514,20 @@ def search_everything() -> schemas.SearchPage:
     return schemas.SearchPage(
         query=str(results.query),
         total=results.total,
+        complete=results.complete,
+        newest_since=results.window.since if results.window else None,
         items=[_search_hit_out(hit) for hit in results.hits],
         facets=facets,
         next_cursor=str(following) if following is not None else None,
     )
+
+
+def _everything(value: str | None) -> bool:
+    if value in (None, "", "false"):
+        return False
+    if value == "true":
+        return True
+    raise ApiError(422, "invalid", "all: true or false.", {"all": ["Use true or false."]})
 
 
 def _search_hit_out(hit: search_ops.SearchHit) -> schemas.SearchHitOut:

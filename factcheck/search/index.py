@@ -26,6 +26,7 @@ from sqlalchemy import (
     Connection,
     Integer,
     Select,
+    String,
     bindparam,
     delete,
     event,
@@ -64,6 +65,8 @@ def _article_rows() -> Select[Any]:
         Article.id,
         literal(None, Integer),
         literal(None, Integer),
+        literal(None, Integer),
+        literal(None, String),
         func.coalesce(Article.title, ""),
         _text(Article.outlet, Article.byline),
     )
@@ -78,6 +81,8 @@ def _claim_rows() -> Select[Any]:
         Claim.article_id,
         Claim.id,
         literal(None, Integer),
+        literal(None, Integer),
+        literal(None, String),
         text,
         literal(""),
     ).join(Article, Article.id == Claim.article_id)
@@ -104,6 +109,8 @@ def _annotation_rows() -> Select[Any]:
             Claim.article_id,
             Annotation.claim_id,
             Annotation.id,
+            Annotation.annotator_id,
+            Annotation.state,
             _text(Annotation.claimant, Annotation.claim_summary),
             _text(Annotation.rationale, sources, comments, User.name),
         )
@@ -112,7 +119,16 @@ def _annotation_rows() -> Select[Any]:
     )
 
 
-_COLUMNS = ["kind", "article_id", "claim_id", "annotation_id", "heading", "body"]
+_COLUMNS = [
+    "kind",
+    "article_id",
+    "claim_id",
+    "annotation_id",
+    "annotator_id",
+    "state",
+    "heading",
+    "body",
+]
 
 
 def _write(connection: Connection, rows: Select[Any]) -> None:
@@ -223,9 +239,7 @@ def _expected() -> Select[Any]:
 def drift(connection: Connection) -> int:
     """How many entries differ from what the tables say: missing, stale or left over."""
     entry = SearchEntry.__table__.c
-    current = select(
-        entry.kind, entry.article_id, entry.claim_id, entry.annotation_id, entry.heading, entry.body
-    )
+    current = select(*(entry[name] for name in _COLUMNS))
     # SQLite takes a compound SELECT as an operand only from a subquery.
     everything = _expected().subquery()
     expected = select(*everything.c)
@@ -238,11 +252,13 @@ def drift(connection: Connection) -> int:
 def rebuild_all(
     connection: Connection,
     *,
-    progress: Callable[[str, int], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
     check_drift: bool = True,
 ) -> RebuildReport:
     """Rebuild every entry from the tables, reporting how many had drifted (unless
-    ``check_drift`` is off: comparing a million entries costs as much as a rebuild)."""
+    ``check_drift`` is off: comparing a million entries costs as much as a rebuild).
+
+    ``progress(done, total)`` hears of the articles as their entries are written."""
     with _large_cache(connection):
         fixed = drift(connection) if check_drift else 0
         total = _rebuild(connection, progress)
@@ -264,19 +280,27 @@ def _large_cache(connection: Connection) -> Iterator[None]:
         connection.exec_driver_sql(f"PRAGMA cache_size={int(cache or -2000)}")
 
 
-def _rebuild(connection: Connection, progress: Callable[[str, int], None] | None) -> int:
+#: Articles per step of a rebuild.
+_REBUILD_ARTICLES = 5_000
+
+
+def _rebuild(connection: Connection, progress: Callable[[int, int], None] | None) -> int:
+    """Every entry again, article by article: an article's entries, its claims' and
+    their annotations' get neighbouring ids, as an import gives them, so that the
+    highest ids are the newest articles' (a broad search reads the newest matches)."""
     connection.execute(delete(SearchEntry))
-    total = 0
-    for label, rows in (
-        ("articles", _article_rows()),
-        ("claims", _claim_rows()),
-        ("annotations", _annotation_rows()),
-    ):
-        _write(connection, rows)
+    last = connection.scalar(select(func.max(Article.id))) or 0
+    for start in range(1, last + 1, _REBUILD_ARTICLES):
+        end = start + _REBUILD_ARTICLES - 1
+        for rows in (
+            _article_rows().where(Article.id.between(start, end)),
+            _claim_rows().where(Claim.article_id.between(start, end)),
+            _annotation_rows().where(Claim.article_id.between(start, end)),
+        ):
+            _write(connection, rows)
         if progress is not None:
-            progress(label, _count(connection) - total)
-        total = _count(connection)
-    return total
+            progress(min(end, last), last)
+    return _count(connection)
 
 
 def _count(connection: Connection) -> int:

@@ -11,13 +11,18 @@ from __future__ import annotations
 
 import enum
 
-from sqlalchemy import Enum, ForeignKey, Index, Text
+from sqlalchemy import Enum, ForeignKey, Index, Integer, Text
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
+from factcheck.annotations.states import AnnotationState
 from factcheck.db import Base, enum_values, intpk
+
+#: How SQLite's full-text index splits and stems words (the migration made the index
+#: with it; search's snippet table must read words the same way).
+SQLITE_TOKENIZER = "porter unicode61 remove_diacritics 2"
 
 
 class EntryKind(enum.StrEnum):
@@ -66,6 +71,19 @@ class SearchEntry(Base):
     annotation_id: Mapped[int | None] = mapped_column(
         ForeignKey("annotations.id", ondelete="CASCADE"), unique=True
     )
+    #: An annotation's author and state, so that search holds its matches to blind
+    #: annotation without reading the annotations (rewritten with every change).
+    annotator_id: Mapped[int | None] = mapped_column(Integer)
+    state: Mapped[AnnotationState | None] = mapped_column(
+        Enum(
+            AnnotationState,
+            name="search_entry_state",
+            values_callable=enum_values,
+            native_enum=False,
+            length=20,
+            create_constraint=False,
+        )
+    )
     #: Words that say what the thing is: a title, a claim, who claimed it and what.
     heading: Mapped[str] = mapped_column(Text, default="")
     #: The rest: an article's outlet and byline; an annotation's reasoning and sources.
@@ -74,9 +92,14 @@ class SearchEntry(Base):
     document: Mapped[str | None] = mapped_column(SearchDocument)
 
 
+#: SQLite only: every column of an entry but its words, by id, so that search checks
+#: its matches without reading their text.
+ENTRY_FACTS_INDEX = "ix_search_entries_facts"
+
 #: Made by the migration for one database only, and not described by the models: the
-#: FTS5 table and its shadow tables (SQLite), the GIN index (PostgreSQL).
-_FULL_TEXT_NAMES = ("search_fts", "ix_search_entries_document")
+#: FTS5 table, its shadow tables and the entries' narrow index (SQLite), the GIN index
+#: (PostgreSQL).
+_FULL_TEXT_NAMES = ("search_fts", "ix_search_entries_document", ENTRY_FACTS_INDEX)
 
 
 def is_full_text_structure(name: str | None, type_: str, *_: object) -> bool:

@@ -82,6 +82,7 @@ def page() -> tuple[str, int]:
                 filters,
                 sort=_sort(request.args.get("sort")),
                 offset=_offset(request.args.get("start")),
+                complete=request.args.get("all") == "1",
             )
         except ValidationFailed as error:
             errors = error.fields or {"q": [error.message]}
@@ -115,7 +116,7 @@ def _link(**changes: Any) -> dict[str, Any]:
     current = {
         name: value
         for name, value in request.args.items()
-        if name in (*FILTER_ARGS, "q", "sort", "start") and value
+        if name in (*FILTER_ARGS, "q", "sort", "start", "all") and value
     }
     if "start" not in changes:
         current.pop("start", None)

@@ -6,8 +6,9 @@ kept in step by triggers; Porter stemming over unicode61 with diacritics removed
 column filled by a trigger (English configuration, accents removed by ``unaccent``)
 and a GIN index on it.
 
-The index is built here for the data already in the database, with the same SQL the
-application uses when it rebuilds the index (``flask search reindex``).
+The entries for the data already in the database are written by the latest migration
+that changes them (b8f2d61c4a07), with the application's own rebuild: it writes the
+columns the models have at the head of the history, which this revision lacks.
 
 Revision ID: 5e4c0d2a7b91
 Revises: 7b3e1c52a9d4
@@ -121,10 +122,6 @@ def upgrade() -> None:
             "FOR EACH ROW EXECUTE FUNCTION search_entries_document()"
         )
         op.execute("CREATE INDEX ix_search_entries_document ON search_entries USING gin (document)")
-    from factcheck.search.index import rebuild_all
-
-    # The index is empty: nothing to compare before building it.
-    rebuild_all(op.get_bind(), check_drift=False)
 
 
 def downgrade() -> None:
