@@ -16,8 +16,8 @@ blind-annotation rule the database applies):
 It prints p50 and p95 per kind, the index's share of the database, and relevance:
 nDCG@10 over the judged queries in ``search_judgements.json`` (the demo article).
 
-Run: .venv/bin/python bench/search.py [--articles 100000] [--keep PATH] [--reuse PATH]
-(--keep leaves the SQLite database at PATH; --reuse measures an existing one.)
+Run: .venv/bin/python bench/search.py [--articles 100000] [--keep PATH] [--reuse PATH|URL]
+(--keep leaves the SQLite database at PATH; --reuse measures an existing database.)
 """
 
 from __future__ import annotations
@@ -254,7 +254,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=100_000)
     parser.add_argument("--keep", type=Path, help="Build the SQLite database here and keep it.")
-    parser.add_argument("--reuse", type=Path, help="Measure this SQLite database as it is.")
+    parser.add_argument(
+        "--reuse", help="Measure this database as it is: a SQLite file or a database URL."
+    )
     parser.add_argument("--per-kind", type=int, default=8, help="Queries of each kind.")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -266,7 +268,7 @@ def main() -> None:
     named = os.environ.get("FACTCHECK_BENCH_DATABASE_URL")
     with tempfile.TemporaryDirectory() as tmp:
         if args.reuse:
-            url = f"sqlite:///{args.reuse}"
+            url = args.reuse if "://" in args.reuse else f"sqlite:///{args.reuse}"
         elif named:
             url = _fresh_postgres(named)
         else:

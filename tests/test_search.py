@@ -614,3 +614,17 @@ def test_the_page_and_the_api_say_a_search_was_broad(
     body = _api(client, secret, "q=pelicans&all=true").get_json()
     assert body["complete"] is True and body["total"] == 4 and body["newest_since"] is None
     assert _api(client, secret, "q=pelicans&all=maybe").status_code == 422
+
+
+def test_a_broad_search_reaches_back_past_entries_that_do_not_match(
+    db: Session, small_window: int, make_user, make_article
+) -> None:
+    ana, rui = make_user(Role.ANNOTATOR), make_user(Role.REVIEWER)
+    matching = [make_article(ana, body=f"Cormorants nest on pier {n}.") for n in range(3)]
+    for n in range(30):
+        make_article(ana, body=f"Nothing about birds in report {n}.")
+    db.commit()
+    results = search(db, rui, "cormorants")
+    newest = [a.claims[0].id for a in matching[-small_window:]][::-1]
+    assert [hit.claim.id for hit in results.hits] == newest and results.window is not None
+    assert search(db, rui, "cormorants", complete=True).total == 3
