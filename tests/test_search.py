@@ -628,3 +628,16 @@ def test_a_broad_search_reaches_back_past_entries_that_do_not_match(
     newest = [a.claims[0].id for a in matching[-small_window:]][::-1]
     assert [hit.claim.id for hit in results.hits] == newest and results.window is not None
     assert search(db, rui, "cormorants", complete=True).total == 3
+
+
+def test_your_own_newer_annotation_is_in_a_broad_searchs_window(
+    db: Session, small_window: int, four_articles, make_user
+) -> None:
+    ana = make_user(Role.ANNOTATOR)
+    oldest = four_articles[0].claims[0]
+    db.add(Annotation(claim_id=oldest.id, annotator_id=ana.id, rationale="Pelicans, mine."))
+    db.commit()
+    results = search(db, ana, "pelicans")
+    # The annotation was written last: the newest match, with the newest article's claim.
+    assert {hit.claim.id for hit in results.hits} == {four_articles[-1].claims[0].id, oldest.id}
+    assert results.window is not None and results.total == 2

@@ -43,6 +43,9 @@ class Annotation(Base):
         # What lists, counts and search ask of a claim's annotations -- whose, in which
         # state, with which verdict, submitted or not -- from the index alone: the rows
         # themselves are long (rationales) and reading them costs ten times as much.
+        # Someone's annotations and their claims (my work, blind annotation, search),
+        # from the index alone.
+        Index("ix_annotations_annotator_claim", "annotator_id", "claim_id"),
         Index(
             "ix_annotations_claim_facts",
             "claim_id",
@@ -55,7 +58,7 @@ class Annotation(Base):
 
     id: Mapped[intpk]
     claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"))
-    annotator_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    annotator_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     verdict_id: Mapped[int | None] = mapped_column(ForeignKey("verdicts.id"))
     #: Who made the claim (a person, an organisation, "social media posts").
     claimant: Mapped[str] = mapped_column(String(300), default="")

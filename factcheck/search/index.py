@@ -281,23 +281,27 @@ def _large_cache(connection: Connection) -> Iterator[None]:
 
 
 #: Articles per step of a rebuild.
-_REBUILD_ARTICLES = 5_000
+_REBUILD_ARTICLES = 1_000
 
 
 def _rebuild(connection: Connection, progress: Callable[[int, int], None] | None) -> int:
-    """Every entry again, article by article: an article's entries, its claims' and
-    their annotations' get neighbouring ids, as an import gives them, so that the
-    highest ids are the newest articles' (a broad search reads the newest matches)."""
+    """Every entry again, article by article: an article's entry, then its claims',
+    then their annotations', as an import and later annotation give them ids, so that
+    the highest ids are the newest articles' (a broad search reads the newest matches)
+    and each stretch of ids holds a newsroom's usual mix."""
     connection.execute(delete(SearchEntry))
     last = connection.scalar(select(func.max(Article.id))) or 0
     for start in range(1, last + 1, _REBUILD_ARTICLES):
         end = start + _REBUILD_ARTICLES - 1
-        for rows in (
+        rows = union_all(
             _article_rows().where(Article.id.between(start, end)),
             _claim_rows().where(Claim.article_id.between(start, end)),
             _annotation_rows().where(Claim.article_id.between(start, end)),
-        ):
-            _write(connection, rows)
+        ).subquery()
+        ordered = select(*rows.c).order_by(
+            rows.c[1], rows.c[2].nulls_first(), rows.c[3].nulls_first()
+        )
+        _write(connection, ordered)
         if progress is not None:
             progress(min(end, last), last)
     return _count(connection)

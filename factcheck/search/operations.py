@@ -37,6 +37,7 @@ from sqlalchemy import (
     Table,
     and_,
     case,
+    cast,
     column,
     exists,
     func,
@@ -45,8 +46,10 @@ from sqlalchemy import (
     or_,
     select,
     table,
+    text,
     true,
 )
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.selectable import Alias
@@ -66,7 +69,7 @@ from factcheck.search.models import (
     SearchEntry,
 )
 from factcheck.search.query import SearchQuery, Term, parse_query
-from factcheck.users.models import User
+from factcheck.users.models import Role, User
 from factcheck.verdicts.models import Verdict
 
 PAGE_SIZE = 20
@@ -78,6 +81,8 @@ MAX_OFFSET = 10_000
 #: with every match, and tens of thousands of them take seconds, not milliseconds. The
 #: page says so and offers the whole (``complete=True``).
 BROAD_WINDOW = 5_000
+#: PostgreSQL's memory for one search's sorts and bitmaps (see ``_roomy_bitmaps``).
+_SEARCH_WORK_MEM = "64MB"
 #: Control characters mark the matched words in a snippet until it is escaped: stored
 #: text cannot hold them (the validators refuse C0 controls), so they cannot be forged.
 _MARK_START, _MARK_END = "\x02", "\x03"
@@ -289,10 +294,13 @@ class _Matches:
     entry_id: ColumnElement[int]
     #: Entry ids to their snippets: the matched words marked in a short extract.
     snippets: Callable[[Session, list[int]], dict[int, str]]
-    #: What orders matches newest first in the way this database does it fastest.
-    newest: ColumnElement[Any]
+    #: What orders matches newest first the way this database does it fastest; None:
+    #: the matches' ids plus nought (see :meth:`_Search._fill`).
+    newest: ColumnElement[Any] | None = None
     #: Whether a broad search reads stretches of entry ids, newest first, rather than
-    #: all matches in one go (see :meth:`_Search._fill`).
+    #: all matches in one go (see :meth:`_Search._fill`), and an annotator's search
+    #: reads the entries of articles and claims apart from annotations' (see
+    #: :meth:`_Search.hits`).
     stretched: bool = False
 
 
@@ -320,10 +328,6 @@ def _matches(session: Session, query: SearchQuery) -> _Matches:
             entry_id=entry.c.id,
             snippets=headlines,
             stretched=True,
-            # "+ 0": ordered by the primary key itself, PostgreSQL would walk it
-            # backwards testing every entry's words, 0.4 s for a common word; this way
-            # it intersects the word's and the stretch's bitmaps and sorts the few left.
-            newest=entry.c.id + 0,
         )
     fts = _FTS
     expression = fts5_match(query)
@@ -517,25 +521,50 @@ class _Search:
         whole is asked for, with the newest :data:`BROAD_WINDOW` of them only.
 
         Entry ids grow with imports and edits, so the newest are the highest. One more
-        than the window is asked for, to know whether anything was left out; entries
-        the viewer may not see are never counted, so another's hidden work cannot move
-        the window."""
+        than the window is kept, to know whether anything was left out; entries the
+        viewer may not see are never counted, so another's hidden work cannot move the
+        window."""
         assert self.matches is not None
         columns = ["entry_id", "kind", "article_id", "claim_id", "rank"]
+        apart = self._annotations_apart()
         if self.complete:
             connection.execute(_HITS.insert().from_select(columns, self.hits()))
+            if apart is not None:
+                connection.execute(_HITS.insert().from_select(columns, apart))
             return
-        wanted, found = BROAD_WINDOW + 1, 0
-        for stretch in self._stretches():
-            newest = self.hits().where(stretch).order_by(self.matches.newest.desc())
-            connection.execute(_HITS.insert().from_select(columns, newest.limit(wanted - found)))
-            found = self._found()
-            if found >= wanted:
+        wanted = BROAD_WINDOW + 1
+        for stretch, lower in self._stretches():
+            hits = self.hits(stretch)
+            # "+ 0" (PostgreSQL): ordered by the primary key itself, it would walk the
+            # key backwards testing every entry's words, 0.4 s for a common word; this
+            # way it intersects the words' and the stretch's bitmaps and sorts the rest.
+            newest = self.matches.newest
+            if newest is None:
+                newest = hits.selected_columns.entry_id + 0
+            room = wanted - self._found(since=lower)
+            connection.execute(
+                _HITS.insert().from_select(columns, hits.order_by(newest.desc()).limit(room))
+            )
+            if self._found(since=lower) >= wanted:
                 break
-        if found < wanted:
+        if apart is not None:
+            # Annotations older than a full window of the rest cannot be in the window.
+            if self._found() >= wanted:
+                oldest = self.session.scalar(select(func.min(_HITS.c.entry_id)))
+                apart = apart.where(self.matches.entries.c.id >= oldest)
+            connection.execute(_HITS.insert().from_select(columns, apart))
+        if self._found() < wanted:
             return
+        # Keep the newest; the one past the window only said that there is more.
+        floor = (
+            select(_HITS.c.entry_id)
+            .order_by(_HITS.c.entry_id.desc())
+            .offset(BROAD_WINDOW - 1)
+            .limit(1)
+            .scalar_subquery()
+        )
+        connection.execute(_HITS.delete().where(_HITS.c.entry_id < floor))
         oldest = select(func.min(_HITS.c.entry_id)).scalar_subquery()
-        connection.execute(_HITS.delete().where(_HITS.c.entry_id == oldest))
         since = self.session.scalar(
             select(Article.imported_at)
             .join(SearchEntry, SearchEntry.article_id == Article.id)
@@ -543,13 +572,17 @@ class _Search:
         )
         self.window = Window(BROAD_WINDOW, since)
 
-    def _found(self) -> int:
+    def _found(self, since: int | None = None) -> int:
         # Counted, not taken from the cursor: PostgreSQL's driver does not say how many
         # rows an INSERT ... SELECT wrote.
-        return self.session.scalar(select(func.count()).select_from(_HITS)) or 0
+        counted = select(func.count()).select_from(_HITS)
+        if since is not None:
+            counted = counted.where(_HITS.c.entry_id >= since)
+        return self.session.scalar(counted) or 0
 
-    def _stretches(self) -> Iterator[ColumnElement[bool]]:
-        """The entry ids a broad search reads in turn, newest first.
+    def _stretches(self) -> Iterator[tuple[ColumnElement[bool], int | None]]:
+        """The entry ids a broad search reads in turn, newest first, each with its
+        lowest id.
 
         FTS5 hands out matches newest first and stops when the window is full: one
         stretch, everything. PostgreSQL's index says which entries match but not in
@@ -558,25 +591,33 @@ class _Search:
         by how many visible matches the ids read so far held, to fill the window."""
         assert self.matches is not None
         if not self.matches.stretched:
-            yield true()
+            yield true(), None
             return
         entry_id = SearchEntry.__table__.c.id
         top = self.session.scalar(select(func.max(entry_id))) or 0
         upper, span = top + 1, 8 * BROAD_WINDOW
         while upper > 0:
             lower = max(upper - span, 0)
-            yield and_(entry_id >= lower, entry_id < upper)
+            yield and_(entry_id >= lower, entry_id < upper), lower
             upper = lower
             # Visible matches per id so far; one at least, to reach back far enough.
-            found = self._found()
+            found = self._found(since=lower)
             density = max(found, 1) / (top + 1 - lower)
-            span = math.ceil((BROAD_WINDOW + 1 - found) / density * 1.25)
+            span = math.ceil((BROAD_WINDOW + 1 - found) / density * 1.5)
+
+    def _roomy_bitmaps(self) -> None:
+        """PostgreSQL: room for a common word's bitmap, for this transaction. With the
+        default 4 MB a bitmap of 100,000 matches turns lossy, and every entry on a lossy
+        page has its words tested again: 0.5 s instead of 20 ms."""
+        if self.matches is not None and self.matches.stretched:
+            self.session.execute(text(f"SET LOCAL work_mem = '{_SEARCH_WORK_MEM}'"))
 
     def _match_once(self) -> Any:
         """Match, rank and apply visibility once per search, into temporary tables that
         the total, the page and every filter count then read: matching and ranking a
         common word is most of a search's time, and each statement would otherwise do
         it again."""
+        self._roomy_bitmaps()
         connection = self.session.connection()
         for scratch in (_HITS, _FOUND):
             scratch.create(connection, checkfirst=True)
@@ -622,16 +663,56 @@ class _Search:
         )
         return _FOUND
 
-    # Matching entries, visible to the viewer, as (kind, article, claim, rank).
-    def hits(self) -> Select[Any]:
+    def _columns(self) -> tuple[Any, ...]:
         assert self.matches is not None
         entry = self.matches.entries.c
-        return self.visible_matches(
+        return (
             entry.id.label("entry_id"),
             entry.kind,
             entry.article_id,
             entry.claim_id,
             self.matches.rank.label("rank"),
+        )
+
+    def _apart(self) -> bool:
+        """Whether the annotations' entries are searched apart (see below)."""
+        assert self.matches is not None
+        return self.matches.stretched and not self.viewer.has_role(Role.REVIEWER)
+
+    def hits(self, *conditions: ColumnElement[bool]) -> Select[Any]:
+        """Matching entries the viewer may see (and that meet ``conditions``), as
+        (entry id, kind, article, claim, rank); without annotations' entries when they
+        are searched apart."""
+        entry = self.matches.entries.c if self.matches else None
+        assert entry is not None
+        found = self.visible_matches(*self._columns()).where(*conditions)
+        return found.where(entry.annotation_id.is_(None)) if self._apart() else found
+
+    def _annotations_apart(self) -> Select[Any] | None:
+        """PostgreSQL, for an annotator: the matching annotations' entries they may
+        see, all of them, found through the claims they have annotated.
+
+        PostgreSQL reads the row of every entry its index matches, hidden or not, and
+        most annotations are hidden from an annotator: so articles' and claims' entries
+        come from an index of their own, and annotations' only from the claims the
+        annotator has annotated (the only ones where they may see any) -- a few, found
+        through the claims' index, however old."""
+        if not self._apart():
+            return None
+        assert self.matches is not None
+        entry = self.matches.entries.c
+        # One array, worked out once: the claims' index reads it in one scan.
+        own_claims = (
+            select(func.array_agg(Annotation.claim_id))
+            .where(Annotation.annotator_id == self.viewer.id)
+            .scalar_subquery()
+        )
+        # By kind, not "annotation_id IS NOT NULL", which PostgreSQL would turn into a
+        # bitmap of every annotation's entry.
+        return self.visible_matches(*self._columns()).where(
+            entry.kind == EntryKind.ANNOTATION,
+            # Cast: "= ANY (subquery)" would compare with each row, not the array's items.
+            entry.claim_id == func.any(cast(own_claims, postgresql.ARRAY(Integer))),
         )
 
     def visible_matches(self, *columns: Any) -> Select[Any]:

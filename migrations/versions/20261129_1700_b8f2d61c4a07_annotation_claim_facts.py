@@ -2,13 +2,15 @@
 search entries.
 
 - Replaces the index on annotations.claim_id with one on (claim_id, annotator_id, state,
-  verdict_id, submitted_at): blind annotation, progress and search's counts read exactly
-  these, and an annotation's row is long (its rationale), so reading the index alone is
-  many times faster at a million claims.
+  verdict_id, submitted_at), and the one on annotator_id with (annotator_id, claim_id):
+  blind annotation, progress and search's counts read exactly these, and an
+  annotation's row is long (its rationale), so reading the index alone is many times
+  faster at a million claims.
 - An annotation's search entry carries its annotator and state, so that search applies
   blind annotation to the entries it matched without reading the annotations; on
   SQLite, an index of the entries' columns but their words serves those checks
-  without reading the entries' text.
+  without reading the entries' text; on PostgreSQL, a full-text index of articles'
+  and claims' entries alone serves annotators, from whom most annotations are hidden.
 - Writes every entry again (the application's rebuild, as ``flask search reindex``):
   for data from before the search index, and to fill the new columns.
 
@@ -34,6 +36,10 @@ def upgrade() -> None:
     with op.batch_alter_table("annotations") as batch_op:
         batch_op.create_index("ix_annotations_claim_facts", _COLUMNS, unique=False)
         batch_op.drop_index("ix_annotations_claim_id")
+        batch_op.create_index(
+            "ix_annotations_annotator_claim", ["annotator_id", "claim_id"], unique=False
+        )
+        batch_op.drop_index("ix_annotations_annotator_id")
     # Plain ADD COLUMN, not a batch copy: SQLite's full-text table and its triggers
     # follow search_entries by name, and a copy would drop the triggers.
     op.add_column("search_entries", sa.Column("annotator_id", sa.Integer(), nullable=True))
@@ -61,6 +67,13 @@ def upgrade() -> None:
             "search_entries",
             ["id", "kind", "article_id", "claim_id", "annotation_id", "annotator_id", "state"],
         )
+    if op.get_bind().dialect.name == "postgresql":
+        # The words of articles and claims alone, for annotators: most annotations
+        # are hidden from them, and PostgreSQL reads the row of every entry it matches.
+        op.execute(
+            "CREATE INDEX ix_search_entries_document_public ON search_entries "
+            "USING gin (document) WHERE annotation_id IS NULL"
+        )
     from factcheck.search.index import rebuild_all
 
     # This is the latest revision that changes the entries: the application's rebuild
@@ -69,10 +82,13 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.execute("DROP INDEX IF EXISTS ix_search_entries_document_public")
     if op.get_bind().dialect.name == "sqlite":
         op.drop_index("ix_search_entries_facts", table_name="search_entries")
     op.drop_column("search_entries", "state")
     op.drop_column("search_entries", "annotator_id")
     with op.batch_alter_table("annotations") as batch_op:
+        batch_op.create_index("ix_annotations_annotator_id", ["annotator_id"], unique=False)
+        batch_op.drop_index("ix_annotations_annotator_claim")
         batch_op.create_index("ix_annotations_claim_id", ["claim_id"], unique=False)
         batch_op.drop_index("ix_annotations_claim_facts")
