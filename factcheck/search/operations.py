@@ -36,8 +36,8 @@ from sqlalchemy import (
     String,
     Table,
     and_,
+    bindparam,
     case,
-    cast,
     column,
     exists,
     func,
@@ -701,18 +701,20 @@ class _Search:
             return None
         assert self.matches is not None
         entry = self.matches.entries.c
-        # One array, worked out once: the claims' index reads it in one scan.
-        own_claims = (
-            select(func.array_agg(Annotation.claim_id))
-            .where(Annotation.annotator_id == self.viewer.id)
-            .scalar_subquery()
+        # As one array: fifteen thousand rows through the ORM took 50 ms.
+        own_claims = self.session.scalar(
+            select(func.array_agg(Annotation.claim_id)).where(
+                Annotation.annotator_id == self.viewer.id
+            )
         )
+        # One array parameter, not thousands: PostgreSQL sees how many claims it holds
+        # and chooses between reading them and reading the words' matches (for a word
+        # rarer than the annotator's claims), and looks the claims up in a hash.
+        claims = bindparam("own_claims", own_claims or [], type_=postgresql.ARRAY(Integer))
         # By kind, not "annotation_id IS NOT NULL", which PostgreSQL would turn into a
         # bitmap of every annotation's entry.
         return self.visible_matches(*self._columns()).where(
-            entry.kind == EntryKind.ANNOTATION,
-            # Cast: "= ANY (subquery)" would compare with each row, not the array's items.
-            entry.claim_id == func.any(cast(own_claims, postgresql.ARRAY(Integer))),
+            entry.kind == EntryKind.ANNOTATION, entry.claim_id == func.any(claims)
         )
 
     def visible_matches(self, *columns: Any) -> Select[Any]:
