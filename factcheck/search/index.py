@@ -265,6 +265,9 @@ def rebuild_all(
     with _large_cache(connection):
         fixed = drift(connection) if check_drift else 0
         total = _rebuild(connection, progress)
+    # Every entry is new: without fresh statistics PostgreSQL plans searches as if the
+    # table were empty (and reads every entry's words instead of using the index).
+    connection.exec_driver_sql(f"ANALYZE {SearchEntry.__tablename__}")
     return RebuildReport(entries=total, fixed=fixed)
 
 
