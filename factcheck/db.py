@@ -7,9 +7,11 @@ import re
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 
-from sqlalchemy import ColumnElement, DateTime, Integer, MetaData, String, TypeDecorator
+from sqlalchemy import ColumnElement, DateTime, Integer, MetaData, String, Text, TypeDecorator
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, mapped_column
+from sqlalchemy.types import TypeEngine
 
 #: Named constraints make migrations reproducible and errors readable on every backend.
 NAMING_CONVENTION = {
@@ -116,3 +118,35 @@ def parse_id(value: object) -> int:
     (which then falls back to the default). ``"²".isdigit()`` is true, hence ASCII only.
     """
     return parse_number(value, minimum=1)
+
+
+class FullTextDocument(TypeDecorator[str]):
+    """PostgreSQL's ``tsvector``, filled by a trigger; elsewhere an unused text column
+    (SQLite's full-text indexes are FTS5 tables), so that one table definition serves
+    both databases."""
+
+    impl = Text
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[str]:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(TSVECTOR())
+        return dialect.type_descriptor(Text())
+
+
+#: Made by migrations for one database only, and not described by the models: FTS5
+#: tables, their shadow tables and SQLite's narrow index of search entries; the GIN
+#: indexes of PostgreSQL.
+FULL_TEXT_NAMES = (
+    "search_fts",
+    "ix_search_entries_document",
+    "ix_search_entries_facts",
+    "factcheck_fts",
+    "ix_factchecks_document",
+)
+
+
+def is_full_text_structure(name: str | None, type_: str, *_: object) -> bool:
+    """For Alembic's ``include_name``: whether ``name`` is a full-text structure that the
+    comparison of models and database must leave out."""
+    return bool(name) and type_ in ("table", "index") and name.startswith(FULL_TEXT_NAMES)

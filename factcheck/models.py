@@ -4,6 +4,7 @@ from factcheck.annotations.models import Annotation, Source, Stance
 from factcheck.annotations.states import AnnotationState
 from factcheck.articles.models import Article, Assignment, Claim, ClaimKind
 from factcheck.audit.models import AuditEvent
+from factcheck.factchecks.models import FactCheck, Origin
 from factcheck.ratelimit import RateCounter
 from factcheck.review.models import Decision, Review
 from factcheck.search.models import SearchEntry
@@ -20,7 +21,9 @@ __all__ = [
     "Claim",
     "ClaimKind",
     "Decision",
+    "FactCheck",
     "LoginSession",
+    "Origin",
     "RateCounter",
     "Review",
     "Role",

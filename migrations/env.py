@@ -8,8 +8,7 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
-from factcheck.db import Base
-from factcheck.search.models import is_full_text_structure
+from factcheck.db import Base, is_full_text_structure
 
 config = context.config
 if config.config_file_name is not None and not logging.getLogger().handlers:

@@ -30,6 +30,7 @@ LAYERS: list[set[str]] = [
     {"articles"},
     {"annotations"},
     {"review"},
+    {"factchecks"},
     {"workspace"},
     {"history", "reports", "exports", "search"},
     {"restore"},

@@ -12,8 +12,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from factcheck.audit.recorder import record
-from factcheck.db import Base
-from factcheck.search.models import is_full_text_structure
+from factcheck.db import Base, is_full_text_structure
 from factcheck.verdicts.models import Verdict
 
 

@@ -12,13 +12,10 @@ from __future__ import annotations
 import enum
 
 from sqlalchemy import Enum, ForeignKey, Index, Integer, Text
-from sqlalchemy.dialects.postgresql import TSVECTOR
-from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, mapped_column
-from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from factcheck.annotations.states import AnnotationState
-from factcheck.db import Base, enum_values, intpk
+from factcheck.db import Base, FullTextDocument, enum_values, intpk
 
 #: How SQLite's full-text index splits and stems words (the migration made the index
 #: with it; search's snippet table must read words the same way).
@@ -29,19 +26,6 @@ class EntryKind(enum.StrEnum):
     ARTICLE = "article"
     CLAIM = "claim"
     ANNOTATION = "annotation"
-
-
-class SearchDocument(TypeDecorator[str]):
-    """PostgreSQL's ``tsvector``; elsewhere an unused text column (SQLite's index is the
-    FTS5 table), so that one table definition serves both databases."""
-
-    impl = Text
-    cache_ok = True
-
-    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[str]:
-        if dialect.name == "postgresql":
-            return dialect.type_descriptor(TSVECTOR())
-        return dialect.type_descriptor(Text())
 
 
 class SearchEntry(Base):
@@ -89,20 +73,9 @@ class SearchEntry(Base):
     #: The rest: an article's outlet and byline; an annotation's reasoning and sources.
     body: Mapped[str] = mapped_column(Text, default="")
     #: PostgreSQL only: ``heading`` (weight A) and ``body`` (weight B), set by a trigger.
-    document: Mapped[str | None] = mapped_column(SearchDocument)
+    document: Mapped[str | None] = mapped_column(FullTextDocument)
 
 
 #: SQLite only: every column of an entry but its words, by id, so that search checks
 #: its matches without reading their text.
 ENTRY_FACTS_INDEX = "ix_search_entries_facts"
-
-#: Made by the migration for one database only, and not described by the models: the
-#: FTS5 table, its shadow tables and the entries' narrow index (SQLite), the GIN index
-#: (PostgreSQL).
-_FULL_TEXT_NAMES = ("search_fts", "ix_search_entries_document", ENTRY_FACTS_INDEX)
-
-
-def is_full_text_structure(name: str | None, type_: str, *_: object) -> bool:
-    """For Alembic's ``include_name``: whether ``name`` is a full-text structure that the
-    comparison of models and database must leave out."""
-    return bool(name) and type_ in ("table", "index") and name.startswith(_FULL_TEXT_NAMES)

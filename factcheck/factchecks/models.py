@@ -1,0 +1,83 @@
+"""A library entry: one published fact-check of one claim."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import Enum, Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from factcheck.db import Base, FullTextDocument, enum_values, intpk, utcnow
+
+MAX_CLAIM_CHARS = 5_000
+MAX_HEADLINE_CHARS = 1_000
+MAX_RATING_CHARS = 200
+MAX_PUBLISHER_CHARS = 200
+MAX_URL_CHARS = 2_000
+MAX_EXTERNAL_ID_CHARS = 200
+MAX_LANGUAGE_CHARS = 35
+
+
+class Origin(enum.StrEnum):
+    #: Imported from a file (another newsroom's ClaimReview feed, a benchmark, a CSV).
+    IMPORTED = "imported"
+    #: One of our own approved verdicts, added when it was approved.
+    OURS = "ours"
+
+
+class FactCheck(Base):
+    """The claim as it was checked, the fact-check's headline and verdict, who published
+    it where and when. Our own approved verdicts are entries too (``annotation_id``);
+    reopening one withdraws its entry, which matching then leaves out."""
+
+    __tablename__ = "factchecks"
+    __table_args__ = (
+        # The same source's id names one fact-check: importing a file twice, or two
+        # files of one feed, does not duplicate it.
+        UniqueConstraint("publisher", "external_id"),
+        Index("ix_factchecks_published_on", "published_on"),
+    )
+
+    id: Mapped[intpk]
+    origin: Mapped[Origin] = mapped_column(
+        Enum(
+            Origin,
+            name="factcheck_origin",
+            values_callable=enum_values,
+            native_enum=False,
+            length=20,
+            create_constraint=True,
+        ),
+        default=Origin.IMPORTED,
+    )
+    #: The source's own id (a feed's identifier, a benchmark's row id).
+    external_id: Mapped[str | None] = mapped_column(String(MAX_EXTERNAL_ID_CHARS))
+    #: The claim as the fact-check states it (ClaimReview ``claimReviewed``).
+    claim: Mapped[str] = mapped_column(Text)
+    #: The fact-check's headline (ClaimReview ``name`` or ``headline``).
+    headline: Mapped[str] = mapped_column(Text, default="")
+    #: The rating as published: "Mostly false", "Pants on fire" (``alternateName``).
+    rating_text: Mapped[str] = mapped_column(String(MAX_RATING_CHARS), default="")
+    #: The numeric rating and its scale, where the publisher gives them.
+    rating_value: Mapped[float | None] = mapped_column(Float)
+    rating_worst: Mapped[float | None] = mapped_column(Float)
+    rating_best: Mapped[float | None] = mapped_column(Float)
+    publisher: Mapped[str] = mapped_column(String(MAX_PUBLISHER_CHARS), default="")
+    url: Mapped[str | None] = mapped_column(String(MAX_URL_CHARS))
+    published_on: Mapped[date | None]
+    language: Mapped[str] = mapped_column(String(MAX_LANGUAGE_CHARS), default="")
+    #: Ours: the approved annotation this entry publishes.
+    annotation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("annotations.id", ondelete="SET NULL"), unique=True
+    )
+    #: Ours, reopened after approval: kept for the record, no longer matched.
+    withdrawn: Mapped[bool] = mapped_column(default=False)
+    imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: PostgreSQL only: the claim (weight A) and headline (weight B) as a ``tsvector``,
+    #: set by a trigger; SQLite's index is the FTS5 table ``factcheck_fts``.
+    document: Mapped[str | None] = mapped_column(FullTextDocument)
+
+    def __repr__(self) -> str:
+        return f"<FactCheck {self.id} {self.publisher!r} {self.external_id!r}>"
