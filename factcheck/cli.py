@@ -30,6 +30,7 @@ users_cli = AppGroup("users", help="Manage accounts.")
 articles_cli = AppGroup("articles", help="Import and list articles.")
 audit_cli = AppGroup("audit", help="Check the audit history.")
 search_cli = AppGroup("search", help="Look after the search index.")
+factchecks_cli = AppGroup("factchecks", help="The fact-check library: import, match.")
 
 
 def register_commands(app: Flask) -> None:
@@ -37,6 +38,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(articles_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(search_cli)
+    app.cli.add_command(factchecks_cli)
     app.cli.add_command(export_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(restore_command)
@@ -186,6 +188,109 @@ def import_articles_command(
                     click.secho(f"refused {path}: {problem}", fg="red", err=True)
     if failures:
         sys.exit(1)
+
+
+_COLUMN_OPTIONS = (
+    ("external_id", "id"),
+    ("claim", "claim"),
+    ("headline", "title"),
+    ("rating_text", "rating"),
+    ("url", "url"),
+    ("published_on", "date"),
+    ("publisher", "publisher"),
+    ("language", "language"),
+)
+
+
+@factchecks_cli.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--id-column", help="Column (header name or number from 0) of the source's id.")
+@click.option("--claim-column", help="Column of the claim as checked.")
+@click.option("--title-column", help="Column of the fact-check's headline.")
+@click.option("--rating-column", help="Column of the rating as published.")
+@click.option("--url-column", help="Column of the fact-check's web address.")
+@click.option("--date-column", help="Column of the publication date (YYYY-MM-DD).")
+@click.option("--publisher-column", help="Column of the publisher.")
+@click.option("--language-column", help="Column of the language.")
+@click.option("--publisher", help="The publisher of every entry without one in the file.")
+@click.option("--language", help="The language of every entry without one in the file.")
+def import_factchecks_command(
+    files: tuple[Path, ...], publisher: str | None, **columns: str
+) -> None:
+    """Add fact-checks to the library: ClaimReview JSON-LD (.json, .jsonld) or a table with
+    a header row (.csv, .tsv). Each file is all or nothing; entries the library already
+    has are left as they are."""
+    from factcheck.factchecks.library import TableOptions, import_library_file
+
+    language = columns.pop("language")
+    named = {
+        field: columns[f"{option}_column"]
+        for field, option in _COLUMN_OPTIONS
+        if columns.get(f"{option}_column") is not None
+    }
+    options = TableOptions(columns=named, publisher=publisher, language=language)
+    failures = 0
+    with click.progressbar(
+        files, label="Importing fact-checks", file=sys.stderr, show_pos=True
+    ) as paths:
+        for path in paths:
+            try:
+                data = path.read_bytes()
+            except OSError as error:
+                failures += 1
+                click.secho(f"refused {path}: {error}", fg="red", err=True)
+                continue
+            with unit_of_work():
+                report = import_library_file(db.session, None, str(path), data, options)
+            if report.ok:
+                click.echo(
+                    f"imported {path}: {report.added:,} fact-checks added, "
+                    f"{report.already:,} already in the library"
+                )
+                continue
+            failures += 1
+            for problem in report.problems:
+                click.secho(f"refused {path}: {problem}", fg="red", err=True)
+            if report.more_problems:
+                click.secho(
+                    f"refused {path}: and {report.more_problems:,} more problems",
+                    fg="red",
+                    err=True,
+                )
+    if failures:
+        sys.exit(1)
+
+
+@factchecks_cli.command("match")
+@click.argument("queries", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--top", default=5, show_default=True, type=click.IntRange(1, 100))
+@click.option(
+    "--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="TREC run."
+)
+def match_factchecks_command(queries: Path, top: int, out: Path) -> None:
+    """Match each query of a CheckThat! query file (a header row, then id<TAB>text)
+    against the library and write a TREC run: query_id Q0 external_id rank score tag."""
+    import csv
+
+    from factcheck.factchecks.matching import match_text
+
+    try:
+        with queries.open(encoding="utf-8-sig", newline="") as handle:
+            rows = list(csv.reader(handle, delimiter="\t"))
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        _fail(f"cannot read {queries}: {error}", 2)
+    lines = []
+    with click.progressbar(rows[1:], label="Matching", file=sys.stderr, show_pos=True) as bar:
+        for row in bar:
+            if len(row) < 2 or not row[0].strip():
+                continue
+            query_id, query = row[0].strip(), row[1]
+            for rank, match in enumerate(match_text(db.session, query, limit=top), start=1):
+                entry = match.factcheck
+                name = entry.external_id or f"factcheck-{entry.id}"
+                lines.append(f"{query_id}\tQ0\t{name}\t{rank}\t{match.score:.6f}\tfactcheck")
+    out.write_text("\n".join(lines) + ("\n" if lines else ""), encoding="utf-8")
+    click.echo(f"{len(rows) - 1:,} queries matched; run written to {out}")
 
 
 class _ExportGroup(AppGroup):

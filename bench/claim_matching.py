@@ -1,0 +1,119 @@
+"""Claim matching quality on the CLEF 2020 CheckThat! Task 2 data (``shared/claim-matching``).
+
+Imports ``verified_claims.tsv`` into a fresh library through the real import code (as
+``flask factchecks import ... --id-column 0 --claim-column vclaim --title-column title
+--publisher Snopes`` does), then matches every train and dev tweet through the same
+function as the claim panel and prints MAP@5 (the task's metric), P@1 and recall@10 for
+each split, the import time and the time per match.
+
+Run: .venv/bin/python bench/claim_matching.py [--data ../shared/claim-matching]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+
+from _common import bench_app, met  # noqa: E402
+
+TARGET_MAP5 = 0.90
+
+
+def read_queries(path: Path) -> list[tuple[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle, delimiter="\t"))
+    return [(row[0], row[1]) for row in rows[1:] if len(row) >= 2]
+
+
+def read_qrels(path: Path) -> dict[str, set[str]]:
+    relevant: dict[str, set[str]] = defaultdict(set)
+    for line in path.read_text(encoding="utf-8").splitlines():
+        parts = line.split()
+        if len(parts) >= 4 and parts[3] != "0":
+            relevant[parts[0]].add(parts[2])
+    return relevant
+
+
+def average_precision(ranked: list[str], relevant: set[str], depth: int = 5) -> float:
+    hits, total = 0, 0.0
+    for rank, name in enumerate(ranked[:depth], start=1):
+        if name in relevant:
+            hits += 1
+            total += hits / rank
+    return total / min(len(relevant), depth) if relevant else 0.0
+
+
+def evaluate(run: dict[str, list[str]], qrels: dict[str, set[str]]) -> dict[str, float]:
+    queries = [q for q in qrels if q in run]
+    return {
+        "MAP@5": statistics.mean(average_precision(run[q], qrels[q]) for q in queries),
+        "P@1": statistics.mean(
+            1.0 if run[q][:1] and run[q][0] in qrels[q] else 0.0 for q in queries
+        ),
+        "R@10": statistics.mean(len(set(run[q][:10]) & qrels[q]) / len(qrels[q]) for q in queries),
+        "queries": len(queries),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "claim-matching")
+    args = parser.parse_args()
+
+    from factcheck.extensions import db
+    from factcheck.factchecks.library import TableOptions, import_library_file
+    from factcheck.factchecks.matching import match_text
+    from factcheck.unit_of_work import unit_of_work
+
+    with tempfile.TemporaryDirectory() as tmp:
+        app = bench_app(f"sqlite:///{tmp}/library.sqlite")
+        with app.app_context():
+            data = (args.data / "verified_claims.tsv").read_bytes()
+            options = TableOptions(
+                columns={"external_id": "0", "claim": "vclaim", "headline": "title"},
+                publisher="Snopes",
+            )
+            started = time.perf_counter()
+            with unit_of_work():
+                report = import_library_file(db.session, None, "verified_claims.tsv", data, options)
+            seconds = time.perf_counter() - started
+            assert report.ok, report.problems
+            print(f"library: {report.added:,} fact-checks imported in {seconds:.1f} s")
+            results = {}
+            timings: list[float] = []
+            for split in ("train", "dev"):
+                queries = read_queries(args.data / split / "tweets.queries.tsv")
+                qrels = read_qrels(args.data / split / "tweet-vclaim-pairs.qrels")
+                run: dict[str, list[str]] = {}
+                for query_id, text in queries:
+                    started = time.perf_counter()
+                    matches = match_text(db.session, text, limit=10)
+                    timings.append((time.perf_counter() - started) * 1000)
+                    run[query_id] = [m.factcheck.external_id or "" for m in matches]
+                results[split] = evaluate(run, qrels)
+                figures = results[split]
+                print(
+                    f"{split}: MAP@5 {figures['MAP@5']:.3f}, P@1 {figures['P@1']:.3f}, "
+                    f"R@10 {figures['R@10']:.3f} over {figures['queries']} queries"
+                )
+            db.session.remove()
+        app.extensions["factcheck.engine"].dispose()
+    ordered = sorted(timings)
+    p95 = ordered[int(0.95 * (len(ordered) - 1))]
+    print(f"match time: p50 {statistics.median(ordered):.1f} ms, p95 {p95:.1f} ms")
+    dev = results["dev"]["MAP@5"]
+    print(f"target: dev MAP@5 >= {TARGET_MAP5}: {met(dev >= TARGET_MAP5)}")
+    print(f"claim matching: dev MAP@5 {dev:.3f}, P@1 {results['dev']['P@1']:.3f}")
+
+
+if __name__ == "__main__":
+    main()

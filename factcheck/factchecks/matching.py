@@ -1,0 +1,111 @@
+"""Matching a claim against the library: "has this been checked before?"
+
+The database's full-text index finds the candidates: the library entries sharing the
+claim's telling words (stop words, web addresses, @handles and a tweet's signature left
+out), ranked by BM25 on SQLite and ``ts_rank`` on PostgreSQL. Every way in -- the claim
+panel, the API, ``flask factchecks match`` -- calls :func:`match_text`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from sqlalchemy import column, func, literal_column, select, table
+from sqlalchemy.orm import Session
+
+from factcheck.factchecks.models import FactCheck
+
+#: Candidates read from the index before the best are kept.
+CANDIDATES = 50
+#: At most this many of the query's words are looked up (the rarest carry the match).
+MAX_QUERY_WORDS = 32
+
+#: Words that say nothing about what a claim is about.
+_STOP_WORDS_TEXT = """a about above after again against all am an and any are aren't as at be
+because been before being below between both but by can cannot could did do does doing
+down during each few for from further had has have having he her here hers herself him
+himself his how i if in into is it its itself just let me more most my myself no nor not
+now of off on once only or other ought our ours ourselves out over own same she should so
+some such than that the their theirs them themselves then there these they this those
+through to too under until up very was we were what when where which while who whom why
+will with would you your yours yourself yourselves rt via amp says said say s t"""
+STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
+_URL = re.compile(r"https?://\S+|www\.\S+|pic\.twitter\.com/\S+", re.IGNORECASE)
+_HANDLE = re.compile(r"@\w+")
+#: A quoted tweet's signature: "— Name (@handle) January 6, 2020".
+_SIGNATURE = re.compile(r"[—–-]\s*[^—–\n]{0,80}\(@\w+\)\s*\w+ \d{1,2}, \d{4}\s*$")
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def query_words(text: str) -> list[str]:
+    """The words of ``text`` that say what it is about, lower-cased, each once."""
+    text = unicodedata.normalize("NFKC", text or "")
+    text = _SIGNATURE.sub(" ", text)
+    text = _HANDLE.sub(" ", _URL.sub(" ", text))
+    seen: dict[str, None] = {}
+    for word in _WORD.findall(text.lower()):
+        word = word.strip("_")
+        # A lone digit counts ("4,500" is indexed as 4 and 500); a lone letter does not.
+        if (len(word) < 2 and not word.isdigit()) or word in STOP_WORDS or word in seen:
+            continue
+        seen[word] = None
+        if len(seen) >= MAX_QUERY_WORDS:
+            break
+    return list(seen)
+
+
+@dataclass(frozen=True)
+class Match:
+    factcheck: FactCheck
+    score: float
+
+
+_FTS = table("factcheck_fts", column("rowid"))
+
+
+def _candidates(session: Session, words: list[str], limit: int) -> list[tuple[int, float]]:
+    """(entry id, score: higher is better) of the entries sharing the most telling words."""
+    if session.get_bind().dialect.name == "postgresql":
+        alternatives = " | ".join(words)
+        query = func.to_tsquery(literal_column("'english'"), func.unaccent(alternatives))
+        score = func.ts_rank(FactCheck.document, query).label("score")
+        rows = session.execute(
+            select(FactCheck.id, score)
+            .where(FactCheck.document.op("@@")(query), FactCheck.withdrawn.is_(False))
+            .order_by(score.desc(), FactCheck.id)
+            .limit(limit)
+        )
+        return [(entry_id, float(value)) for entry_id, value in rows]
+    expression = " OR ".join('"' + word.replace('"', '""') + '"' for word in words)
+    # The claim as checked weighs more than the headline's wording.
+    rank = (-func.bm25(literal_column("factcheck_fts"), 1.0, 0.6)).label("score")
+    rows = session.execute(
+        select(_FTS.c.rowid, rank)
+        .select_from(_FTS)
+        .where(literal_column("factcheck_fts").op("MATCH")(expression))
+        .order_by(rank.desc())
+        .limit(limit)
+    )
+    return [(entry_id, float(value)) for entry_id, value in rows]
+
+
+def match_text(session: Session, text: str, *, limit: int = 5) -> list[Match]:
+    """The library entries that best match ``text``, best first, withdrawn ones left out."""
+    words = query_words(text)
+    if not words:
+        return []
+    found = _candidates(session, words, max(limit, CANDIDATES))
+    entries = {
+        entry.id: entry
+        for entry in session.scalars(
+            select(FactCheck).where(
+                FactCheck.id.in_([entry_id for entry_id, _ in found]),
+                FactCheck.withdrawn.is_(False),
+            )
+        )
+    }
+    return [Match(entries[entry_id], score) for entry_id, score in found if entry_id in entries][
+        :limit
+    ]

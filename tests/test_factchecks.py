@@ -1,0 +1,224 @@
+"""The fact-check library: importing feeds and tables, all or nothing; matching claims."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from factcheck.audit.models import AuditEvent
+from factcheck.factchecks.library import TableOptions, import_library_file
+from factcheck.factchecks.matching import match_text, query_words
+from factcheck.factchecks.models import FactCheck
+
+SNOPES = Path(__file__).resolve().parents[2] / "shared" / "claim-matching"
+
+
+def _count(db: Session) -> int:
+    return db.scalar(select(func.count()).select_from(FactCheck)) or 0
+
+
+def _review(**overrides: Any) -> dict[str, Any]:
+    review = {
+        "@context": "https://schema.org",
+        "@type": "ClaimReview",
+        "url": "https://factcheck.example/deportations",
+        "claimReviewed": "Ireland deported 4,500 people from Dublin last year.",
+        "headline": "No, Ireland did not deport 4,500 people",
+        "datePublished": "2026-03-01",
+        "author": {"@type": "Organization", "name": "The Journal FactCheck"},
+        "reviewRating": {
+            "@type": "Rating",
+            "ratingValue": 1,
+            "worstRating": 1,
+            "bestRating": 5,
+            "alternateName": "False",
+        },
+        "inLanguage": "en",
+    }
+    review.update(overrides)
+    return review
+
+
+def _import(db: Session, name: str, payload: Any, options: TableOptions | None = None):
+    data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+    report = import_library_file(db, None, name, data, options)
+    db.commit()
+    return report
+
+
+# -- importing ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        lambda r: r,
+        lambda r: [r],
+        lambda r: {"@context": "https://schema.org", "@graph": [r]},
+        lambda r: {
+            "@type": "DataFeed",
+            "dataFeedElement": [{"@type": "DataFeedItem", "item": [r]}],
+        },
+    ],
+    ids=["object", "array", "graph", "data-feed"],
+)
+def test_claimreview_in_every_shape_imports(db: Session, shape) -> None:
+    report = _import(db, "feed.json", shape(_review()))
+    assert report.ok and report.added == 1
+    entry = db.scalar(select(FactCheck))
+    assert entry.claim.startswith("Ireland deported") and entry.rating_text == "False"
+    assert (entry.rating_value, entry.rating_worst, entry.rating_best) == (1, 1, 5)
+    assert entry.publisher == "The Journal FactCheck" and entry.language == "en"
+    assert entry.published_on.isoformat() == "2026-03-01"
+    assert db.scalar(select(AuditEvent).where(AuditEvent.action == "factchecks:import"))
+
+
+def test_a_rating_without_words_is_said_in_words(db: Session) -> None:
+    review = _review(reviewRating={"ratingValue": 2, "worstRating": 1, "bestRating": 5})
+    assert _import(db, "feed.jsonld", review).ok
+    assert db.scalar(select(FactCheck.rating_text)) == "Rated 2 on a scale of 1 to 5"
+
+
+@pytest.mark.parametrize(
+    ("review", "message"),
+    [
+        (_review(claimReviewed=None), "claim is empty"),
+        (_review(claimReviewed=["a", "b"]), "must be text"),
+        (_review(url="javascript:alert(1)"), "not an http(s) web address"),
+        (_review(datePublished="2999-01-01"), "in the future"),
+        (_review(datePublished="last Tuesday"), "not a date"),
+        (_review(reviewRating="False"), "Rating object"),
+        (_review(reviewRating={"ratingValue": "high"}), "must be a number"),
+        ({"@type": "NewsArticle", "headline": "x"}, "not a ClaimReview"),
+        (42, "Not a ClaimReview object"),
+    ],
+)
+def test_a_bad_entry_refuses_the_whole_file_saying_which(
+    db: Session, review: Any, message: str
+) -> None:
+    report = _import(db, "feed.json", [_review(url="https://factcheck.example/ok"), review])
+    assert not report.ok and _count(db) == 0
+    assert any(message in problem and "item 2" in problem for problem in report.problems)
+
+
+def test_html_in_a_field_is_kept_as_text(db: Session) -> None:
+    review = _review(headline="<script>alert(1)</script> Deportation figures")
+    assert _import(db, "feed.json", review).ok
+    assert db.scalar(select(FactCheck.headline)).startswith("<script>")
+
+
+def test_duplicates_in_a_file_are_refused_and_a_second_import_adds_nothing(db: Session) -> None:
+    twice = _import(db, "feed.json", [_review(), _review()])
+    assert not twice.ok and "the same fact-check as item 1" in twice.problems[0]
+    assert _import(db, "feed.json", [_review()]).added == 1
+    again = _import(db, "feed.json", [_review(), _review(url="https://factcheck.example/new")])
+    assert (again.added, again.already) == (1, 1) and _count(db) == 2
+
+
+def test_not_json_and_unknown_files_are_refused(db: Session) -> None:
+    assert "Not JSON" in _import(db, "feed.json", b"{broken").problems[0]
+    assert "only .csv" in _import(db, "feed.xml", b"<x/>").problems[0]
+    assert "no fact-checks" in _import(db, "feed.json", []).problems[0]
+    assert _count(db) == 0
+
+
+def test_a_table_with_named_columns_imports(db: Session) -> None:
+    table = b'\tvclaim\ttitle\n7\t"A claim\nover two lines"\tA headline\n8\tAnother claim\tH2\n'
+    options = TableOptions(
+        columns={"external_id": "0", "claim": "vclaim", "headline": "title"}, publisher="Snopes"
+    )
+    report = _import(db, "claims.tsv", table, options)
+    assert report.ok and report.added == 2
+    entry = db.scalar(select(FactCheck).where(FactCheck.external_id == "7"))
+    assert entry.claim == "A claim\nover two lines" and entry.publisher == "Snopes"
+
+
+def test_a_table_finds_usual_column_names_and_says_what_is_missing(db: Session) -> None:
+    csv_text = b"claimReviewed,rating,url,date\nThe claim,False,https://x.example/1,2026-01-02\n"
+    assert _import(db, "claims.csv", csv_text).ok
+    assert db.scalar(select(FactCheck.rating_text)) == "False"
+    report = _import(db, "other.csv", b"words,more\na,b\n")
+    assert "No claim column" in report.problems[0]
+    report = _import(db, "other.csv", b"a,b\nx,y\n", TableOptions(columns={"claim": "c"}))
+    assert "no such column" in report.problems[0]
+    report = _import(db, "other.csv", b"a,b\nx,y\n", TableOptions(columns={"claim": "5"}))
+    assert "only 2 columns" in report.problems[0]
+
+
+# -- matching ----------------------------------------------------------------------------
+
+
+def test_query_words_leave_out_what_says_nothing() -> None:
+    tweet = (
+        "RT @someone: The minister said 4,500 were deported https://t.co/abc "
+        "— Jane Doe (@janedoe) January 6, 2020"
+    )
+    assert query_words(tweet) == ["minister", "4", "500", "deported"]
+
+
+def test_matching_finds_the_fact_check_of_the_same_claim(db: Session) -> None:
+    _import(
+        db,
+        "feed.json",
+        [
+            _review(),
+            _review(
+                url="https://factcheck.example/vaccines",
+                claimReviewed="Vaccines contain microchips for tracking people.",
+            ),
+        ],
+    )
+    [best, *_] = match_text(db, "They say Dublin deported 4,500 people last year!")
+    assert best.factcheck.url == "https://factcheck.example/deportations" and best.score > 0
+    assert match_text(db, "the of and") == []
+    entry = best.factcheck
+    entry.withdrawn = True
+    db.commit()
+    assert all(m.factcheck.id != entry.id for m in match_text(db, "Dublin deported 4,500"))
+
+
+# -- the command line --------------------------------------------------------------------
+
+
+def test_the_benchmark_library_imports_and_matches_from_the_command_line(
+    app: Flask, db: Session, tmp_path: Path
+) -> None:
+    library = tmp_path / "verified_claims.tsv"
+    library.write_text(
+        "\tvclaim\ttitle\n"
+        "0\tThe moon landing was staged in a studio.\tWas the Moon Landing Faked?\n"
+        "1\tDrinking bleach cures the virus.\tDoes Bleach Cure It?\n",
+        encoding="utf-8",
+    )
+    runner = app.test_cli_runner()
+    args = ["factchecks", "import", str(library), "--id-column", "0", "--claim-column"]
+    result = runner.invoke(
+        args=[*args, "vclaim", "--title-column", "title", "--publisher", "Snopes"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "2 fact-checks added" in result.output
+    queries = tmp_path / "queries.tsv"
+    queries.write_text("\ttweet_content\nq1\tThey staged the moon landing!\n", encoding="utf-8")
+    out = tmp_path / "run.tsv"
+    result = runner.invoke(args=["factchecks", "match", str(queries), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    first = out.read_text().splitlines()[0].split("\t")
+    assert first[:4] == ["q1", "Q0", "0", "1"] and first[5] == "factcheck"
+    refused = runner.invoke(args=["factchecks", "import", str(queries)])
+    assert refused.exit_code == 1 and "No claim column" in refused.output
+
+
+@pytest.mark.skipif(not SNOPES.exists(), reason="the shared benchmark is not next to the repo")
+def test_the_shared_benchmark_file_imports_whole(db: Session) -> None:
+    options = TableOptions(
+        columns={"external_id": "0", "claim": "vclaim", "headline": "title"}, publisher="Snopes"
+    )
+    data = (SNOPES / "verified_claims.tsv").read_bytes()
+    report = _import(db, "verified_claims.tsv", data, options)
+    assert report.ok and report.added == 10_375
