@@ -119,8 +119,11 @@ def _init_extensions(app: Flask) -> None:
     auth.init_login_manager(login_manager)
     app.context_processor(auth.template_globals)
 
+    from factcheck.factchecks.ours import keep_library_current
     from factcheck.search.index import keep_index_current
 
+    # The library first: its entries are written before the search index's commit hook.
+    keep_library_current()
     keep_index_current()
 
 

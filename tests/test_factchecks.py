@@ -222,3 +222,72 @@ def test_the_shared_benchmark_file_imports_whole(db: Session) -> None:
     data = (SNOPES / "verified_claims.tsv").read_bytes()
     report = _import(db, "verified_claims.tsv", data, options)
     assert report.ok and report.added == 10_375
+
+
+# -- our own verdicts --------------------------------------------------------------------
+
+
+def test_an_approved_verdict_joins_the_library_and_leaves_matching_when_reopened(
+    db: Session, make_user, make_article
+) -> None:
+    from factcheck.annotations.models import Annotation
+    from factcheck.annotations.states import AnnotationState
+    from factcheck.db import utcnow
+    from factcheck.factchecks.models import Origin
+    from factcheck.review.operations import apply_action
+    from factcheck.review.workflow import Action
+    from factcheck.users.models import Role
+    from factcheck.verdicts.models import Verdict
+
+    author, reviewer = make_user(Role.ANNOTATOR), make_user(Role.REVIEWER)
+    article = make_article(author, body="The council spent 9 million euro on potholes in 2025.")
+    verdict = db.scalar(select(Verdict).where(Verdict.key == "mostly_false"))
+    annotation = Annotation(
+        claim_id=article.claims[0].id,
+        annotator_id=author.id,
+        verdict_id=verdict.id,
+        state=AnnotationState.SUBMITTED,
+        submitted_at=utcnow(),
+        claim_summary="Council pothole spending",
+    )
+    db.add(annotation)
+    db.commit()
+    assert _count(db) == 0
+    apply_action(db, reviewer, annotation, Action.APPROVE, expected_version=annotation.version)
+    db.commit()
+    entry = db.scalar(select(FactCheck))
+    assert entry.origin is Origin.OURS and entry.annotation_id == annotation.id
+    assert entry.claim.startswith("The council spent 9 million") and not entry.withdrawn
+    assert entry.rating_text == verdict.label and entry.headline == "Council pothole spending"
+    assert [m.factcheck.id for m in match_text(db, "potholes council million")] == [entry.id]
+    apply_action(
+        db, reviewer, annotation, Action.REOPEN, expected_version=annotation.version, comment="x"
+    )
+    db.commit()
+    db.refresh(entry)
+    assert entry.withdrawn and match_text(db, "potholes council million") == []
+    apply_action(db, reviewer, annotation, Action.APPROVE, expected_version=annotation.version)
+    db.commit()
+    db.refresh(entry)
+    assert not entry.withdrawn and _count(db) == 1
+
+
+def test_a_rolled_back_approval_leaves_the_library_alone(
+    db: Session, make_user, make_article
+) -> None:
+    from factcheck.annotations.models import Annotation
+    from factcheck.annotations.states import AnnotationState
+    from factcheck.users.models import Role
+
+    author = make_user(Role.ANNOTATOR)
+    article = make_article(author)
+    annotation = Annotation(
+        claim_id=article.claims[0].id, annotator_id=author.id, state=AnnotationState.SUBMITTED
+    )
+    db.add(annotation)
+    db.commit()
+    annotation.state = AnnotationState.APPROVED
+    db.flush()
+    db.rollback()
+    db.commit()
+    assert _count(db) == 0

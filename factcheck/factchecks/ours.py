@@ -1,0 +1,122 @@
+"""Our own verdicts in the library: an approved annotation is a published fact-check.
+
+The library follows approvals in the same transaction, the way the search index
+follows every write (see ``factcheck/search/index.py``): a listener notes which
+annotations changed state in each flush, and just before the outermost transaction
+commits, their entries are written again from the tables. An annotation that is
+approved gets (or gets back) its entry; one that leaves "approved" (reopened) keeps its
+entry, marked withdrawn, so matching leaves it out and the record stays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import flask
+from sqlalchemy import event, inspect, select
+from sqlalchemy.orm import Session, SessionTransaction, UOWTransaction
+
+from factcheck.annotations.models import Annotation
+from factcheck.annotations.states import AnnotationState
+from factcheck.articles.models import Article, Claim
+from factcheck.factchecks.models import FactCheck, Origin
+from factcheck.review.models import Decision, Review
+from factcheck.verdicts.models import BEST_RATING, WORST_RATING, Verdict
+
+_MARKS = "factcheck.factchecks.approvals"
+DEFAULT_PUBLISHER = "Factcheck newsroom"
+
+
+def _publisher() -> str:
+    if flask.has_app_context():
+        return str(flask.current_app.config.get("ORGANISATION_NAME") or DEFAULT_PUBLISHER)
+    return DEFAULT_PUBLISHER
+
+
+def sync_annotations(session: Session, annotation_ids: Iterable[int]) -> None:
+    """Write the library entries of these annotations from the tables."""
+    ids = sorted(set(annotation_ids))
+    if not ids:
+        return
+    existing = {
+        entry.annotation_id: entry
+        for entry in session.scalars(select(FactCheck).where(FactCheck.annotation_id.in_(ids)))
+    }
+    rows = session.execute(
+        select(Annotation, Claim, Article, Verdict)
+        .join(Claim, Claim.id == Annotation.claim_id)
+        .join(Article, Article.id == Claim.article_id)
+        .outerjoin(Verdict, Verdict.id == Annotation.verdict_id)
+        .where(Annotation.id.in_(ids))
+    ).all()
+    for annotation, claim, article, verdict in rows:
+        entry = existing.get(annotation.id)
+        if annotation.state is not AnnotationState.APPROVED:
+            if entry is not None:
+                entry.withdrawn = True
+            continue
+        approved = session.scalar(
+            select(Review.created_at)
+            .where(Review.annotation_id == annotation.id, Review.decision == Decision.APPROVE)
+            .order_by(Review.created_at.desc())
+            .limit(1)
+        )
+        values: dict[str, Any] = {
+            "origin": Origin.OURS,
+            "claim": article.body[claim.start : claim.end],
+            "headline": annotation.claim_summary or "",
+            "rating_text": verdict.label if verdict is not None else "",
+            "rating_value": verdict.rating if verdict is not None else None,
+            "rating_worst": WORST_RATING if verdict is not None and verdict.rating else None,
+            "rating_best": BEST_RATING if verdict is not None and verdict.rating else None,
+            "publisher": _publisher(),
+            "published_on": approved.date() if approved is not None else None,
+            "language": article.language or "",
+            "external_id": f"annotation-{annotation.id}",
+            "withdrawn": False,
+        }
+        if entry is None:
+            session.add(FactCheck(annotation_id=annotation.id, **values))
+        else:
+            for name, value in values.items():
+                setattr(entry, name, value)
+    session.flush()
+
+
+# -- the listener ------------------------------------------------------------------------
+
+
+def _after_flush(session: Session, _context: UOWTransaction) -> None:
+    marked: set[int] = session.info.setdefault(_MARKS, set())
+    for thing in (*session.new, *session.dirty):
+        if isinstance(thing, Annotation) and inspect(thing).attrs["state"].history.has_changes():
+            marked.add(thing.id)
+
+
+def _before_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return
+    session.flush()
+    marked = session.info.pop(_MARKS, None)
+    if marked:
+        sync_annotations(session, marked)
+
+
+def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_MARKS, None)
+
+
+LISTENERS: tuple[tuple[str, Callable[..., None]], ...] = (
+    ("after_flush", _after_flush),
+    ("before_commit", _before_commit),
+    ("after_transaction_end", _after_transaction_end),
+)
+
+
+def keep_library_current(session_class: type[Session] | Any = Session) -> None:
+    """Listen to every session (idempotent): called once by the app factory."""
+    for name, listener in LISTENERS:
+        if not event.contains(session_class, name, listener):
+            event.listen(session_class, name, listener)
