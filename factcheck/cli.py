@@ -288,7 +288,7 @@ def match_factchecks_command(queries: Path, top: int, out: Path) -> None:
             for rank, match in enumerate(match_text(db.session, query, limit=top), start=1):
                 entry = match.factcheck
                 name = entry.external_id or f"factcheck-{entry.id}"
-                lines.append(f"{query_id}\tQ0\t{name}\t{rank}\t{match.score:.6f}\tfactcheck")
+                lines.append(f"{query_id}\tQ0\t{name}\t{rank}\t{match.relevance:.6f}\tfactcheck")
     out.write_text("\n".join(lines) + ("\n" if lines else ""), encoding="utf-8")
     click.echo(f"{len(rows) - 1:,} queries matched; run written to {out}")
 

@@ -131,6 +131,8 @@ API_ENDPOINTS = (
     "api.review_queue",
     "api.list_verdicts",
     "api.search_everything",
+    "api.claim_matches",
+    "api.match",
 )
 
 
@@ -263,6 +265,8 @@ def _request(world: World, endpoint: str, method: str, db: Session) -> tuple[str
         "api.export": "/api/v1/exports/csv",
         "api.review_queue": "/api/v1/review-queue",
         "api.search_everything": "/api/v1/search?q=claim",
+        "api.claim_matches": f"/api/v1/claims/{claim}/matches",
+        "api.match": "/api/v1/match",
         "api.list_verdicts": "/api/v1/verdicts",
     }
     claim_row = db.get(type(db.get(Annotation, w.annotation_id).claim), claim)

@@ -291,3 +291,38 @@ def test_a_rolled_back_approval_leaves_the_library_alone(
     db.rollback()
     db.commit()
     assert _count(db) == 0
+
+
+# -- levels, the API ---------------------------------------------------------------------
+
+
+def test_strength_levels_and_the_same_article_left_out(db: Session, make_user, make_article):
+    from factcheck.factchecks.matching import Strength
+
+    _import(db, "feed.json", [_review()])
+    [match] = match_text(db, "Ireland deported 4,500 people from Dublin last year")
+    assert match.score == 1.0 and match.strength is Strength.STRONG
+    [weak] = match_text(db, "Dublin concert tickets sold out in an hour")
+    assert weak.strength is None
+    assert match_text(db, "Dublin concert tickets sold out", shown_only=True) == []
+
+
+def test_the_api_matches_a_text_and_a_claim(client, db: Session, make_user, make_article):
+    from factcheck.users.models import Role
+    from factcheck.users.tokens import create_token
+
+    _import(db, "feed.json", [_review()])
+    user = make_user(Role.ANNOTATOR)
+    article = make_article(user, body="Ireland deported 4,500 people from Dublin last year.")
+    _token, secret = create_token(db, user, "matching")
+    db.commit()
+    headers = {"Authorization": f"Bearer {secret}"}
+    body = client.get(f"/api/v1/claims/{article.claims[0].id}/matches", headers=headers)
+    [item] = body.get_json()["items"]
+    assert item["strength"] == "strong" and item["factcheck"]["rating_text"] == "False"
+    answer = client.post(
+        "/api/v1/match", json={"text": "deported from Dublin", "limit": 3}, headers=headers
+    )
+    assert answer.status_code == 200 and answer.get_json()["items"][0]["score"] > 0
+    assert client.post("/api/v1/match", json={"text": ""}, headers=headers).status_code == 422
+    assert client.post("/api/v1/match", json={"text": "x"}).status_code == 401

@@ -241,3 +241,40 @@ class SearchPage(Page):
     )
     items: list[SearchHitOut]
     facets: dict[str, list[FacetValue]]
+
+
+class FactCheckOut(Model):
+    model_config = ConfigDict(extra="forbid", from_attributes=True)
+
+    id: int
+    origin: Literal["imported", "ours"] = Field(
+        description="Imported from a file, or one of our own approved verdicts."
+    )
+    external_id: str | None = Field(description="The source's own id for it.")
+    claim: str = Field(description="The claim as it was checked.")
+    headline: str
+    rating_text: str = Field(description="The rating as published.")
+    rating_value: float | None
+    rating_worst: float | None
+    rating_best: float | None
+    publisher: str
+    url: str | None
+    published_on: date | None
+    language: str
+
+
+class MatchOut(Model):
+    factcheck: FactCheckOut
+    score: float = Field(description="How alike the two claims are, 0 to 1.")
+    strength: Literal["strong", "suggestion"] | None = Field(
+        description="strong: very likely the same claim; suggestion: perhaps; null: below."
+    )
+
+
+class MatchList(Model):
+    items: list[MatchOut] = Field(description="Best first.")
+
+
+class MatchIn(Model):
+    text: Annotated[str, StringConstraints(min_length=1, max_length=10_000)]
+    limit: Annotated[int, Field(ge=1, le=50)] = 5

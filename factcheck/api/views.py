@@ -30,6 +30,7 @@ from factcheck.exports import operations as export_ops
 from factcheck.exports.filters import ExportFilters
 from factcheck.exports.formats import FORMATS, get_format, keys_text
 from factcheck.extensions import db
+from factcheck.factchecks.matching import Match, match_text
 from factcheck.review import operations as review_ops
 from factcheck.review.models import Review
 from factcheck.review.workflow import Action, AnnotationState
@@ -269,6 +270,52 @@ def get_claim(claim_id: int) -> schemas.ClaimDetail:
             )
             for e in view.history
         ],
+    )
+
+
+@operation(
+    "/claims/<int:claim_id>/matches",
+    "get",
+    summary="Fact-checks in the library that may have checked this claim before.",
+    description=(
+        "The best matches from the library, strong ones first, down to the suggestion "
+        "level; our own verdicts on claims of the same article are left out."
+    ),
+    tag="factchecks",
+    response=schemas.MatchList,
+)
+def claim_matches(claim_id: int) -> schemas.MatchList:
+    current_user_from_token()
+    claim = article_ops.get_claim(db.session, claim_id)
+    text = claim.article.body[claim.start : claim.end]
+    matches = match_text(db.session, text, exclude_article_id=claim.article_id, shown_only=True)
+    return _matches_out(matches)
+
+
+@operation(
+    "/match",
+    "post",
+    summary="Match a text against the fact-check library.",
+    description="The library's entries ranked for the text, with how alike each is.",
+    tag="factchecks",
+    body=schemas.MatchIn,
+    response=schemas.MatchList,
+)
+def match(body: schemas.MatchIn) -> schemas.MatchList:
+    current_user_from_token()
+    return _matches_out(match_text(db.session, body.text, limit=body.limit))
+
+
+def _matches_out(matches: list[Match]) -> schemas.MatchList:
+    return schemas.MatchList(
+        items=[
+            schemas.MatchOut(
+                factcheck=schemas.FactCheckOut.model_validate(m.factcheck),
+                score=round(m.score, 4),
+                strength=m.strength.value if m.strength else None,
+            )
+            for m in matches
+        ]
     )
 
 
