@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from factcheck.annotations.models import Annotation
+from factcheck.factchecks.models import FactCheck
 from factcheck.users.models import Role
 from factcheck.users.tokens import create_token
 from factcheck.verdicts.models import Verdict
@@ -91,6 +92,7 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
         other_annotator=HIDDEN, reviewer=HIDDEN, admin=HIDDEN
     ),
     ("workspace.save", "POST"): logged_in(),
+    ("workspace.use_factcheck", "POST"): logged_in(),
     ("workspace.index", "GET"): logged_in(),
     ("imports.new", "GET"): logged_in(),
     ("imports.create", "POST"): logged_in(),
@@ -168,6 +170,7 @@ class World:
     annotation_id: int
     verdict_id: int
     token_id: int
+    factcheck_id: int
 
 
 @pytest.fixture
@@ -189,6 +192,8 @@ def world(db: Session, make_user, make_article) -> World:
         claimant="Owner's draft",
     )
     db.add(draft)
+    entry = FactCheck(claim="An earlier claim.", headline="", rating_text="False", language="en")
+    db.add(entry)
     token, _secret = create_token(db, owner, "owner's")
     db.commit()
     return World(
@@ -199,6 +204,7 @@ def world(db: Session, make_user, make_article) -> World:
         draft.id,
         verdict.id,
         token.id,
+        entry.id,
     )
 
 
@@ -232,6 +238,7 @@ def _request(world: World, endpoint: str, method: str, db: Session) -> tuple[str
         "history.annotation_history": f"/annotations/{w.annotation_id}",
         "workspace.transition": f"/annotations/{w.annotation_id}/transition",
         "workspace.save": f"/claims/{claim}/annotation",
+        "workspace.use_factcheck": f"/claims/{claim}/factchecks/{w.factcheck_id}/use",
         "workspace.index": "/articles",
         "imports.new": "/articles/new",
         "imports.create": "/articles",

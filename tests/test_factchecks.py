@@ -326,3 +326,63 @@ def test_the_api_matches_a_text_and_a_claim(client, db: Session, make_user, make
     assert answer.status_code == 200 and answer.get_json()["items"][0]["score"] > 0
     assert client.post("/api/v1/match", json={"text": ""}, headers=headers).status_code == 422
     assert client.post("/api/v1/match", json={"text": "x"}).status_code == 401
+
+
+# -- the claim panel ---------------------------------------------------------------------
+
+
+def test_the_claim_panel_shows_checked_before_and_uses_it_in_the_draft(
+    client, db: Session, login, make_article
+) -> None:
+    from factcheck.annotations.models import Annotation
+    from factcheck.audit.models import AuditEvent
+    from factcheck.users.models import Role
+    from factcheck.verdicts.models import Verdict
+    from tests.conftest import post_form
+
+    _import(
+        db,
+        "feed.json",
+        [
+            _review(),
+            _review(
+                url="https://factcheck.example/x",
+                claimReviewed="Ireland deported 4,500 people <script>alert(1)</script>",
+            ),
+        ],
+    )
+    user = login(Role.ANNOTATOR)
+    article = make_article(user, body="Ireland deported 4,500 people from Dublin last year.")
+    claim = article.claims[0]
+    page = client.get(f"/claims/{claim.id}").get_data(as_text=True)
+    assert "Checked before" in page and "Very likely the same claim" in page
+    assert "https://factcheck.example/deportations" in page
+    assert "Ireland deported 4,500 people from Dublin last year." in page
+    assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)" in page
+    entry = db.scalar(select(FactCheck).where(FactCheck.url.like("%deportations")))
+    response = post_form(client, f"/claims/{claim.id}/factchecks/{entry.id}/use", {"version": ""})
+    assert response.status_code == 302
+    annotation = db.scalar(select(Annotation).where(Annotation.claim_id == claim.id))
+    false = db.scalar(select(Verdict).where(Verdict.key == "false"))
+    assert (
+        annotation.verdict_id == false.id and "Checked before: The Journal" in annotation.rationale
+    )
+    assert [s.url for s in annotation.sources] == ["https://factcheck.example/deportations"]
+    assert db.scalar(
+        select(AuditEvent).where(
+            AuditEvent.action == "annotation:use_factcheck", AuditEvent.entity_id == annotation.id
+        )
+    )
+    # Using it twice adds neither the citation nor the source again.
+    page = client.get(f"/claims/{claim.id}").get_data(as_text=True)
+    post_form(
+        client,
+        f"/claims/{claim.id}/factchecks/{entry.id}/use",
+        {"version": str(annotation.version)},
+    )
+    db.refresh(annotation)
+    assert annotation.rationale.count("Checked before") == 1 and len(annotation.sources) == 1
+    stale = post_form(client, f"/claims/{claim.id}/factchecks/{entry.id}/use", {"version": "1"})
+    assert stale.status_code == 409
+    missing = post_form(client, f"/claims/{claim.id}/factchecks/999999/use", {"version": ""})
+    assert missing.status_code == 404

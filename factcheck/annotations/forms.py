@@ -134,3 +134,10 @@ class TransitionForm(FlaskForm):
 
     version = WholeNumberField(widget=HiddenInput(), validators=[InputRequired()], minimum=1)
     comment = TextAreaField("Comment")
+
+
+class ReuseForm(FlaskForm):
+    """“Use this fact-check”: the version of the user's annotation the page showed (none
+    when they have not started one)."""
+
+    version = WholeNumberField(widget=HiddenInput(), validators=[Optional()], minimum=1)

@@ -14,7 +14,7 @@ from werkzeug.wrappers.response import Response
 from werkzeug.wrappers.response import Response as BaseResponse
 
 from factcheck.annotations import operations as annotation_ops
-from factcheck.annotations.forms import AnnotationForm, TransitionForm
+from factcheck.annotations.forms import AnnotationForm, ReuseForm, TransitionForm
 from factcheck.annotations.visibility import get_visible_annotation
 from factcheck.articles import operations as article_ops
 from factcheck.articles.forms import MergeClaimForm, SplitClaimForm
@@ -23,6 +23,8 @@ from factcheck.articles.models import Article, Claim
 from factcheck.db import MAX_ID, parse_id
 from factcheck.errors import DomainError, StaleVersion, ValidationFailed
 from factcheck.extensions import db
+from factcheck.factchecks import reuse
+from factcheck.factchecks.matching import match_text
 from factcheck.forms import all_problems, problems
 from factcheck.review import operations as review_ops
 from factcheck.review.workflow import Action
@@ -83,6 +85,14 @@ def render_workspace(
         )
     hint_counts = {n: sum(1 for h in hints_of.values() if n in h) for n in HINT_NAMES}
     article_agreement = agreement(db.session, article) if workspace.panel is None else None
+    checked_before = []
+    if selected is not None:
+        checked_before = match_text(
+            db.session,
+            article.body[selected.start : selected.end],
+            exclude_article_id=article.id,
+            shown_only=True,
+        )
     page = render_template(
         "workspace/workspace.html",
         ws=workspace,
@@ -92,6 +102,8 @@ def render_workspace(
         transition_form=TransitionForm(formdata=None),
         hint_counts=hint_counts,
         agreement=article_agreement,
+        checked_before=checked_before,
+        reuse_form=ReuseForm(formdata=None),
     )
     return page, status
 
@@ -316,6 +328,28 @@ def _chosen_user_id() -> int:
         return parse_id(request.form.get("user_id", ""))
     except ValueError:
         raise ValidationFailed("Choose a user from the list.") from None
+
+
+@bp.route("/claims/<int:claim_id>/factchecks/<int:factcheck_id>/use", methods=["POST"])
+@login_required
+def use_factcheck(claim_id: int, factcheck_id: int) -> tuple[str, int] | BaseResponse:
+    """Fill the user's draft of a claim from an earlier fact-check (“Use this fact-check”)."""
+    claim = article_ops.get_claim(db.session, claim_id)
+    form = ReuseForm()
+    if not form.validate_on_submit():
+        flash(f"{all_problems(form)} Reload the page and try again.", "error")
+        return render_workspace(claim.article, claim, status=422)
+    version = form.version.data or None
+    try:
+        with unit_of_work():
+            reuse.use_factcheck(
+                db.session, current_app_user(), claim, factcheck_id, expected_version=version
+            )
+    except DomainError as error:
+        flash(error.message, "error")
+        return render_workspace(claim.article, claim, status=error.status_code)
+    flash("The earlier fact-check is in your draft: check it, edit it and submit.", "success")
+    return redirect(url_for("workspace.claim", claim_id=claim.id))
 
 
 @bp.route("/claims/<int:claim_id>/annotation", methods=["POST"])
