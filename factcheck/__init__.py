@@ -131,6 +131,7 @@ def _register_blueprints(app: Flask) -> None:
     from factcheck.api import views as _api_views  # noqa: F401  (registers the operations)
     from factcheck.api.registry import bp as api_bp
     from factcheck.exports.views import bp as exports_bp
+    from factcheck.factchecks.views import bp as factchecks_bp
     from factcheck.history.views import bp as history_bp
     from factcheck.imports.views import bp as imports_bp
     from factcheck.reports.views import bp as reports_bp
@@ -149,6 +150,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp)
     app.register_blueprint(review_bp)
     app.register_blueprint(search_bp)
+    app.register_blueprint(factchecks_bp)
     app.register_blueprint(history_bp)
     app.register_blueprint(exports_bp)
     app.register_blueprint(restore_bp)

@@ -115,6 +115,9 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("reports.dashboard", "GET"): at_least(Role.REVIEWER),
     ("reports.agreement_page", "GET"): at_least(Role.REVIEWER),
     ("review.queue", "GET"): at_least(Role.REVIEWER),
+    ("factchecks.index", "GET"): at_least(Role.REVIEWER),
+    ("factchecks.import_files", "POST"): at_least(Role.REVIEWER),
+    ("factchecks.detail", "GET"): at_least(Role.REVIEWER),
     ("search.page", "GET"): logged_in(),
 }
 API_ENDPOINTS = (
@@ -257,6 +260,9 @@ def _request(world: World, endpoint: str, method: str, db: Session) -> tuple[str
         "reports.dashboard": "/dashboard",
         "reports.agreement_page": "/agreement",
         "review.queue": "/review",
+        "factchecks.index": "/factchecks",
+        "factchecks.import_files": "/factchecks",
+        "factchecks.detail": f"/factchecks/{w.factcheck_id}",
         "search.page": "/search?q=claim",
         "api.annotation_approve": f"/api/v1/annotations/{w.annotation_id}/approve",
         "api.annotation_reject": f"/api/v1/annotations/{w.annotation_id}/reject",

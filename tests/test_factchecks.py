@@ -386,3 +386,57 @@ def test_the_claim_panel_shows_checked_before_and_uses_it_in_the_draft(
     assert stale.status_code == 409
     missing = post_form(client, f"/claims/{claim.id}/factchecks/999999/use", {"version": ""})
     assert missing.status_code == 404
+
+
+# -- the library's pages ------------------------------------------------------------------
+
+
+def test_the_library_page_lists_searches_imports_and_shows_an_entry(
+    client, db: Session, login
+) -> None:
+    import io
+
+    from factcheck.users.models import Role
+
+    login(Role.REVIEWER)
+    empty = client.get("/factchecks").get_data(as_text=True)
+    assert "The library is empty" in empty
+    feed = json.dumps([_review(headline="<img src=x onerror=alert(1)>")]).encode()
+    response = client.post(
+        "/factchecks",
+        data={
+            "csrf_token": _csrf(client),
+            "files": (io.BytesIO(feed), "feed.json"),
+        },
+        content_type="multipart/form-data",
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "1 fact-checks added" in page
+    assert "Ireland deported 4,500 people" in page
+    found = client.get("/factchecks?q=deported+Dublin").get_data(as_text=True)
+    assert "Ireland deported" in found
+    nothing = client.get("/factchecks?q=zebra+crossings").get_data(as_text=True)
+    assert "No fact-check matches" in nothing
+    entry = db.scalar(select(FactCheck))
+    detail = client.get(f"/factchecks/{entry.id}").get_data(as_text=True)
+    assert "&lt;img src=x" in detail and "<img src=x" not in detail
+    assert client.get("/factchecks/999999").status_code == 404
+    table = b"\tvclaim\n1\tA claim\n1\tThe same id again\n"
+    refused = client.post(
+        "/factchecks",
+        data={
+            "csrf_token": _csrf(client),
+            "files": (io.BytesIO(table), "claims.tsv"),
+            "id_column": "0",
+            "publisher": "Snopes",
+        },
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 422 and "was not imported" in refused.get_data(as_text=True)
+    assert _count(db) == 1
+
+
+def _csrf(client) -> str:
+    from tests.conftest import csrf_token
+
+    return csrf_token(client, "/factchecks")

@@ -1,0 +1,108 @@
+"""The library's pages (reviewers and admins): list and search, import, one entry."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, render_template, request
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+
+from factcheck.db import parse_number
+from factcheck.extensions import db
+from factcheck.factchecks.library import TableOptions, import_library_file
+from factcheck.factchecks.matching import match_text
+from factcheck.factchecks.models import FactCheck
+from factcheck.unit_of_work import unit_of_work
+from factcheck.users.auth import current_app_user, role_required
+from factcheck.users.models import Role
+
+bp = Blueprint("factchecks", __name__)
+
+PAGE_SIZE = 50
+#: Column options of the import form, as (form field, table field).
+COLUMN_FIELDS = (
+    ("id_column", "external_id"),
+    ("claim_column", "claim"),
+    ("title_column", "headline"),
+    ("rating_column", "rating_text"),
+    ("url_column", "url"),
+    ("date_column", "published_on"),
+)
+
+
+def _page(reports=None, status: int = 200) -> tuple[str, int]:
+    q = request.args.get("q", "").strip()[:500]
+    try:
+        start = parse_number(request.args.get("start") or "0", maximum=1_000_000)
+    except ValueError:
+        start = 0
+    total = db.session.scalar(select(func.count()).select_from(FactCheck)) or 0
+    if q:
+        entries = [m.factcheck for m in match_text(db.session, q, limit=PAGE_SIZE)]
+        found = len(entries)
+    else:
+        entries = list(
+            db.session.scalars(
+                select(FactCheck)
+                .order_by(FactCheck.created_at.desc(), FactCheck.id.desc())
+                .offset(start)
+                .limit(PAGE_SIZE)
+            )
+        )
+        found = total
+    return render_template(
+        "factchecks/index.html",
+        entries=entries,
+        q=q,
+        total=total,
+        found=found,
+        start=start,
+        page_size=PAGE_SIZE,
+        reports=reports,
+        form=FlaskForm(),
+    ), status
+
+
+@bp.route("/factchecks", methods=["GET"])
+@role_required(Role.REVIEWER)
+def index() -> tuple[str, int]:
+    """The library: newest first, or the entries matching a search; the import form."""
+    return _page()
+
+
+@bp.route("/factchecks", methods=["POST"])
+@role_required(Role.REVIEWER)
+def import_files() -> tuple[str, int]:
+    """Import uploaded files of fact-checks; each file is all or nothing."""
+    form = FlaskForm()
+    files = [f for f in request.files.getlist("files") if f and f.filename]
+    if not form.validate_on_submit() or not files:
+        flash("Choose one or more files to import.", "error")
+        return _page(status=422)
+    columns = {
+        field: request.form[name].strip()[:100]
+        for name, field in COLUMN_FIELDS
+        if request.form.get(name, "").strip()
+    }
+    options = TableOptions(
+        columns=columns,
+        publisher=request.form.get("publisher", "").strip()[:200] or None,
+        language=request.form.get("language", "").strip()[:35] or None,
+    )
+    with unit_of_work():
+        reports = [
+            import_library_file(
+                db.session, current_app_user(), upload.filename or "upload", upload.read(), options
+            )
+            for upload in files
+        ]
+    return _page(reports, 200 if all(r.ok for r in reports) else 422)
+
+
+@bp.route("/factchecks/<int:factcheck_id>", methods=["GET"])
+@role_required(Role.REVIEWER)
+def detail(factcheck_id: int) -> str:
+    """One library entry, all its fields."""
+    entry = db.session.get(FactCheck, factcheck_id)
+    if entry is None:
+        abort(404)
+    return render_template("factchecks/detail.html", entry=entry)
