@@ -6,7 +6,13 @@ Imports ``verified_claims.tsv`` into a fresh library through the real import cod
 function as the claim panel and prints MAP@5 (the task's metric), P@1 and recall@10 for
 each split, the import time and the time per match.
 
+With ``--sizes 10000,100000,1000000`` it also times matching against libraries of those
+sizes (the benchmark's fact-checks plus generated news claims, on SQLite, or on a fresh
+PostgreSQL database next to FACTCHECK_BENCH_DATABASE_URL): p50 and p95 per size, over the
+dev tweets.
+
 Run: .venv/bin/python bench/claim_matching.py [--data ../shared/claim-matching]
+     [--sizes 10000,100000,1000000]
 """
 
 from __future__ import annotations
@@ -64,10 +70,140 @@ def evaluate(run: dict[str, list[str]], qrels: dict[str, set[str]]) -> dict[str,
     }
 
 
+TARGET_P95_MS = 50.0
+
+
+def _fill(url: str, data: Path, size: int) -> float:
+    """A library of ``size`` entries at ``url``: the benchmark's, then generated ones;
+    the seconds it took."""
+    import random
+
+    from _newsroom import TOPICS, _Writer
+    from sqlalchemy import insert, text
+
+    from factcheck.db import utcnow
+    from factcheck.extensions import db
+    from factcheck.factchecks.library import TableOptions, import_library_file
+    from factcheck.factchecks.models import FactCheck, Origin
+    from factcheck.unit_of_work import unit_of_work
+
+    app = bench_app(url)
+    started = time.perf_counter()
+    with app.app_context():
+        options = TableOptions(
+            columns={"external_id": "0", "claim": "vclaim", "headline": "title"},
+            publisher="Snopes",
+        )
+        with unit_of_work():
+            report = import_library_file(
+                db.session, None, "v.tsv", (data / "verified_claims.tsv").read_bytes(), options
+            )
+        rng = random.Random(11)
+        writer = _Writer(rng)
+        now = utcnow()
+        remaining = size - report.added
+        while remaining > 0:
+            batch = min(remaining, 20_000)
+            rows = []
+            for _ in range(batch):
+                topic = rng.choice(TOPICS)
+                text, _, _ = writer.claim(topic)
+                rows.append(
+                    {
+                        "origin": Origin.IMPORTED,
+                        "claim": text,
+                        "headline": writer.headline(topic, "Dublin"),
+                        "rating_text": "False",
+                        "publisher": "Generated",
+                        "language": "en",
+                        "withdrawn": False,
+                        "created_at": now,
+                    }
+                )
+            with unit_of_work():
+                db.session.execute(insert(FactCheck), rows)
+            remaining -= batch
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(text("ANALYZE factchecks"))
+            db.session.commit()
+        db.session.remove()
+    app.extensions["factcheck.engine"].dispose()
+    return time.perf_counter() - started
+
+
+def time_matches(url: str, queries: list[str]) -> list[float]:
+    from factcheck.extensions import db
+    from factcheck.factchecks.matching import match_text
+
+    app = bench_app(url)
+    times = []
+    with app.app_context():
+        for _round in range(2):  # the first round warms the caches
+            times = []
+            for query in queries:
+                started = time.perf_counter()
+                match_text(db.session, query, limit=5, shown_only=True)
+                times.append((time.perf_counter() - started) * 1000)
+        db.session.remove()
+    app.extensions["factcheck.engine"].dispose()
+    return times
+
+
+def scale(data: Path, sizes: list[int]) -> None:
+    import os
+
+    queries = [text for _, text in read_queries(data / "dev" / "tweets.queries.tsv")]
+    named = os.environ.get("FACTCHECK_BENCH_DATABASE_URL")
+    worst = 0.0
+    for size in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            url = _fresh_postgres(named, size) if named else f"sqlite:///{tmp}/scale.sqlite"
+            try:
+                seconds = _fill(url, data, size)
+                times = sorted(time_matches(url, queries))
+            finally:
+                if named:
+                    _drop_postgres(url)
+        p95 = times[int(0.95 * (len(times) - 1))]
+        worst = max(worst, p95)
+        print(
+            f"library of {size:,}: built in {seconds:.0f} s; match p50 "
+            f"{statistics.median(times):.1f} ms, p95 {p95:.1f} ms ({len(times)} tweets)"
+        )
+    print(f"target: p95 < {TARGET_P95_MS:.0f} ms at every size: {met(worst < TARGET_P95_MS)}")
+
+
+def _fresh_postgres(named: str, size: int) -> str:
+    from sqlalchemy import create_engine, make_url, text
+
+    server = make_url(named)
+    database = f"factcheck_matching_bench_{size}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{database}"'))
+    admin.dispose()
+    return server.set(database=database).render_as_string(hide_password=False)
+
+
+def _drop_postgres(url: str) -> None:
+    from sqlalchemy import create_engine, make_url, text
+
+    target = make_url(url)
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+    admin.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "claim-matching")
+    parser.add_argument("--sizes", help="Library sizes to time matching at, e.g. 10000,100000.")
     args = parser.parse_args()
+    if args.sizes:
+        scale(args.data, [int(size) for size in args.sizes.split(",")])
+        return
 
     from factcheck.extensions import db
     from factcheck.factchecks.library import TableOptions, import_library_file
