@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -440,3 +442,76 @@ def _csrf(client) -> str:
     from tests.conftest import csrf_token
 
     return csrf_token(client, "/factchecks")
+
+
+# -- anything at all ----------------------------------------------------------------------
+
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=True)
+    | st.text(alphabet=st.characters(codec="utf-8"), max_size=30),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "@type",
+                    "@graph",
+                    "dataFeedElement",
+                    "item",
+                    "claimReviewed",
+                    "reviewRating",
+                    "alternateName",
+                    "ratingValue",
+                    "url",
+                    "datePublished",
+                    "author",
+                    "name",
+                ]
+            ),
+            children,
+            max_size=6,
+        )
+    ),
+    max_leaves=20,
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(document=JSON_VALUES)
+def test_any_json_is_imported_or_refused_with_nothing_half_written(
+    db: Session, document: Any
+) -> None:
+    before = _count(db)
+    report = import_library_file(db, None, "feed.json", json.dumps(document).encode())
+    db.commit()
+    if report.ok:
+        assert _count(db) == before + report.added
+    else:
+        assert report.problems and _count(db) == before
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.binary(max_size=300), suffix=st.sampled_from([".csv", ".tsv", ".json"]))
+def test_any_bytes_are_imported_or_refused_with_nothing_half_written(
+    db: Session, data: bytes, suffix: str
+) -> None:
+    before = _count(db)
+    report = import_library_file(db, None, f"file{suffix}", data)
+    db.commit()
+    assert report.ok or (report.problems and _count(db) == before)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(text=st.text(max_size=200))
+def test_any_text_is_matched_without_an_error(db: Session, text: str) -> None:
+    for match in match_text(db, text):
+        assert 0 <= match.score <= 1
