@@ -4,7 +4,7 @@ from factcheck.annotations.models import Annotation, Source, Stance
 from factcheck.annotations.states import AnnotationState
 from factcheck.articles.models import Article, Assignment, Claim, ClaimKind
 from factcheck.audit.models import AuditEvent
-from factcheck.factchecks.models import FactCheck, Origin
+from factcheck.factchecks.models import FactCheck, Origin, RatingMapping
 from factcheck.ratelimit import RateCounter
 from factcheck.review.models import Decision, Review
 from factcheck.search.models import SearchEntry
@@ -25,6 +25,7 @@ __all__ = [
     "LoginSession",
     "Origin",
     "RateCounter",
+    "RatingMapping",
     "Review",
     "Role",
     "SearchEntry",

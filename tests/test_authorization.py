@@ -118,6 +118,8 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("factchecks.index", "GET"): at_least(Role.REVIEWER),
     ("factchecks.import_files", "POST"): at_least(Role.REVIEWER),
     ("factchecks.detail", "GET"): at_least(Role.REVIEWER),
+    ("factchecks.ratings", "GET"): at_least(Role.ADMIN),
+    ("factchecks.ratings", "POST"): at_least(Role.ADMIN),
     ("search.page", "GET"): logged_in(),
 }
 API_ENDPOINTS = (
@@ -263,6 +265,7 @@ def _request(world: World, endpoint: str, method: str, db: Session) -> tuple[str
         "factchecks.index": "/factchecks",
         "factchecks.import_files": "/factchecks",
         "factchecks.detail": f"/factchecks/{w.factcheck_id}",
+        "factchecks.ratings": "/factchecks/ratings",
         "search.page": "/search?q=claim",
         "api.annotation_approve": f"/api/v1/annotations/{w.annotation_id}/approve",
         "api.annotation_reject": f"/api/v1/annotations/{w.annotation_id}/reject",

@@ -515,3 +515,39 @@ def test_any_bytes_are_imported_or_refused_with_nothing_half_written(
 def test_any_text_is_matched_without_an_error(db: Session, text: str) -> None:
     for match in match_text(db, text):
         assert 0 <= match.score <= 1
+
+
+def test_an_admin_maps_ratings_and_use_takes_the_mapped_verdict(
+    client, db: Session, login, make_user, make_article
+) -> None:
+    from factcheck.annotations.models import Annotation
+    from factcheck.factchecks.reuse import use_factcheck
+    from factcheck.users.models import Role
+    from factcheck.verdicts.models import Verdict
+    from tests.conftest import post_form
+
+    _import(
+        db,
+        "feed.json",
+        [
+            _review(reviewRating={"alternateName": "Pants on Fire!"}),
+            _review(
+                url="https://factcheck.example/2", reviewRating={"alternateName": "pants  on fire!"}
+            ),
+        ],
+    )
+    login(Role.ADMIN)
+    page = client.get("/factchecks/ratings").get_data(as_text=True)
+    assert "Pants on Fire!" in page and "— not mapped —" in page
+    false = db.scalar(select(Verdict).where(Verdict.key == "false"))
+    response = post_form(client, "/factchecks/ratings", {"rating:Pants on Fire!": str(false.id)})
+    assert response.status_code == 302
+    assert db.scalar(select(AuditEvent).where(AuditEvent.action == "factchecks:map_ratings"))
+    bad = post_form(client, "/factchecks/ratings", {"rating:Pants on Fire!": "999999"})
+    assert bad.status_code == 422
+    annotator = make_user(Role.ANNOTATOR)
+    claim = make_article(annotator).claims[0]
+    entry = db.scalar(select(FactCheck).where(FactCheck.url == "https://factcheck.example/2"))
+    annotation = use_factcheck(db, annotator, claim, entry.id, expected_version=None)
+    db.commit()
+    assert db.get(Annotation, annotation.id).verdict_id == false.id

@@ -81,3 +81,22 @@ class FactCheck(Base):
 
     def __repr__(self) -> str:
         return f"<FactCheck {self.id} {self.publisher!r} {self.external_id!r}>"
+
+
+def normal_rating(text: str) -> str:
+    """A rating text as the mapping keys it: lower case, single spaces."""
+    return " ".join(text.split()).lower()
+
+
+class RatingMapping(Base):
+    """Which of our verdicts another newsroom's rating text means ("Pants on fire" is
+    our False): the admin keeps the list; "Use this fact-check" reads it."""
+
+    __tablename__ = "rating_mappings"
+
+    id: Mapped[intpk]
+    #: As :func:`normal_rating` gives it.
+    rating_text: Mapped[str] = mapped_column(String(MAX_RATING_CHARS), unique=True)
+    verdict_id: Mapped[int] = mapped_column(ForeignKey("verdicts.id", ondelete="CASCADE"))
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -23,13 +23,15 @@ from factcheck.articles.models import Claim
 from factcheck.audit.recorder import record
 from factcheck.errors import NotFound
 from factcheck.factchecks.models import FactCheck
+from factcheck.factchecks.ratings import mapped_verdict_id
 from factcheck.users.models import User
 from factcheck.verdicts.models import Verdict
 
 
 def mapped_verdict(session: Session, entry: FactCheck) -> Verdict | None:
     """Our verdict for the library's rating, if it names one: our own entry's verdict,
-    else the active verdict whose label or key is the rating text."""
+    else the admin's mapping of the rating text, else the active verdict whose label or
+    key is the rating text."""
     if entry.annotation_id is not None:
         return session.scalar(
             select(Verdict)
@@ -39,6 +41,9 @@ def mapped_verdict(session: Session, entry: FactCheck) -> Verdict | None:
     text = " ".join(entry.rating_text.split()).lower()
     if not text:
         return None
+    mapped = mapped_verdict_id(session, text)
+    if mapped is not None:
+        return session.get(Verdict, mapped)
     return session.scalar(
         select(Verdict).where(
             Verdict.active.is_(True),

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, render_template, request
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
+from werkzeug.wrappers.response import Response
 
-from factcheck.db import parse_number
+from factcheck.db import parse_id, parse_number
+from factcheck.errors import DomainError
 from factcheck.extensions import db
 from factcheck.factchecks.library import TableOptions, import_library_file
 from factcheck.factchecks.matching import match_text
 from factcheck.factchecks.models import FactCheck
+from factcheck.factchecks.ratings import rating_rows, save_mappings
 from factcheck.unit_of_work import unit_of_work
 from factcheck.users.auth import current_app_user, role_required
 from factcheck.users.models import Role
+from factcheck.verdicts.operations import all_verdicts
 
 bp = Blueprint("factchecks", __name__)
 
@@ -106,3 +110,38 @@ def detail(factcheck_id: int) -> str:
     if entry is None:
         abort(404)
     return render_template("factchecks/detail.html", entry=entry)
+
+
+@bp.route("/factchecks/ratings", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def ratings() -> tuple[str, int] | Response:
+    """Map the library's rating texts onto our verdict scale (admins)."""
+    form = FlaskForm()
+    status = 200
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            flash("The form expired. Reload the page and try again.", "error")
+            status = 422
+        else:
+            mapping: dict[str, int | None] = {}
+            for name, value in request.form.items(multi=True):
+                if name.startswith("rating:"):
+                    try:
+                        mapping[name.removeprefix("rating:")] = parse_id(value) if value else None
+                    except ValueError:
+                        mapping[name.removeprefix("rating:")] = -1
+            try:
+                with unit_of_work():
+                    changed = save_mappings(db.session, current_app_user(), mapping)
+            except DomainError as error:
+                flash(error.message, "error")
+                status = error.status_code
+            else:
+                flash(f"{changed} rating{'' if changed == 1 else 's'} mapped anew.", "success")
+                return redirect(url_for("factchecks.ratings"))
+    return render_template(
+        "factchecks/ratings.html",
+        rows=rating_rows(db.session),
+        verdicts=[v for v in all_verdicts(db.session) if v.active],
+        form=form,
+    ), status
