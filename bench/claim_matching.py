@@ -107,11 +107,11 @@ def _fill(url: str, data: Path, size: int) -> float:
             rows = []
             for _ in range(batch):
                 topic = rng.choice(TOPICS)
-                text, _, _ = writer.claim(topic)
+                claim, _, _ = writer.claim(topic)
                 rows.append(
                     {
                         "origin": Origin.IMPORTED,
-                        "claim": text,
+                        "claim": claim,
                         "headline": writer.headline(topic, "Dublin"),
                         "rating_text": "False",
                         "publisher": "Generated",

@@ -307,7 +307,9 @@ class _Matches:
 def _matches(session: Session, query: SearchQuery) -> _Matches:
     entry = SearchEntry.__table__
     if session.get_bind().dialect.name == "postgresql":
-        tsquery = pg_tsquery(query)
+        # Worked out once, as a subquery: unaccent() is only STABLE, so written inline
+        # the query would be built again for every row that is ranked or quoted.
+        tsquery = select(pg_tsquery(query)).scalar_subquery()
         options = (
             f"StartSel={_MARK_START}, StopSel={_MARK_END}, MaxWords={_SNIPPET_WORDS}, "
             'MinWords=8, MaxFragments=2, FragmentDelimiter=" … "'
