@@ -52,6 +52,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.schema import CreateTable
 from sqlalchemy.sql.selectable import Alias
 
 from factcheck.annotations.models import Annotation, Source
@@ -493,6 +494,13 @@ _SEEN = Table(
 )
 
 
+def _scratch(connection: Any, scratch: Table) -> None:
+    """Make a scratch table for this connection if it has none: one statement, where
+    ``checkfirst`` asks the catalogue first (each search makes them again on PostgreSQL,
+    where a request's rollback takes them away)."""
+    connection.execute(CreateTable(scratch, if_not_exists=True))
+
+
 def _claim_facts() -> list[Any]:
     """What filters, counts and ordering read of a claim besides its id, article and
     rank: ``search_found``'s other columns, in its order."""
@@ -622,7 +630,7 @@ class _Search:
         self._roomy_bitmaps()
         connection = self.session.connection()
         for scratch in (_HITS, _FOUND):
-            scratch.create(connection, checkfirst=True)
+            _scratch(connection, scratch)
             connection.execute(scratch.delete())
         self._fill(connection)
         best = (
@@ -1042,7 +1050,7 @@ def _annotation_facets(
     )
     annotation = aliased(Annotation, facts)
     connection = session.connection()
-    _SEEN.create(connection, checkfirst=True)
+    _scratch(connection, _SEEN)
     connection.execute(_SEEN.delete())
     connection.execute(
         _SEEN.insert().from_select(
