@@ -140,6 +140,8 @@ API_ENDPOINTS = (
     "api.search_everything",
     "api.claim_matches",
     "api.match",
+    "api.list_factchecks",
+    "api.import_factchecks",
 )
 
 
@@ -283,6 +285,8 @@ def _request(world: World, endpoint: str, method: str, db: Session) -> tuple[str
         "api.search_everything": "/api/v1/search?q=claim",
         "api.claim_matches": f"/api/v1/claims/{claim}/matches",
         "api.match": "/api/v1/match",
+        "api.list_factchecks": "/api/v1/factchecks",
+        "api.import_factchecks": "/api/v1/factchecks/import",
         "api.list_verdicts": "/api/v1/verdicts",
     }
     claim_row = db.get(type(db.get(Annotation, w.annotation_id).claim), claim)

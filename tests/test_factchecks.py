@@ -551,3 +551,47 @@ def test_an_admin_maps_ratings_and_use_takes_the_mapped_verdict(
     annotation = use_factcheck(db, annotator, claim, entry.id, expected_version=None)
     db.commit()
     assert db.get(Annotation, annotation.id).verdict_id == false.id
+
+
+def test_the_api_lists_and_imports_the_library_for_reviewers_only(
+    client, db: Session, make_user
+) -> None:
+    from factcheck.users.models import Role
+    from factcheck.users.tokens import create_token
+
+    _token, reviewer = create_token(db, make_user(Role.REVIEWER), "library")
+    _token, annotator = create_token(db, make_user(Role.ANNOTATOR), "library")
+    db.commit()
+    as_reviewer = {"Authorization": f"Bearer {reviewer}"}
+    feed = json.dumps([_review()])
+    answer = client.post(
+        "/api/v1/factchecks/import",
+        json={"filename": "feed.json", "content": feed},
+        headers=as_reviewer,
+    )
+    assert answer.status_code == 201 and answer.get_json()["added"] == 1
+    again = client.post(
+        "/api/v1/factchecks/import",
+        json={"filename": "feed.json", "content": feed},
+        headers=as_reviewer,
+    )
+    assert again.get_json()["already"] == 1
+    refused = client.post(
+        "/api/v1/factchecks/import",
+        json={"filename": "t.tsv", "content": "a\\tb\\nx\\ty\\n", "publisher": "P"},
+        headers=as_reviewer,
+    )
+    assert refused.status_code == 422
+    assert "No claim column" in refused.get_json()["error"]["fields"]["content"][0]
+    listing = client.get("/api/v1/factchecks", headers=as_reviewer).get_json()
+    assert listing["total"] == 1 and listing["items"][0]["rating_text"] == "False"
+    found = client.get("/api/v1/factchecks?q=deported+Dublin", headers=as_reviewer).get_json()
+    assert found["items"][0]["publisher"] == "The Journal FactCheck"
+    as_annotator = {"Authorization": f"Bearer {annotator}"}
+    assert client.get("/api/v1/factchecks", headers=as_annotator).status_code == 403
+    forbidden = client.post(
+        "/api/v1/factchecks/import",
+        json={"filename": "feed.json", "content": feed},
+        headers=as_annotator,
+    )
+    assert forbidden.status_code == 403 and _count(db) == 1

@@ -278,3 +278,37 @@ class MatchList(Model):
 class MatchIn(Model):
     text: Annotated[str, StringConstraints(min_length=1, max_length=10_000)]
     limit: Annotated[int, Field(ge=1, le=50)] = 5
+
+
+class FactCheckPage(Page):
+    items: list[FactCheckOut]
+    total: int = Field(description="Entries in the library (all of them, or matching q).")
+
+
+class LibraryImportIn(Model):
+    filename: Annotated[str, StringConstraints(min_length=1, max_length=200)] = Field(
+        description="Its ending says the format: .json or .jsonld (ClaimReview), .csv, .tsv."
+    )
+    content: Annotated[str, StringConstraints(min_length=1, max_length=64 * 1024 * 1024)]
+    columns: dict[
+        Literal[
+            "external_id",
+            "claim",
+            "headline",
+            "rating_text",
+            "url",
+            "published_on",
+            "publisher",
+            "language",
+        ],
+        Annotated[str, StringConstraints(min_length=1, max_length=100)],
+    ] = Field(default_factory=dict, description="A table's columns: header name or number.")
+    publisher: Annotated[str, StringConstraints(max_length=200)] | None = None
+    language: Annotated[str, StringConstraints(max_length=35)] | None = None
+
+
+class LibraryReportOut(Model):
+    filename: str
+    added: int
+    already: int = Field(description="Entries the library already had, left as they were.")
+    problems: list[str] = Field(description="Why the file was refused; empty when imported.")

@@ -30,7 +30,9 @@ from factcheck.exports import operations as export_ops
 from factcheck.exports.filters import ExportFilters
 from factcheck.exports.formats import FORMATS, get_format, keys_text
 from factcheck.extensions import db
+from factcheck.factchecks.library import TableOptions, check_may_manage, import_library_file
 from factcheck.factchecks.matching import Match, match_text
+from factcheck.factchecks.models import FactCheck
 from factcheck.review import operations as review_ops
 from factcheck.review.models import Review
 from factcheck.review.workflow import Action, AnnotationState
@@ -304,6 +306,80 @@ def claim_matches(claim_id: int) -> schemas.MatchList:
 def match(body: schemas.MatchIn) -> schemas.MatchList:
     current_user_from_token()
     return _matches_out(match_text(db.session, body.text, limit=body.limit))
+
+
+@operation(
+    "/factchecks",
+    "get",
+    summary="The fact-check library, newest first, or the entries matching q (reviewers).",
+    tag="factchecks",
+    response=schemas.FactCheckPage,
+    query=[
+        QueryParam("q", {"type": "string", "maxLength": 500}, "A claim to find entries for."),
+        _LIMIT,
+        _CURSOR,
+    ],
+)
+def list_factchecks() -> schemas.FactCheckPage:
+    user = current_user_from_token()
+    check_may_manage(user)
+    limit = int_query("limit", maximum=PAGE_MAX) or PAGE_DEFAULT
+    q = (request.args.get("q") or "").strip()[:500]
+    if q:
+        entries = [m.factcheck for m in match_text(db.session, q, limit=limit)]
+        return schemas.FactCheckPage(
+            items=[schemas.FactCheckOut.model_validate(e) for e in entries],
+            total=len(entries),
+            next_cursor=None,
+        )
+    offset = _cursor()
+    total = db.session.scalar(select(func.count()).select_from(FactCheck)) or 0
+    entries = list(
+        db.session.scalars(
+            select(FactCheck)
+            .order_by(FactCheck.created_at.desc(), FactCheck.id.desc())
+            .offset(offset)
+            .limit(limit)
+        )
+    )
+    following = offset + len(entries)
+    return schemas.FactCheckPage(
+        items=[schemas.FactCheckOut.model_validate(e) for e in entries],
+        total=total,
+        next_cursor=str(following) if following < total and entries else None,
+    )
+
+
+@operation(
+    "/factchecks/import",
+    "post",
+    summary="Add a file of fact-checks to the library, all or nothing (reviewers).",
+    tag="factchecks",
+    body=schemas.LibraryImportIn,
+    response=schemas.LibraryReportOut,
+    status=201,
+)
+def import_factchecks(body: schemas.LibraryImportIn) -> schemas.LibraryReportOut:
+    user = current_user_from_token()
+    options = TableOptions(
+        columns=dict(body.columns), publisher=body.publisher, language=body.language
+    )
+    report = import_library_file(
+        db.session, user, body.filename, body.content.encode("utf-8"), options
+    )
+    if not report.ok:
+        problems = report.problems + (
+            [f"and {report.more_problems:,} more problems"] if report.more_problems else []
+        )
+        raise ApiError(
+            422,
+            "refused",
+            f"{report.filename} was not imported: nothing from it was added.",
+            {"content": problems},
+        )
+    return schemas.LibraryReportOut(
+        filename=report.filename, added=report.added, already=report.already, problems=[]
+    )
 
 
 def _matches_out(matches: list[Match]) -> schemas.MatchList:

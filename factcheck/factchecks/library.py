@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from factcheck.articles.operations import decode_text_file
 from factcheck.audit.recorder import record
 from factcheck.db import utcnow
-from factcheck.errors import ValidationFailed
+from factcheck.errors import PermissionDenied, ValidationFailed
 from factcheck.factchecks.models import (
     MAX_CLAIM_CHARS,
     MAX_EXTERNAL_ID_CHARS,
@@ -44,7 +44,7 @@ from factcheck.factchecks.models import (
     FactCheck,
     Origin,
 )
-from factcheck.users.models import User
+from factcheck.users.models import Role, User
 from factcheck.validators import is_web_url, long_text, short_text
 
 TABLE_SUFFIXES = {".csv": ",", ".tsv": "\t"}
@@ -343,6 +343,13 @@ def read_claimreview(text: str) -> Iterator[tuple[str, dict]]:
 # -- importing ---------------------------------------------------------------------------
 
 
+def check_may_manage(actor: User | None) -> None:
+    """:raises PermissionDenied: only reviewers and admins fill the library (commands,
+    with no actor, may)."""
+    if actor is not None and not actor.has_role(Role.REVIEWER):
+        raise PermissionDenied("The fact-check library is kept by reviewers and admins.")
+
+
 def import_library_file(
     session: Session,
     actor: User | None,
@@ -351,7 +358,11 @@ def import_library_file(
     options: TableOptions | None = None,
 ) -> LibraryReport:
     """Add the fact-checks of one file to the library, all or none; never raises for
-    what the file holds (the report says what was wrong)."""
+    what the file holds (the report says what was wrong).
+
+    :raises PermissionDenied: ``actor`` is an annotator.
+    """
+    check_may_manage(actor)
     report = LibraryReport(PurePath(filename).name or "upload")
     suffix = PurePath(filename).suffix.lower()
     if suffix not in TABLE_SUFFIXES and suffix not in JSON_SUFFIXES:
