@@ -156,12 +156,25 @@ def test_a_table_finds_usual_column_names_and_says_what_is_missing(db: Session) 
 # -- matching ----------------------------------------------------------------------------
 
 
-def test_query_words_leave_out_what_says_nothing() -> None:
+def test_query_words_leave_out_what_says_nothing_and_split_handles() -> None:
     tweet = (
         "RT @someone: The minister said 4,500 were deported https://t.co/abc "
         "— Jane Doe (@janedoe) January 6, 2020"
     )
-    assert query_words(tweet) == ["minister", "4", "500", "deported"]
+    assert query_words(tweet) == [
+        "someone",
+        "minister",
+        "4",
+        "500",
+        "deported",
+        "jane",
+        "doe",
+        "janedoe",
+        "january",
+        "6",
+        "2020",
+    ]
+    assert query_words("#CovidVaccine by @IlhanMN") == ["covid", "vaccine", "ilhan", "mn"]
 
 
 def test_matching_finds_the_fact_check_of_the_same_claim(db: Session) -> None:
