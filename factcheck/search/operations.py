@@ -291,8 +291,6 @@ class _Matches:
     condition: ColumnElement[bool]
     #: Lower is better.
     rank: ColumnElement[Any]
-    #: The entry's id as the matching side knows it.
-    entry_id: ColumnElement[int]
     #: Entry ids to their snippets: the matched words marked in a short extract.
     snippets: Callable[[Session, list[int]], dict[int, str]]
     #: What orders matches newest first the way this database does it fastest; None:
@@ -328,7 +326,6 @@ def _matches(session: Session, query: SearchQuery) -> _Matches:
             entries=entry,
             condition=entry.c.document.op("@@")(tsquery),
             rank=-func.ts_rank_cd(entry.c.document, tsquery) * _kind_weight(entry),
-            entry_id=entry.c.id,
             snippets=headlines,
             stretched=True,
         )
@@ -342,7 +339,6 @@ def _matches(session: Session, query: SearchQuery) -> _Matches:
         condition=match,
         # Words in what a thing is (a claim, a title) weigh more than words in notes.
         rank=func.bm25(literal_column("search_fts"), 4.0, 1.0) * _kind_weight(facts),
-        entry_id=fts.c.rowid,
         snippets=lambda session, ids: _fts5_snippets(session, expression, ids),
         # FTS5 hands matches out newest first and stops when told.
         newest=fts.c.rowid,
