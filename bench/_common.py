@@ -38,3 +38,28 @@ def bench_app(url: str, *, migrate: bool = True, **settings: Any) -> Any:
 
 def met(ok: bool) -> str:
     return "met" if ok else "NOT MET"
+
+
+def fresh_postgres(named: str, database: str) -> str:
+    """A new, empty database called ``database`` on the server of the URL ``named`` (one
+    left by an interrupted run is dropped first); its URL."""
+    from sqlalchemy import create_engine, make_url, text
+
+    server = make_url(named)
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{database}"'))
+    admin.dispose()
+    return server.set(database=database).render_as_string(hide_password=False)
+
+
+def drop_postgres(url: str) -> None:
+    """Drop the database at ``url``, connected to the server's ``postgres`` database."""
+    from sqlalchemy import create_engine, make_url, text
+
+    target = make_url(url)
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+    admin.dispose()

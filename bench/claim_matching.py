@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
-from _common import bench_app, met  # noqa: E402
+from _common import bench_app, drop_postgres, fresh_postgres, met  # noqa: E402
 
 TARGET_MAP5 = 0.90
 
@@ -157,13 +157,17 @@ def scale(data: Path, sizes: list[int]) -> None:
     worst = 0.0
     for size in sizes:
         with tempfile.TemporaryDirectory() as tmp:
-            url = _fresh_postgres(named, size) if named else f"sqlite:///{tmp}/scale.sqlite"
+            url = (
+                fresh_postgres(named, f"factcheck_matching_bench_{size}")
+                if named
+                else f"sqlite:///{tmp}/scale.sqlite"
+            )
             try:
                 seconds = _fill(url, data, size)
                 times = sorted(time_matches(url, queries))
             finally:
                 if named:
-                    _drop_postgres(url)
+                    drop_postgres(url)
         p95 = times[int(0.95 * (len(times) - 1))]
         worst = max(worst, p95)
         print(
@@ -171,29 +175,6 @@ def scale(data: Path, sizes: list[int]) -> None:
             f"{statistics.median(times):.1f} ms, p95 {p95:.1f} ms ({len(times)} tweets)"
         )
     print(f"target: p95 < {TARGET_P95_MS:.0f} ms at every size: {met(worst < TARGET_P95_MS)}")
-
-
-def _fresh_postgres(named: str, size: int) -> str:
-    from sqlalchemy import create_engine, make_url, text
-
-    server = make_url(named)
-    database = f"factcheck_matching_bench_{size}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{database}"'))
-    admin.dispose()
-    return server.set(database=database).render_as_string(hide_password=False)
-
-
-def _drop_postgres(url: str) -> None:
-    from sqlalchemy import create_engine, make_url, text
-
-    target = make_url(url)
-    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def main() -> None:

@@ -39,7 +39,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
-from _common import bench_app, met  # noqa: E402
+from _common import bench_app, drop_postgres, fresh_postgres, met  # noqa: E402
 
 JUDGEMENTS = Path(__file__).with_name("search_judgements.json")
 PAGE = 20
@@ -275,7 +275,7 @@ def main() -> None:
         if args.reuse:
             url = args.reuse if "://" in args.reuse else f"sqlite:///{args.reuse}"
         elif named:
-            url = _fresh_postgres(named)
+            url = fresh_postgres(named, f"factcheck_search_bench_{os.getpid()}")
         else:
             path = args.keep or Path(tmp) / "newsroom.sqlite"
             url = f"sqlite:///{path}"
@@ -319,29 +319,7 @@ def main() -> None:
             )
         finally:
             if named and not args.reuse:
-                _drop_postgres(url)
-
-
-def _fresh_postgres(named: str) -> str:
-    from sqlalchemy import create_engine, make_url, text
-
-    server = make_url(named)
-    database = f"factcheck_search_bench_{os.getpid()}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{database}"'))
-    admin.dispose()
-    return server.set(database=database).render_as_string(hide_password=False)
-
-
-def _drop_postgres(url: str) -> None:
-    from sqlalchemy import create_engine, make_url, text
-
-    target = make_url(url)
-    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
-    admin.dispose()
+                drop_postgres(url)
 
 
 if __name__ == "__main__":
