@@ -22,7 +22,17 @@ PACKAGE = Path(__file__).resolve().parent.parent / "factcheck"
 #: Lowest first. Where a new package goes: below everything it imports, above everything
 #: that imports it (ARCHITECTURE.md explains each layer).
 LAYERS: list[set[str]] = [
-    {"db", "errors", "extensions", "validators", "forms", "segmentation", "ratelimit", "web"},
+    {
+        "db",
+        "errors",
+        "extensions",
+        "validators",
+        "forms",
+        "segmentation",
+        "ratelimit",
+        "web",
+        "commit_hooks",
+    },
     {"unit_of_work"},
     {"audit"},
     {"users"},

@@ -10,21 +10,21 @@ entry, marked withdrawn, so matching leaves it out and the record stays.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 import flask
-from sqlalchemy import event, inspect, select
-from sqlalchemy.orm import Session, SessionTransaction, UOWTransaction
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import Session
 
 from factcheck.annotations.models import Annotation
 from factcheck.annotations.states import AnnotationState
 from factcheck.articles.models import Article, Claim
+from factcheck.commit_hooks import CommitHook
 from factcheck.factchecks.models import FactCheck, Origin
 from factcheck.review.models import Decision, Review
 from factcheck.verdicts.models import BEST_RATING, WORST_RATING, Verdict
 
-_MARKS = "factcheck.factchecks.approvals"
 DEFAULT_PUBLISHER = "Factcheck newsroom"
 
 
@@ -87,36 +87,18 @@ def sync_annotations(session: Session, annotation_ids: Iterable[int]) -> None:
 # -- the listener ------------------------------------------------------------------------
 
 
-def _after_flush(session: Session, _context: UOWTransaction) -> None:
-    marked: set[int] = session.info.setdefault(_MARKS, set())
+def _note(session: Session, marked: set[int]) -> None:
+    """The annotations whose state a flush changed."""
     for thing in (*session.new, *session.dirty):
         if isinstance(thing, Annotation) and inspect(thing).attrs["state"].history.has_changes():
             marked.add(thing.id)
 
 
-def _before_commit(session: Session) -> None:
-    if session.in_nested_transaction():
-        return
-    session.flush()
-    marked = session.info.pop(_MARKS, None)
-    if marked:
-        sync_annotations(session, marked)
-
-
-def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
-    if transaction.parent is None:
-        session.info.pop(_MARKS, None)
-
-
-LISTENERS: tuple[tuple[str, Callable[..., None]], ...] = (
-    ("after_flush", _after_flush),
-    ("before_commit", _before_commit),
-    ("after_transaction_end", _after_transaction_end),
-)
+#: Writes the library entries of approvals and reopenings, just before they commit.
+HOOK = CommitHook("factcheck.factchecks.approvals", set, _note, sync_annotations)
+LISTENERS = HOOK.listeners
 
 
 def keep_library_current(session_class: type[Session] | Any = Session) -> None:
     """Listen to every session (idempotent): called once by the app factory."""
-    for name, listener in LISTENERS:
-        if not event.contains(session_class, name, listener):
-            event.listen(session_class, name, listener)
+    HOOK.install(session_class)

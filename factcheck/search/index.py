@@ -29,7 +29,6 @@ from sqlalchemy import (
     String,
     bindparam,
     delete,
-    event,
     except_,
     func,
     insert,
@@ -38,17 +37,17 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.orm import Session, SessionTransaction, UOWTransaction
+from sqlalchemy.orm import Session
 
 from factcheck.annotations.models import Annotation, Source
 from factcheck.articles.models import Article, Claim
+from factcheck.commit_hooks import CommitHook
 from factcheck.review.models import Review
 from factcheck.search.models import EntryKind, SearchEntry
 from factcheck.users.models import User
 
 #: Ids per statement when many things changed at once (a restore, a rebuild).
 _BATCH = 500
-_MARKS = "factcheck.search.marks"
 
 
 def _text(*parts: ColumnElement[Any]) -> ColumnElement[str]:
@@ -320,67 +319,42 @@ def _count(connection: Connection) -> int:
 # -- the listener ---------------------------------------------------------------------
 
 
-def _marks(session: Session) -> Marks:
-    return session.info.setdefault(_MARKS, Marks())
-
-
-def _note(session: Session, objects: Iterable[object], *, deleted: bool = False) -> None:
-    marks = _marks(session)
-    for thing in objects:
-        if isinstance(thing, Article):
-            marks.articles.add(thing.id)
-            if thing in session.new:
-                marks.new_articles.add(thing.id)
-        elif isinstance(thing, Claim):
-            marks.claims.add(thing.id)
-        elif isinstance(thing, Annotation):
-            marks.annotations.add(thing.id)
-        elif isinstance(thing, Source | Review):
-            marks.annotations.add(thing.annotation_id)
-        elif isinstance(thing, User) and not deleted and _changed(thing, "name"):
-            # Only a new name: a login touches the account too, and must not rewrite
-            # every entry of a prolific annotator.
-            marks.annotators.add(thing.id)
+def _note(session: Session, marks: Marks) -> None:
+    """What a flush touched: new, changed and deleted rows (a new article's claims are
+    covered by the article)."""
+    for objects, deleted in ((session.new, False), (session.dirty, False), (session.deleted, True)):
+        for thing in objects:
+            if isinstance(thing, Article):
+                marks.articles.add(thing.id)
+                if thing in session.new:
+                    marks.new_articles.add(thing.id)
+            elif isinstance(thing, Claim):
+                marks.claims.add(thing.id)
+            elif isinstance(thing, Annotation):
+                marks.annotations.add(thing.id)
+            elif isinstance(thing, Source | Review):
+                marks.annotations.add(thing.annotation_id)
+            elif isinstance(thing, User) and not deleted and _changed(thing, "name"):
+                # Only a new name: a login touches the account too, and must not rewrite
+                # every entry of a prolific annotator.
+                marks.annotators.add(thing.id)
 
 
 def _changed(thing: object, attribute: str) -> bool:
     return inspect(thing).attrs[attribute].history.has_changes()
 
 
-def _after_flush(session: Session, _context: UOWTransaction) -> None:
-    _note(session, session.new)
-    _note(session, session.dirty)
-    _note(session, session.deleted, deleted=True)
-
-
-def _before_commit(session: Session) -> None:
-    # A savepoint's release is a commit too; the marks wait for the real one (a new
-    # article's claims are inserted after its savepoint, in the same transaction).
-    if session.in_nested_transaction():
-        return
-    session.flush()
-    marks = session.info.pop(_MARKS, None)
-    if marks:
-        refresh(session.connection(), marks)
-
-
-def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
-    # A rolled-back transaction's marks name rows that are gone; a savepoint's stay,
-    # since what else the transaction wrote still needs its entries.
-    if transaction.parent is None:
-        session.info.pop(_MARKS, None)
-
-
-#: The session events that keep the index current, and their listeners.
-LISTENERS: tuple[tuple[str, Callable[..., None]], ...] = (
-    ("after_flush", _after_flush),
-    ("before_commit", _before_commit),
-    ("after_transaction_end", _after_transaction_end),
+#: Rewrites the entries of what each transaction touched, just before it commits.
+HOOK = CommitHook(
+    "factcheck.search.marks",
+    Marks,
+    _note,
+    lambda session, marks: refresh(session.connection(), marks),
 )
+#: The session events that keep the index current, and their listeners.
+LISTENERS = HOOK.listeners
 
 
 def keep_index_current(session_class: type[Session] | Any = Session) -> None:
     """Listen to every session (idempotent): called once by the app factory."""
-    for name, listener in LISTENERS:
-        if not event.contains(session_class, name, listener):
-            event.listen(session_class, name, listener)
+    HOOK.install(session_class)
