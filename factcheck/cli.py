@@ -190,18 +190,6 @@ def import_articles_command(
         sys.exit(1)
 
 
-_COLUMN_OPTIONS = (
-    ("external_id", "id"),
-    ("claim", "claim"),
-    ("headline", "title"),
-    ("rating_text", "rating"),
-    ("url", "url"),
-    ("published_on", "date"),
-    ("publisher", "publisher"),
-    ("language", "language"),
-)
-
-
 @factchecks_cli.command("import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--id-column", help="Column (header name or number from 0) of the source's id.")
@@ -223,12 +211,7 @@ def import_factchecks_command(
     from factcheck.factchecks.library import TableOptions, import_library_file
 
     language = columns.pop("language")
-    named = {
-        field: columns[f"{option}_column"]
-        for field, option in _COLUMN_OPTIONS
-        if columns.get(f"{option}_column") is not None
-    }
-    options = TableOptions(columns=named, publisher=publisher, language=language)
+    options = TableOptions.from_options(columns, publisher=publisher, language=language)
     failures = 0
     with click.progressbar(
         files, label="Importing fact-checks", file=sys.stderr, show_pos=True

@@ -274,6 +274,7 @@ def test_an_approved_verdict_joins_the_library_and_leaves_matching_when_reopened
     assert entry.origin is Origin.OURS and entry.annotation_id == annotation.id
     assert entry.claim.startswith("The council spent 9 million") and not entry.withdrawn
     assert entry.rating_text == verdict.label and entry.headline == "Council pothole spending"
+    assert entry.published_on == utcnow().date()  # the day it was approved
     assert [m.factcheck.id for m in match_text(db, "potholes council million")] == [entry.id]
     apply_action(
         db, reviewer, annotation, Action.REOPEN, expected_version=annotation.version, comment="x"
@@ -287,7 +288,7 @@ def test_an_approved_verdict_joins_the_library_and_leaves_matching_when_reopened
     assert not entry.withdrawn and _count(db) == 1
 
 
-def test_a_rolled_back_approval_leaves_the_library_alone(
+def test_an_approval_joins_the_library_when_it_commits_and_not_if_rolled_back(
     db: Session, make_user, make_article
 ) -> None:
     from factcheck.annotations.models import Annotation
@@ -303,9 +304,13 @@ def test_a_rolled_back_approval_leaves_the_library_alone(
     db.commit()
     annotation.state = AnnotationState.APPROVED
     db.flush()
+    assert _count(db) == 0  # written just before the commit, not at each flush
     db.rollback()
     db.commit()
     assert _count(db) == 0
+    annotation.state = AnnotationState.APPROVED
+    db.commit()
+    assert _count(db) == 1
 
 
 # -- levels, the API ---------------------------------------------------------------------
@@ -526,7 +531,8 @@ def test_any_bytes_are_imported_or_refused_with_nothing_half_written(
 )
 @given(text=st.text(max_size=200))
 def test_any_text_is_matched_without_an_error(db: Session, text: str) -> None:
-    for match in match_text(db, text):
+    _import(db, "feed.json", [_review()])  # the library has an entry to match
+    for match in match_text(db, text + " Dublin"):
         assert 0 <= match.score <= 1
 
 

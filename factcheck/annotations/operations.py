@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -57,6 +58,20 @@ class SourceInput:
     def is_blank(self) -> bool:
         return not any(
             (self.url.strip(), self.title.strip(), self.publisher.strip(), self.quote.strip())
+        )
+
+    @classmethod
+    def like(cls, source: Any) -> SourceInput:
+        """The same source as input: from a stored :class:`Source`, or anything with its
+        fields (the API's source body)."""
+        return cls(
+            url=source.url or "",
+            title=source.title,
+            publisher=source.publisher,
+            quote=source.quote,
+            stance=source.stance,
+            accessed_on=source.accessed_on,
+            archive_url=source.archive_url or "",
         )
 
 

@@ -30,9 +30,13 @@ from factcheck.exports import operations as export_ops
 from factcheck.exports.filters import ExportFilters
 from factcheck.exports.formats import FORMATS, get_format, keys_text
 from factcheck.extensions import db
-from factcheck.factchecks.library import TableOptions, check_may_manage, import_library_file
+from factcheck.factchecks.library import (
+    TableOptions,
+    browse,
+    check_may_manage,
+    import_library_file,
+)
 from factcheck.factchecks.matching import Match, match_text
-from factcheck.factchecks.models import FactCheck
 from factcheck.review import operations as review_ops
 from factcheck.review.models import Review
 from factcheck.review.workflow import Action, AnnotationState
@@ -146,18 +150,7 @@ def _input(body: schemas.AnnotationIn) -> tuple[AnnotationInput, Verdict | None]
         claimant=body.claimant,
         claim_summary=body.claim_summary,
         rationale=body.rationale,
-        sources=[
-            SourceInput(
-                url=s.url or "",
-                title=s.title,
-                publisher=s.publisher,
-                quote=s.quote,
-                stance=s.stance,
-                accessed_on=s.accessed_on,
-                archive_url=s.archive_url or "",
-            )
-            for s in body.sources
-        ],
+        sources=[SourceInput.like(s) for s in body.sources],
     )
     return data, verdict
 
@@ -323,30 +316,16 @@ def match(body: schemas.MatchIn) -> schemas.MatchList:
 def list_factchecks() -> schemas.FactCheckPage:
     user = current_user_from_token()
     check_may_manage(user)
-    limit = int_query("limit", maximum=PAGE_MAX) or PAGE_DEFAULT
     q = (request.args.get("q") or "").strip()[:500]
-    if q:
-        entries = [m.factcheck for m in match_text(db.session, q, limit=limit)]
-        return schemas.FactCheckPage(
-            items=[schemas.FactCheckOut.model_validate(e) for e in entries],
-            total=len(entries),
-            next_cursor=None,
-        )
-    offset = _cursor()
-    total = db.session.scalar(select(func.count()).select_from(FactCheck)) or 0
-    entries = list(
-        db.session.scalars(
-            select(FactCheck)
-            .order_by(FactCheck.created_at.desc(), FactCheck.id.desc())
-            .offset(offset)
-            .limit(limit)
-        )
+    offset = 0 if q else _cursor()
+    page = browse(
+        db.session, q=q, offset=offset, limit=int_query("limit", maximum=PAGE_MAX) or PAGE_DEFAULT
     )
-    following = offset + len(entries)
+    following = offset + len(page.entries)
     return schemas.FactCheckPage(
-        items=[schemas.FactCheckOut.model_validate(e) for e in entries],
-        total=total,
-        next_cursor=str(following) if following < total and entries else None,
+        items=[schemas.FactCheckOut.model_validate(e) for e in page.entries],
+        total=page.found,
+        next_cursor=str(following) if following < page.found and page.entries else None,
     )
 
 

@@ -26,13 +26,14 @@ from datetime import date, datetime, timedelta
 from pathlib import PurePath
 from typing import Any
 
-from sqlalchemy import insert, select, tuple_
+from sqlalchemy import func, insert, select, tuple_
 from sqlalchemy.orm import Session
 
 from factcheck.articles.operations import decode_text_file
 from factcheck.audit.recorder import record
 from factcheck.db import utcnow
 from factcheck.errors import PermissionDenied, ValidationFailed
+from factcheck.factchecks.matching import match_text
 from factcheck.factchecks.models import (
     MAX_CLAIM_CHARS,
     MAX_EXTERNAL_ID_CHARS,
@@ -68,6 +69,20 @@ COLUMN_NAMES: dict[str, tuple[str, ...]] = {
 }
 
 
+#: The ``--<name>-column`` options of the command line and the import form's
+#: ``<name>_column`` fields, and the entry field each names a column for.
+COLUMN_OPTIONS = {
+    "id": "external_id",
+    "claim": "claim",
+    "title": "headline",
+    "rating": "rating_text",
+    "url": "url",
+    "date": "published_on",
+    "publisher": "publisher",
+    "language": "language",
+}
+
+
 @dataclass
 class TableOptions:
     """How to read a table: a column is named by its header or its number from 0."""
@@ -76,6 +91,53 @@ class TableOptions:
     #: The publisher of every entry, when the file has no such column.
     publisher: str | None = None
     language: str | None = None
+
+    @classmethod
+    def from_options(
+        cls,
+        named: Mapping[str, str | None],
+        *,
+        publisher: str | None = None,
+        language: str | None = None,
+    ) -> TableOptions:
+        """From ``<name>_column`` values (the command line's options, a form's fields);
+        blank ones are left out."""
+        columns = {
+            entry_field: value.strip()[:100]
+            for option, entry_field in COLUMN_OPTIONS.items()
+            if (value := named.get(f"{option}_column")) and value.strip()
+        }
+        return cls(
+            columns=columns,
+            publisher=(publisher or "").strip()[:200] or None,
+            language=(language or "").strip()[:35] or None,
+        )
+
+
+@dataclass(frozen=True)
+class LibraryPage:
+    entries: list[FactCheck]
+    #: Entries in the library.
+    total: int
+    #: Entries the page is part of: all of them, or those matching the search.
+    found: int
+
+
+def browse(session: Session, *, q: str = "", offset: int = 0, limit: int = 50) -> LibraryPage:
+    """A page of the library: newest first, or the best matches for ``q``."""
+    total = session.scalar(select(func.count()).select_from(FactCheck)) or 0
+    if q:
+        entries = [m.factcheck for m in match_text(session, q, limit=limit)]
+        return LibraryPage(entries, total, len(entries))
+    entries = list(
+        session.scalars(
+            select(FactCheck)
+            .order_by(FactCheck.created_at.desc(), FactCheck.id.desc())
+            .offset(offset)
+            .limit(limit)
+        )
+    )
+    return LibraryPage(entries, total, total)
 
 
 @dataclass

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import flask
-from sqlalchemy import inspect, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
 from factcheck.annotations.models import Annotation
@@ -50,18 +50,21 @@ def sync_annotations(session: Session, annotation_ids: Iterable[int]) -> None:
         .outerjoin(Verdict, Verdict.id == Annotation.verdict_id)
         .where(Annotation.id.in_(ids))
     ).all()
+    approved_at = {
+        annotation_id: when
+        for annotation_id, when in session.execute(
+            select(Review.annotation_id, func.max(Review.created_at))
+            .where(Review.annotation_id.in_(ids), Review.decision == Decision.APPROVE)
+            .group_by(Review.annotation_id)
+        )
+    }
     for annotation, claim, article, verdict in rows:
         entry = existing.get(annotation.id)
         if annotation.state is not AnnotationState.APPROVED:
             if entry is not None:
                 entry.withdrawn = True
             continue
-        approved = session.scalar(
-            select(Review.created_at)
-            .where(Review.annotation_id == annotation.id, Review.decision == Decision.APPROVE)
-            .order_by(Review.created_at.desc())
-            .limit(1)
-        )
+        approved = approved_at.get(annotation.id)
         values: dict[str, Any] = {
             "origin": Origin.OURS,
             "claim": article.body[claim.start : claim.end],

@@ -22,7 +22,7 @@ from factcheck.annotations.operations import (
 from factcheck.articles.models import Claim
 from factcheck.audit.recorder import record
 from factcheck.errors import NotFound
-from factcheck.factchecks.models import FactCheck
+from factcheck.factchecks.models import FactCheck, normal_rating
 from factcheck.factchecks.ratings import mapped_verdict_id
 from factcheck.users.models import User
 from factcheck.verdicts.models import Verdict
@@ -38,7 +38,7 @@ def mapped_verdict(session: Session, entry: FactCheck) -> Verdict | None:
             .join(Annotation, Annotation.verdict_id == Verdict.id)
             .where(Annotation.id == entry.annotation_id)
         )
-    text = " ".join(entry.rating_text.split()).lower()
+    text = normal_rating(entry.rating_text)
     if not text:
         return None
     mapped = mapped_verdict_id(session, text)
@@ -83,18 +83,7 @@ def use_factcheck(
         raise NotFound("That fact-check is not in the library.")
     own = my_annotation(session, actor, claim)
     verdict = mapped_verdict(session, entry)
-    sources = [
-        SourceInput(
-            url=s.url or "",
-            title=s.title,
-            publisher=s.publisher,
-            quote=s.quote,
-            stance=s.stance,
-            accessed_on=s.accessed_on,
-            archive_url=s.archive_url or "",
-        )
-        for s in (own.sources if own else [])
-    ]
+    sources = [SourceInput.like(source) for source in (own.sources if own else [])]
     if not any(s.url and s.url == entry.url for s in sources):
         sources.append(
             SourceInput(

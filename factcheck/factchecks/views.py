@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
-from sqlalchemy import func, select
 from werkzeug.wrappers.response import Response
 
 from factcheck.db import parse_id, parse_number
 from factcheck.errors import DomainError
 from factcheck.extensions import db
-from factcheck.factchecks.library import TableOptions, import_library_file
-from factcheck.factchecks.matching import match_text
+from factcheck.factchecks.library import TableOptions, browse, import_library_file
 from factcheck.factchecks.models import FactCheck
 from factcheck.factchecks.ratings import rating_rows, save_mappings
 from factcheck.unit_of_work import unit_of_work
@@ -22,15 +20,6 @@ from factcheck.verdicts.operations import all_verdicts
 bp = Blueprint("factchecks", __name__)
 
 PAGE_SIZE = 50
-#: Column options of the import form, as (form field, table field).
-COLUMN_FIELDS = (
-    ("id_column", "external_id"),
-    ("claim_column", "claim"),
-    ("title_column", "headline"),
-    ("rating_column", "rating_text"),
-    ("url_column", "url"),
-    ("date_column", "published_on"),
-)
 
 
 def _page(reports=None, status: int = 200) -> tuple[str, int]:
@@ -39,26 +28,13 @@ def _page(reports=None, status: int = 200) -> tuple[str, int]:
         start = parse_number(request.args.get("start") or "0", maximum=1_000_000)
     except ValueError:
         start = 0
-    total = db.session.scalar(select(func.count()).select_from(FactCheck)) or 0
-    if q:
-        entries = [m.factcheck for m in match_text(db.session, q, limit=PAGE_SIZE)]
-        found = len(entries)
-    else:
-        entries = list(
-            db.session.scalars(
-                select(FactCheck)
-                .order_by(FactCheck.created_at.desc(), FactCheck.id.desc())
-                .offset(start)
-                .limit(PAGE_SIZE)
-            )
-        )
-        found = total
+    page = browse(db.session, q=q, offset=start, limit=PAGE_SIZE)
     return render_template(
         "factchecks/index.html",
-        entries=entries,
+        entries=page.entries,
         q=q,
-        total=total,
-        found=found,
+        total=page.total,
+        found=page.found,
         start=start,
         page_size=PAGE_SIZE,
         reports=reports,
@@ -82,15 +58,8 @@ def import_files() -> tuple[str, int]:
     if not form.validate_on_submit() or not files:
         flash("Choose one or more files to import.", "error")
         return _page(status=422)
-    columns = {
-        field: request.form[name].strip()[:100]
-        for name, field in COLUMN_FIELDS
-        if request.form.get(name, "").strip()
-    }
-    options = TableOptions(
-        columns=columns,
-        publisher=request.form.get("publisher", "").strip()[:200] or None,
-        language=request.form.get("language", "").strip()[:35] or None,
+    options = TableOptions.from_options(
+        request.form, publisher=request.form.get("publisher"), language=request.form.get("language")
     )
     with unit_of_work():
         reports = [
