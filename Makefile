@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 5000
 FLASK  := $(BIN)/flask --app wsgi
 
-.PHONY: run test lint format install clean
+.PHONY: run test lint format install clean reranker
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,16 @@ lint: install
 format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+## reranker: train the claim matcher's reranker again from the shared benchmark's train/
+CLAIMS ?= ../shared/claim-matching
+reranker: install
+	rm -rf instance/reranker && mkdir -p instance/reranker
+	FACTCHECK_DATABASE_URL=sqlite:///$(CURDIR)/instance/reranker/library.sqlite $(FLASK) db upgrade
+	FACTCHECK_DATABASE_URL=sqlite:///$(CURDIR)/instance/reranker/library.sqlite $(FLASK) factchecks import \
+		$(CLAIMS)/verified_claims.tsv --id-column 0 --claim-column vclaim --title-column title --publisher Snopes
+	FACTCHECK_DATABASE_URL=sqlite:///$(CURDIR)/instance/reranker/library.sqlite $(FLASK) factchecks train \
+		$(CLAIMS)/train/tweets.queries.tsv $(CLAIMS)/train/tweet-vclaim-pairs.qrels
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache *.egg-info

@@ -86,6 +86,15 @@ class Config:
     #: Werkzeug hashing method for passwords.
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - a method name, not a password
 
+    #: Where each process caches the library's vector index between starts; unset:
+    #: ``vector-index/`` in the instance folder. Empty: kept in memory only.
+    VECTOR_INDEX_DIR = _env("VECTOR_INDEX_DIR")
+    #: Background work (matching, sentence vectors) goes to this Redis through RQ, for
+    #: ``flask jobs worker``; unset, it runs in a thread of the web process.
+    REDIS_URL = _env("REDIS_URL")
+    #: "inline": background work runs in the transaction that asks for it (tests).
+    BACKGROUND_WORK = _env("BACKGROUND_WORK", "background")
+
 
 class DevelopmentConfig(Config):
     DEBUG = False
@@ -97,6 +106,9 @@ class TestingConfig(Config):
     DATABASE_URL = _env("TEST_DATABASE_URL", "sqlite:///:memory:")
     #: Hashing cost is irrelevant to what the tests prove; scrypt's default is slow.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - a method name
+    VECTOR_INDEX_DIR = ""
+    BACKGROUND_WORK = "inline"
+    REDIS_URL = None
 
 
 class ProductionConfig(Config):

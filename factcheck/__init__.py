@@ -92,6 +92,8 @@ def create_app(config: type | dict[str, Any] | None = None) -> Flask:
 
     if app.config["DATABASE_URL"].startswith(f"sqlite:///{app.instance_path}"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if app.config.get("VECTOR_INDEX_DIR") is None:
+        app.config["VECTOR_INDEX_DIR"] = str(Path(app.instance_path) / "vector-index")
 
     app.url_map.converters["int"] = DatabaseIdConverter
     _init_extensions(app)
@@ -120,11 +122,16 @@ def _init_extensions(app: Flask) -> None:
     app.context_processor(auth.template_globals)
 
     from factcheck.factchecks.ours import keep_library_current
+    from factcheck.factchecks.work import keep_matches_current
+    from factcheck.jobs import keep_jobs
     from factcheck.search.index import keep_index_current
 
-    # The library first: its entries are written before the search index's commit hook.
+    # The library first: its entries are written before the search index's commit hook;
+    # then the matching work those writes call for, then the jobs that carry it out.
     keep_library_current()
     keep_index_current()
+    keep_matches_current()
+    keep_jobs()
 
 
 def _register_blueprints(app: Flask) -> None:

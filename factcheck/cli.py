@@ -31,6 +31,7 @@ articles_cli = AppGroup("articles", help="Import and list articles.")
 audit_cli = AppGroup("audit", help="Check the audit history.")
 search_cli = AppGroup("search", help="Look after the search index.")
 factchecks_cli = AppGroup("factchecks", help="The fact-check library: import, match.")
+jobs_cli = AppGroup("jobs", help="Background work (matching, sentence vectors) on Redis.")
 
 
 def register_commands(app: Flask) -> None:
@@ -39,6 +40,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(audit_cli)
     app.cli.add_command(search_cli)
     app.cli.add_command(factchecks_cli)
+    app.cli.add_command(jobs_cli)
     app.cli.add_command(export_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(restore_command)
@@ -209,6 +211,7 @@ def import_factchecks_command(
     a header row (.csv, .tsv). Each file is all or nothing; entries the library already
     has are left as they are."""
     from factcheck.factchecks.library import TableOptions, import_library_file
+    from factcheck.factchecks.work import library_work_deferred, rematch_recent
 
     language = columns.pop("language")
     options = TableOptions.from_options(columns, publisher=publisher, language=language)
@@ -223,7 +226,7 @@ def import_factchecks_command(
                 failures += 1
                 click.secho(f"refused {path}: {error}", fg="red", err=True)
                 continue
-            with unit_of_work():
+            with library_work_deferred(), unit_of_work():
                 report = import_library_file(db.session, None, str(path), data, options)
             if report.ok:
                 click.echo(
@@ -240,8 +243,89 @@ def import_factchecks_command(
                     fg="red",
                     err=True,
                 )
+    _encode_library()
+    with (
+        click.progressbar(
+            length=1, label="Matching recent claims", file=sys.stderr, show_pos=True
+        ) as bar,
+        unit_of_work(),
+    ):
+
+        def advance(done: int, total: int) -> None:
+            bar.length = total
+            bar.update(done - bar.pos)
+
+        rematch_recent(db.session, advance)
     if failures:
         sys.exit(1)
+
+
+def _encode_library(label: str = "Working out sentence vectors") -> None:
+    """Give every library entry without vectors its vectors, committing as it goes."""
+    from factcheck.factchecks.vectors import encode_pending, pending
+
+    waiting = pending(db.session)
+    if not waiting:
+        return
+    with click.progressbar(length=waiting, label=label, file=sys.stderr, show_pos=True) as bar:
+        encode_pending(db.session, progress=bar.update, commit=db.session.commit)
+
+
+@jobs_cli.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+def jobs_worker_command(burst: bool) -> None:
+    """Run the background worker: the jobs the web and the API queue on FACTCHECK_REDIS_URL."""
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        _fail("FACTCHECK_REDIS_URL is not set: without it, work runs in the request.", 2)
+    from redis import Redis
+    from rq import Queue, Worker
+
+    from factcheck.jobs import QUEUE_NAME
+
+    connection = Redis.from_url(url)
+    Worker([Queue(QUEUE_NAME, connection=connection)], connection=connection).work(burst=burst)
+
+
+@factchecks_cli.command("encode")
+def encode_factchecks_command() -> None:
+    """Work out the sentence vectors of library entries that have none yet (the web
+    and the API leave that to background work)."""
+    _encode_library()
+    click.echo("every library entry has its sentence vectors")
+
+
+@factchecks_cli.command("train")
+@click.argument("queries", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("qrels", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where the model goes (default: the one the application ships and uses).",
+)
+def train_factchecks_command(queries: Path, qrels: Path, out: Path | None) -> None:
+    """Train the matcher's reranker on judged queries (CheckThat! query file and TREC
+    qrels naming library external ids) against the library in the database."""
+    import csv
+
+    from factcheck.factchecks.ranking import MODEL_PATH
+    from factcheck.factchecks.training import read_qrels, read_queries, train
+
+    try:
+        questions, judged = read_queries(queries), read_qrels(qrels)
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        _fail(f"cannot read the training data: {error}", 2)
+    _encode_library()
+    with click.progressbar(
+        length=len(questions), label="Ranking training queries", file=sys.stderr, show_pos=True
+    ) as bar:
+        try:
+            model = train(db.session, questions, judged, progress=bar.update)
+        except ValueError as error:
+            _fail(str(error), 1)
+    target = out or MODEL_PATH
+    target.write_text(model.to_json() + "\n", encoding="utf-8")
+    click.echo(f"reranker trained on {len(judged):,} judged queries; written to {target}")
 
 
 @factchecks_cli.command("match")
@@ -262,6 +346,7 @@ def match_factchecks_command(queries: Path, top: int, out: Path) -> None:
             rows = list(csv.reader(handle, delimiter="\t"))
     except (OSError, UnicodeDecodeError, csv.Error) as error:
         _fail(f"cannot read {queries}: {error}", 2)
+    _encode_library()
     lines = []
     with click.progressbar(rows[1:], label="Matching", file=sys.stderr, show_pos=True) as bar:
         for row in bar:
@@ -271,7 +356,7 @@ def match_factchecks_command(queries: Path, top: int, out: Path) -> None:
             for rank, match in enumerate(match_text(db.session, query, limit=top), start=1):
                 entry = match.factcheck
                 name = entry.external_id or f"factcheck-{entry.id}"
-                lines.append(f"{query_id}\tQ0\t{name}\t{rank}\t{match.relevance:.6f}\tfactcheck")
+                lines.append(f"{query_id}\tQ0\t{name}\t{rank}\t{match.score:.6f}\tfactcheck")
     out.write_text("\n".join(lines) + ("\n" if lines else ""), encoding="utf-8")
     click.echo(f"{len(rows) - 1:,} queries matched; run written to {out}")
 

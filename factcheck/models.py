@@ -4,7 +4,15 @@ from factcheck.annotations.models import Annotation, Source, Stance
 from factcheck.annotations.states import AnnotationState
 from factcheck.articles.models import Article, Assignment, Claim, ClaimKind
 from factcheck.audit.models import AuditEvent
-from factcheck.factchecks.models import FactCheck, Origin, RatingMapping
+from factcheck.factchecks.models import (
+    ClaimMatch,
+    FactCheck,
+    LibraryStats,
+    LibraryTerm,
+    Origin,
+    RatingMapping,
+)
+from factcheck.jobs import BackgroundJob, JobState
 from factcheck.ratelimit import RateCounter
 from factcheck.review.models import Decision, Review
 from factcheck.search.models import SearchEntry
@@ -18,10 +26,15 @@ __all__ = [
     "Article",
     "Assignment",
     "AuditEvent",
+    "BackgroundJob",
     "Claim",
     "ClaimKind",
+    "ClaimMatch",
     "Decision",
     "FactCheck",
+    "JobState",
+    "LibraryStats",
+    "LibraryTerm",
     "LoginSession",
     "Origin",
     "RateCounter",

@@ -32,6 +32,7 @@ LAYERS: list[set[str]] = [
         "ratelimit",
         "web",
         "commit_hooks",
+        "jobs",
     },
     {"unit_of_work"},
     {"audit"},
@@ -46,7 +47,7 @@ LAYERS: list[set[str]] = [
     {"restore"},
     {"imports"},
     {"api"},
-    {"models", "demo", "demo_data", "cli", "__init__"},
+    {"models", "demo", "demo_data", "cli", "worker", "__init__"},
 ]
 
 

@@ -230,7 +230,10 @@ def test_the_benchmark_library_imports_and_matches_from_the_command_line(
 
 
 @pytest.mark.skipif(not SNOPES.exists(), reason="the shared benchmark is not next to the repo")
-def test_the_shared_benchmark_file_imports_whole(db: Session) -> None:
+def test_the_shared_benchmark_file_imports_whole(db: Session, monkeypatch) -> None:
+    # Its 20,000 sentence vectors take minutes (bench/claim_matching.py measures them);
+    # here only the import itself is under test.
+    monkeypatch.setattr("factcheck.factchecks.work.library_changed", lambda session: None)
     options = TableOptions(
         columns={"external_id": "0", "claim": "vclaim", "headline": "title"}, publisher="Snopes"
     )
@@ -321,7 +324,7 @@ def test_strength_levels_and_the_same_article_left_out(db: Session, make_user, m
 
     _import(db, "feed.json", [_review()])
     [match] = match_text(db, "Ireland deported 4,500 people from Dublin last year")
-    assert match.score == 1.0 and match.strength is Strength.STRONG
+    assert match.strength is Strength.STRONG
     [weak] = match_text(db, "Dublin concert tickets sold out in an hour")
     assert weak.strength is None
     assert match_text(db, "Dublin concert tickets sold out", shown_only=True) == []
@@ -367,7 +370,7 @@ def test_the_claim_panel_shows_checked_before_and_uses_it_in_the_draft(
             _review(),
             _review(
                 url="https://factcheck.example/x",
-                claimReviewed="Ireland deported 4,500 people <script>alert(1)</script>",
+                claimReviewed="Ireland deported 4,500 people from Dublin <script>alert(1)</script>",
             ),
         ],
     )

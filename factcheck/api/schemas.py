@@ -265,7 +265,10 @@ class FactCheckOut(Model):
 
 class MatchOut(Model):
     factcheck: FactCheckOut
-    score: float = Field(description="How alike the two claims are, 0 to 1.")
+    score: float = Field(
+        description="How likely the entry checks the same claim, 0 to 1 (the matcher's order "
+        "can differ slightly: it also weighs the other candidates)."
+    )
     strength: Literal["strong", "suggestion"] | None = Field(
         description="strong: very likely the same claim; suggestion: perhaps; null: below."
     )

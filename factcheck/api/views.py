@@ -291,7 +291,7 @@ def claim_matches(claim_id: int) -> schemas.MatchList:
     "/match",
     "post",
     summary="Match a text against the fact-check library.",
-    description="The library's entries ranked for the text, with how alike each is.",
+    description="The library's entries ranked for the text, with how likely each checks it.",
     tag="factchecks",
     body=schemas.MatchIn,
     response=schemas.MatchList,

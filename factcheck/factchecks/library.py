@@ -45,6 +45,7 @@ from factcheck.factchecks.models import (
     FactCheck,
     Origin,
 )
+from factcheck.factchecks.stats import count_added, describe
 from factcheck.users.models import Role, User
 from factcheck.validators import is_web_url, long_text, short_text
 
@@ -127,7 +128,7 @@ def browse(session: Session, *, q: str = "", offset: int = 0, limit: int = 50) -
     """A page of the library: newest first, or the best matches for ``q``."""
     total = session.scalar(select(func.count()).select_from(FactCheck)) or 0
     if q:
-        entries = [m.factcheck for m in match_text(session, q, limit=limit)]
+        entries = [m.factcheck for m in match_text(session, q, limit=limit, shown_only=True)]
         return LibraryPage(entries, total, len(entries))
     entries = list(
         session.scalars(
@@ -454,7 +455,10 @@ def import_library_file(
     report.already = len(rows) - len(new)
     now = utcnow()
     imported_by = actor.id if actor is not None else None
+    for values in new:
+        describe(values)
     with session.begin_nested():
+        count_added(session, new)
         for start in range(0, len(new), 1_000):
             session.execute(
                 insert(FactCheck),
@@ -477,6 +481,11 @@ def import_library_file(
             None,
             {"file": report.filename, "added": len(new), "already": report.already},
         )
+        if new:
+            # Imported within the package; the commit hook cannot see Core inserts.
+            from factcheck.factchecks.work import library_changed
+
+            library_changed(session)
     report.added = len(new)
     return report
 

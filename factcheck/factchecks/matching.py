@@ -1,62 +1,50 @@
 """Matching a claim against the library: "has this been checked before?"
 
-The database's full-text index finds the candidates: the library entries sharing the
-claim's telling words (stop words, web addresses, @handles and a tweet's signature left
-out), ranked by BM25 on SQLite and ``ts_rank`` on PostgreSQL. Every way in -- the claim
-panel, the API, ``flask factchecks match`` -- calls :func:`match_text`.
+Two first stages find the candidates: the database's full-text index (the entries
+sharing the claim's rarest telling words: BM25 on SQLite, ``ts_rank`` on PostgreSQL)
+and the sentence vectors' nearest neighbours (the entries that say the same thing in
+other words; see ``vectors.py``). A trained reranker (``ranking.py``) orders their
+union by the probability that an entry checks the same claim. Twins -- entries whose
+claims differ only in case and punctuation -- collapse onto the earliest. Every way
+in -- the claim panel, the API, ``flask factchecks match`` and the training -- calls
+:func:`rank_candidates`.
 """
 
 from __future__ import annotations
 
 import enum
 import re
-import unicodedata
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+from threading import Lock
 
-from sqlalchemy import column, func, literal_column, or_, select, table
+import flask
+import numpy as np
+from sqlalchemy import Select, column, func, literal_column, or_, select, table
 from sqlalchemy.orm import Session
 
 from factcheck.annotations.models import Annotation
 from factcheck.articles.models import Claim
 from factcheck.factchecks.models import FactCheck
+from factcheck.factchecks.ranking import Candidate, Query, features, shipped_reranker
+from factcheck.factchecks.stats import Collection, collection
+from factcheck.factchecks.terms import STOP_WORDS, clean, names, numbers, terms
+from factcheck.factchecks.vectors import encode_texts, from_bytes, vector_index
 
-#: Candidates read from the index before the best are kept.
+#: Candidates each first stage reads before the reranker orders them.
 CANDIDATES = 50
-#: At most this many of the query's words are looked up (the rarest carry the match).
+#: At most this many of the query's words are considered ...
 MAX_QUERY_WORDS = 32
-
-#: Words that say nothing about what a claim is about.
-_STOP_WORDS_TEXT = """a about above after again against all am an and any are aren't as at be
-because been before being below between both but by can cannot could did do does doing
-down during each few for from further had has have having he her here hers herself him
-himself his how i if in into is it its itself just let me more most my myself no nor not
-now of off on once only or other ought our ours ourselves out over own same she should so
-some such than that the their theirs them themselves then there these they this those
-through to too under until up very was we were what when where which while who whom why
-will with would you your yours yourself yourselves rt via amp says said say s t"""
-STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
-_URL = re.compile(r"https?://\S+|www\.\S+|pic\.twitter\.com/\S+", re.IGNORECASE)
-_HANDLE_OR_TAG = re.compile(r"[@#](\w+)")
-#: Where a handle or hashtag splits into words: "IlhanMN" -> "Ilhan MN", "covid_19".
-_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Za-z])(?=[0-9])|(?<=[0-9])(?=[A-Za-z])|_")
+#: ... and the rarest this many looked up in the full-text index.
+LEXICAL_WORDS = 10
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
-def _split_handle(found: re.Match[str]) -> str:
-    return " " + _CAMEL.sub(" ", found.group(1)) + " "
-
-
 def query_words(text: str) -> list[str]:
-    """The words of ``text`` that say what it is about, lower-cased, each once."""
-    text = unicodedata.normalize("NFKC", text or "")
-    # Handles and hashtags are words too, and a quoted tweet's signature ("— Ilhan
-    # Omar (@IlhanMN) January 6, 2020") names who the claim is often about: kept,
-    # split into words (on the benchmark's training tweets, dropping them cost 0.05).
-    text = _HANDLE_OR_TAG.sub(
-        lambda m: " " + _CAMEL.sub(" ", m.group(1)) + " ", _URL.sub(" ", text)
-    )
+    """The words of ``text`` the full-text index is asked for, lower-cased, each once."""
     seen: dict[str, None] = {}
-    for word in _WORD.findall(text.lower()):
+    for word in _WORD.findall(clean(text).lower()):
         word = word.strip("_")
         # A lone digit counts ("4,500" is indexed as 4 and 500); a lone letter does not.
         if (len(word) < 2 and not word.isdigit()) or word in STOP_WORDS or word in seen:
@@ -74,20 +62,18 @@ class Strength(enum.StrEnum):
     SUGGESTION = "suggestion"
 
 
-#: Scores (0 to 1) from which a match is strong, or at least a suggestion; nothing
-#: below the suggestion level is shown. On the benchmark's training tweets, 64% of the
-#: top-5 matches at the suggestion level and 75% of strong ones are the right claim.
-STRONG_SCORE = 0.45
-SUGGESTION_SCORE = 0.3
+#: Probabilities from which a match is strong, or at least a suggestion; nothing below
+#: the suggestion level is shown. See the README's claim-matching section for how
+#: often each level is right on the benchmark's tweets.
+STRONG_SCORE = 0.5
+SUGGESTION_SCORE = 0.2
 
 
 @dataclass(frozen=True)
 class Match:
     factcheck: FactCheck
-    #: How alike the two claims are, from 0 (nothing shared) to 1 (the same words).
+    #: The reranker's probability (0 to 1) that the entry checks the same claim.
     score: float
-    #: What the matches are ordered by (higher first): the index's relevance.
-    relevance: float
 
     @property
     def strength(self) -> Strength | None:
@@ -98,25 +84,39 @@ class Match:
         return None
 
 
-_SUFFIXES = ("ing", "ed", "es", "s", "ly")
+_VECTOR_CACHE: OrderedDict[str, np.ndarray] = OrderedDict()
+_VECTOR_CACHE_SIZE = 4_096
+_VECTOR_CACHE_LOCK = Lock()
 
 
-def _stem(word: str) -> str:
-    """A light stem, so that "deported" and "deport" count as one word in the score."""
-    for suffix in _SUFFIXES:
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word
+def text_vector(text: str) -> np.ndarray:
+    """The sentence vector of a (cleaned) text; recent ones are remembered, since a
+    claim panel asks again for the same claim."""
+    with _VECTOR_CACHE_LOCK:
+        found = _VECTOR_CACHE.get(text)
+        if found is not None:
+            _VECTOR_CACHE.move_to_end(text)
+            return found
+    vector = encode_texts([text])[0]
+    remember_vectors([text], vector[None, :])
+    return vector
 
 
-def similarity(query: list[str], entry: FactCheck) -> float:
-    """Dice's coefficient of the query's and the checked claim's telling words (light
-    stems): 1 when they say the same words, whatever the order."""
-    mine = {_stem(word) for word in query}
-    theirs = {_stem(word) for word in query_words(entry.claim)}
-    if not mine or not theirs:
-        return 0.0
-    return 2 * len(mine & theirs) / (len(mine) + len(theirs))
+def remember_vectors(texts: list[str], vectors: np.ndarray) -> None:
+    """Put vectors encoded in a batch where :func:`text_vector` finds them."""
+    with _VECTOR_CACHE_LOCK:
+        for text, vector in zip(texts, vectors, strict=True):
+            _VECTOR_CACHE[text] = vector
+            _VECTOR_CACHE.move_to_end(text)
+        while len(_VECTOR_CACHE) > _VECTOR_CACHE_SIZE:
+            _VECTOR_CACHE.popitem(last=False)
+
+
+def _index_directory() -> Path | None:
+    if not flask.has_app_context():
+        return None
+    configured = flask.current_app.config.get("VECTOR_INDEX_DIR")
+    return Path(configured) if configured else None
 
 
 _FTS = table("factcheck_fts", column("rowid"))
@@ -152,6 +152,89 @@ def _candidates(session: Session, words: list[str], limit: int) -> list[tuple[in
     return [(entry_id, float(value)) for entry_id, value in rows]
 
 
+def _eligible(exclude_article_id: int | None) -> Select[tuple[FactCheck]]:
+    """The entries a match may show: not withdrawn, and not our own verdicts on claims
+    of the article being matched."""
+    query = select(FactCheck).where(FactCheck.withdrawn.is_(False))
+    if exclude_article_id is not None:
+        same_article = (
+            select(Annotation.id)
+            .join(Claim, Claim.id == Annotation.claim_id)
+            .where(Claim.article_id == exclude_article_id)
+        )
+        query = query.where(
+            or_(FactCheck.annotation_id.is_(None), FactCheck.annotation_id.not_in(same_article))
+        )
+    return query
+
+
+@dataclass
+class Ranked:
+    """The candidates of one query, with their features and the library's view."""
+
+    entries: list[FactCheck]
+    rows: np.ndarray
+    library: Collection
+    query: Query | None = None
+    candidates: list[Candidate] = field(default_factory=list)
+
+
+def candidate(entry: FactCheck) -> Candidate:
+    return Candidate(
+        entry_id=entry.id,
+        claim_terms=entry.claim_terms.split(),
+        headline_terms=entry.headline_terms.split(),
+        numbers=numbers(entry.claim),
+        names=names(entry.claim) | names(entry.headline),
+        claim_vector=from_bytes(entry.claim_vector),
+        headline_vector=from_bytes(entry.headline_vector),
+    )
+
+
+def _rarest(words: list[str], library: Collection) -> list[str]:
+    """The query's words the library has, rarest first, at most :data:`LEXICAL_WORDS`:
+    a common word would make the full-text index rank a large share of a big library,
+    and the candidates it adds are found by their rarer words or their meaning."""
+    frequency: dict[str, int] = {}
+    for word in words:
+        stems = terms(word)
+        found = library.frequency.get(stems[0], 0) if stems else 0
+        if found:
+            frequency[word] = found
+    return sorted(frequency, key=lambda word: frequency[word])[:LEXICAL_WORDS]
+
+
+def rank_candidates(
+    session: Session, text: str, *, exclude_article_id: int | None = None
+) -> Ranked:
+    """The candidates for ``text`` and their features, in a stable order (by id)."""
+    cleaned = clean(text)
+    query_terms = terms(cleaned)
+    if not query_terms:
+        # Nothing but stop words, punctuation or web addresses: nothing to match on.
+        return Ranked([], np.zeros((0, 0)), Collection(0, 1.0, 1.0, {}))
+    vector = text_vector(cleaned)
+    library = collection(session, query_terms)
+    words = _rarest(query_words(cleaned), library)
+    found = (
+        {entry_id for entry_id, _ in _candidates(session, words, CANDIDATES)} if words else set()
+    )
+    found.update(
+        entry_id
+        for entry_id, _ in vector_index(session, _index_directory()).nearest(vector, CANDIDATES)
+    )
+    entries = list(
+        session.scalars(
+            _eligible(exclude_article_id)
+            .where(FactCheck.id.in_(sorted(found)))
+            .order_by(FactCheck.id)
+        )
+    )
+    query = Query(query_terms, numbers(cleaned), names(cleaned), vector)
+    candidates = [candidate(entry) for entry in entries]
+    return Ranked(entries, features(query, candidates, library), library, query, candidates)
+
+
 def match_text(
     session: Session,
     text: str,
@@ -165,29 +248,41 @@ def match_text(
 
     :param shown_only: only matches at least at the suggestion level.
     """
-    words = query_words(text)
-    if not words:
+    ranked = rank_candidates(session, text, exclude_article_id=exclude_article_id)
+    if not ranked.entries:
         return []
-    found = _candidates(session, words, max(limit, CANDIDATES))
-    query = select(FactCheck).where(
-        FactCheck.id.in_([entry_id for entry_id, _ in found]), FactCheck.withdrawn.is_(False)
+    model = shipped_reranker()
+    order_scores = model.order_scores(ranked.rows)
+    scores = model.probabilities(ranked.rows)
+    order = sorted(
+        range(len(ranked.entries)), key=lambda i: (-order_scores[i], ranked.entries[i].id)
     )
-    if exclude_article_id is not None:
-        same_article = (
-            select(Annotation.id)
-            .join(Claim, Claim.id == Annotation.claim_id)
-            .where(Claim.article_id == exclude_article_id)
-        )
-        query = query.where(
-            or_(FactCheck.annotation_id.is_(None), FactCheck.annotation_id.not_in(same_article))
-        )
-    entries = {entry.id: entry for entry in session.scalars(query)}
-    # The index's order stands; the score says how alike the claims are, for the levels.
-    matches = [
-        Match(entries[entry_id], similarity(words, entries[entry_id]), relevance)
-        for entry_id, relevance in found
-        if entry_id in entries
-    ]
-    if shown_only:
-        matches = [match for match in matches if match.strength is not None]
-    return matches[:limit]
+    # Twins collapse onto the earliest entry (it may not be among the candidates).
+    keys = {entry.claim_key for entry in ranked.entries}
+    earliest = dict(
+        session.execute(
+            select(FactCheck.claim_key, func.min(FactCheck.id))
+            .where(
+                FactCheck.claim_key.in_(sorted(keys)),
+                FactCheck.id.in_(_eligible(exclude_article_id).with_only_columns(FactCheck.id)),
+            )
+            .group_by(FactCheck.claim_key)
+        ).all()
+    )
+    matches: list[Match] = []
+    shown: set[int] = set()
+    for i in order:
+        entry = ranked.entries[i]
+        first = earliest.get(entry.claim_key, entry.id)
+        if first in shown:
+            continue
+        shown.add(first)
+        if first != entry.id:
+            entry = session.get(FactCheck, first) or entry
+        match = Match(entry, float(scores[i]))
+        if shown_only and match.strength is None:
+            continue
+        matches.append(match)
+        if len(matches) >= limit:
+            break
+    return matches

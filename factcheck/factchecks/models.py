@@ -5,7 +5,18 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Enum, Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from factcheck.db import Base, FullTextDocument, enum_values, intpk, utcnow
@@ -37,6 +48,9 @@ class FactCheck(Base):
         # files of one feed, does not duplicate it.
         UniqueConstraint("publisher", "external_id"),
         Index("ix_factchecks_published_on", "published_on"),
+        Index("ix_factchecks_claim_key", "claim_key"),
+        # The vectors stored since a process last looked: its vector index catches up.
+        Index("ix_factchecks_vector_seq", "vector_seq"),
     )
 
     id: Mapped[intpk]
@@ -78,6 +92,18 @@ class FactCheck(Base):
     #: PostgreSQL only: the claim (weight A) and headline (weight B) as a ``tsvector``,
     #: set by a trigger; SQLite's index is the FTS5 table ``factcheck_fts``.
     document: Mapped[str | None] = mapped_column(FullTextDocument)
+    #: :func:`factcheck.factchecks.terms.claim_key` of the claim: twins share it.
+    claim_key: Mapped[str] = mapped_column(String(40), default="")
+    #: The stems of the claim's and the headline's words, space-separated
+    #: (:func:`factcheck.factchecks.terms.terms`), for BM25 over a few candidates.
+    claim_terms: Mapped[str] = mapped_column(Text, default="")
+    headline_terms: Mapped[str] = mapped_column(Text, default="")
+    #: The sentence vectors of the claim and the headline (float16, L2-normalised),
+    #: written after the entry by :mod:`factcheck.factchecks.vectors`; NULL until then.
+    claim_vector: Mapped[bytes | None] = mapped_column(LargeBinary)
+    headline_vector: Mapped[bytes | None] = mapped_column(LargeBinary)
+    #: When the vectors were stored, in the library's own count (see LibraryStats).
+    vector_seq: Mapped[int | None] = mapped_column(BigInteger)
 
     def __repr__(self) -> str:
         return f"<FactCheck {self.id} {self.publisher!r} {self.external_id!r}>"
@@ -100,3 +126,45 @@ class RatingMapping(Base):
     verdict_id: Mapped[int] = mapped_column(ForeignKey("verdicts.id", ondelete="CASCADE"))
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LibraryTerm(Base):
+    """In how many entries (claim or headline) a term appears: BM25's document
+    frequency, kept as entries are added (a withdrawn entry still counts)."""
+
+    __tablename__ = "factcheck_terms"
+
+    term: Mapped[str] = mapped_column(String(200), primary_key=True)
+    entries: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class LibraryStats(Base):
+    """One row: the library's size and term counts (BM25's averages), and the count
+    that orders stored vectors, so a process's vector index knows what it lacks."""
+
+    __tablename__ = "factcheck_library_stats"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entries: Mapped[int] = mapped_column(BigInteger, default=0)
+    claim_terms: Mapped[int] = mapped_column(BigInteger, default=0)
+    headline_terms: Mapped[int] = mapped_column(BigInteger, default=0)
+    vectors_stored: Mapped[int] = mapped_column(BigInteger, default=0)
+    #: Names this database's library: a vector index cached on disk belongs to it.
+    token: Mapped[str] = mapped_column(String(40), default="")
+
+
+class ClaimMatch(Base):
+    """A library entry that checked the same claim as one of ours, as matching found it
+    (at least at the suggestion level): the workspace's "checked before" badge and
+    filter read these; the claim panel matches afresh."""
+
+    __tablename__ = "claim_matches"
+
+    claim_id: Mapped[int] = mapped_column(
+        ForeignKey("claims.id", ondelete="CASCADE"), primary_key=True
+    )
+    factcheck_id: Mapped[int] = mapped_column(
+        ForeignKey("factchecks.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    score: Mapped[float] = mapped_column(Float)
+    matched_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -22,6 +22,7 @@ from factcheck.annotations.states import AnnotationState
 from factcheck.articles.models import Article, Claim
 from factcheck.commit_hooks import CommitHook
 from factcheck.factchecks.models import FactCheck, Origin
+from factcheck.factchecks.stats import count_added, describe
 from factcheck.review.models import Decision, Review
 from factcheck.verdicts.models import BEST_RATING, WORST_RATING, Verdict
 
@@ -58,6 +59,7 @@ def sync_annotations(session: Session, annotation_ids: Iterable[int]) -> None:
             .group_by(Review.annotation_id)
         )
     }
+    added: list[dict[str, Any]] = []
     for annotation, claim, article, verdict in rows:
         entry = existing.get(annotation.id)
         if annotation.state is not AnnotationState.APPROVED:
@@ -80,10 +82,17 @@ def sync_annotations(session: Session, annotation_ids: Iterable[int]) -> None:
             "withdrawn": False,
         }
         if entry is None:
+            describe(values)
+            added.append(values)
             session.add(FactCheck(annotation_id=annotation.id, **values))
-        else:
-            for name, value in values.items():
-                setattr(entry, name, value)
+            continue
+        if (entry.claim, entry.headline) != (values["claim"], values["headline"]):
+            # New words and new vectors; the counts keep the old text's terms, which
+            # shifts BM25's statistics by one entry in a library of thousands.
+            describe(values)
+        for name, value in values.items():
+            setattr(entry, name, value)
+    count_added(session, added)
     session.flush()
 
 

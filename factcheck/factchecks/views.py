@@ -12,6 +12,7 @@ from factcheck.extensions import db
 from factcheck.factchecks.library import TableOptions, browse, import_library_file
 from factcheck.factchecks.models import FactCheck
 from factcheck.factchecks.ratings import rating_rows, save_mappings
+from factcheck.jobs import active_jobs
 from factcheck.unit_of_work import unit_of_work
 from factcheck.users.auth import current_app_user, role_required
 from factcheck.users.models import Role
@@ -39,6 +40,7 @@ def _page(reports=None, status: int = 200) -> tuple[str, int]:
         page_size=PAGE_SIZE,
         reports=reports,
         form=FlaskForm(),
+        jobs=active_jobs(db.session, "library"),
     ), status
 
 

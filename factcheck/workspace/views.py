@@ -25,7 +25,9 @@ from factcheck.errors import DomainError, StaleVersion, ValidationFailed
 from factcheck.extensions import db
 from factcheck.factchecks import reuse
 from factcheck.factchecks.matching import match_text
+from factcheck.factchecks.work import CHECKED_BEFORE, checked_before
 from factcheck.forms import all_problems, problems
+from factcheck.jobs import active_jobs
 from factcheck.review import operations as review_ops
 from factcheck.review.workflow import Action
 from factcheck.unit_of_work import show_on_form, unit_of_work
@@ -71,8 +73,15 @@ def render_workspace(
     viewer = current_app_user()
     workspace = build_workspace(db.session, viewer, article, selected)
     hint = request.args.get("hint")
-    workspace.hint = hint if hint in HINT_NAMES else None
-    hints_of = {claim.id: claim.hints for claim in workspace.claims}
+    filters = (*HINT_NAMES, CHECKED_BEFORE)
+    workspace.hint = hint if hint in filters else None
+    # "checked before" sits with the check-worthiness hints: a badge on each claim a
+    # library entry matched, and a filter.
+    matched = checked_before(db.session, [claim.id for claim in workspace.claims])
+    hints_of = {
+        claim.id: [*claim.hints, CHECKED_BEFORE] if claim.id in matched else claim.hints
+        for claim in workspace.claims
+    }
     if workspace.hint:
         workspace.matching = [c for c in workspace.claims if workspace.hint in hints_of[c.id]]
     if workspace.panel is not None and form is None:
@@ -83,11 +92,11 @@ def render_workspace(
             [v for v in workspace.verdicts.values() if v.active],
             own.verdict if own is not None else None,
         )
-    hint_counts = {n: sum(1 for h in hints_of.values() if n in h) for n in HINT_NAMES}
+    hint_counts = {n: sum(1 for h in hints_of.values() if n in h) for n in filters}
     article_agreement = agreement(db.session, article) if workspace.panel is None else None
-    checked_before = []
+    checked_before_panel = []
     if selected is not None:
-        checked_before = match_text(
+        checked_before_panel = match_text(
             db.session,
             article.body[selected.start : selected.end],
             exclude_article_id=article.id,
@@ -102,8 +111,9 @@ def render_workspace(
         transition_form=TransitionForm(formdata=None),
         hint_counts=hint_counts,
         agreement=article_agreement,
-        checked_before=checked_before,
+        checked_before=checked_before_panel,
         reuse_form=ReuseForm(formdata=None),
+        jobs=active_jobs(db.session, f"article:{article.id}"),
     )
     return page, status
 

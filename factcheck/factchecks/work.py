@@ -1,0 +1,213 @@
+"""Keeping the workspace's "checked before" marks current.
+
+A claim's stored matches (:class:`ClaimMatch`) are worked out
+
+- when its article is imported (every format, and restores) or split anew;
+- again, for claims of recent articles with no approved verdict yet, when the library
+  grows: a file of fact-checks is imported, or one of our verdicts is approved.
+
+The work is asked for in the transaction of the change (a commit hook notes new
+articles, claims and library entries) and done by :mod:`factcheck.jobs`: in the same
+transaction where no Redis is configured, otherwise by the background worker, with
+its progress on the page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import delete, exists, insert, select
+from sqlalchemy.orm import Session
+
+from factcheck.annotations.models import Annotation
+from factcheck.annotations.states import AnnotationState
+from factcheck.articles.models import Article, Claim
+from factcheck.commit_hooks import CommitHook
+from factcheck.db import utcnow
+from factcheck.factchecks.matching import match_text, remember_vectors
+from factcheck.factchecks.models import ClaimMatch, FactCheck, LibraryStats
+from factcheck.factchecks.stats import STATS_ID
+from factcheck.factchecks.terms import clean
+from factcheck.factchecks.vectors import encode_pending, encode_texts, pending
+from factcheck.jobs import Progress, schedule
+
+#: The workspace's name for the badge and filter of claims with a stored match.
+CHECKED_BEFORE = "checked before"
+#: Matches kept per claim (the badge needs one; the filter's list shows the best).
+KEPT = 3
+#: When the library grows, claims of articles imported this recently are matched again.
+RECENT = timedelta(days=30)
+#: ... at most this many of them, newest first.
+MAX_REMATCHED = 5_000
+_BATCH = 32
+
+
+def _library_size(session: Session) -> int:
+    return session.scalar(select(LibraryStats.entries).where(LibraryStats.id == STATS_ID)) or 0
+
+
+def match_claims(session: Session, claim_ids: Iterable[int], progress: Progress) -> int:
+    """Work out and store the matches of these claims; how many have one."""
+    ids = sorted(set(claim_ids))
+    matched = 0
+    for start in range(0, len(ids), _BATCH):
+        chunk = ids[start : start + _BATCH]
+        rows = session.execute(
+            select(Claim.id, Claim.start, Claim.end, Article.id, Article.body)
+            .join(Article, Article.id == Claim.article_id)
+            .where(Claim.id.in_(chunk))
+        ).all()
+        texts = {claim_id: body[begin:end] for claim_id, begin, end, _, body in rows}
+        # One batch through the encoder is several times cheaper than a text at a time;
+        # the matcher then finds each vector in its cache.
+        cleaned = [clean(text) for text in texts.values() if clean(text).strip()]
+        if cleaned:
+            remember_vectors(cleaned, encode_texts(cleaned))
+        session.execute(delete(ClaimMatch).where(ClaimMatch.claim_id.in_(chunk)))
+        now = utcnow()
+        found: list[dict[str, Any]] = []
+        for claim_id, _, _, article_id, _ in rows:
+            matches = match_text(
+                session,
+                texts[claim_id],
+                limit=KEPT,
+                exclude_article_id=article_id,
+                shown_only=True,
+            )
+            matched += bool(matches)
+            found += [
+                {
+                    "claim_id": claim_id,
+                    "factcheck_id": match.factcheck.id,
+                    "score": match.score,
+                    "matched_at": now,
+                }
+                for match in matches
+            ]
+        if found:
+            session.execute(insert(ClaimMatch), found)
+        progress(min(start + _BATCH, len(ids)), len(ids))
+    return matched
+
+
+def match_article(session: Session, payload: dict[str, Any], progress: Progress) -> None:
+    """Job: match every claim of one article."""
+    claim_ids = session.scalars(
+        select(Claim.id).where(Claim.article_id == int(payload["article_id"]))
+    ).all()
+    match_claims(session, claim_ids, progress)
+
+
+def refresh_library(session: Session, payload: dict[str, Any], progress: Progress) -> None:
+    """Job: give new library entries their vectors, then match again the claims of
+    recent articles that have no approved verdict yet."""
+    waiting = pending(session)
+    encoded = 0
+
+    def encoding(count: int) -> None:
+        nonlocal encoded
+        encoded += count
+        progress(encoded, waiting)
+
+    encode_pending(session, progress=encoding)
+    rematch_recent(session, progress)
+
+
+_DEFERRED: ContextVar[bool] = ContextVar("factcheck_library_work_deferred", default=False)
+
+
+@contextmanager
+def library_work_deferred() -> Iterator[None]:
+    """Within this block, library changes ask for no work: the caller does it after
+    (the command line, to show its progress)."""
+    token = _DEFERRED.set(True)
+    try:
+        yield
+    finally:
+        _DEFERRED.reset(token)
+
+
+def rematch_recent(session: Session, progress: Progress) -> int:
+    """Match again the claims of recent articles with no approved verdict yet."""
+    since = utcnow() - RECENT
+    approved = exists().where(
+        Annotation.claim_id == Claim.id, Annotation.state == AnnotationState.APPROVED
+    )
+    claim_ids = session.scalars(
+        select(Claim.id)
+        .join(Article, Article.id == Claim.article_id)
+        .where(Article.imported_at >= since, ~approved)
+        .order_by(Claim.id.desc())
+        .limit(MAX_REMATCHED)
+    ).all()
+    return match_claims(session, claim_ids, progress)
+
+
+def library_changed(session: Session) -> None:
+    """Ask for the library's new entries to be encoded and claims matched again."""
+    if _DEFERRED.get():
+        return
+    schedule(
+        session,
+        "factcheck.factchecks.work:refresh_library",
+        {},
+        label="Reading new fact-checks and matching recent claims against them",
+        subject="library",
+    )
+
+
+def _note(session: Session, marks: dict[str, set[int]]) -> None:
+    for thing in session.new:
+        if isinstance(thing, Article):
+            marks["articles"].add(thing.id)
+        elif isinstance(thing, Claim):
+            marks["articles"].add(thing.article_id)
+        elif isinstance(thing, FactCheck):
+            marks["library"].add(thing.id)
+
+
+def _act(session: Session, marks: dict[str, set[int]]) -> None:
+    if marks["library"]:
+        library_changed(session)
+        # The library job matches recent claims anyway.
+        return
+    if not _library_size(session):
+        return
+    for article_id in sorted(marks["articles"]):
+        schedule(
+            session,
+            "factcheck.factchecks.work:match_article",
+            {"article_id": article_id},
+            label="Looking for earlier fact-checks of this article's claims",
+            subject=f"article:{article_id}",
+        )
+
+
+HOOK = CommitHook(
+    "factcheck.factchecks.work", lambda: {"articles": set(), "library": set()}, _note, _act
+)
+
+
+def keep_matches_current(session_class: type[Session] | Any = Session) -> None:
+    """Listen to every session (idempotent): called once by the app factory."""
+    HOOK.install(session_class)
+
+
+def checked_before(session: Session, claim_ids: Iterable[int]) -> dict[int, float]:
+    """claim id -> best stored match score, for the claims that have one shown."""
+    ids = list(claim_ids)
+    best: dict[int, float] = {}
+    for start in range(0, len(ids), 500):
+        for claim_id, score in session.execute(
+            select(ClaimMatch.claim_id, ClaimMatch.score)
+            .join(FactCheck, FactCheck.id == ClaimMatch.factcheck_id)
+            .where(
+                ClaimMatch.claim_id.in_(ids[start : start + 500]), FactCheck.withdrawn.is_(False)
+            )
+        ):
+            best[claim_id] = max(score, best.get(claim_id, 0.0))
+    return best

@@ -1,0 +1,238 @@
+"""Stored matches, the workspace's "checked before" badge and filter, background jobs,
+and the reranker's training (issue #16)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from factcheck.factchecks.library import import_library_file
+from factcheck.factchecks.matching import Strength, match_text
+from factcheck.factchecks.models import ClaimMatch, FactCheck
+from factcheck.factchecks.ranking import FEATURES, Reranker
+from factcheck.jobs import BackgroundJob, JobState
+
+DEPORTATIONS = "Ireland deported 4,500 people from Dublin last year."
+
+
+def _review(**overrides: Any) -> dict[str, Any]:
+    review = {
+        "@context": "https://schema.org",
+        "@type": "ClaimReview",
+        "url": "https://factcheck.example/deportations",
+        "claimReviewed": DEPORTATIONS,
+        "headline": "No, Ireland did not deport 4,500 people",
+        "datePublished": "2026-03-01",
+        "author": {"@type": "Organization", "name": "The Journal FactCheck"},
+        "reviewRating": {"@type": "Rating", "alternateName": "False"},
+    }
+    review.update(overrides)
+    return review
+
+
+def _import(db: Session, *reviews: dict[str, Any]) -> None:
+    report = import_library_file(db, None, "feed.json", json.dumps(list(reviews)).encode())
+    assert report.ok, report.problems
+    db.commit()
+
+
+def _matched(db: Session) -> dict[int, list[int]]:
+    found: dict[int, list[int]] = {}
+    for claim_id, factcheck_id in db.execute(select(ClaimMatch.claim_id, ClaimMatch.factcheck_id)):
+        found.setdefault(claim_id, []).append(factcheck_id)
+    return found
+
+
+def test_an_imported_article_is_matched_against_the_library(db: Session, make_article) -> None:
+    _import(db, _review())
+    article = make_article(body=f"{DEPORTATIONS}\n\nThe weather was mild all week.")
+    db.commit()
+    deport, weather = article.claims
+    assert set(_matched(db)) == {deport.id}
+    # Every entry now has its vectors: the import asked for them in its transaction.
+    assert db.scalar(select(func.count()).where(FactCheck.claim_vector.is_(None))) == 0
+    assert weather.id not in _matched(db)
+
+
+def test_a_library_import_matches_the_claims_already_there(db: Session, make_article) -> None:
+    _import(db, _review(claimReviewed="Vaccines contain microchips for tracking people."))
+    article = make_article(body=f"{DEPORTATIONS}\n\nThe weather was mild all week.")
+    db.commit()
+    assert _matched(db) == {}
+    _import(db, _review(url="https://factcheck.example/other"))
+    assert set(_matched(db)) == {article.claims[0].id}
+
+
+def test_an_unrelated_text_is_no_match_even_in_a_tiny_library(db: Session) -> None:
+    _import(
+        db,
+        _review(),
+        _review(url="https://x.example/v", claimReviewed="Vaccines contain microchips."),
+    )
+    assert (
+        match_text(db, "Bananas are yellow fruit grown in tropical countries", shown_only=True)
+        == []
+    )
+    assert match_text(db, "the of and") == []
+    [best] = match_text(db, "They say Dublin deported 4,500 people last year!", shown_only=True)
+    assert best.strength is Strength.STRONG and "Ireland" in best.factcheck.claim
+
+
+def test_a_second_publishers_check_of_the_same_claim_is_shown_too(db: Session) -> None:
+    _import(
+        db,
+        _review(),
+        _review(
+            url="https://other.example/deport",
+            author={"@type": "Organization", "name": "Other Desk"},
+            claimReviewed="4,500 people were deported from Dublin, Ireland, last year",
+        ),
+    )
+    found = match_text(db, DEPORTATIONS, shown_only=True)
+    assert {m.factcheck.publisher for m in found} == {"The Journal FactCheck", "Other Desk"}
+
+
+def test_the_workspace_shows_the_badge_and_filters_on_it(
+    client, db: Session, login, make_article
+) -> None:
+    from factcheck.users.models import Role
+
+    _import(db, _review())
+    user = login(Role.ANNOTATOR)
+    article = make_article(user, body=f"{DEPORTATIONS}\n\nThe weather was mild all week.")
+    db.commit()
+    page = client.get(f"/articles/{article.id}").get_data(as_text=True)
+    assert "checked before (1)" in page and 'class="hint-dot checked-before"' in page
+    listing = client.get(f"/articles/{article.id}?hint=checked+before").get_data(as_text=True)
+    assert (
+        "1 claim with checked before" in listing
+        and "The weather was mild" not in listing.split("claim-list")[1].split("</ol>")[0]
+    )
+
+
+def test_a_withdrawn_entry_no_longer_marks_the_claim(db: Session, make_article) -> None:
+    from factcheck.factchecks.work import checked_before
+
+    _import(db, _review())
+    article = make_article(body=DEPORTATIONS)
+    db.commit()
+    claim_id = article.claims[0].id
+    assert claim_id in checked_before(db, [claim_id])
+    db.execute(FactCheck.__table__.update().values(withdrawn=True))
+    assert checked_before(db, [claim_id]) == {}
+
+
+def test_with_redis_the_work_is_queued_shown_and_done_by_the_worker(
+    app, db: Session, make_article, client, login
+) -> None:
+    redis = pytest.importorskip("redis")
+    from rq import Queue
+
+    from factcheck.jobs import QUEUE_NAME
+    from factcheck.users.models import Role
+    from factcheck.worker import perform
+
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis at 127.0.0.1:6379")
+    queue = Queue(QUEUE_NAME, connection=redis.Redis.from_url(url))
+    queue.empty()
+    _import(db, _review())  # inline: no Redis configured yet
+    app.config.update(REDIS_URL=url, BACKGROUND_WORK="background")
+    try:
+        user = login(Role.ANNOTATOR)
+        with app.test_request_context():  # as the web's import does; a command waits
+            article = make_article(user, body=DEPORTATIONS)
+            db.commit()
+        [job] = db.scalars(select(BackgroundJob)).all()
+        assert job.state is JobState.QUEUED and job.subject == f"article:{article.id}"
+        assert queue.count == 1 and queue.jobs[0].args == (job.id,)
+        assert _matched(db) == {}
+        page = client.get(f"/articles/{article.id}").get_data(as_text=True)
+        assert "Looking for earlier fact-checks" in page and "waiting to start" in page
+        perform(job.id, app)
+        db.refresh(job)
+        assert job.state is JobState.DONE and job.done == job.total == 1
+        assert set(_matched(db)) == {article.claims[0].id}
+        assert "waiting to start" not in client.get(f"/articles/{article.id}").get_data(
+            as_text=True
+        )
+    finally:
+        app.config.update(REDIS_URL=None, BACKGROUND_WORK="inline")
+        queue.empty()
+
+
+def test_the_reranker_learns_and_round_trips() -> None:
+    rng = np.random.default_rng(1)
+    rows = rng.normal(size=(400, len(FEATURES)))
+    labels = (rows[:, 9] + 0.1 * rng.normal(size=400) > 0.5).astype(float)
+    model = Reranker.fit(rows, labels, np.ones(400, dtype=bool))
+    again = Reranker.from_json(model.to_json())
+    assert np.allclose(model.order_scores(rows), again.order_scores(rows), atol=1e-5)
+    predicted = again.probabilities(rows) > 0.5
+    assert (predicted == labels.astype(bool)).mean() > 0.9
+    with pytest.raises(ValueError, match="other features"):
+        Reranker.from_json(json.dumps({**json.loads(model.to_json()), "features": ["x"]}))
+
+
+def test_training_reads_the_judgements_through_the_matching_path(db: Session) -> None:
+    from factcheck.factchecks.training import train, training_rows
+
+    _import(
+        db,
+        _review(url="https://x.example/a"),
+        _review(url="https://x.example/b", claimReviewed="Vaccines contain microchips."),
+        _review(url="https://x.example/c", claimReviewed="The moon landing was filmed."),
+    )
+    for entry in db.scalars(select(FactCheck)):
+        entry.external_id = entry.url.rsplit("/", 1)[1]
+    db.commit()
+    queries = [("q1", "Dublin deported 4,500 last year?"), ("q2", "microchips in the vaccine!")]
+    judged = {"q1": {"a"}, "q2": {"b"}}
+    rows, labels, as_judged = training_rows(db, queries, judged)
+    assert rows.shape[1] == len(FEATURES) and labels[as_judged].sum() == 2
+    assert labels[~as_judged].sum() == 0 and (~as_judged).any()
+    assert isinstance(train(db, queries, judged), Reranker)
+
+
+def test_without_redis_the_work_runs_in_a_thread_after_the_commit(tmp_path) -> None:
+    import threading
+
+    import flask_migrate
+
+    from factcheck.articles.operations import import_article
+    from factcheck.extensions import db as database
+    from tests.conftest import make_app
+
+    app = make_app(f"sqlite:///{tmp_path / 'thread.sqlite'}", BACKGROUND_WORK="background")
+    with app.app_context():
+        flask_migrate.upgrade()
+        session = database.session
+        with app.test_request_context():  # as the web's import does; a command waits
+            _import(session, _review())
+        for thread in threading.enumerate():
+            if thread.name == "factcheck-jobs":
+                thread.join(timeout=120)
+        assert session.scalar(select(func.count()).where(FactCheck.claim_vector.is_(None))) == 0
+        with app.test_request_context():
+            article = import_article(
+                session, None, title="Deportations", body=DEPORTATIONS, max_chars=10_000
+            )
+            session.commit()
+        for thread in threading.enumerate():
+            if thread.name == "factcheck-jobs":
+                thread.join(timeout=120)
+        session.expire_all()
+        jobs = session.scalars(select(BackgroundJob).order_by(BackgroundJob.id)).all()
+        assert [job.state for job in jobs] == [JobState.DONE, JobState.DONE]
+        assert jobs[1].subject == f"article:{article.id}"
+        assert set(_matched(session)) == {article.claims[0].id}
+        database.session.remove()
+    app.extensions["factcheck.engine"].dispose()
