@@ -248,7 +248,7 @@ def main() -> None:
             assert report.ok, report.problems
             print(f"library: {report.added:,} fact-checks imported in {seconds:.1f} s")
             started = time.perf_counter()
-            encoded = encode_pending(db.session, commit=db.session.commit)
+            encoded = len(encode_pending(db.session, commit=db.session.commit))
             seconds = time.perf_counter() - started
             print(
                 f"sentence vectors of {encoded:,} entries (claim and headline) in "

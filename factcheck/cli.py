@@ -243,7 +243,7 @@ def import_factchecks_command(
                     fg="red",
                     err=True,
                 )
-    _encode_library()
+    new_entries = _encode_library()
     with (
         click.progressbar(
             length=1, label="Matching recent claims", file=sys.stderr, show_pos=True
@@ -255,20 +255,21 @@ def import_factchecks_command(
             bar.length = total
             bar.update(done - bar.pos)
 
-        rematch_recent(db.session, advance)
+        rematch_recent(db.session, advance, new_entries)
     if failures:
         sys.exit(1)
 
 
-def _encode_library(label: str = "Working out sentence vectors") -> None:
-    """Give every library entry without vectors its vectors, committing as it goes."""
+def _encode_library(label: str = "Working out sentence vectors") -> list[int]:
+    """Give every library entry without vectors its vectors, committing as it goes;
+    the ids of those entries."""
     from factcheck.factchecks.vectors import encode_pending, pending
 
     waiting = pending(db.session)
     if not waiting:
-        return
+        return []
     with click.progressbar(length=waiting, label=label, file=sys.stderr, show_pos=True) as bar:
-        encode_pending(db.session, progress=bar.update, commit=db.session.commit)
+        return encode_pending(db.session, progress=bar.update, commit=db.session.commit)
 
 
 @jobs_cli.command("worker")

@@ -6,6 +6,7 @@ from factcheck.articles.models import Article, Assignment, Claim, ClaimKind
 from factcheck.audit.models import AuditEvent
 from factcheck.factchecks.models import (
     ClaimMatch,
+    ClaimVector,
     FactCheck,
     LibraryStats,
     LibraryTerm,
@@ -30,6 +31,7 @@ __all__ = [
     "Claim",
     "ClaimKind",
     "ClaimMatch",
+    "ClaimVector",
     "Decision",
     "FactCheck",
     "JobState",

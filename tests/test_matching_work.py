@@ -236,3 +236,18 @@ def test_without_redis_the_work_runs_in_a_thread_after_the_commit(tmp_path) -> N
         assert set(_matched(session)) == {article.claims[0].id}
         database.session.remove()
     app.extensions["factcheck.engine"].dispose()
+
+
+def test_the_commands_encode_the_library_and_want_redis_for_a_worker(app, db: Session) -> None:
+    from factcheck.factchecks.work import library_work_deferred
+
+    with library_work_deferred():
+        _import(db, _review())
+    waiting = select(func.count()).where(FactCheck.claim_vector.is_(None))
+    assert db.scalar(waiting) == 1
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["factchecks", "encode"])
+    assert result.exit_code == 0, result.output
+    assert db.scalar(waiting) == 0
+    refused = runner.invoke(args=["jobs", "worker", "--burst"])
+    assert refused.exit_code == 2 and "FACTCHECK_REDIS_URL is not set" in refused.output

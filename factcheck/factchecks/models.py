@@ -168,3 +168,15 @@ class ClaimMatch(Base):
     )
     score: Mapped[float] = mapped_column(Float)
     matched_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ClaimVector(Base):
+    """A claim's sentence vector (float16), kept when it is matched: when the library
+    grows, only the recent claims near a new entry are matched again."""
+
+    __tablename__ = "claim_vectors"
+
+    claim_id: Mapped[int] = mapped_column(
+        ForeignKey("claims.id", ondelete="CASCADE"), primary_key=True
+    )
+    vector: Mapped[bytes] = mapped_column(LargeBinary)

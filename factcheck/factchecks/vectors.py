@@ -69,16 +69,16 @@ def encode_pending(
     batch: int = ENCODE_BATCH,
     progress: Callable[[int], None] | None = None,
     commit: Callable[[], None] | None = None,
-) -> int:
-    """Work out the vectors of entries that have none (oldest first); how many.
+) -> list[int]:
+    """Work out the vectors of entries that have none (oldest first); their ids.
 
     :param commit: called after each batch (the command line commits there, so a long
         run keeps what it did if stopped).
     """
     encoder = shared_encoder()
-    done = 0
-    while limit is None or done < limit:
-        size = batch if limit is None else min(batch, limit - done)
+    done: list[int] = []
+    while limit is None or len(done) < limit:
+        size = batch if limit is None else min(batch, limit - len(done))
         rows = session.execute(
             select(FactCheck.id, FactCheck.claim, FactCheck.headline)
             .where(FactCheck.claim_vector.is_(None))
@@ -117,7 +117,7 @@ def encode_pending(
                 }
             )
         session.execute(update(FactCheck), values)
-        done += len(rows)
+        done += [entry_id for entry_id, _, _ in rows]
         if commit is not None:
             commit()
         if progress is not None:

@@ -14,12 +14,13 @@ its progress on the page.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import timedelta
 from typing import Any
 
+import numpy as np
 from sqlalchemy import delete, exists, insert, select
 from sqlalchemy.orm import Session
 
@@ -29,10 +30,16 @@ from factcheck.articles.models import Article, Claim
 from factcheck.commit_hooks import CommitHook
 from factcheck.db import utcnow
 from factcheck.factchecks.matching import match_text, remember_vectors
-from factcheck.factchecks.models import ClaimMatch, FactCheck, LibraryStats
+from factcheck.factchecks.models import ClaimMatch, ClaimVector, FactCheck, LibraryStats
 from factcheck.factchecks.stats import STATS_ID
 from factcheck.factchecks.terms import clean
-from factcheck.factchecks.vectors import encode_pending, encode_texts, pending
+from factcheck.factchecks.vectors import (
+    encode_pending,
+    encode_texts,
+    from_bytes,
+    pending,
+    to_bytes,
+)
 from factcheck.jobs import Progress, schedule
 
 #: The workspace's name for the badge and filter of claims with a stored match.
@@ -41,8 +48,11 @@ CHECKED_BEFORE = "checked before"
 KEPT = 3
 #: When the library grows, claims of articles imported this recently are matched again.
 RECENT = timedelta(days=30)
-#: ... at most this many of them, newest first.
+#: ... at most this many of them, newest first ...
 MAX_REMATCHED = 5_000
+#: ... those whose sentence vector is at least this near a new entry's (a true match
+#: is rarely below 0.5; the reranker decides).
+NEAR = 0.4
 _BATCH = 32
 
 
@@ -64,9 +74,19 @@ def match_claims(session: Session, claim_ids: Iterable[int], progress: Progress)
         texts = {claim_id: body[begin:end] for claim_id, begin, end, _, body in rows}
         # One batch through the encoder is several times cheaper than a text at a time;
         # the matcher then finds each vector in its cache.
-        cleaned = [clean(text) for text in texts.values() if clean(text).strip()]
+        cleaned = {claim_id: clean(text) for claim_id, text in texts.items()}
+        cleaned = {claim_id: text for claim_id, text in cleaned.items() if text.strip()}
+        session.execute(delete(ClaimVector).where(ClaimVector.claim_id.in_(chunk)))
         if cleaned:
-            remember_vectors(cleaned, encode_texts(cleaned))
+            vectors = encode_texts(list(cleaned.values()))
+            remember_vectors(list(cleaned.values()), vectors)
+            session.execute(
+                insert(ClaimVector),
+                [
+                    {"claim_id": claim_id, "vector": to_bytes(vector)}
+                    for claim_id, vector in zip(cleaned, vectors, strict=True)
+                ],
+            )
         session.execute(delete(ClaimMatch).where(ClaimMatch.claim_id.in_(chunk)))
         now = utcnow()
         found: list[dict[str, Any]] = []
@@ -113,8 +133,8 @@ def refresh_library(session: Session, payload: dict[str, Any], progress: Progres
         encoded += count
         progress(encoded, waiting)
 
-    encode_pending(session, progress=encoding)
-    rematch_recent(session, progress)
+    new_entries = encode_pending(session, progress=encoding)
+    rematch_recent(session, progress, new_entries)
 
 
 _DEFERRED: ContextVar[bool] = ContextVar("factcheck_library_work_deferred", default=False)
@@ -131,20 +151,50 @@ def library_work_deferred() -> Iterator[None]:
         _DEFERRED.reset(token)
 
 
-def rematch_recent(session: Session, progress: Progress) -> int:
-    """Match again the claims of recent articles with no approved verdict yet."""
+def rematch_recent(
+    session: Session, progress: Progress, new_entries: Sequence[int] | None = None
+) -> int:
+    """Match again the claims of recent articles with no approved verdict yet: those
+    never matched, and those whose vector is near a new entry's (all of them when
+    ``new_entries`` is None)."""
     since = utcnow() - RECENT
     approved = exists().where(
         Annotation.claim_id == Claim.id, Annotation.state == AnnotationState.APPROVED
     )
-    claim_ids = session.scalars(
-        select(Claim.id)
+    recent = session.execute(
+        select(Claim.id, ClaimVector.vector)
         .join(Article, Article.id == Claim.article_id)
+        .outerjoin(ClaimVector, ClaimVector.claim_id == Claim.id)
         .where(Article.imported_at >= since, ~approved)
         .order_by(Claim.id.desc())
         .limit(MAX_REMATCHED)
     ).all()
-    return match_claims(session, claim_ids, progress)
+    if new_entries is None:
+        return match_claims(session, [claim_id for claim_id, _ in recent], progress)
+    chosen = [claim_id for claim_id, vector in recent if vector is None]
+    known = [(claim_id, vector) for claim_id, vector in recent if vector is not None]
+    entry_vectors = [
+        from_bytes(vector)
+        for ids in _chunks(list(new_entries))
+        for pair in session.execute(
+            select(FactCheck.claim_vector, FactCheck.headline_vector).where(
+                FactCheck.id.in_(ids), FactCheck.claim_vector.is_not(None)
+            )
+        )
+        for vector in pair
+    ]
+    if known and entry_vectors:
+        claims = np.stack([from_bytes(vector) for _, vector in known])
+        nearness = (claims @ np.stack(entry_vectors).T).max(axis=1)
+        chosen += [
+            claim_id for (claim_id, _), near in zip(known, nearness, strict=True) if near >= NEAR
+        ]
+    return match_claims(session, chosen, progress)
+
+
+def _chunks(ids: list[int], size: int = 500) -> Iterator[list[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
 
 
 def library_changed(session: Session) -> None:

@@ -75,6 +75,18 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_claim_matches_factcheck_id"), "claim_matches", ["factcheck_id"])
     op.create_table(
+        "claim_vectors",
+        sa.Column("claim_id", sa.Integer(), nullable=False),
+        sa.Column("vector", sa.LargeBinary(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["claim_id"],
+            ["claims.id"],
+            name=op.f("fk_claim_vectors_claim_id_claims"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("claim_id", name=op.f("pk_claim_vectors")),
+    )
+    op.create_table(
         "background_jobs",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("function", sa.String(length=200), nullable=False),
@@ -178,6 +190,7 @@ def downgrade() -> None:
     op.drop_table("background_jobs")
     op.drop_index(op.f("ix_claim_matches_factcheck_id"), table_name="claim_matches")
     op.drop_table("claim_matches")
+    op.drop_table("claim_vectors")
     op.drop_table("factcheck_library_stats")
     op.drop_table("factcheck_terms")
     op.drop_index("ix_factchecks_vector_seq", table_name="factchecks")
