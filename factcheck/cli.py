@@ -533,6 +533,8 @@ def demo_command() -> None:
         f"Reference article {state}: “{result.article.title}” ({len(result.article.claims)} claims)"
     )
     click.echo("")
+    if result.factchecks_added:
+        click.echo(f"Fact-check library: {result.factchecks_added} example fact-checks added")
     created = set(result.users_created)
     if created:
         click.echo(f"Demo logins (password: {password})")

@@ -12,6 +12,8 @@ from factcheck.annotations.models import Annotation, Stance
 from factcheck.annotations.operations import AnnotationInput, SourceInput, save_annotation
 from factcheck.articles import operations as article_ops
 from factcheck.articles.models import Article, Claim
+from factcheck.factchecks.library import import_library_file
+from factcheck.factchecks.models import FactCheck
 from factcheck.review.operations import apply_action
 from factcheck.review.workflow import Action
 from factcheck.users import operations as user_ops
@@ -38,6 +40,12 @@ class DemoResult:
     article: Article
     article_created: bool
     annotations_created: int = 0
+    factchecks_added: int = 0
+
+
+#: Other newsrooms' fact-checks of the reference article's subject, for the library.
+DEMO_FACTCHECKS = "factchecks.json"
+DEMO_FACTCHECK_URLS = ("https://factcheck.example/demo/channel-dinghy-deaths",)
 
 
 def reference_article_text() -> str:
@@ -61,6 +69,16 @@ def load_demo(session: Session, *, password: str, max_chars: int) -> DemoResult:
             created.append(email)
         users[email] = user
 
+    # A few other newsrooms' fact-checks (example data) before the article, so that
+    # its claims are matched against them: "checked before" has something to show.
+    feed = resources.files("factcheck.demo_data").joinpath(DEMO_FACTCHECKS).read_bytes()
+    factchecks_added = 0
+    if session.scalar(select(FactCheck.id).where(FactCheck.url.in_(DEMO_FACTCHECK_URLS))) is None:
+        library = import_library_file(session, None, DEMO_FACTCHECKS, feed)
+        if not library.ok:
+            raise RuntimeError(f"The demo's fact-checks do not import: {library.problems}")
+        factchecks_added = library.added
+
     body = article_ops.normalise_body(reference_article_text())
     article = article_ops.find_by_body(session, body)
     article_created = article is None
@@ -81,7 +99,7 @@ def load_demo(session: Session, *, password: str, max_chars: int) -> DemoResult:
             annotator=users["annotator@example.org"],
             reviewer=users["reviewer@example.org"],
         )
-    return DemoResult(created, article, article_created, annotations_created)
+    return DemoResult(created, article, article_created, annotations_created, factchecks_added)
 
 
 def _has_annotations(session: Session, article: Article) -> bool:

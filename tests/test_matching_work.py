@@ -173,7 +173,7 @@ def test_the_reranker_learns_and_round_trips() -> None:
     rng = np.random.default_rng(1)
     rows = rng.normal(size=(400, len(FEATURES)))
     labels = (rows[:, 9] + 0.1 * rng.normal(size=400) > 0.5).astype(float)
-    model = Reranker.fit(rows, labels, np.ones(400, dtype=bool))
+    model = Reranker.fit(rows, labels, np.ones(400, dtype=bool), np.arange(400) // 20)
     again = Reranker.from_json(model.to_json())
     assert np.allclose(model.order_scores(rows), again.order_scores(rows), atol=1e-5)
     predicted = again.probabilities(rows) > 0.5
@@ -196,9 +196,9 @@ def test_training_reads_the_judgements_through_the_matching_path(db: Session) ->
     db.commit()
     queries = [("q1", "Dublin deported 4,500 last year?"), ("q2", "microchips in the vaccine!")]
     judged = {"q1": {"a"}, "q2": {"b"}}
-    rows, labels, as_judged = training_rows(db, queries, judged)
+    rows, labels, as_judged, groups = training_rows(db, queries, judged)
     assert rows.shape[1] == len(FEATURES) and labels[as_judged].sum() == 2
-    assert labels[~as_judged].sum() == 0 and (~as_judged).any()
+    assert labels[~as_judged].sum() == 0 and (~as_judged).any() and len(set(groups)) > 2
     assert isinstance(train(db, queries, judged), Reranker)
 
 

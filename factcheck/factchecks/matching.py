@@ -213,8 +213,11 @@ def rank_candidates(
     if not query_terms:
         # Nothing but stop words, punctuation or web addresses: nothing to match on.
         return Ranked([], np.zeros((0, 0)), Collection(0, 1.0, 1.0, {}))
-    vector = text_vector(cleaned)
     library = collection(session, query_terms)
+    if not library.entries:
+        # An empty library: nothing to find, and no sentence to encode.
+        return Ranked([], np.zeros((0, 0)), library)
+    vector = text_vector(cleaned)
     words = _rarest(query_words(cleaned), library)
     found = (
         {entry_id for entry_id, _ in _candidates(session, words, CANDIDATES)} if words else set()

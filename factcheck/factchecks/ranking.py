@@ -25,6 +25,8 @@ import numpy as np
 from factcheck.factchecks.stats import Collection
 
 MODEL_PATH = Path(__file__).with_name("reranker.json")
+#: Matches a reader is shown at most: the sameness model learns from these.
+SHOWN = 5
 #: BM25's usual constants; the model was trained with them.
 K1 = 1.2
 B = 0.75
@@ -280,19 +282,35 @@ class Reranker:
 
     @classmethod
     def fit(
-        cls, rows: np.ndarray, labels: np.ndarray, judged: np.ndarray, *, c: float = 0.1
+        cls,
+        rows: np.ndarray,
+        labels: np.ndarray,
+        judged: np.ndarray,
+        groups: np.ndarray,
+        *,
+        c: float = 0.1,
     ) -> Reranker:
         """:param judged: True for the rows of queries as judged (the ranking model's);
-        False for the rows of the same queries against libraries without their match."""
+            False for the rows of the same queries against libraries without their match.
+        :param groups: which candidate set each row belongs to.
+
+        The sameness model learns from what a reader is shown: the top
+        :data:`SHOWN` candidates of each set by the ranking model.
+        """
         means = rows.mean(axis=0)
         scales = rows.std(axis=0)
         scales[scales == 0] = 1.0
         x = np.hstack([(rows - means) / scales, np.ones((len(rows), 1))])
         y = labels.astype(np.float64)
         ranking = _logistic(x[judged], y[judged], c)
+        order = x @ ranking
+        shown = np.zeros(len(rows), dtype=bool)
+        for group in np.unique(groups):
+            members = np.flatnonzero(groups == group)
+            shown[members[np.argsort(-order[members], kind="stable")[:SHOWN]]] = True
         columns = [*ABSOLUTE, x.shape[1] - 1]
         same = np.zeros(x.shape[1])
-        same[columns] = _logistic(x[:, columns], y, c)
+        same[columns] = _logistic(x[shown][:, columns], y[shown], c)
         return cls(means, scales, ranking[:-1], float(ranking[-1]), same[:-1], float(same[-1]))
 
 

@@ -59,13 +59,15 @@ def training_rows(
     queries: list[tuple[str, str]],
     relevant: Mapping[str, set[str]],
     progress: Callable[[int], None] | None = None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """One row per (judged query, candidate), label 1 where the judgements name it;
     then rows of the same queries against libraries without their match (all 0). The
-    third array tells the first kind (True) from the second."""
+    third array tells the first kind (True) from the second; the fourth numbers the
+    candidate sets (one per query and library)."""
     rows: list[np.ndarray] = []
     labels: list[np.ndarray] = []
     judged: list[np.ndarray] = []
+    groups: list[np.ndarray] = []
     # Seeded: training twice on the same data gives the same model.
     random = np.random.default_rng(2020)
     for query_id, text in queries:
@@ -76,6 +78,7 @@ def training_rows(
                 rows.append(ranked.rows)
                 labels.append(np.array(hits, dtype=np.float64))
                 judged.append(np.ones(len(hits), dtype=bool))
+                groups.append(np.full(len(hits), len(groups)))
             if any(hits) and ranked.query is not None:
                 # The same query against a library without its fact-check (nor that
                 # one's twins): the best candidate left is not a match. Without these
@@ -91,6 +94,7 @@ def training_rows(
                     rows.append(features(ranked.query, others, ranked.library))
                     labels.append(np.zeros(len(others)))
                     judged.append(np.zeros(len(others), dtype=bool))
+                    groups.append(np.full(len(others), len(groups)))
                 # And against a few entries picked at random: a small library, or one on
                 # other subjects, where nothing shares the query's words or meaning.
                 picked = _random_entries(session, random, keys)
@@ -98,11 +102,17 @@ def training_rows(
                     rows.append(features(ranked.query, picked, ranked.library))
                     labels.append(np.zeros(len(picked)))
                     judged.append(np.zeros(len(picked), dtype=bool))
+                    groups.append(np.full(len(picked), len(groups)))
         if progress is not None:
             progress(1)
     if not rows:
         raise ValueError("No judged query has a candidate in the library: import it first.")
-    return np.vstack(rows), np.concatenate(labels), np.concatenate(judged)
+    return (
+        np.vstack(rows),
+        np.concatenate(labels),
+        np.concatenate(judged),
+        np.concatenate(groups),
+    )
 
 
 def train(
@@ -111,7 +121,7 @@ def train(
     relevant: Mapping[str, set[str]],
     progress: Callable[[int], None] | None = None,
 ) -> Reranker:
-    rows, labels, judged = training_rows(session, queries, relevant, progress)
+    rows, labels, judged, groups = training_rows(session, queries, relevant, progress)
     if labels.min() == labels.max():
         raise ValueError("The judgements name no candidate (or every one): nothing to learn.")
-    return Reranker.fit(rows, labels, judged)
+    return Reranker.fit(rows, labels, judged, groups)
