@@ -176,8 +176,9 @@ def test_the_reranker_learns_and_round_trips() -> None:
     model = Reranker.fit(rows, labels, np.ones(400, dtype=bool), np.arange(400) // 20)
     again = Reranker.from_json(model.to_json())
     assert np.allclose(model.order_scores(rows), again.order_scores(rows), atol=1e-5)
-    predicted = again.probabilities(rows) > 0.5
-    assert (predicted == labels.astype(bool)).mean() > 0.9
+    assert np.corrcoef(again.order_scores(rows), labels)[0, 1] > 0.6
+    probability = again.probabilities(rows)
+    assert probability[labels == 1].mean() > probability[labels == 0].mean() + 0.3
     with pytest.raises(ValueError, match="other features"):
         Reranker.from_json(json.dumps({**json.loads(model.to_json()), "features": ["x"]}))
 
