@@ -18,12 +18,10 @@ Run: .venv/bin/python bench/claim_matching.py [--data ../shared/claim-matching]
 from __future__ import annotations
 
 import argparse
-import csv
 import statistics
 import sys
 import tempfile
 import time
-from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,22 +29,9 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 from _common import bench_app, drop_postgres, fresh_postgres, met  # noqa: E402
 
+from factcheck.factchecks.training import read_qrels, read_queries  # noqa: E402
+
 TARGET_MAP5 = 0.90
-
-
-def read_queries(path: Path) -> list[tuple[str, str]]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.reader(handle, delimiter="\t"))
-    return [(row[0], row[1]) for row in rows[1:] if len(row) >= 2]
-
-
-def read_qrels(path: Path) -> dict[str, set[str]]:
-    relevant: dict[str, set[str]] = defaultdict(set)
-    for line in path.read_text(encoding="utf-8").splitlines():
-        parts = line.split()
-        if len(parts) >= 4 and parts[3] != "0":
-            relevant[parts[0]].add(parts[2])
-    return relevant
 
 
 def average_precision(ranked: list[str], relevant: set[str], depth: int = 5) -> float:

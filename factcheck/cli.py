@@ -6,6 +6,7 @@ once at the end or rolls back and exits non-zero.
 
 from __future__ import annotations
 
+import csv
 import os
 import sys
 from collections.abc import Iterator
@@ -278,7 +279,11 @@ def jobs_worker_command(burst: bool) -> None:
     """Run the background worker: the jobs the web and the API queue on FACTCHECK_REDIS_URL."""
     url = current_app.config.get("REDIS_URL")
     if not url:
-        _fail("FACTCHECK_REDIS_URL is not set: without it, work runs in the request.", 2)
+        _fail(
+            "FACTCHECK_REDIS_URL is not set: without it, the web process does the work in a "
+            "thread and commands do theirs before they end.",
+            2,
+        )
     from redis import Redis
     from rq import Queue, Worker
 
@@ -307,8 +312,6 @@ def encode_factchecks_command() -> None:
 def train_factchecks_command(queries: Path, qrels: Path, out: Path | None) -> None:
     """Train the matcher's reranker on judged queries (CheckThat! query file and TREC
     qrels naming library external ids) against the library in the database."""
-    import csv
-
     from factcheck.factchecks.ranking import MODEL_PATH
     from factcheck.factchecks.training import read_qrels, read_queries, train
 
@@ -338,28 +341,25 @@ def train_factchecks_command(queries: Path, qrels: Path, out: Path | None) -> No
 def match_factchecks_command(queries: Path, top: int, out: Path) -> None:
     """Match each query of a CheckThat! query file (a header row, then id<TAB>text)
     against the library and write a TREC run: query_id Q0 external_id rank score tag."""
-    import csv
-
     from factcheck.factchecks.matching import match_text
+    from factcheck.factchecks.training import read_queries
 
     try:
-        with queries.open(encoding="utf-8-sig", newline="") as handle:
-            rows = list(csv.reader(handle, delimiter="\t"))
+        questions = read_queries(queries)
     except (OSError, UnicodeDecodeError, csv.Error) as error:
         _fail(f"cannot read {queries}: {error}", 2)
     _encode_library()
     lines = []
-    with click.progressbar(rows[1:], label="Matching", file=sys.stderr, show_pos=True) as bar:
-        for row in bar:
-            if len(row) < 2 or not row[0].strip():
-                continue
-            query_id, query = row[0].strip(), row[1]
+    with click.progressbar(questions, label="Matching", file=sys.stderr, show_pos=True) as bar:
+        for query_id, query in bar:
             for rank, match in enumerate(match_text(db.session, query, limit=top), start=1):
                 entry = match.factcheck
                 name = entry.external_id or f"factcheck-{entry.id}"
-                lines.append(f"{query_id}\tQ0\t{name}\t{rank}\t{match.score:.6f}\tfactcheck")
+                # The ranker's score: it falls with the rank, as TREC tools (which sort
+                # by score) expect; the probability of the same claim need not.
+                lines.append(f"{query_id}\tQ0\t{name}\t{rank}\t{match.order:.6f}\tfactcheck")
     out.write_text("\n".join(lines) + ("\n" if lines else ""), encoding="utf-8")
-    click.echo(f"{len(rows) - 1:,} queries matched; run written to {out}")
+    click.echo(f"{len(questions):,} queries matched; run written to {out}")
 
 
 class _ExportGroup(AppGroup):

@@ -74,6 +74,8 @@ class Match:
     factcheck: FactCheck
     #: The reranker's probability (0 to 1) that the entry checks the same claim.
     score: float
+    #: What the matches are ordered by (higher first): the ranking model's score.
+    order: float = 0.0
 
     @property
     def strength(self) -> Strength | None:
@@ -282,7 +284,7 @@ def match_text(
         shown.add(first)
         if first != entry.id:
             entry = session.get(FactCheck, first) or entry
-        match = Match(entry, float(scores[i]))
+        match = Match(entry, float(scores[i]), float(order_scores[i]))
         if shown_only and match.strength is None:
             continue
         matches.append(match)
