@@ -21,7 +21,7 @@ from threading import Lock
 
 import flask
 import numpy as np
-from sqlalchemy import Select, column, func, literal_column, or_, select, table
+from sqlalchemy import ColumnElement, column, func, literal_column, or_, select, table
 from sqlalchemy.orm import Session
 
 from factcheck.annotations.models import Annotation
@@ -154,20 +154,21 @@ def _candidates(session: Session, words: list[str], limit: int) -> list[tuple[in
     return [(entry_id, float(value)) for entry_id, value in rows]
 
 
-def _eligible(exclude_article_id: int | None) -> Select[tuple[FactCheck]]:
-    """The entries a match may show: not withdrawn, and not our own verdicts on claims
-    of the article being matched."""
-    query = select(FactCheck).where(FactCheck.withdrawn.is_(False))
+def _eligible(exclude_article_id: int | None) -> list[ColumnElement[bool]]:
+    """What the entries a match may show meet: not withdrawn, and not our own verdicts
+    on claims of the article being matched. (Conditions, not a subquery of ids: that
+    would list the whole library for every match.)"""
+    conditions: list[ColumnElement[bool]] = [FactCheck.withdrawn.is_(False)]
     if exclude_article_id is not None:
         same_article = (
             select(Annotation.id)
             .join(Claim, Claim.id == Annotation.claim_id)
             .where(Claim.article_id == exclude_article_id)
         )
-        query = query.where(
+        conditions.append(
             or_(FactCheck.annotation_id.is_(None), FactCheck.annotation_id.not_in(same_article))
         )
-    return query
+    return conditions
 
 
 @dataclass
@@ -230,8 +231,8 @@ def rank_candidates(
     )
     entries = list(
         session.scalars(
-            _eligible(exclude_article_id)
-            .where(FactCheck.id.in_(sorted(found)))
+            select(FactCheck)
+            .where(FactCheck.id.in_(sorted(found)), *_eligible(exclude_article_id))
             .order_by(FactCheck.id)
         )
     )
@@ -267,10 +268,7 @@ def match_text(
     earliest = dict(
         session.execute(
             select(FactCheck.claim_key, func.min(FactCheck.id))
-            .where(
-                FactCheck.claim_key.in_(sorted(keys)),
-                FactCheck.id.in_(_eligible(exclude_article_id).with_only_columns(FactCheck.id)),
-            )
+            .where(FactCheck.claim_key.in_(sorted(keys)), *_eligible(exclude_article_id))
             .group_by(FactCheck.claim_key)
         ).all()
     )

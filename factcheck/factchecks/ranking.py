@@ -61,8 +61,8 @@ class Query:
     """What matching knows of the text it matches."""
 
     terms: list[str]
-    numbers: set[str]
-    names: set[str]
+    numbers: frozenset[str]
+    names: frozenset[str]
     #: The sentence vector (unit length), or None where the text has none yet.
     vector: np.ndarray | None
 
@@ -74,8 +74,8 @@ class Candidate:
     entry_id: int
     claim_terms: list[str]
     headline_terms: list[str]
-    numbers: set[str]
-    names: set[str]
+    numbers: frozenset[str]
+    names: frozenset[str]
     claim_vector: np.ndarray | None
     headline_vector: np.ndarray | None
     #: Filled by :func:`features`.

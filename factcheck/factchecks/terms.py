@@ -34,7 +34,8 @@ _HANDLE_OR_TAG = re.compile(r"[@#](\w+)")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Za-z])(?=[0-9])|(?<=[0-9])(?=[A-Za-z])|_")
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_SENTENCE_END = re.compile(r"[.!?:;\"“”]\s*$")
+#: After these a capital letter starts a sentence (or a quotation), not a name.
+_SENTENCE_ENDS = frozenset('.!?:;"“”')
 _NOT_WORD = re.compile(r"[\W_]+")
 _STEMMER = Stemmer.Stemmer("english")
 
@@ -71,24 +72,30 @@ def terms(text: str) -> list[str]:
     return found
 
 
-def numbers(text: str) -> set[str]:
-    """The numbers ``text`` names, digits only ("4,500" and "4500" are one)."""
-    return {_NOT_WORD.sub("", number) for number in _NUMBER.findall(text or "")}
+@lru_cache(maxsize=50_000)
+def numbers(text: str) -> frozenset[str]:
+    """The numbers ``text`` names, digits only ("4,500" and "4500" are one). (Cached:
+    a library entry's text is read again by many matches.)"""
+    return frozenset(_NOT_WORD.sub("", number) for number in _NUMBER.findall(text or ""))
 
 
-def names(text: str) -> set[str]:
+@lru_cache(maxsize=50_000)
+def names(text: str) -> frozenset[str]:
     """Capitalised words not at a sentence's start, lower-cased: the names a claim is
     about ("Obama", "Dublin"), which two claims of one fact share."""
     found: set[str] = set()
-    for match in _WORD.finditer(text or ""):
+    text = text or ""
+    for match in _WORD.finditer(text):
         word = match.group(0)
         if not word[:1].isupper():
             continue
-        before = text[: match.start()].rstrip()
-        if not before or _SENTENCE_END.search(before):
+        before = match.start() - 1
+        while before >= 0 and text[before].isspace():
+            before -= 1
+        if before < 0 or text[before] in _SENTENCE_ENDS:
             continue
         found.add(word.split("'", 1)[0].lower())
-    return found
+    return frozenset(found)
 
 
 def claim_key(text: str) -> str:
