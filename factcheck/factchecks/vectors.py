@@ -178,7 +178,9 @@ class VectorIndex:
                     vectors[2 * i] = np.frombuffer(claim_vector, dtype=np.float16)
                     vectors[2 * i + 1] = np.frombuffer(headline_vector, dtype=np.float16)
                 # An entry encoded again (our verdict's text changed) replaces its vectors.
-                present = [key for key in keys.tolist() if key in self._index]
+                present = (
+                    [key for key in keys.tolist() if key in self._index] if len(self._index) else []
+                )
                 if present:
                     self._index.remove(present)
                 self._index.add(keys, vectors)
