@@ -252,3 +252,66 @@ def test_the_commands_encode_the_library_and_want_redis_for_a_worker(app, db: Se
     assert db.scalar(waiting) == 0
     refused = runner.invoke(args=["jobs", "worker", "--burst"])
     assert refused.exit_code == 2 and "FACTCHECK_REDIS_URL is not set" in refused.output
+
+
+def test_our_verdicts_in_matches_obey_blind_annotation(
+    client, db: Session, make_user, make_article
+) -> None:
+    from factcheck.annotations.models import Annotation
+    from factcheck.annotations.states import AnnotationState
+    from factcheck.db import utcnow
+    from factcheck.errors import NotFound
+    from factcheck.factchecks.reuse import use_factcheck
+    from factcheck.factchecks.work import checked_before
+    from factcheck.users.models import Role
+    from factcheck.users.tokens import create_token
+
+    author, other = make_user(Role.ANNOTATOR), make_user(Role.ANNOTATOR)
+    reviewer = make_user(Role.REVIEWER)
+    checked = make_article(author, body=DEPORTATIONS)
+    claim = checked.claims[0]
+    approved = Annotation(
+        claim_id=claim.id,
+        annotator_id=author.id,
+        state=AnnotationState.SUBMITTED,
+        submitted_at=utcnow(),
+    )
+    db.add(approved)
+    db.commit()
+    approved.state = AnnotationState.APPROVED
+    db.commit()
+    ours = db.scalar(select(FactCheck).where(FactCheck.annotation_id == approved.id))
+    later = make_article(other, body="Dublin deported 4,500 people last year, they say.")
+    db.commit()
+    elsewhere = later.claims[0]
+
+    def found(viewer) -> bool:
+        return ours.id in {m.factcheck.id for m in match_text(db, DEPORTATIONS, viewer=viewer)}
+
+    # The other annotator has not annotated the claim: its verdict is hidden from them,
+    # in matches, in the workspace's badge, in "Use this fact-check" and in the API.
+    assert found(None) and found(author) and found(reviewer) and not found(other)
+    assert elsewhere.id in checked_before(db, [elsewhere.id], reviewer)
+    assert checked_before(db, [elsewhere.id], other) == {}
+    with pytest.raises(NotFound):
+        use_factcheck(db, other, elsewhere, ours.id, expected_version=None)
+    _token, secret = create_token(db, other, "matching")
+    db.commit()
+    answer = client.post(
+        "/api/v1/match",
+        json={"text": DEPORTATIONS, "limit": 10},
+        headers={"Authorization": f"Bearer {secret}"},
+    )
+    assert answer.status_code == 200
+    assert ours.id not in {item["factcheck"]["id"] for item in answer.get_json()["items"]}
+    # Once they submit their own annotation of the claim, they may read it.
+    db.add(
+        Annotation(
+            claim_id=claim.id,
+            annotator_id=other.id,
+            state=AnnotationState.SUBMITTED,
+            submitted_at=utcnow(),
+        )
+    )
+    db.commit()
+    assert found(other)

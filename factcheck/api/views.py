@@ -280,10 +280,12 @@ def get_claim(claim_id: int) -> schemas.ClaimDetail:
     response=schemas.MatchList,
 )
 def claim_matches(claim_id: int) -> schemas.MatchList:
-    current_user_from_token()
+    user = current_user_from_token()
     claim = article_ops.get_claim(db.session, claim_id)
     text = claim.article.body[claim.start : claim.end]
-    matches = match_text(db.session, text, exclude_article_id=claim.article_id, shown_only=True)
+    matches = match_text(
+        db.session, text, exclude_article_id=claim.article_id, shown_only=True, viewer=user
+    )
     return _matches_out(matches)
 
 
@@ -297,8 +299,8 @@ def claim_matches(claim_id: int) -> schemas.MatchList:
     response=schemas.MatchList,
 )
 def match(body: schemas.MatchIn) -> schemas.MatchList:
-    current_user_from_token()
-    return _matches_out(match_text(db.session, body.text, limit=body.limit))
+    user = current_user_from_token()
+    return _matches_out(match_text(db.session, body.text, limit=body.limit, viewer=user))
 
 
 @operation(

@@ -21,16 +21,18 @@ from threading import Lock
 
 import flask
 import numpy as np
-from sqlalchemy import ColumnElement, column, func, literal_column, or_, select, table
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, column, exists, func, literal_column, or_, select, table, true
+from sqlalchemy.orm import Session, aliased
 
 from factcheck.annotations.models import Annotation
+from factcheck.annotations.visibility import visible_to
 from factcheck.articles.models import Claim
 from factcheck.factchecks.models import FactCheck
 from factcheck.factchecks.ranking import Candidate, Query, features, shipped_reranker
 from factcheck.factchecks.stats import Collection, collection
 from factcheck.factchecks.terms import STOP_WORDS, clean, names, numbers, terms
 from factcheck.factchecks.vectors import encode_texts, from_bytes, vector_index
+from factcheck.users.models import User
 
 #: Candidates each first stage reads before the reranker orders them.
 CANDIDATES = 50
@@ -154,11 +156,25 @@ def _candidates(session: Session, words: list[str], limit: int) -> list[tuple[in
     return [(entry_id, float(value)) for entry_id, value in rows]
 
 
-def _eligible(exclude_article_id: int | None) -> list[ColumnElement[bool]]:
-    """What the entries a match may show meet: not withdrawn, and not our own verdicts
-    on claims of the article being matched. (Conditions, not a subquery of ids: that
-    would list the whole library for every match.)"""
-    conditions: list[ColumnElement[bool]] = [FactCheck.withdrawn.is_(False)]
+def shown_to(viewer: User | None) -> ColumnElement[bool]:
+    """The entries ``viewer`` may read: our own verdicts obey blind annotation like the
+    annotations they publish (an annotator sees the verdict on a claim once they have
+    submitted their own annotation of it); other newsrooms' entries, everyone. None:
+    the system (background work, commands)."""
+    if viewer is None:
+        return true()
+    published = aliased(Annotation)
+    return or_(
+        FactCheck.annotation_id.is_(None),
+        exists().where(published.id == FactCheck.annotation_id, visible_to(viewer, published)),
+    )
+
+
+def _eligible(exclude_article_id: int | None, viewer: User | None) -> list[ColumnElement[bool]]:
+    """What the entries a match may show meet: not withdrawn, not our own verdicts on
+    claims of the article being matched, and readable by ``viewer``. (Conditions, not a
+    subquery of ids: that would list the whole library for every match.)"""
+    conditions: list[ColumnElement[bool]] = [FactCheck.withdrawn.is_(False), shown_to(viewer)]
     if exclude_article_id is not None:
         same_article = (
             select(Annotation.id)
@@ -208,7 +224,11 @@ def _rarest(words: list[str], library: Collection) -> list[str]:
 
 
 def rank_candidates(
-    session: Session, text: str, *, exclude_article_id: int | None = None
+    session: Session,
+    text: str,
+    *,
+    exclude_article_id: int | None = None,
+    viewer: User | None = None,
 ) -> Ranked:
     """The candidates for ``text`` and their features, in a stable order (by id)."""
     cleaned = clean(text)
@@ -232,7 +252,7 @@ def rank_candidates(
     entries = list(
         session.scalars(
             select(FactCheck)
-            .where(FactCheck.id.in_(sorted(found)), *_eligible(exclude_article_id))
+            .where(FactCheck.id.in_(sorted(found)), *_eligible(exclude_article_id, viewer))
             .order_by(FactCheck.id)
         )
     )
@@ -248,13 +268,15 @@ def match_text(
     limit: int = 5,
     exclude_article_id: int | None = None,
     shown_only: bool = False,
+    viewer: User | None = None,
 ) -> list[Match]:
     """The library entries that best match ``text``, best first; withdrawn ones, and our
     own verdicts on claims of ``exclude_article_id``, left out.
 
     :param shown_only: only matches at least at the suggestion level.
+    :param viewer: who reads them (:func:`shown_to`); None for the system.
     """
-    ranked = rank_candidates(session, text, exclude_article_id=exclude_article_id)
+    ranked = rank_candidates(session, text, exclude_article_id=exclude_article_id, viewer=viewer)
     if not ranked.entries:
         return []
     model = shipped_reranker()
@@ -268,7 +290,7 @@ def match_text(
     earliest = dict(
         session.execute(
             select(FactCheck.claim_key, func.min(FactCheck.id))
-            .where(FactCheck.claim_key.in_(sorted(keys)), *_eligible(exclude_article_id))
+            .where(FactCheck.claim_key.in_(sorted(keys)), *_eligible(exclude_article_id, viewer))
             .group_by(FactCheck.claim_key)
         ).all()
     )

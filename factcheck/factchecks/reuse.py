@@ -22,6 +22,7 @@ from factcheck.annotations.operations import (
 from factcheck.articles.models import Claim
 from factcheck.audit.recorder import record
 from factcheck.errors import NotFound
+from factcheck.factchecks.matching import shown_to
 from factcheck.factchecks.models import FactCheck, normal_rating
 from factcheck.factchecks.ratings import mapped_verdict_id
 from factcheck.users.models import User
@@ -78,8 +79,14 @@ def use_factcheck(
     :raises NotFound: no such entry, or it was withdrawn.
     :raises StaleVersion, InvalidTransition, ValidationFailed: as for saving.
     """
-    entry = session.get(FactCheck, factcheck_id)
-    if entry is None or entry.withdrawn:
+    # Withdrawn entries, and our verdicts blind annotation hides from ``actor``, are
+    # not there for them: the same answer as a missing one.
+    entry = session.scalar(
+        select(FactCheck).where(
+            FactCheck.id == factcheck_id, FactCheck.withdrawn.is_(False), shown_to(actor)
+        )
+    )
+    if entry is None:
         raise NotFound("That fact-check is not in the library.")
     own = my_annotation(session, actor, claim)
     verdict = mapped_verdict(session, entry)

@@ -29,7 +29,7 @@ from factcheck.annotations.states import AnnotationState
 from factcheck.articles.models import Article, Claim
 from factcheck.commit_hooks import CommitHook
 from factcheck.db import utcnow
-from factcheck.factchecks.matching import match_text, remember_vectors
+from factcheck.factchecks.matching import match_text, remember_vectors, shown_to
 from factcheck.factchecks.models import ClaimMatch, ClaimVector, FactCheck, LibraryStats
 from factcheck.factchecks.stats import STATS_ID
 from factcheck.factchecks.terms import clean
@@ -41,6 +41,7 @@ from factcheck.factchecks.vectors import (
     to_bytes,
 )
 from factcheck.jobs import Progress, schedule
+from factcheck.users.models import User
 
 #: The workspace's name for the badge and filter of claims with a stored match.
 CHECKED_BEFORE = "checked before"
@@ -247,17 +248,17 @@ def keep_matches_current(session_class: type[Session] | Any = Session) -> None:
     HOOK.install(session_class)
 
 
-def checked_before(session: Session, claim_ids: Iterable[int]) -> dict[int, float]:
-    """claim id -> best stored match score, for the claims that have one shown."""
-    ids = list(claim_ids)
+def checked_before(
+    session: Session, claim_ids: Iterable[int], viewer: User | None = None
+) -> dict[int, float]:
+    """claim id -> best stored match score, for the claims with a match ``viewer`` may
+    read (:func:`~factcheck.factchecks.matching.shown_to`)."""
     best: dict[int, float] = {}
-    for start in range(0, len(ids), 500):
+    for ids in _chunks(list(claim_ids)):
         for claim_id, score in session.execute(
             select(ClaimMatch.claim_id, ClaimMatch.score)
             .join(FactCheck, FactCheck.id == ClaimMatch.factcheck_id)
-            .where(
-                ClaimMatch.claim_id.in_(ids[start : start + 500]), FactCheck.withdrawn.is_(False)
-            )
+            .where(ClaimMatch.claim_id.in_(ids), FactCheck.withdrawn.is_(False), shown_to(viewer))
         ):
             best[claim_id] = max(score, best.get(claim_id, 0.0))
     return best

@@ -77,7 +77,7 @@ def render_workspace(
     workspace.hint = hint if hint in filters else None
     # "checked before" sits with the check-worthiness hints: a badge on each claim a
     # library entry matched, and a filter.
-    matched = checked_before(db.session, [claim.id for claim in workspace.claims])
+    matched = checked_before(db.session, [claim.id for claim in workspace.claims], viewer)
     hints_of = {
         claim.id: [*claim.hints, CHECKED_BEFORE] if claim.id in matched else claim.hints
         for claim in workspace.claims
@@ -101,6 +101,7 @@ def render_workspace(
             article.body[selected.start : selected.end],
             exclude_article_id=article.id,
             shown_only=True,
+            viewer=viewer,
         )
     page = render_template(
         "workspace/workspace.html",
