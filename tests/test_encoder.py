@@ -1,4 +1,4 @@
-"""The numpy all-MiniLM-L6-v2 encoder reproduces the model's known behaviour."""
+"""The all-MiniLM-L6-v2 encoder (ONNX Runtime, int8) reproduces the model's known behaviour."""
 
 from __future__ import annotations
 
@@ -44,9 +44,10 @@ def test_empty_input(encoder: SentenceEncoder) -> None:
 
 
 def test_similarity_matches_the_published_model(encoder: SentenceEncoder) -> None:
-    # sentence-transformers' own example pair: all-MiniLM-L6-v2 scores it 0.7553.
+    # sentence-transformers' own example pair: all-MiniLM-L6-v2 scores it 0.7553. The
+    # int8 graph scores 0.7549; quantising per batch instead of per token gave 0.764.
     eating, bread, market = encoder.encode([EATING, BREAD, MARKET])
-    assert abs(cosine(eating, bread) - 0.755) < 0.01
+    assert abs(cosine(eating, bread) - 0.7553) < 0.003
     assert cosine(eating, eating) == pytest.approx(1.0, abs=1e-6)
     assert cosine(market, eating) < 0.3
 
@@ -119,3 +120,31 @@ def test_shared_encoder_is_built_once_under_concurrent_first_use(
     assert len(built) == 1
     assert all(instance is built[0] for instance in seen)
     assert len(seen) == 4
+
+
+def test_a_vector_does_not_depend_on_the_texts_encoded_with_it(encoder: SentenceEncoder) -> None:
+    # Inputs are quantised per token: a claim's vector at import (in a batch of
+    # thousands) must equal its vector when it is matched alone.
+    alone = encoder.encode([EATING])[0]
+    crowd = [LONG * 3, "PRICES ROSE BY 1,000,000% !!!", MARKET, "x", EATING, BREAD] * 6
+    in_crowd = encoder.encode(crowd)[4]
+    np.testing.assert_allclose(in_crowd, alone, atol=1e-6)
+
+
+def test_onnx_runtime_works_when_usearch_is_loaded_first() -> None:
+    # usearch puts its kernels in the global symbol namespace; an ONNX Runtime loaded
+    # after that crashes (1.23+) or builds corrupt graphs (1.22). vectors.py loads
+    # ONNX Runtime first; a fresh interpreter shows the order holds.
+    import subprocess
+    import sys
+
+    script = (
+        "import factcheck.factchecks.vectors\n"
+        "from factcheck.factchecks.encoder import SentenceEncoder\n"
+        "print(SentenceEncoder().encode(['A man is eating food.']).shape)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "(1, 384)"

@@ -26,6 +26,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+# Must be loaded before usearch: usearch loads its NumKong kernels into the process's
+# global symbol namespace, and an ONNX Runtime loaded after that crashes on import
+# (1.23 and later, SIGSEGV in libstdc++) or builds corrupt graphs (1.22).
+import onnxruntime  # noqa: F401
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from usearch.index import Index
