@@ -315,3 +315,59 @@ def test_our_verdicts_in_matches_obey_blind_annotation(
     )
     db.commit()
     assert found(other)
+
+
+def test_common_words_are_not_looked_up_in_a_big_library() -> None:
+    # The full-text index ranks every entry holding any of the words: in a library of
+    # a million, the rarest words are asked for only while they add up to at most
+    # LEXICAL_POSTINGS entries; what common words would add is found by meaning.
+    from factcheck.factchecks.matching import LEXICAL_POSTINGS, LEXICAL_WORDS, _rarest
+    from factcheck.factchecks.stats import Collection
+
+    small = Collection(
+        10_000, 12.0, 10.0, {"dublin": 40, "hous": 900, "rent": 300, "minist": 2_000}
+    )
+    stems = ["minist", "said", "dublin", "rent", "hous", "dublin"]
+    assert _rarest(stems, small) == ["dublin", "rent", "hous", "minist"]
+
+    big = Collection(
+        1_000_000,
+        12.0,
+        10.0,
+        {"dublin": 1_000, "rent": 3_000, "hous": 90_000, "minist": 200_000},
+    )
+    assert 1_000 + 3_000 <= LEXICAL_POSTINGS < 1_000 + 3_000 + 90_000
+    assert _rarest(stems, big) == ["dublin", "rent"]
+    # Only common words: nothing is asked of the index.
+    assert _rarest(["hous", "minist"], big) == []
+    many = {f"word{i}": 1 for i in range(LEXICAL_WORDS + 5)}
+    assert len(_rarest(list(many), Collection(100, 1.0, 1.0, many))) == LEXICAL_WORDS
+
+
+def test_the_full_text_index_matches_the_stems_the_counts_are_made_of(db: Session) -> None:
+    # The counts say how many entries hold a stem; the index must find exactly those.
+    # Before, it stemmed the text itself: PostgreSQL made "added" into "ad", so "ad",
+    # rare by the counts, matched every entry saying "added".
+    from factcheck.factchecks.matching import _candidates
+    from factcheck.factchecks.stats import collection
+
+    _import(
+        db,
+        _review(url="https://factcheck.example/1", claimReviewed="Rents added 9% in Dublin."),
+        _review(url="https://factcheck.example/2", claimReviewed="The minister's ad was fake."),
+        _review(
+            url="https://factcheck.example/3",
+            claimReviewed="Adding a lane cost millions.",
+            headline="Dublin's new bus lane",
+        ),
+    )
+    ids = {claim: entry_id for entry_id, claim in db.execute(select(FactCheck.id, FactCheck.claim))}
+    library = collection(db, ["ad", "add", "dublin"])
+    assert library.frequency == {"ad": 1, "add": 2, "dublin": 2}
+    assert {i for i, _ in _candidates(db, ["ad"], 10)} == {ids["The minister's ad was fake."]}
+    assert {i for i, _ in _candidates(db, ["add"], 10)} == {
+        ids["Rents added 9% in Dublin."],
+        ids["Adding a lane cost millions."],
+    }
+    # The headline is indexed too, as the counts count it.
+    assert len(_candidates(db, ["dublin"], 10)) == 2
