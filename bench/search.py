@@ -240,7 +240,8 @@ def _judge(session: Any, viewer: Any, items: list[dict[str, Any]]) -> list[tuple
 
 def relevance(tmp: str) -> dict[str, list[tuple[str, float]]]:
     """nDCG@10 of the judged searches, per set: over the demo article, and over a small
-    generated newsroom (``_newsroom.py`` at the size the judgements were made for)."""
+    generated newsroom (``_newsroom.py`` at the size the judgements were made for); on
+    PostgreSQL when FACTCHECK_BENCH_DATABASE_URL names a server, else on SQLite."""
     from sqlalchemy import select
 
     from factcheck.demo import load_demo
@@ -249,27 +250,39 @@ def relevance(tmp: str) -> dict[str, list[tuple[str, float]]]:
     from factcheck.users.models import Role, User
 
     judged = json.loads(JUDGEMENTS.read_text())
-    scores: dict[str, list[tuple[str, float]]] = {}
-    app = bench_app(f"sqlite:///{tmp}/demo.sqlite")
-    with app.app_context():
-        with unit_of_work():
-            load_demo(db.session, password="bench password 1", max_chars=1_000_000)
-        reviewer = db.session.scalar(select(User).where(User.role == Role.REVIEWER))
-        scores["demo"] = _judge(db.session, reviewer, judged["demo"])
-        db.session.remove()
-    app.extensions["factcheck.engine"].dispose()
+    named = os.environ.get("FACTCHECK_BENCH_DATABASE_URL")
 
-    generated = judged["generated"]
-    url = f"sqlite:///{tmp}/judged_newsroom.sqlite"
-    build(url, generated["articles"])
-    app = bench_app(url, migrate=False)
-    with app.app_context():
-        reviewer = db.session.scalar(
-            select(User).where(User.role == Role.REVIEWER, User.active.is_(True)).limit(1)
-        )
-        scores["generated"] = _judge(db.session, reviewer, generated["queries"])
-        db.session.remove()
-    app.extensions["factcheck.engine"].dispose()
+    def database(name: str) -> str:
+        if named:
+            return fresh_postgres(named, f"factcheck_judged_{name}_{os.getpid()}")
+        return f"sqlite:///{tmp}/judged_{name}.sqlite"
+
+    scores: dict[str, list[tuple[str, float]]] = {}
+    urls = [database("demo"), database("newsroom")]
+    try:
+        app = bench_app(urls[0])
+        with app.app_context():
+            with unit_of_work():
+                load_demo(db.session, password="bench password 1", max_chars=1_000_000)
+            reviewer = db.session.scalar(select(User).where(User.role == Role.REVIEWER))
+            scores["demo"] = _judge(db.session, reviewer, judged["demo"])
+            db.session.remove()
+        app.extensions["factcheck.engine"].dispose()
+
+        generated = judged["generated"]
+        build(urls[1], generated["articles"])
+        app = bench_app(urls[1], migrate=False)
+        with app.app_context():
+            reviewer = db.session.scalar(
+                select(User).where(User.role == Role.REVIEWER, User.active.is_(True)).limit(1)
+            )
+            scores["generated"] = _judge(db.session, reviewer, generated["queries"])
+            db.session.remove()
+        app.extensions["factcheck.engine"].dispose()
+    finally:
+        if named:
+            for url in urls:
+                drop_postgres(url)
     return scores
 
 
