@@ -164,6 +164,33 @@ def test_article_list_shows_progress_and_empty_state(
     assert 'aria-label="0 of 5 claims approved"' in html
 
 
+def test_article_list_pages_newest_first_and_each_page_is_the_same_size(
+    client: FlaskClient, login, make_article, monkeypatch
+) -> None:
+    from factcheck.workspace import operations
+
+    monkeypatch.setattr(operations, "ARTICLES_PER_PAGE", 2)
+    login()
+    first, second, third = (make_article(title=f"Paged {n}") for n in (1, 2, 3))
+    html = client.get("/articles").get_data(as_text=True)
+    assert "3 articles, newest first" in html
+    assert "Paged 3" in html and "Paged 2" in html and "Paged 1" not in html
+    older = f'href="/articles?after={second.id}"'
+    assert older in html
+    html = client.get(f"/articles?after={second.id}").get_data(as_text=True)
+    assert "Paged 1" in html and "Paged 2" not in html and "Paged 3" not in html
+    assert "Older articles" not in html and "Newest articles" in html
+    # Past the oldest: a clear empty state, not an error.
+    html = client.get(f"/articles?after={first.id}").get_data(as_text=True)
+    assert "No older articles" in html
+    # An article that is not there, or no number at all, starts from the newest.
+    for after in ("987654", "abc", "-1", "9" * 30):
+        response = client.get(f"/articles?after={after}")
+        assert response.status_code == 200
+        assert "Paged 3" in response.get_data(as_text=True)
+    del third
+
+
 def test_script_in_title_and_body_is_shown_escaped(client: FlaskClient, login, db) -> None:
     login()
     response = add_article(
@@ -199,7 +226,7 @@ def test_progress_counts_started_and_approved_claims_like_the_workspace(
 ) -> None:
     from factcheck.annotations.models import Annotation
     from factcheck.review.workflow import AnnotationState
-    from factcheck.workspace.operations import list_articles_with_progress
+    from factcheck.workspace.operations import article_page
 
     ana, bo = make_user(), make_user()
     article = make_article()
@@ -213,7 +240,7 @@ def test_progress_counts_started_and_approved_claims_like_the_workspace(
         ]
     )
     db.flush()
-    [row] = list_articles_with_progress(db)
+    [row] = article_page(db).rows
     assert (row.claims, row.annotated, row.approved) == (5, 2, 1)
 
 

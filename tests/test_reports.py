@@ -103,6 +103,27 @@ def test_agreement_page_shows_alpha_and_disagreements(
     assert "Disagreements (3)" in article_html
 
 
+def test_agreement_page_lists_disagreements_a_page_at_a_time_newest_first(
+    client: FlaskClient, login, fixture_annotations, monkeypatch
+) -> None:
+    from factcheck.workspace import agreement as agreement_module
+
+    monkeypatch.setattr(agreement_module, "DISAGREEMENTS_PER_PAGE", 2)
+    login(Role.REVIEWER)
+    claims = {claim.position: claim for claim in fixture_annotations.claims}
+    html = client.get("/agreement").get_data(as_text=True)
+    # Alpha is over every compared claim, whatever the page.
+    assert "<dd>0.743</dd>" in html
+    assert "Where annotators disagree (3)" in html
+    assert "Sentence number 7 is here." in html and "Sentence number 5 is here." in html
+    assert "Sentence number 1 is here." not in html
+    assert f'href="/agreement?after={claims[5].id}"' in html
+    html = client.get(f"/agreement?after={claims[5].id}").get_data(as_text=True)
+    assert "Sentence number 1 is here." in html and "Sentence number 5 is here." not in html
+    assert "Older disagreements" not in html and "Newest disagreements" in html
+    assert client.get("/agreement?after=nonsense").status_code == 200
+
+
 def test_annotators_see_the_figure_but_not_who_said_what(
     client: FlaskClient, login, fixture_annotations
 ) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from factcheck.db import Base, enum_values, intpk, str500, utcnow
@@ -28,6 +28,8 @@ class ClaimKind(enum.StrEnum):
 
 class Article(Base):
     __tablename__ = "articles"
+    #: The article list pages newest first through it.
+    __table_args__ = (Index("ix_articles_imported_at_id", "imported_at", "id"),)
 
     id: Mapped[intpk]
     title: Mapped[str500]

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
 
+from factcheck.db import parse_id
 from factcheck.extensions import db
 from factcheck.reports import stats
 from factcheck.reports.charts import Series, bar_chart
@@ -58,6 +59,10 @@ def dashboard() -> str:
 def agreement_page() -> str:
     """Show agreement between annotators across all articles, and where they disagree."""
     verdicts = {v.id: v for v in all_verdicts(db.session)}
+    after = request.args.get("after", type=parse_id)
     return render_template(
-        "reports/agreement.html", report=agreement(db.session), verdicts=verdicts
+        "reports/agreement.html",
+        report=agreement(db.session, after=after),
+        verdicts=verdicts,
+        after=after,
     )

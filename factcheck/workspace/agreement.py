@@ -11,8 +11,8 @@ from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, joinedload
 
 from factcheck.annotations.models import Annotation
 from factcheck.annotations.states import SUBMITTED_OR_LATER
@@ -70,46 +70,90 @@ class AgreementReport:
     claims_compared: int
     alpha: float | None
     percent: float | None
+    #: The disagreements on this page, newest claims first.
     disagreements: list[Disagreement]
+    #: Every disagreement, counted.
+    disagreement_count: int = 0
+    #: The claim id to continue after for older disagreements; None on the last page.
+    next_after: int | None = None
 
 
 #: Agreement is measured on finished work: the annotator's own verdict, submitted.
 _COUNTED = tuple(SUBMITTED_OR_LATER)
+#: Disagreements listed on one page.
+DISAGREEMENTS_PER_PAGE = 50
 
 
-def agreement(session: Session, article: Article | None = None) -> AgreementReport:
-    """Agreement over claims with two or more submitted annotations (one article or all)."""
-    query = (
-        select(Annotation.claim_id, Annotation.verdict_id, User)
-        .join(User, User.id == Annotation.annotator_id)
-        .where(Annotation.state.in_(_COUNTED), Annotation.verdict_id.is_not(None))
-        .order_by(Annotation.claim_id, User.name)
-    )
+def agreement(
+    session: Session,
+    article: Article | None = None,
+    *,
+    after: int | None = None,
+    limit: int | None = None,
+) -> AgreementReport:
+    """Agreement over claims with two or more submitted annotations (one article or all).
+
+    The database picks out the claims that two or more people annotated (from the
+    annotations' covering index), so only their verdicts are read, not every annotation
+    of the archive; the disagreements are listed a page at a time, newest claims first
+    (those before the claim ``after``)."""
+    # An article's disagreements are few and read in its order; the archive's are paged.
+    limit = limit or (None if article is not None else DISAGREEMENTS_PER_PAGE)
+    counted = (Annotation.state.in_(_COUNTED), Annotation.verdict_id.is_not(None))
+    pairable = select(Annotation.claim_id).where(*counted)
     if article is not None:
-        query = query.join(Claim, Claim.id == Annotation.claim_id).where(
+        pairable = pairable.join(Claim, Claim.id == Annotation.claim_id).where(
             Claim.article_id == article.id
         )
-    by_claim: dict[int, list[tuple[User, int]]] = defaultdict(list)
-    for claim_id, verdict_id, user in session.execute(query):
-        by_claim[claim_id].append((user, verdict_id))
-    pairable = {claim_id: v for claim_id, v in by_claim.items() if len(v) >= 2}
-    units = [[verdict for _, verdict in values] for values in pairable.values()]
-    disagreeing = [cid for cid, values in pairable.items() if len({v for _, v in values}) > 1]
-    claims = (
-        {
-            c.id: c
-            for c in session.scalars(
-                select(Claim)
-                .where(Claim.id.in_(disagreeing))
-                .order_by(Claim.article_id, Claim.position)
-            )
-        }
-        if disagreeing
-        else {}
+    pairable = pairable.group_by(Annotation.claim_id).having(func.count() >= 2)
+    by_claim: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    rows = session.execute(
+        select(Annotation.claim_id, Annotation.annotator_id, Annotation.verdict_id)
+        .where(*counted, Annotation.claim_id.in_(pairable))
+        .order_by(Annotation.claim_id)
     )
+    for claim_id, annotator_id, verdict_id in rows:
+        by_claim[claim_id].append((annotator_id, verdict_id))
+    units = [[verdict for _, verdict in values] for values in by_claim.values()]
+    disagreeing = sorted(
+        (cid for cid, values in by_claim.items() if len({v for _, v in values}) > 1),
+        reverse=True,
+    )
+    if after is not None:
+        disagreeing_page = [cid for cid in disagreeing if cid < after]
+    else:
+        disagreeing_page = disagreeing
+    more = limit is not None and len(disagreeing_page) > limit
+    disagreeing_page = disagreeing_page[:limit]
+    claims = {
+        claim.id: claim
+        for claim in session.scalars(
+            select(Claim).options(joinedload(Claim.article)).where(Claim.id.in_(disagreeing_page))
+        )
+    }
+    people = {
+        user.id: user
+        for user in session.scalars(
+            select(User).where(
+                User.id.in_({a for cid in disagreeing_page for a, _ in by_claim[cid]})
+            )
+        )
+    }
     return AgreementReport(
         claims_compared=len(units),
         alpha=krippendorff_alpha_nominal(units),
         percent=pairwise_agreement(units),
-        disagreements=[Disagreement(claims[cid], pairable[cid]) for cid in claims],
+        disagreements=[
+            Disagreement(
+                claims[cid],
+                sorted(((people[a], v) for a, v in by_claim[cid]), key=lambda pair: pair[0].name),
+            )
+            for cid in (
+                sorted(claims, key=lambda cid: claims[cid].position)
+                if article is not None
+                else [cid for cid in disagreeing_page if cid in claims]
+            )
+        ],
+        disagreement_count=len(disagreeing),
+        next_after=disagreeing_page[-1] if more else None,
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, exists, func, or_, select, tuple_
 from sqlalchemy.orm import Session, joinedload
 
 from factcheck.annotations.models import Annotation
@@ -34,27 +34,70 @@ class ArticleProgress:
         return round(100 * self.approved / self.claims) if self.claims else 0
 
 
-def list_articles_with_progress(session: Session) -> list[ArticleProgress]:
-    """Every article, newest first, with claim counts, in one query."""
-    # "Annotated" means someone has started (drafts count), as in the workspace's bar.
-    annotated = select(Annotation.claim_id).distinct().subquery()
-    approved = (
-        select(Annotation.claim_id).where(Annotation.state == AnnotationState.APPROVED).subquery()
+#: Articles on one page of the list: a year of a newsroom holds 100,000 of them.
+ARTICLES_PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class ArticlePage:
+    """One page of the article list, newest first."""
+
+    rows: list[ArticleProgress]
+    #: Every article, counted (an index-only count: cheap at any size).
+    total: int
+    #: The id to continue after for older articles; None on the last page.
+    next_after: int | None
+
+
+def article_page(
+    session: Session, *, after: int | None = None, limit: int | None = None
+) -> ArticlePage:
+    """A page of articles, newest first, each with its claim counts.
+
+    Pages are keyset pages: the articles imported before the article ``after`` (the
+    last one of the previous page), read from the (imported_at, id) index, so a page
+    deep in a year's archive costs what the first one does. An ``after`` that names no
+    article (deleted since, or made up) starts from the newest."""
+    limit = limit or ARTICLES_PER_PAGE
+    newest_first = (Article.imported_at.desc(), Article.id.desc())
+    page = select(Article.id).order_by(*newest_first).limit(limit + 1)
+    anchor = (
+        session.execute(select(Article.imported_at, Article.id).where(Article.id == after)).first()
+        if after is not None
+        else None
     )
-    rows = session.execute(
-        select(
-            Article,
-            func.count(Claim.id),
-            func.count(annotated.c.claim_id),
-            func.count(approved.c.claim_id),
+    if anchor is not None:
+        page = page.where(tuple_(Article.imported_at, Article.id) < tuple_(*anchor))
+    ids = list(session.scalars(page))
+    more = len(ids) > limit
+    ids = ids[:limit]
+    shown = session.scalars(select(Article).where(Article.id.in_(ids)))
+    articles = {article.id: article for article in shown}
+    # Counted for this page's claims only. "Annotated" means someone has started
+    # (drafts count), as in the workspace's bar.
+    started = exists().where(Annotation.claim_id == Claim.id)
+    approved = exists().where(
+        Annotation.claim_id == Claim.id, Annotation.state == AnnotationState.APPROVED
+    )
+    counts = {
+        article_id: (claims, annotated, done)
+        for article_id, claims, annotated, done in session.execute(
+            select(
+                Claim.article_id,
+                func.count(),
+                func.sum(case((started, 1), else_=0)),
+                func.sum(case((approved, 1), else_=0)),
+            )
+            .where(Claim.article_id.in_(ids))
+            .group_by(Claim.article_id)
         )
-        .outerjoin(Claim, Claim.article_id == Article.id)
-        .outerjoin(annotated, annotated.c.claim_id == Claim.id)
-        .outerjoin(approved, approved.c.claim_id == Claim.id)
-        .group_by(Article.id)
-        .order_by(Article.imported_at.desc(), Article.id.desc())
-    ).all()
-    return [ArticleProgress(article, n, a, p) for article, n, a, p in rows]
+    }
+    rows = [
+        ArticleProgress(articles[article_id], *counts.get(article_id, (0, 0, 0)))
+        for article_id in ids
+    ]
+    total = session.scalar(select(func.count()).select_from(Article)) or 0
+    return ArticlePage(rows=rows, total=total, next_after=ids[-1] if more else None)
 
 
 @dataclass

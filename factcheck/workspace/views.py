@@ -50,8 +50,9 @@ _WHITESPACE = re.compile(r"\s+")
 @login_required
 def index() -> str:
     """List articles with their progress."""
-    rows = workspace_ops.list_articles_with_progress(db.session)
-    return render_template("workspace/index.html", rows=rows)
+    after = request.args.get("after", type=parse_id)
+    page = workspace_ops.article_page(db.session, after=after)
+    return render_template("workspace/index.html", page=page, rows=page.rows, after=after)
 
 
 @bp.route("/articles/<int:article_id>", methods=["GET"])
