@@ -400,6 +400,37 @@ def test_review_queue_lists_others_work_oldest_first_with_filters(
     assert "No submitted annotation matches these filters." in none
 
 
+def test_queue_filter_offers_the_newest_articles_with_work_waiting_and_the_chosen_one(
+    client, login, make_user, make_article, db, verdict, monkeypatch
+) -> None:
+    from factcheck.review import operations as review_operations
+
+    monkeypatch.setattr(review_operations, "ARTICLE_CHOICES", 1)
+    login(Role.REVIEWER)
+    ann = make_user(name="Ann")
+    older, newer, _idle = (make_article(title=t) for t in ("Older one", "Newer one", "Idle one"))
+    for article in (older, newer):
+        db.add(
+            Annotation(
+                claim_id=article.claims[0].id,
+                annotator_id=ann.id,
+                verdict_id=verdict.id,
+                state=S.SUBMITTED,
+                submitted_at=utcnow(),
+            )
+        )
+    db.commit()
+
+    def options(html: str) -> str:
+        return html[html.index('<select id="article"') : html.index("</select>")]
+
+    listed = options(client.get("/review").get_data(as_text=True))
+    # Only articles with something waiting, the newest first, as many as the limit.
+    assert "Newer one" in listed and "Older one" not in listed and "Idle one" not in listed
+    chosen = options(client.get(f"/review?article={older.id}").get_data(as_text=True))
+    assert f'<option value="{older.id}" selected>Older one</option>' in chosen
+
+
 def test_annotators_cannot_open_the_queue(client, login) -> None:
     login(Role.ANNOTATOR)
     assert client.get("/review").status_code == 403

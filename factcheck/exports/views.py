@@ -13,11 +13,9 @@ from flask import (
 )
 from flask_login import login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 
 from factcheck.annotations.states import AnnotationState
-from factcheck.articles.models import Article
-from factcheck.db import utcnow
+from factcheck.db import parse_id, utcnow
 from factcheck.errors import DomainError
 from factcheck.exports import operations
 from factcheck.exports.claimreview import json_ld
@@ -25,6 +23,7 @@ from factcheck.exports.csv_export import publication_rows
 from factcheck.exports.filters import ExportFilters
 from factcheck.exports.formats import ExportFormat, WriteOptions, available_formats, get_format
 from factcheck.extensions import db
+from factcheck.review.operations import article_choices
 from factcheck.unit_of_work import unit_of_work
 from factcheck.users.auth import current_app_user
 from factcheck.verdicts.operations import all_verdicts
@@ -56,10 +55,15 @@ def download_response(fmt: ExportFormat, filters: ExportFilters, *, bom: bool) -
     return response
 
 
+def _selected_article() -> int | None:
+    values = request.form if request.method == "POST" else request.args
+    return values.get("article", type=parse_id)
+
+
 def _page(errors: dict[str, list[str]] | None = None, status: int = 200) -> tuple[str, int]:
     page = render_template(
         "exports/index.html",
-        articles=db.session.scalars(select(Article).order_by(Article.title)).all(),
+        articles=article_choices(db.session, selected=_selected_article()),
         verdicts=all_verdicts(db.session),
         states=list(AnnotationState),
         errors=errors or {},

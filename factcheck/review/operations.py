@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from factcheck.annotations.models import Annotation
-from factcheck.articles.models import Claim
+from factcheck.articles.models import Article, Claim
 from factcheck.audit.recorder import record
 from factcheck.db import utcnow
 from factcheck.errors import InvalidTransition, PermissionDenied, StaleVersion, ValidationFailed
@@ -283,6 +283,41 @@ def review_queue(
         .limit(QUEUE_PAGE_SIZE)
     ).all()
     return list(items), int(total)
+
+
+#: Articles a filter's list offers: the newest ones (a year's archive holds 100,000; any
+#: other is reached from its own workspace, whose links carry its id).
+ARTICLE_CHOICES = 100
+
+
+def article_choices(
+    session: Session, *, waiting_review: bool = False, selected: int | None = None
+) -> list[tuple[int, str]]:
+    """(id, title) of the newest articles for a filter's list -- with ``waiting_review``
+    only those with a submitted annotation -- and the selected article, wherever it is.
+
+    Read newest first from the (imported_at, id) index, stopping at the limit: the cost
+    does not grow with the archive."""
+    query = (
+        select(Article.id, Article.title)
+        .order_by(Article.imported_at.desc(), Article.id.desc())
+        .limit(ARTICLE_CHOICES)
+    )
+    if waiting_review:
+        query = query.where(
+            exists()
+            .where(Claim.article_id == Article.id)
+            .where(Annotation.claim_id == Claim.id)
+            .where(Annotation.state == AnnotationState.SUBMITTED)
+        )
+    choices = [(article_id, title) for article_id, title in session.execute(query)]
+    if selected is not None and selected not in {article_id for article_id, _ in choices}:
+        chosen = session.execute(
+            select(Article.id, Article.title).where(Article.id == selected)
+        ).first()
+        if chosen is not None:
+            choices.append((chosen[0], chosen[1]))
+    return choices
 
 
 def reviews_of(session: Session, annotation_ids: list[int]) -> dict[int, list[Review]]:

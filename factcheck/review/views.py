@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from sqlalchemy import select
 
-from factcheck.articles.models import Article
 from factcheck.db import parse_id
 from factcheck.extensions import db
 from factcheck.review import operations
@@ -49,7 +48,9 @@ def queue() -> str:
         contexts=contexts,
         actions={a.id: allowed_actions(reviewer, a) for a in items},
         filters=filters,
-        articles=db.session.scalars(select(Article).order_by(Article.title)).all(),
+        articles=operations.article_choices(
+            db.session, waiting_review=True, selected=filters.article_id
+        ),
         verdicts=all_verdicts(db.session),
         annotators=db.session.scalars(select(User).order_by(User.name)).all(),
     )
