@@ -103,6 +103,28 @@ def test_my_work_lists_returned_work_first_then_drafts_then_articles(
     assert 'aria-label="1 of 5 submitted"' in html
 
 
+def test_my_work_lists_the_latest_drafts_and_links_to_all_of_them(
+    client: FlaskClient, make_user, make_article, db: Session, monkeypatch
+) -> None:
+    from factcheck.workspace import assignments
+
+    monkeypatch.setattr(assignments, "MY_WORK_LIMIT", 2)
+    annotator = make_user(Role.ANNOTATOR)
+    article = make_article(title="Many drafts")
+    for claim in article.claims[:3]:
+        db.add(Annotation(claim_id=claim.id, annotator_id=annotator.id))
+        db.flush()
+    db.commit()
+    log_in(client, annotator.email)
+    html = client.get("/my-work").get_data(as_text=True)
+    assert "Your drafts (3)" in html
+    assert html.count("· saved ") == 2
+    assert f"/search?state=draft&amp;annotator={annotator.id}" in html
+    listing = client.get(f"/search?state=draft&annotator={annotator.id}")
+    assert listing.status_code == 200
+    assert all(claim.text in listing.get_data(as_text=True) for claim in article.claims[:3])
+
+
 def test_my_work_empty_state(client: FlaskClient, login) -> None:
     login()
     assert "Nothing waiting for you" in client.get("/my-work").get_data(as_text=True)

@@ -110,29 +110,54 @@ class MyWork:
     returned: list[QueueItem]
     drafts: list[QueueItem]
     articles: list[AssignedArticle]
+    #: Every draft, counted (``drafts`` holds the most recently saved ones).
+    draft_count: int = 0
+    #: Every annotation sent back, counted.
+    returned_count: int = 0
+
+
+#: Annotations listed per section of My work; the rest are a search away (the search
+#: page lists every annotation of a state by an annotator, a page at a time).
+MY_WORK_LIMIT = 100
 
 
 def my_work(session: Session, user: User) -> MyWork:
-    """Returned annotations first (with the reviewer's comment), then drafts, then articles."""
-    annotations = session.scalars(
-        select(Annotation)
-        .options(joinedload(Annotation.claim).joinedload(Claim.article))
-        .where(
-            Annotation.annotator_id == user.id,
-            Annotation.state.in_([AnnotationState.CHANGES_REQUESTED, AnnotationState.DRAFT]),
-        )
-        .order_by(Annotation.updated_at)
-    ).all()
-    returned_ids = [a.id for a in annotations if a.state is AnnotationState.CHANGES_REQUESTED]
-    rounds = reviews_of(session, returned_ids)
-    items = [
-        QueueItem(a, a.claim, rounds[a.id][-1] if rounds.get(a.id) else None) for a in annotations
-    ]
+    """Returned annotations first (with the reviewer's comment), then drafts, then articles.
 
-    claim_counts = (
-        select(Claim.article_id, func.count(Claim.id).label("claims"))
-        .group_by(Claim.article_id)
-        .subquery()
+    Each list reads the user's own annotations through the (annotator, ...) index and
+    stops at :data:`MY_WORK_LIMIT`; the assigned articles' claim counts are counted for
+    those articles only. Nothing here grows with the archive."""
+
+    def recent(state: AnnotationState, newest_first: bool) -> tuple[list[Annotation], int]:
+        mine = (Annotation.annotator_id == user.id, Annotation.state == state)
+        order = Annotation.updated_at.desc() if newest_first else Annotation.updated_at
+        shown = session.scalars(
+            select(Annotation)
+            .options(joinedload(Annotation.claim).joinedload(Claim.article))
+            .where(*mine)
+            .order_by(order, Annotation.id)
+            .limit(MY_WORK_LIMIT)
+        ).all()
+        count = len(shown)
+        if count == MY_WORK_LIMIT:
+            count = session.scalar(select(func.count()).select_from(Annotation).where(*mine)) or 0
+        return list(shown), count
+
+    # Sent back: the oldest first, they have waited longest; drafts: the latest first.
+    returned, returned_count = recent(AnnotationState.CHANGES_REQUESTED, newest_first=False)
+    drafts, draft_count = recent(AnnotationState.DRAFT, newest_first=True)
+    rounds = reviews_of(session, [a.id for a in returned])
+
+    def item(annotation: Annotation) -> QueueItem:
+        last = rounds[annotation.id][-1] if rounds.get(annotation.id) else None
+        return QueueItem(annotation, annotation.claim, last)
+
+    assigned = select(Assignment.article_id).where(Assignment.annotator_id == user.id)
+    claims = (
+        select(func.count())
+        .select_from(Claim)
+        .where(Claim.article_id == Article.id)
+        .scalar_subquery()
     )
     mine = (
         select(
@@ -142,24 +167,26 @@ def my_work(session: Session, user: User) -> MyWork:
         )
         .join(Annotation, Annotation.claim_id == Claim.id)
         .where(Annotation.annotator_id == user.id)
+        .where(Claim.article_id.in_(assigned))
         .group_by(Claim.article_id)
         .subquery()
     )
     rows = session.execute(
         select(
             Article,
-            func.coalesce(claim_counts.c.claims, 0),
+            claims,
             func.coalesce(mine.c.mine, 0),
             func.coalesce(mine.c.submitted, 0),
         )
         .join(Assignment, Assignment.article_id == Article.id)
-        .outerjoin(claim_counts, claim_counts.c.article_id == Article.id)
         .outerjoin(mine, mine.c.article_id == Article.id)
         .where(Assignment.annotator_id == user.id)
         .order_by(Assignment.assigned_at)
     ).all()
     return MyWork(
-        returned=[i for i in items if i.annotation.state is AnnotationState.CHANGES_REQUESTED],
-        drafts=[i for i in items if i.annotation.state is AnnotationState.DRAFT],
+        returned=[item(a) for a in returned],
+        drafts=[item(a) for a in drafts],
         articles=[AssignedArticle(a, int(c), int(m), int(s)) for a, c, m, s in rows],
+        draft_count=draft_count,
+        returned_count=returned_count,
     )
