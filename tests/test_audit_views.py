@@ -31,6 +31,24 @@ def test_log_shows_head_hash_and_filters(client: FlaskClient, login, app, db: Se
     assert "No events match" in future
 
 
+def test_log_offers_every_recorded_action_once_and_numbers_the_newest_event(
+    client: FlaskClient, login, app, db: Session
+) -> None:
+    from sqlalchemy import func
+
+    from factcheck.audit.models import AuditEvent
+
+    run_demo(app)
+    login(Role.ADMIN)
+    html = client.get("/admin/audit").get_data(as_text=True)
+    recorded = db.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)).all()
+    assert len(recorded) > 3
+    offered = [a for a in recorded if f'<option value="{a}"' in html]
+    assert offered == recorded
+    newest = db.scalar(select(func.max(AuditEvent.id)))
+    assert f"newest event #{newest:,}" in html
+
+
 def test_impossible_date_filters_get_a_message(client: FlaskClient, login) -> None:
     login(Role.ADMIN)
     bad = client.get("/admin/audit?from=2024-02-31")

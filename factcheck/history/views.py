@@ -6,7 +6,7 @@ from datetime import date
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import joinedload
 from werkzeug.wrappers.response import Response
 
@@ -29,6 +29,21 @@ def _parse_day(value: str | None) -> date | None:
         return date.fromisoformat(value) if value else None
     except ValueError:
         return None
+
+
+def _recorded_actions() -> list[str]:
+    """Every action the history holds, for the filter's list: hopped through the action
+    index one distinct value at a time (a few dozen lookups), where DISTINCT would read
+    every event."""
+    hops = text(
+        "WITH RECURSIVE seen(action) AS ("
+        " SELECT min(action) FROM audit_events"
+        " UNION ALL"
+        " SELECT (SELECT min(action) FROM audit_events WHERE action > seen.action)"
+        " FROM seen WHERE seen.action IS NOT NULL"
+        ") SELECT action FROM seen WHERE action IS NOT NULL"
+    )
+    return list(db.session.scalars(hops))
 
 
 @bp.route("/admin/audit", methods=["GET"])
@@ -64,9 +79,7 @@ def log() -> tuple[str, int]:
         events = events[:LOG_PAGE_SIZE]
         query_args = {k: v for k, v in request.args.items() if k != "before" and v}
         older_url = url_for("history.log", **query_args, before=events[-1].id)
-    actions = db.session.scalars(
-        select(AuditEvent.action).distinct().order_by(AuditEvent.action)
-    ).all()
+    actions = _recorded_actions()
     page = render_template(
         "history/log.html",
         events=events,
@@ -75,7 +88,9 @@ def log() -> tuple[str, int]:
         users=db.session.scalars(select(User).order_by(User.name)).all(),
         actions=actions,
         head=head_hash(db.session),
-        total=db.session.scalar(select(func.count()).select_from(AuditEvent)) or 0,
+        # The newest event's number, not a count: counting ten million events reads
+        # them all, and the history only grows.
+        newest=db.session.scalar(select(func.max(AuditEvent.id))) or 0,
         args=request.args,
     )
     return page, 422 if errors else 200
