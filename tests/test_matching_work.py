@@ -107,7 +107,7 @@ def test_the_workspace_shows_the_badge_and_filters_on_it(
     article = make_article(user, body=f"{DEPORTATIONS}\n\nThe weather was mild all week.")
     db.commit()
     page = client.get(f"/articles/{article.id}").get_data(as_text=True)
-    assert "checked before (1)" in page and 'class="hint-dot checked-before"' in page
+    assert "checked before (1)" in page and ' hv" href=' in page
     listing = client.get(f"/articles/{article.id}?hint=checked+before").get_data(as_text=True)
     assert (
         "1 claim with checked before" in listing

@@ -73,3 +73,19 @@ def test_admin_creates_a_user_in_the_browser(page) -> None:
     page.get_by_label("Initial password").fill("checker password 1")
     page.get_by_role("button", name="Create user").click()
     expect(page.get_by_text("Created checker@example.org (reviewer).")).to_be_visible()
+
+
+def test_claim_hints_are_drawn_as_letters_and_read_out_as_words(page) -> None:
+    """The hints live in the claim's classes (a 1,000-claim page stays small); the
+    stylesheet shows their letters and gives screen readers their names."""
+    from playwright.sync_api import expect
+
+    log_in(page, "annotator@example.org")
+    page.get_by_role("link", name=re.compile("remains open")).click()
+    hinted = page.locator(".article-body .claim.hn.hd").first
+    expect(hinted).to_be_visible()
+    letters = hinted.evaluate("e => getComputedStyle(e, '::after').content")
+    assert letters.startswith('"ND"') or letters.startswith('"N" "D"'), letters
+    expect(page.get_by_role("link", name=re.compile(r"\(hints: number date\)"))).not_to_have_count(
+        0
+    )
