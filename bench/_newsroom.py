@@ -57,6 +57,7 @@ import sqlalchemy  # noqa: E402
 from sqlalchemy import func, insert, select  # noqa: E402
 
 from factcheck.annotations.models import Annotation, Source  # noqa: E402
+from factcheck.annotations.tallies import recount as recount_tallies  # noqa: E402
 from factcheck.articles.hints import claim_hints  # noqa: E402
 from factcheck.articles.models import Article, Assignment, Claim  # noqa: E402
 from factcheck.review.models import Review  # noqa: E402
@@ -1386,6 +1387,8 @@ def build_newsroom(
     try:
         builder = _Builder(connection, size, progress, password)
         builder.build()
+        # The annotations went in past the ORM: count them into the dashboard's tallies.
+        recount_tallies(connection)
         if dialect == "postgresql":
             _reset_sequences(connection)
         if owned:

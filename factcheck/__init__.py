@@ -121,6 +121,7 @@ def _init_extensions(app: Flask) -> None:
     auth.init_login_manager(login_manager)
     app.context_processor(auth.template_globals)
 
+    from factcheck.annotations.tallies import keep_tallies_current
     from factcheck.factchecks.ours import keep_library_current
     from factcheck.factchecks.work import keep_matches_current
     from factcheck.jobs import keep_jobs
@@ -128,6 +129,7 @@ def _init_extensions(app: Flask) -> None:
 
     # The library first: its entries are written before the search index's commit hook;
     # then the matching work those writes call for, then the jobs that carry it out.
+    keep_tallies_current()
     keep_library_current()
     keep_index_current()
     keep_matches_current()

@@ -2,6 +2,7 @@
 
 from factcheck.annotations.models import Annotation, Source, Stance
 from factcheck.annotations.states import AnnotationState
+from factcheck.annotations.tallies import AnnotationTally
 from factcheck.articles.models import Article, Assignment, Claim, ClaimKind
 from factcheck.audit.models import AuditEvent
 from factcheck.factchecks.models import (
@@ -23,6 +24,7 @@ from factcheck.verdicts.models import Verdict
 __all__ = [
     "Annotation",
     "AnnotationState",
+    "AnnotationTally",
     "ApiToken",
     "Article",
     "Assignment",

@@ -149,3 +149,91 @@ def test_dashboard_renders_svg_charts_without_javascript(
 def test_dashboard_empty_and_forbidden(client: FlaskClient, login) -> None:
     login(Role.ANNOTATOR)
     assert client.get("/dashboard").status_code == 403
+
+
+def _tallies(db: Session) -> dict[tuple[int, int, str], int]:
+    from factcheck.annotations.tallies import AnnotationTally
+
+    return {
+        (t.annotator_id, t.verdict_id, t.state): t.annotations
+        for t in db.scalars(select(AnnotationTally))
+        if t.annotations
+    }
+
+
+def _counted(db: Session) -> dict[tuple[int, int, str], int]:
+    from sqlalchemy import func
+
+    verdict = func.coalesce(Annotation.verdict_id, 0)
+    rows = db.execute(
+        select(Annotation.annotator_id, verdict, Annotation.state, func.count()).group_by(
+            Annotation.annotator_id, verdict, Annotation.state
+        )
+    )
+    return {(a, v, s.value if hasattr(s, "value") else s): n for a, v, s, n in rows}
+
+
+def test_dashboard_tallies_follow_every_change_in_the_same_transaction(
+    db: Session, make_user, make_article
+) -> None:
+    """Drafts, verdict changes, transitions, expired objects, deletes and a rolled-back
+    savepoint: the tallies always equal a count of the annotations."""
+    ana, bo = make_user(), make_user()
+    article = make_article()
+    verdicts = db.scalars(select(Verdict).order_by(Verdict.sort_order)).all()
+    first = Annotation(claim_id=article.claims[0].id, annotator_id=ana.id)
+    second = Annotation(
+        claim_id=article.claims[1].id, annotator_id=bo.id, verdict_id=verdicts[0].id
+    )
+    db.add_all([first, second])
+    db.flush()
+    assert _tallies(db) == _counted(db)
+    first.verdict_id = verdicts[1].id
+    second.state = AnnotationState.SUBMITTED
+    second.submitted_at = utcnow()
+    db.flush()
+    assert _tallies(db) == _counted(db)
+    # Changed while its attributes are expired: the old values come from the database.
+    db.expire(second)
+    second.state = AnnotationState.APPROVED
+    db.flush()
+    assert _tallies(db) == _counted(db)
+    # A savepoint rolled back takes its changes to the tallies with it.
+    with db.begin_nested() as nested:
+        db.add(Annotation(claim_id=article.claims[2].id, annotator_id=ana.id))
+        db.flush()
+        nested.rollback()
+    assert _tallies(db) == _counted(db)
+    db.delete(first)
+    db.flush()
+    assert _tallies(db) == _counted(db)
+    db.commit()
+    assert _tallies(db) == _counted(db) == {(bo.id, verdicts[0].id, "approved"): 1}
+
+
+def test_dashboard_figures_come_from_the_tallies(
+    client: FlaskClient, login, db: Session, fixture_annotations
+) -> None:
+    from factcheck.reports.stats import verdict_distribution, work_per_annotator
+
+    db.commit()
+    given = {verdict.id: total for verdict, total, _ in verdict_distribution(db)}
+    counted = dict(
+        db.execute(
+            select(Annotation.verdict_id, func_count())
+            .where(Annotation.state != AnnotationState.DRAFT)
+            .group_by(Annotation.verdict_id)
+        ).all()
+    )
+    assert {v: n for v, n in given.items() if n} == counted
+    people = {work.user.id: work for work in work_per_annotator(db)}
+    assert sum(work.submitted for work in people.values()) == sum(counted.values())
+    assert sum(work.drafts for work in people.values()) == 1
+    login(Role.REVIEWER)
+    assert client.get("/dashboard").status_code == 200
+
+
+def func_count():
+    from sqlalchemy import func
+
+    return func.count()

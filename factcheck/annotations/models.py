@@ -46,6 +46,8 @@ class Annotation(Base):
         # Someone's annotations and their claims (my work, blind annotation, search),
         # from the index alone.
         Index("ix_annotations_annotator_claim", "annotator_id", "claim_id"),
+        # The dashboard's last 30 days of submissions.
+        Index("ix_annotations_submitted_at", "submitted_at"),
         Index(
             "ix_annotations_claim_facts",
             "claim_id",

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from factcheck.annotations.models import Annotation
 from factcheck.annotations.states import SUBMITTED_OR_LATER, AnnotationState
+from factcheck.annotations.tallies import AnnotationTally
 from factcheck.db import utcnow
 from factcheck.review.models import Decision, Review
 from factcheck.users.models import User
@@ -48,17 +50,18 @@ def daily_progress(session: Session, days: int = 30) -> DailyProgress:
 
 
 def verdict_distribution(session: Session) -> list[tuple[Verdict, int, int]]:
-    """Per verdict: annotations submitted or later, and published (approved) ones."""
+    """Per verdict: annotations submitted or later, and published (approved) ones, from
+    the annotation tallies (a few thousand rows at any size)."""
+    tally = AnnotationTally
+    given = func.coalesce(
+        func.sum(case((tally.state != AnnotationState.DRAFT.value, tally.annotations))), 0
+    )
+    published = func.coalesce(
+        func.sum(case((tally.state == AnnotationState.APPROVED.value, tally.annotations))), 0
+    )
     rows = session.execute(
-        select(
-            Verdict,
-            func.count(Annotation.id),
-            func.count(case((Annotation.state == AnnotationState.APPROVED, Annotation.id))),
-        )
-        .outerjoin(
-            Annotation,
-            (Annotation.verdict_id == Verdict.id) & (Annotation.state != AnnotationState.DRAFT),
-        )
+        select(Verdict, given, published)
+        .outerjoin(tally, tally.verdict_id == Verdict.id)
         .group_by(Verdict.id)
         .order_by(Verdict.sort_order, Verdict.id)
     ).all()
@@ -75,8 +78,13 @@ class AnnotatorWork:
 
 
 def work_per_annotator(session: Session) -> list[AnnotatorWork]:
-    def count_state(*states: AnnotationState):
-        return func.count(case((Annotation.state.in_(states), Annotation.id)))
+    """Each annotator's drafts, submitted (or later), approved and returned annotations,
+    from the annotation tallies."""
+    tally = AnnotationTally
+
+    def count_state(*states: AnnotationState) -> Any:
+        values = [state.value for state in states]
+        return func.coalesce(func.sum(case((tally.state.in_(values), tally.annotations))), 0)
 
     rows = session.execute(
         select(
@@ -86,8 +94,9 @@ def work_per_annotator(session: Session) -> list[AnnotatorWork]:
             count_state(AnnotationState.APPROVED),
             count_state(AnnotationState.CHANGES_REQUESTED),
         )
-        .join(Annotation, Annotation.annotator_id == User.id)
+        .join(tally, tally.annotator_id == User.id)
         .group_by(User.id)
+        .having(func.sum(tally.annotations) > 0)
         .order_by(User.name)
     ).all()
     return [AnnotatorWork(u, int(d), int(s), int(a), int(r)) for u, d, s, a, r in rows]

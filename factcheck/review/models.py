@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, Text
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from factcheck.annotations.models import Annotation
@@ -31,6 +31,8 @@ class Review(Base):
         CheckConstraint(
             "decision = 'approve' OR length(trim(comment)) > 0", name="comment_unless_approved"
         ),
+        # The dashboard's approvals of the last 30 days.
+        Index("ix_reviews_decision_created_at", "decision", "created_at"),
     )
 
     id: Mapped[intpk]
