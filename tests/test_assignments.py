@@ -120,6 +120,17 @@ def test_my_work_lists_the_latest_drafts_and_links_to_all_of_them(
     assert "Your drafts (3)" in html
     assert html.count("· saved ") == 2
     assert f"/search?state=draft&amp;annotator={annotator.id}" in html
+    assert "Assigned to you" not in html
+    reviewer = make_user(Role.REVIEWER)
+    for article_number in range(3):
+        story = make_article(title=f"Assigned {article_number}")
+        db.add(
+            Assignment(article_id=story.id, annotator_id=annotator.id, assigned_by_id=reviewer.id)
+        )
+        db.flush()
+    db.commit()
+    html = client.get("/my-work").get_data(as_text=True)
+    assert "Assigned to you (3)" in html and "The 2 assigned most recently." in html
     listing = client.get(f"/search?state=draft&annotator={annotator.id}")
     assert listing.status_code == 200
     assert all(claim.text in listing.get_data(as_text=True) for claim in article.claims[:3])

@@ -48,6 +48,8 @@ class Annotation(Base):
         Index("ix_annotations_annotator_claim", "annotator_id", "claim_id"),
         # The dashboard's last 30 days of submissions.
         Index("ix_annotations_submitted_at", "submitted_at"),
+        # The review queue: submitted annotations, oldest first, read in order.
+        Index("ix_annotations_state_submitted_at", "state", "submitted_at", "id"),
         Index(
             "ix_annotations_claim_facts",
             "claim_id",

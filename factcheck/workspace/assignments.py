@@ -114,6 +114,8 @@ class MyWork:
     draft_count: int = 0
     #: Every annotation sent back, counted.
     returned_count: int = 0
+    #: Every article assigned to the user, counted (``articles`` holds the latest).
+    assigned_count: int = 0
 
 
 #: Annotations listed per section of My work; the rest are a search away (the search
@@ -152,7 +154,27 @@ def my_work(session: Session, user: User) -> MyWork:
         last = rounds[annotation.id][-1] if rounds.get(annotation.id) else None
         return QueueItem(annotation, annotation.claim, last)
 
-    assigned = select(Assignment.article_id).where(Assignment.annotator_id == user.id)
+    # The most recently assigned articles, as many as the other lists hold.
+    assigned_ids = list(
+        session.scalars(
+            select(Assignment.article_id)
+            .where(Assignment.annotator_id == user.id)
+            .order_by(Assignment.assigned_at.desc(), Assignment.id.desc())
+            .limit(MY_WORK_LIMIT + 1)
+        )
+    )
+    assigned_count = len(assigned_ids)
+    if assigned_count > MY_WORK_LIMIT:
+        assigned_ids = assigned_ids[:MY_WORK_LIMIT]
+        assigned_count = (
+            session.scalar(
+                select(func.count())
+                .select_from(Assignment)
+                .where(Assignment.annotator_id == user.id)
+            )
+            or 0
+        )
+    assigned = assigned_ids
     claims = (
         select(func.count())
         .select_from(Claim)
@@ -180,7 +202,7 @@ def my_work(session: Session, user: User) -> MyWork:
         )
         .join(Assignment, Assignment.article_id == Article.id)
         .outerjoin(mine, mine.c.article_id == Article.id)
-        .where(Assignment.annotator_id == user.id)
+        .where(Assignment.annotator_id == user.id, Assignment.article_id.in_(assigned))
         .order_by(Assignment.assigned_at)
     ).all()
     return MyWork(
@@ -189,4 +211,5 @@ def my_work(session: Session, user: User) -> MyWork:
         articles=[AssignedArticle(a, int(c), int(m), int(s)) for a, c, m, s in rows],
         draft_count=draft_count,
         returned_count=returned_count,
+        assigned_count=assigned_count,
     )

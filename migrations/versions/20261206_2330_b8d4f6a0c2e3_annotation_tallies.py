@@ -1,4 +1,4 @@
-"""Annotation tallies for the dashboard, and indexes for its last 30 days.
+"""Annotation tallies for the dashboard, indexes for its last 30 days and the queue.
 
 ``annotation_tallies`` holds how many annotations each annotator has per verdict and
 state (kept current by the app in the same transaction as every change), so the
@@ -42,9 +42,13 @@ def upgrade() -> None:
     )
     op.create_index("ix_annotations_submitted_at", "annotations", ["submitted_at"])
     op.create_index("ix_reviews_decision_created_at", "reviews", ["decision", "created_at"])
+    op.create_index(
+        "ix_annotations_state_submitted_at", "annotations", ["state", "submitted_at", "id"]
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_annotations_state_submitted_at", table_name="annotations")
     op.drop_index("ix_reviews_decision_created_at", table_name="reviews")
     op.drop_index("ix_annotations_submitted_at", table_name="annotations")
     op.drop_table("annotation_tallies")
