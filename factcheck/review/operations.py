@@ -12,6 +12,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from factcheck.annotations.models import Annotation
+from factcheck.annotations.tallies import AnnotationTally
 from factcheck.articles.models import Article, Claim
 from factcheck.audit.recorder import record
 from factcheck.db import utcnow
@@ -271,7 +272,20 @@ def review_queue(
     if filters.annotator_id:
         conditions.append(Annotation.annotator_id == filters.annotator_id)
     base = select(Annotation).join(Claim, Claim.id == Annotation.claim_id).where(*conditions)
-    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    if filters.article_id:
+        total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    else:
+        # From the annotation tallies: counting a year's backlog row by row took 50 ms.
+        tally = AnnotationTally
+        counted = [
+            tally.state == AnnotationState.SUBMITTED.value,
+            tally.annotator_id != reviewer.id,
+        ]
+        if filters.verdict_id:
+            counted.append(tally.verdict_id == filters.verdict_id)
+        if filters.annotator_id:
+            counted.append(tally.annotator_id == filters.annotator_id)
+        total = session.scalar(select(func.sum(tally.annotations)).where(*counted)) or 0
     items = session.scalars(
         base.options(
             selectinload(Annotation.sources),
