@@ -5,9 +5,9 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, text
@@ -124,16 +124,95 @@ def verify_chain(events: Iterable[AuditEvent]) -> ChainBreak | None:
     return None
 
 
-def verify(session: Session) -> ChainBreak | None:
-    """Verify the whole stored history, streaming it in id order."""
-    events = session.scalars(
-        select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=1000)
+#: Events read per round trip when the whole history is verified.
+_VERIFY_BATCH = 10_000
+
+
+def _stored_time(value: datetime | str) -> str:
+    """A stored ``created_at`` in the ISO form the app hashed (aware, UTC).
+
+    SQLite hands back the text SQLAlchemy stored, ``YYYY-MM-DD HH:MM:SS.ffffff`` in UTC,
+    turned into that form directly (parsing a datetime per event cost a fifth of the
+    time); anything else -- PostgreSQL's datetimes in the session's zone -- is parsed."""
+    if isinstance(value, str) and len(value) == 26 and value[10] == " " and value[19] == ".":
+        # isoformat() leaves out microseconds that are all zero.
+        whole = value[:19] if value.endswith(".000000") else value
+        return whole.replace(" ", "T", 1) + "+00:00"
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return moment.isoformat()
+
+
+def _stored_diff(value: Any) -> str:
+    """A stored ``diff`` as canonical JSON (SQLite: text; PostgreSQL: already parsed)."""
+    if value == "{}" or value == {}:
+        return "{}"
+    return _canonical(json.loads(value) if isinstance(value, str) else value)
+
+
+def verify(
+    session: Session,
+    *,
+    after: tuple[int, str] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ChainBreak | None:
+    """Verify the stored history in id order -- all of it, or the events after
+    ``after`` = (event id, that event's hash) -- streaming it with flat memory.
+
+    The rows are read as the driver gives them, not as ORM objects, and each event's
+    payload is written out in the canonical JSON of :func:`event_hash` (keys in order,
+    no spaces, the same string escaping) without building it as a dict first: about
+    four times as fast, for a year's history of ten million events. A test holds the
+    two to the same hashes.
+
+    :param progress: called with the number of events checked so far, every batch.
+    """
+    previous, start = ("", 0) if after is None else (after[1], after[0])
+    quote, sha256 = _quote, hashlib.sha256
+    statement = (
+        "SELECT id, created_at, actor_id, action, entity_type, entity_id, diff, "
+        "prev_hash, hash FROM audit_events WHERE id > :start ORDER BY id"
     )
+    # Options on the statement, not the connection: Connection.execution_options()
+    # changes the session's connection for good.
+    rows = session.connection().execute(
+        text(statement).execution_options(stream_results=True, yield_per=_VERIFY_BATCH),
+        {"start": start},
+    )
+    checked = 0
     try:
-        return verify_chain(events)
+        for batch in rows.partitions(_VERIFY_BATCH):
+            for event_id, at, actor, action, kind, entity_id, diff, prev, stored in batch:
+                if prev != previous:
+                    return ChainBreak(
+                        event_id,
+                        "does not follow the previous event (one was removed or reordered)",
+                    )
+                payload = (
+                    f'{{"action":{quote(action)},"actor":{_number(actor)},'
+                    f'"at":{quote(_stored_time(at))},"diff":{_stored_diff(diff)},'
+                    f'"entity":[{quote(kind)},{_number(entity_id)}],"prev":{quote(prev)}}}'
+                )
+                if sha256(payload.encode("utf-8")).hexdigest() != stored:
+                    return ChainBreak(
+                        event_id, "content does not match its hash (the row was edited)"
+                    )
+                previous = stored
+            checked += len(batch)
+            if progress is not None:
+                progress(checked)
+        return None
     finally:
-        # verify_chain may stop at the first break; close the server-side cursor anyway.
-        events.close()
+        # The loop may stop at the first break; close the server-side cursor anyway.
+        rows.close()
+
+
+def _number(value: int | None) -> str:
+    return "null" if value is None else str(int(value))
+
+
+#: JSON's string quoting as ``json.dumps(..., ensure_ascii=False)`` does it (C speed).
+_quote: Callable[[str], str] = json.encoder.encode_basestring  # type: ignore[attr-defined]
 
 
 def events_for(session: Session, entity_type: str, entity_id: int) -> list[AuditEvent]:
