@@ -4,7 +4,7 @@ from factcheck.annotations.models import Annotation, Source, Stance
 from factcheck.annotations.states import AnnotationState
 from factcheck.annotations.tallies import AnnotationTally
 from factcheck.articles.models import Article, Assignment, Claim, ClaimKind
-from factcheck.audit.models import AuditEvent
+from factcheck.audit.models import AuditCheckpoint, AuditEvent
 from factcheck.factchecks.models import (
     ClaimMatch,
     ClaimVector,
@@ -28,6 +28,7 @@ __all__ = [
     "ApiToken",
     "Article",
     "Assignment",
+    "AuditCheckpoint",
     "AuditEvent",
     "BackgroundJob",
     "Claim",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from flask import Flask
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
@@ -183,9 +184,10 @@ def test_demo_password_comes_from_the_environment(app, db: Session, monkeypatch)
 
 def test_audit_verify_passes_then_names_the_edited_event(app: Flask, db: Session) -> None:
     run(app, "demo")
+    events = count(db, AuditEvent)
     ok = run(app, "audit", "verify")
     assert ok.exit_code == 0, ok.output
-    assert ok.output.startswith(f"OK: {count(db, AuditEvent)} events")
+    assert f"OK: {events} events" in ok.output and "checkpoint 1 written" in ok.output
     target = db.scalar(select(AuditEvent.id).order_by(AuditEvent.id).offset(1).limit(1))
     # A hand-made edit: drop the guard the way an attacker with database access would.
     if db.get_bind().dialect.name == "postgresql":
@@ -200,3 +202,40 @@ def test_audit_verify_passes_then_names_the_edited_event(app: Flask, db: Session
     broken = run(app, "audit", "verify")
     assert broken.exit_code == 1
     assert f"BROKEN at event {target}" in broken.output
+
+
+def test_audit_verify_since_checkpoint_reads_only_what_follows_and_trusts_no_forged_checkpoint(
+    app: Flask, db: Session
+) -> None:
+    from factcheck.audit.models import AuditCheckpoint
+    from factcheck.audit.recorder import record
+
+    run(app, "demo")
+    first = run(app, "audit", "verify", "--since-checkpoint")  # no checkpoint yet: all
+    assert first.exit_code == 0, first.output
+    record(db, None, "test:later", "thing", 1, {"n": [None, 1]})
+    db.commit()
+    second = run(app, "audit", "verify", "--since-checkpoint")
+    assert second.exit_code == 0, second.output
+    # The checkpoint's own event and the one recorded since: two read.
+    assert "(2 read after checkpoint " in second.output
+    assert count(db, AuditCheckpoint) == 2
+    latest = db.scalar(select(AuditCheckpoint.id).order_by(AuditCheckpoint.id.desc()).limit(1))
+    # Checkpoints are append-only, and a forged one is noticed.
+    with pytest.raises(Exception, match="append-only"):
+        db.execute(text("UPDATE audit_checkpoints SET events = 1"))
+        db.flush()
+    db.rollback()
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(
+            text("ALTER TABLE audit_checkpoints DISABLE TRIGGER audit_checkpoints_no_change")
+        )
+    else:
+        db.execute(text("DROP TRIGGER audit_checkpoints_no_update"))
+    db.execute(
+        text("UPDATE audit_checkpoints SET events = events + 5 WHERE id = :id"), {"id": latest}
+    )
+    db.commit()
+    forged = run(app, "audit", "verify", "--since-checkpoint")
+    assert forged.exit_code == 1
+    assert f"audit checkpoint {latest} was changed or removed" in forged.output

@@ -42,3 +42,22 @@ class AuditEvent(Base):
 
     def __repr__(self) -> str:
         return f"<AuditEvent {self.id} {self.action} {self.entity_type}:{self.entity_id}>"
+
+
+class AuditCheckpoint(Base):
+    """A point up to which the audit history was verified, so that a later verify can
+    check only what came after it. Checkpoints chain by hash like events, are
+    append-only, and each is anchored by an ``audit:checkpoint`` event in the history
+    itself: changing one is detected by the next verify either way."""
+
+    __tablename__ = "audit_checkpoints"
+
+    id: Mapped[intpk]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: The last event the verify checked, and its hash then.
+    event_id: Mapped[int]
+    event_hash: Mapped[str] = mapped_column(String(64))
+    #: How many events the history held up to and including ``event_id``.
+    events: Mapped[int]
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from factcheck.audit.models import AuditEvent
+from factcheck.audit.models import AuditCheckpoint, AuditEvent
 from factcheck.db import utcnow
 
 if TYPE_CHECKING:  # a type only: audit sits below users and never imports it
@@ -213,6 +213,136 @@ def _number(value: int | None) -> str:
 
 #: JSON's string quoting as ``json.dumps(..., ensure_ascii=False)`` does it (C speed).
 _quote: Callable[[str], str] = json.encoder.encode_basestring  # type: ignore[attr-defined]
+
+
+def checkpoint_hash(checkpoint: AuditCheckpoint) -> str:
+    """SHA-256 over everything a checkpoint says and the checkpoint it follows."""
+    payload = _canonical(
+        {
+            "prev": checkpoint.prev_hash,
+            "at": checkpoint.created_at.isoformat(),
+            "event": [checkpoint.event_id, checkpoint.event_hash],
+            "events": checkpoint.events,
+        }
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def write_checkpoint(
+    session: Session, event_id: int, event_hash: str, events: int
+) -> AuditCheckpoint:
+    """Record that the history was verified up to ``event_id``: a checkpoint chained
+    onto the previous one, and an ``audit:checkpoint`` event that names its hash."""
+    previous = session.scalar(select(AuditCheckpoint).order_by(AuditCheckpoint.id.desc()).limit(1))
+    checkpoint = AuditCheckpoint(
+        created_at=utcnow(),
+        event_id=event_id,
+        event_hash=event_hash,
+        events=events,
+        prev_hash=previous.hash if previous is not None else "",
+    )
+    checkpoint.hash = checkpoint_hash(checkpoint)
+    session.add(checkpoint)
+    session.flush()
+    record(
+        session,
+        None,
+        "audit:checkpoint",
+        "audit_checkpoint",
+        checkpoint.id,
+        {"verified_to": [None, event_id], "checkpoint_hash": [None, checkpoint.hash]},
+    )
+    return checkpoint
+
+
+@dataclass(frozen=True)
+class Verified:
+    """What a verify checked: the break, if any; the last good event; how many events
+    the history holds up to it; how many this run read."""
+
+    broken: ChainBreak | None
+    last: tuple[int, str] | None
+    events: int
+    checked: int
+    since: AuditCheckpoint | None = None
+
+
+def verify_since_checkpoint(
+    session: Session, progress: Callable[[int], None] | None = None
+) -> Verified:
+    """Check the checkpoints, then only the events after the latest one (everything
+    when there is none).
+
+    A checkpoint is trusted only if its own chain holds, the ``audit:checkpoint``
+    event that anchors it names its hash (that event lies after it, so it is read
+    and verified here), and the event it stopped at still has the hash it had.
+    An edit *before* the checkpoint is found by a full verify, not by this one."""
+    previous = ""
+    latest: AuditCheckpoint | None = None
+    for checkpoint in session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.id)):
+        if checkpoint.prev_hash != previous or checkpoint_hash(checkpoint) != checkpoint.hash:
+            reason = f"audit checkpoint {checkpoint.id} was changed or removed"
+            return Verified(ChainBreak(checkpoint.event_id, reason), None, 0, 0)
+        previous, latest = checkpoint.hash, checkpoint
+    if latest is None:
+        return _verify_all(session, progress)
+    anchor = session.scalar(
+        select(AuditEvent).where(
+            AuditEvent.action == "audit:checkpoint", AuditEvent.entity_id == latest.id
+        )
+    )
+    named = (anchor.diff or {}).get("checkpoint_hash", [None, None])[1] if anchor else None
+    if named != latest.hash:
+        reason = f"audit checkpoint {latest.id} does not match the event that recorded it"
+        return Verified(ChainBreak(latest.event_id, reason), None, 0, 0)
+    stopped = session.get(AuditEvent, latest.event_id)
+    if stopped is None or stopped.hash != latest.event_hash:
+        reason = "the event a checkpoint stopped at was changed or removed"
+        return Verified(ChainBreak(latest.event_id, reason), None, 0, 0)
+    last: list[tuple[int, str]] = []
+    checked: list[int] = [0]
+
+    def seen(count: int) -> None:
+        checked[0] = count
+        if progress is not None:
+            progress(count)
+
+    broken = verify(session, after=(latest.event_id, latest.event_hash), progress=seen)
+    head = _head(session)
+    if head is not None:
+        last.append(head)
+    return Verified(
+        broken,
+        last[0] if last and broken is None else None,
+        latest.events + checked[0],
+        checked[0],
+        since=latest,
+    )
+
+
+def _head(session: Session) -> tuple[int, str] | None:
+    row = session.execute(
+        select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+    ).first()
+    return (row[0], row[1]) if row is not None else None
+
+
+def _verify_all(session: Session, progress: Callable[[int], None] | None) -> Verified:
+    checked: list[int] = [0]
+
+    def seen(count: int) -> None:
+        checked[0] = count
+        if progress is not None:
+            progress(count)
+
+    broken = verify(session, progress=seen)
+    head = _head(session) if broken is None else None
+    return Verified(broken, head, checked[0], checked[0])
+
+
+def verify_everything(session: Session, progress: Callable[[int], None] | None = None) -> Verified:
+    """A full verify, with what a checkpoint needs."""
+    return _verify_all(session, progress)
 
 
 def events_for(session: Session, entity_type: str, entity_id: int) -> list[AuditEvent]:
