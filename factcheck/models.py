@@ -2,7 +2,7 @@
 
 from factcheck.annotations.models import Annotation, Source, Stance
 from factcheck.annotations.states import AnnotationState
-from factcheck.annotations.tallies import AnnotationTally
+from factcheck.annotations.tallies import AnnotationTally, ClaimTally
 from factcheck.articles.models import Article, Assignment, Claim, ClaimKind
 from factcheck.audit.models import AuditCheckpoint, AuditEvent
 from factcheck.factchecks.models import (
@@ -34,6 +34,7 @@ __all__ = [
     "Claim",
     "ClaimKind",
     "ClaimMatch",
+    "ClaimTally",
     "ClaimVector",
     "Decision",
     "FactCheck",

@@ -161,6 +161,24 @@ def _tallies(db: Session) -> dict[tuple[int, int, str], int]:
     }
 
 
+def _claim_tallies(db: Session) -> tuple[dict[int, int], dict[int, int]]:
+    """(the claim tallies, a count of finished verdicts per claim)."""
+    from sqlalchemy import func
+
+    from factcheck.annotations.states import SUBMITTED_OR_LATER
+    from factcheck.annotations.tallies import ClaimTally
+
+    kept = {t.claim_id: t.verdicts for t in db.scalars(select(ClaimTally)) if t.verdicts}
+    counted = dict(
+        db.execute(
+            select(Annotation.claim_id, func.count())
+            .where(Annotation.state.in_(SUBMITTED_OR_LATER), Annotation.verdict_id.is_not(None))
+            .group_by(Annotation.claim_id)
+        ).all()
+    )
+    return kept, counted
+
+
 def _counted(db: Session) -> dict[tuple[int, int, str], int]:
     from sqlalchemy import func
 
@@ -188,25 +206,35 @@ def test_dashboard_tallies_follow_every_change_in_the_same_transaction(
     db.add_all([first, second])
     db.flush()
     assert _tallies(db) == _counted(db)
+    kept, counted = _claim_tallies(db)
+    assert kept == counted
     first.verdict_id = verdicts[1].id
     second.state = AnnotationState.SUBMITTED
     second.submitted_at = utcnow()
     db.flush()
     assert _tallies(db) == _counted(db)
+    kept, counted = _claim_tallies(db)
+    assert kept == counted
     # Changed while its attributes are expired: the old values come from the database.
     db.expire(second)
     second.state = AnnotationState.APPROVED
     db.flush()
     assert _tallies(db) == _counted(db)
+    kept, counted = _claim_tallies(db)
+    assert kept == counted
     # A savepoint rolled back takes its changes to the tallies with it.
     with db.begin_nested() as nested:
         db.add(Annotation(claim_id=article.claims[2].id, annotator_id=ana.id))
         db.flush()
         nested.rollback()
     assert _tallies(db) == _counted(db)
+    kept, counted = _claim_tallies(db)
+    assert kept == counted
     db.delete(first)
     db.flush()
     assert _tallies(db) == _counted(db)
+    kept, counted = _claim_tallies(db)
+    assert kept == counted
     db.commit()
     assert _tallies(db) == _counted(db) == {(bo.id, verdicts[0].id, "approved"): 1}
 

@@ -11,11 +11,12 @@ from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from factcheck.annotations.models import Annotation
 from factcheck.annotations.states import SUBMITTED_OR_LATER
+from factcheck.annotations.tallies import ClaimTally
 from factcheck.articles.models import Article, Claim
 from factcheck.users.models import User
 
@@ -93,19 +94,19 @@ def agreement(
 ) -> AgreementReport:
     """Agreement over claims with two or more submitted annotations (one article or all).
 
-    The database picks out the claims that two or more people annotated (from the
-    annotations' covering index), so only their verdicts are read, not every annotation
-    of the archive; the disagreements are listed a page at a time, newest claims first
+    The claims that two or more people gave a finished verdict come from the claim
+    tallies' index, so only their verdicts are read, not every annotation of the
+    archive; the disagreements are listed a page at a time, newest claims first
     (those before the claim ``after``)."""
     # An article's disagreements are few and read in its order; the archive's are paged.
     limit = limit or (None if article is not None else DISAGREEMENTS_PER_PAGE)
     counted = (Annotation.state.in_(_COUNTED), Annotation.verdict_id.is_not(None))
-    pairable = select(Annotation.claim_id).where(*counted)
+    # The claims with two or more finished verdicts, from the claim tallies' index.
+    pairable = select(ClaimTally.claim_id).where(ClaimTally.verdicts >= 2)
     if article is not None:
-        pairable = pairable.join(Claim, Claim.id == Annotation.claim_id).where(
+        pairable = pairable.join(Claim, Claim.id == ClaimTally.claim_id).where(
             Claim.article_id == article.id
         )
-    pairable = pairable.group_by(Annotation.claim_id).having(func.count() >= 2)
     by_claim: dict[int, list[tuple[int, int]]] = defaultdict(list)
     rows = session.execute(
         select(Annotation.claim_id, Annotation.annotator_id, Annotation.verdict_id)
