@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -187,7 +188,9 @@ def test_audit_verify_passes_then_names_the_edited_event(app: Flask, db: Session
     events = count(db, AuditEvent)
     ok = run(app, "audit", "verify")
     assert ok.exit_code == 0, ok.output
-    assert f"OK: {events} events" in ok.output and "checkpoint 1 written" in ok.output
+    assert f"OK: {events} events" in ok.output
+    # Sequences are not rolled back between tests on PostgreSQL: any number will do.
+    assert re.search(r"checkpoint \d+ written", ok.output)
     target = db.scalar(select(AuditEvent.id).order_by(AuditEvent.id).offset(1).limit(1))
     # A hand-made edit: drop the guard the way an attacker with database access would.
     if db.get_bind().dialect.name == "postgresql":
