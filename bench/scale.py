@@ -11,6 +11,7 @@ p50 and p95 of ``--requests`` requests, the SQL statements one request makes (a 
 that grows with the data is an N+1) and the size of the page.
 
 Run: .venv/bin/python bench/scale.py [--sizes 10000,100000,1000000] [--requests 20]
+[--keep DIR]
 """
 
 from __future__ import annotations
@@ -51,13 +52,17 @@ AUDIT_ACTIONS = [
 
 
 @contextmanager
-def database(named: str | None, tmp: str, name: str) -> Iterator[str]:
+def database(named: str | None, tmp: str, name: str, *, keep: bool = False) -> Iterator[str]:
+    """A fresh database for one size; with ``keep``, left behind (its URL is printed)."""
     if named:
-        url = fresh_postgres(named, f"factcheck_scale_{name}_{os.getpid()}")
+        url = fresh_postgres(named, f"factcheck_scale_{name}" + ("" if keep else f"_{os.getpid()}"))
         try:
             yield url
         finally:
-            drop_postgres(url)
+            if keep:
+                print(f"kept: {url}", flush=True)
+            else:
+                drop_postgres(url)
     else:
         yield f"sqlite:///{tmp}/{name}.sqlite"
 
@@ -304,14 +309,23 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sizes", default="10000,100000,1000000", help="claims, comma-separated")
     parser.add_argument("--requests", type=int, default=20, help="requests per page")
     parser.add_argument("--audit-per-claim", type=int, default=10)
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="Leave the databases behind to look into: SQLite files in this directory, "
+        "or the PostgreSQL databases (named factcheck_scale_claims<size>).",
+    )
     args = parser.parse_args(argv)
     sizes = [int(size) for size in args.sizes.split(",")]
     named = os.environ.get("FACTCHECK_BENCH_DATABASE_URL")
     backend = "postgresql" if named else "sqlite"
     results: dict[int, list[PageFigures]] = {}
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as scratch:
+        tmp = str(args.keep) if args.keep else scratch
+        if args.keep:
+            args.keep.mkdir(parents=True, exist_ok=True)
         for size in sizes:
-            with database(named, tmp, f"claims{size}") as url:
+            with database(named, tmp, f"claims{size}", keep=args.keep is not None) as url:
                 timings = build(url, size, args.audit_per_claim)
                 built = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in timings.items())
                 print(f"{size:,} claims on {backend}: built ({built})", flush=True)
