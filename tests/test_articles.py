@@ -171,7 +171,7 @@ def test_article_list_pages_newest_first_and_each_page_is_the_same_size(
 
     monkeypatch.setattr(operations, "ARTICLES_PER_PAGE", 2)
     login()
-    first, second, third = (make_article(title=f"Paged {n}") for n in (1, 2, 3))
+    first, second, _third = (make_article(title=f"Paged {n}") for n in (1, 2, 3))
     html = client.get("/articles").get_data(as_text=True)
     assert "3 articles, newest first" in html
     assert "Paged 3" in html and "Paged 2" in html and "Paged 1" not in html
@@ -188,7 +188,6 @@ def test_article_list_pages_newest_first_and_each_page_is_the_same_size(
         response = client.get(f"/articles?after={after}")
         assert response.status_code == 200
         assert "Paged 3" in response.get_data(as_text=True)
-    del third
 
 
 def test_script_in_title_and_body_is_shown_escaped(client: FlaskClient, login, db) -> None:

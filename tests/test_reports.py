@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from factcheck.annotations.models import Annotation
@@ -163,8 +163,6 @@ def _tallies(db: Session) -> dict[tuple[int, int, str], int]:
 
 def _claim_tallies(db: Session) -> tuple[dict[int, int], dict[int, int]]:
     """(the claim tallies, a count of finished verdicts per claim)."""
-    from sqlalchemy import func
-
     from factcheck.annotations.states import SUBMITTED_OR_LATER
     from factcheck.annotations.tallies import ClaimTally
 
@@ -180,8 +178,6 @@ def _claim_tallies(db: Session) -> tuple[dict[int, int], dict[int, int]]:
 
 
 def _counted(db: Session) -> dict[tuple[int, int, str], int]:
-    from sqlalchemy import func
-
     verdict = func.coalesce(Annotation.verdict_id, 0)
     rows = db.execute(
         select(Annotation.annotator_id, verdict, Annotation.state, func.count()).group_by(
@@ -248,7 +244,7 @@ def test_dashboard_figures_come_from_the_tallies(
     given = {verdict.id: total for verdict, total, _ in verdict_distribution(db)}
     counted = dict(
         db.execute(
-            select(Annotation.verdict_id, func_count())
+            select(Annotation.verdict_id, func.count())
             .where(Annotation.state != AnnotationState.DRAFT)
             .group_by(Annotation.verdict_id)
         ).all()
@@ -259,9 +255,3 @@ def test_dashboard_figures_come_from_the_tallies(
     assert sum(work.drafts for work in people.values()) == 1
     login(Role.REVIEWER)
     assert client.get("/dashboard").status_code == 200
-
-
-def func_count():
-    from sqlalchemy import func
-
-    return func.count()

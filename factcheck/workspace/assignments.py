@@ -174,7 +174,6 @@ def my_work(session: Session, user: User) -> MyWork:
             )
             or 0
         )
-    assigned = assigned_ids
     claims = (
         select(func.count())
         .select_from(Claim)
@@ -189,7 +188,7 @@ def my_work(session: Session, user: User) -> MyWork:
         )
         .join(Annotation, Annotation.claim_id == Claim.id)
         .where(Annotation.annotator_id == user.id)
-        .where(Claim.article_id.in_(assigned))
+        .where(Claim.article_id.in_(assigned_ids))
         .group_by(Claim.article_id)
         .subquery()
     )
@@ -202,7 +201,7 @@ def my_work(session: Session, user: User) -> MyWork:
         )
         .join(Assignment, Assignment.article_id == Article.id)
         .outerjoin(mine, mine.c.article_id == Article.id)
-        .where(Assignment.annotator_id == user.id, Assignment.article_id.in_(assigned))
+        .where(Assignment.annotator_id == user.id, Assignment.article_id.in_(assigned_ids))
         .order_by(Assignment.assigned_at)
     ).all()
     return MyWork(

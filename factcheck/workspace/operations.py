@@ -157,7 +157,9 @@ class ClaimStatus:
 
     @property
     def css(self) -> str:
-        classes = [f"state-{self.own_state.value}" if self.own_state else "state-none"]
+        # Nothing for a claim the viewer has not started: the plain look needs no class,
+        # and a 1,000-claim page would repeat one a thousand times.
+        classes = [f"state-{self.own_state.value}"] if self.own_state else []
         verdict = self.published_verdict_id or self.own_verdict_id
         if verdict:
             classes.append(f"verdict-{verdict}")

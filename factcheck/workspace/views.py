@@ -110,7 +110,7 @@ def render_workspace(
         ws=workspace,
         article=article,
         pieces=pieces,
-        any_hints=any(kind == "claim" and piece.hints for kind, piece in pieces),  # type: ignore[union-attr]
+        any_hints=any(hints_of.values()),
         form=form,
         transition_form=TransitionForm(formdata=None),
         hint_counts=hint_counts,
@@ -280,10 +280,11 @@ def _pieces(
         classes = "claim"
         if claim.kind.value != "sentence":
             classes += f" kind-{claim.kind.value}"
-        if status is not None and status.css != "state-none":
+        if status is not None and status.css:
             classes += f" {status.css}"
         for name in hints:
-            classes += f" {HINT_CLASSES.get(name, '')}"
+            # A hint without a class (and letters in the stylesheet) fails here, loudly.
+            classes += f" {HINT_CLASSES[name]}"
         if hint and hint in hints:
             classes += " match"
         if claim.id == selected_id:

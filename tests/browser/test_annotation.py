@@ -23,6 +23,8 @@ def test_annotate_with_the_keyboard_two_sources_save_and_reload(page) -> None:
     log_in(page, "annotator@example.org")
     open_claim(page, "UK-EU relations over asylum seekers")
     expect(page.locator(".panel .claim-text")).to_contain_text("UK-EU relations over asylum")
+    # The shortcuts come with the page's script: a key pressed before it ran is lost.
+    page.wait_for_load_state("load")
     page.locator("body").press("3")  # third verdict on the scale: Mixed
     expect(page.get_by_label("Verdict").locator("option:checked")).to_have_text(
         re.compile(r"Mixed$")
