@@ -200,6 +200,7 @@ def pages(session: Any) -> list[tuple[str, str, str]]:
     from sqlalchemy import func, select
 
     from factcheck.annotations.models import Annotation
+    from factcheck.annotations.states import AnnotationState
     from factcheck.articles.models import Article, Claim
     from factcheck.audit.models import AuditEvent
     from factcheck.users.models import Role, User
@@ -218,6 +219,13 @@ def pages(session: Any) -> list[tuple[str, str, str]]:
     claim = session.scalar(
         select(Annotation.claim_id).order_by(Annotation.id.desc()).limit(1)
     ) or session.scalar(select(func.max(Claim.id)))
+    deep_queue = session.scalar(
+        select(Annotation.id)
+        .where(Annotation.state == AnnotationState.SUBMITTED)
+        .order_by(Annotation.submitted_at, Annotation.id)
+        .offset(2_000)
+        .limit(1)
+    )
     middle_event = (session.scalar(select(func.max(AuditEvent.id))) or 2) // 2
     verdict = session.scalar(select(Verdict.id).limit(1))
     annotator = session.scalar(select(User.id).where(User.role == Role.ANNOTATOR).limit(1))
@@ -231,7 +239,7 @@ def pages(session: Any) -> list[tuple[str, str, str]]:
         ("my work", annotator_role, "/my-work"),
         ("review queue", reviewer, "/review"),
         ("review queue, filtered", reviewer, f"/review?verdict={verdict}&annotator={annotator}"),
-        ("review queue, deep", reviewer, "/review?offset=2000"),
+        ("review queue, deep", reviewer, f"/review?after={deep_queue}"),
         ("dashboard", reviewer, "/dashboard"),
         ("agreement", reviewer, "/agreement"),
         ("audit log", admin, "/admin/audit"),

@@ -275,6 +275,42 @@ def test_pagination_by_cursor(client, make_token, make_article, db) -> None:
     assert len(ids) == len(set(ids)) == 5 and third["next_cursor"] is None
 
 
+def test_review_queue_pages_by_cursor_oldest_first(
+    client, make_token, make_user, make_article, db
+) -> None:
+    from factcheck.annotations.models import Annotation
+    from factcheck.annotations.states import AnnotationState
+    from factcheck.db import utcnow
+    from factcheck.verdicts.models import Verdict
+
+    verdict = db.scalar(select(Verdict).where(Verdict.key == "false"))
+
+    secret, _ = make_token(Role.REVIEWER)
+    writer = make_user()
+    article = make_article()
+    for claim in article.claims[:5]:
+        db.add(
+            Annotation(
+                claim_id=claim.id,
+                annotator_id=writer.id,
+                verdict_id=verdict.id,
+                state=AnnotationState.SUBMITTED,
+                submitted_at=utcnow(),
+            )
+        )
+    db.commit()
+    pages, path = [], "/review-queue?limit=2"
+    while path:
+        page = api(client, "GET", path, secret).get_json()
+        pages.append(page)
+        cursor = page["next_cursor"]
+        path = f"/review-queue?limit=2&cursor={cursor}" if cursor else None
+    ids = [item["id"] for page in pages for item in page["items"]]
+    assert [len(page["items"]) for page in pages] == [2, 2, 1]
+    assert ids == sorted(ids) and len(set(ids)) == 5
+    assert {page["total"] for page in pages} == {5}
+
+
 def test_rate_limit_per_token(client, app, make_token) -> None:
     secret, _ = make_token()
     other, _ = make_token()

@@ -258,7 +258,7 @@ def test_a_long_id_in_the_url_is_not_found(client: FlaskClient, login, digits: i
 @pytest.mark.parametrize(
     "path",
     [
-        "/review?offset={n}",
+        "/review?after={n}",
         "/review?article={n}",
         "/admin/audit?before={n}",
         "/admin/audit?user={n}",

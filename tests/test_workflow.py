@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 
 import pytest
 from flask.testing import FlaskClient
@@ -398,6 +399,56 @@ def test_review_queue_lists_others_work_oldest_first_with_filters(
     assert "1 waiting" in by_verdict and marked(article.claims[2]) in by_verdict
     none = client.get("/review?article=987654").get_data(as_text=True)
     assert "No submitted annotation matches these filters." in none
+
+
+def test_review_queue_pages_by_keyset_oldest_first_to_the_end(
+    client, login, make_user, make_article, db, verdict, monkeypatch
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from factcheck.review import operations as review_operations
+
+    monkeypatch.setattr(review_operations, "QUEUE_PAGE_SIZE", 2)
+    login(Role.REVIEWER)
+    ann = make_user(name="Ann")
+    article = make_article(title="Paged")
+    start = datetime(2024, 3, 1, tzinfo=UTC)
+    # Two share a submission time: the id breaks the tie, so neither is skipped or repeated.
+    times = [
+        start,
+        start + timedelta(hours=1),
+        start + timedelta(hours=1),
+        start + timedelta(hours=3),
+        start + timedelta(hours=2),
+    ]
+    made = []
+    for claim, when in zip(article.claims[:5], times, strict=True):
+        annotation = Annotation(
+            claim_id=claim.id,
+            annotator_id=ann.id,
+            verdict_id=verdict.id,
+            state=S.SUBMITTED,
+            submitted_at=when,
+        )
+        db.add(annotation)
+        db.flush()
+        made.append(annotation)
+    db.commit()
+    expected = [a.claim_id for a in sorted(made, key=lambda a: (a.submitted_at, a.id))]
+    seen, path = [], "/review"
+    while path:
+        html = client.get(path).get_data(as_text=True)
+        assert "5 waiting" in html
+        seen += [int(n) for n in re.findall(r'<mark><a href="/claims/(\d+)">', html)]
+        following = re.search(r'<a rel="next" href="([^"]+)">Later submissions', html)
+        path = following.group(1).replace("&amp;", "&") if following else None
+    assert seen == expected
+    # A page past the end says so and leads back; an unknown anchor starts at the oldest.
+    last = made[3].id
+    end = client.get(f"/review?after={last}").get_data(as_text=True)
+    assert "No later submissions" in end and "Back to the oldest submissions" in end
+    unknown = client.get("/review?after=987654").get_data(as_text=True)
+    assert re.findall(r'<mark><a href="/claims/(\d+)">', unknown) == [str(c) for c in expected[:2]]
 
 
 def test_queue_filter_offers_the_newest_articles_with_work_waiting_and_the_chosen_one(

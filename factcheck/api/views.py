@@ -466,16 +466,13 @@ def review_queue() -> schemas.QueuePage:
                 {"verdict": ["Unknown verdict key."]},
             )
     limit = int_query("limit", maximum=PAGE_MAX) or PAGE_DEFAULT
-    offset = _cursor()
     filters = review_ops.QueueFilters(int_query("article"), verdict_id, int_query("annotator"))
-    items, total = review_ops.review_queue(db.session, user, filters, offset=offset)
-    items = items[:limit]
-    rounds = review_ops.reviews_of(db.session, [a.id for a in items])
-    following = offset + len(items)
+    page = review_ops.review_queue(db.session, user, filters, after=_cursor() or None, limit=limit)
+    rounds = review_ops.reviews_of(db.session, [a.id for a in page.items])
     return schemas.QueuePage(
-        items=[_annotation_out(a, rounds[a.id]) for a in items],
-        total=total,
-        next_cursor=str(following) if following < total and items else None,
+        items=[_annotation_out(a, rounds[a.id]) for a in page.items],
+        total=page.total,
+        next_cursor=str(page.next_after) if page.next_after is not None else None,
     )
 
 

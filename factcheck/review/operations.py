@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func, select, tuple_
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from factcheck.annotations.models import Annotation
@@ -252,15 +252,38 @@ class QueueFilters:
 QUEUE_PAGE_SIZE = 25
 
 
+@dataclass(frozen=True)
+class QueuePage:
+    """One page of the review queue, oldest submission first."""
+
+    items: list[Annotation]
+    #: Everything waiting that matches the filters.
+    total: int
+    #: The annotation to continue after for later submissions; None on the last page.
+    next_after: int | None
+
+
 def review_queue(
-    session: Session, reviewer: User, filters: QueueFilters, *, offset: int = 0
-) -> tuple[list[Annotation], int]:
+    session: Session,
+    reviewer: User,
+    filters: QueueFilters,
+    *,
+    after: int | None = None,
+    limit: int | None = None,
+) -> QueuePage:
     """Submitted annotations by others, oldest first, and how many match in all.
+
+    Pages are keyset pages: the submissions after the annotation ``after`` (the last one
+    of the previous page) in (submitted_at, id) order, read from the queue's index, so a
+    page deep in a year's backlog costs what the first one does. An ``after`` that names
+    no annotation starts from the oldest; one that has left the queue since (reviewed)
+    still marks its place by its submission time.
 
     :raises PermissionDenied: the viewer is not a reviewer.
     """
     if not reviewer.has_role(Role.REVIEWER):
         raise PermissionDenied("The review queue is for reviewers.")
+    limit = limit or QUEUE_PAGE_SIZE
     conditions = [
         Annotation.state == AnnotationState.SUBMITTED,
         Annotation.annotator_id != reviewer.id,
@@ -286,17 +309,31 @@ def review_queue(
         if filters.annotator_id:
             counted.append(tally.annotator_id == filters.annotator_id)
         total = session.scalar(select(func.sum(tally.annotations)).where(*counted)) or 0
-    items = session.scalars(
-        base.options(
-            selectinload(Annotation.sources),
-            joinedload(Annotation.annotator),
-            joinedload(Annotation.claim).joinedload(Claim.article),
-        )
-        .order_by(Annotation.submitted_at, Annotation.id)
-        .offset(offset)
-        .limit(QUEUE_PAGE_SIZE)
-    ).all()
-    return list(items), int(total)
+    anchor = (
+        session.execute(
+            select(Annotation.submitted_at, Annotation.id).where(
+                Annotation.id == after, Annotation.submitted_at.is_not(None)
+            )
+        ).first()
+        if after is not None
+        else None
+    )
+    if anchor is not None:
+        base = base.where(tuple_(Annotation.submitted_at, Annotation.id) > tuple_(*anchor))
+    items = list(
+        session.scalars(
+            base.options(
+                selectinload(Annotation.sources),
+                joinedload(Annotation.annotator),
+                joinedload(Annotation.claim).joinedload(Claim.article),
+            )
+            .order_by(Annotation.submitted_at, Annotation.id)
+            .limit(limit + 1)
+        ).all()
+    )
+    more = len(items) > limit
+    items = items[:limit]
+    return QueuePage(items, int(total), items[-1].id if more else None)
 
 
 #: Articles a filter's list offers: the newest ones (a year's archive holds 100,000; any

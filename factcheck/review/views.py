@@ -8,7 +8,7 @@ from sqlalchemy import select
 from factcheck.db import parse_id
 from factcheck.extensions import db
 from factcheck.review import operations
-from factcheck.review.operations import QUEUE_PAGE_SIZE, QueueFilters, allowed_actions
+from factcheck.review.operations import QueueFilters, allowed_actions
 from factcheck.users.auth import current_app_user, role_required
 from factcheck.users.models import Role, User
 from factcheck.verdicts.operations import all_verdicts
@@ -29,8 +29,9 @@ def queue() -> str:
         verdict_id=request.args.get("verdict", type=parse_id),
         annotator_id=request.args.get("annotator", type=parse_id),
     )
-    offset = request.args.get("offset", 0, type=parse_id)
-    items, total = operations.review_queue(db.session, reviewer, filters, offset=offset)
+    after = request.args.get("after", type=parse_id)
+    page = operations.review_queue(db.session, reviewer, filters, after=after)
+    items = page.items
     rounds = operations.reviews_of(db.session, [a.id for a in items])
     contexts = {}
     for annotation in items:
@@ -41,9 +42,8 @@ def queue() -> str:
     return render_template(
         "review/queue.html",
         items=items,
-        total=total,
-        offset=offset,
-        page_size=QUEUE_PAGE_SIZE,
+        page=page,
+        after=after,
         rounds=rounds,
         contexts=contexts,
         actions={a.id: allowed_actions(reviewer, a) for a in items},
