@@ -11,7 +11,7 @@ p50 and p95 of ``--requests`` requests, the SQL statements one request makes (a 
 that grows with the data is an N+1) and the size of the page.
 
 Run: .venv/bin/python bench/scale.py [--sizes 10000,100000,1000000] [--requests 20]
-[--keep DIR]
+[--keep DIR [--reuse]]
 """
 
 from __future__ import annotations
@@ -52,10 +52,21 @@ AUDIT_ACTIONS = [
 
 
 @contextmanager
-def database(named: str | None, tmp: str, name: str, *, keep: bool = False) -> Iterator[str]:
-    """A fresh database for one size; with ``keep``, left behind (its URL is printed)."""
+def database(
+    named: str | None, tmp: str, name: str, *, keep: bool = False, reuse: bool = False
+) -> Iterator[str]:
+    """A fresh database for one size; with ``keep``, left behind (its URL is printed);
+    with ``reuse``, the one a previous run kept, if it finished building."""
     if named:
-        url = fresh_postgres(named, f"factcheck_scale_{name}" + ("" if keep else f"_{os.getpid()}"))
+        kept_name = f"factcheck_scale_{name}"
+        if reuse:
+            from sqlalchemy import make_url
+
+            kept = make_url(named).set(database=kept_name).render_as_string(hide_password=False)
+            if built_already(kept):
+                yield kept
+                return
+        url = fresh_postgres(named, kept_name + ("" if keep else f"_{os.getpid()}"))
         try:
             yield url
         finally:
@@ -65,6 +76,27 @@ def database(named: str | None, tmp: str, name: str, *, keep: bool = False) -> I
                 drop_postgres(url)
     else:
         yield f"sqlite:///{tmp}/{name}.sqlite"
+
+
+def built_already(url: str) -> bool:
+    """Whether a kept database at ``url`` holds a finished build (its last step, the
+    1,000-claim article, is there)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        return False
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            found = connection.execute(
+                text("SELECT 1 FROM articles WHERE title = 'A very long article'")
+            ).first()
+        return found is not None
+    except SQLAlchemyError:
+        return False
+    finally:
+        engine.dispose()
 
 
 def fill_audit(connection: Any, count: int, seed: int = 17) -> float:
@@ -323,7 +355,15 @@ def main(argv: list[str] | None = None) -> None:
         help="Leave the databases behind to look into: SQLite files in this directory, "
         "or the PostgreSQL databases (named factcheck_scale_claims<size>).",
     )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="With --keep: measure the databases a previous run kept instead of building "
+        "them again (a size whose build did not finish is built).",
+    )
     args = parser.parse_args(argv)
+    if args.reuse and not args.keep:
+        parser.error("--reuse needs --keep")
     sizes = [int(size) for size in args.sizes.split(",")]
     named = os.environ.get("FACTCHECK_BENCH_DATABASE_URL")
     backend = "postgresql" if named else "sqlite"
@@ -333,10 +373,14 @@ def main(argv: list[str] | None = None) -> None:
         if args.keep:
             args.keep.mkdir(parents=True, exist_ok=True)
         for size in sizes:
-            with database(named, tmp, f"claims{size}", keep=args.keep is not None) as url:
-                timings = build(url, size, args.audit_per_claim)
-                built = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in timings.items())
-                print(f"{size:,} claims on {backend}: built ({built})", flush=True)
+            kept = args.keep is not None
+            with database(named, tmp, f"claims{size}", keep=kept, reuse=args.reuse) as url:
+                if args.reuse and built_already(url):
+                    print(f"{size:,} claims on {backend}: reusing {url}", flush=True)
+                else:
+                    timings = build(url, size, args.audit_per_claim)
+                    built = ", ".join(f"{name} {sec:.0f} s" for name, sec in timings.items())
+                    print(f"{size:,} claims on {backend}: built ({built})", flush=True)
                 results[size] = measure(url, args.requests)
             print(f"{'page':<26} {'role':<9} {'p50 ms':>8} {'p95 ms':>8} {'SQL':>5} {'kB':>7}")
             for page in results[size]:
