@@ -2,7 +2,7 @@
 
 from factcheck.annotations.models import Annotation, Source, Stance
 from factcheck.annotations.states import AnnotationState
-from factcheck.annotations.tallies import AnnotationTally, ClaimTally
+from factcheck.annotations.tallies import AgreementTally, AnnotationTally, ClaimTally
 from factcheck.articles.models import Article, Assignment, Claim, ClaimKind
 from factcheck.audit.models import AuditCheckpoint, AuditEvent
 from factcheck.factchecks.models import (
@@ -22,6 +22,7 @@ from factcheck.users.models import ApiToken, LoginSession, Role, User
 from factcheck.verdicts.models import Verdict
 
 __all__ = [
+    "AgreementTally",
     "Annotation",
     "AnnotationState",
     "AnnotationTally",

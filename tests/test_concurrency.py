@@ -486,3 +486,101 @@ def test_import_killed_halfway_leaves_nothing(backend: Backend, tmp_path: Path) 
     assert counts(backend)["articles"] == before["articles"] + 3
     verify = flask(backend.url, "audit", "verify")
     assert verify.returncode == 0, verify.stdout + verify.stderr
+
+
+def test_two_annotators_finishing_one_claim_at_once_are_counted_as_three_verdicts(
+    backend: Backend,
+) -> None:
+    """Two transactions each add a finished verdict to a claim that has one. The second
+    waits for the first's lock on the claim's tally, then reads the claim's verdicts
+    afresh: the agreement tallies hold one claim of three verdicts, as a recount does,
+    not two claims' worth of pairs."""
+    import flask_migrate
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from factcheck.annotations.models import Annotation
+    from factcheck.annotations.states import AnnotationState
+    from factcheck.annotations.tallies import AgreementTally, recount
+    from factcheck.articles.operations import import_article
+    from factcheck.db import utcnow
+    from factcheck.extensions import db as database
+    from factcheck.users import operations as user_ops
+    from factcheck.users.models import Role
+    from factcheck.verdicts.models import Verdict
+    from tests.conftest import make_app
+
+    app = make_app(backend.url)
+    engine = app.extensions["factcheck.engine"]
+    with app.app_context():
+        flask_migrate.upgrade()
+        session = database.session
+        users = [
+            user_ops.create_user(
+                session,
+                None,
+                email=f"u{n}@example.org",
+                name=f"U{n}",
+                role=Role.ANNOTATOR,
+                password="correct horse battery",
+            )
+            for n in range(3)
+        ]
+        article = import_article(
+            session,
+            None,
+            title="Race",
+            body="One claim is here. Another one too.",
+            max_chars=10_000,
+        )
+        claim_id = article.claims[0].id
+        verdicts = session.scalars(select(Verdict.id).order_by(Verdict.sort_order)).all()
+        user_ids = [user.id for user in users]
+        session.add(
+            Annotation(
+                claim_id=claim_id,
+                annotator_id=user_ids[0],
+                verdict_id=verdicts[0],
+                state=AnnotationState.SUBMITTED,
+                submitted_at=utcnow(),
+            )
+        )
+        session.commit()
+        database.session.remove()
+
+    def finished(annotator_id: int, verdict_id: int) -> Annotation:
+        return Annotation(
+            claim_id=claim_id,
+            annotator_id=annotator_id,
+            verdict_id=verdict_id,
+            state=AnnotationState.SUBMITTED,
+            submitted_at=utcnow(),
+        )
+
+    first = Session(engine)
+    first.add(finished(user_ids[1], verdicts[1]))
+    first.flush()  # holds the claim's tally (PostgreSQL) or the write lock (SQLite)
+    second_done = threading.Event()
+
+    def second_writer() -> None:
+        with Session(engine) as second:
+            second.add(finished(user_ids[2], verdicts[0]))
+            second.commit()
+        second_done.set()
+
+    thread = threading.Thread(target=second_writer)
+    thread.start()
+    assert not second_done.wait(0.5), "the second writer did not wait for the first"
+    first.commit()
+    first.close()
+    thread.join(30)
+    assert second_done.is_set()
+    tallies = select(AgreementTally.__table__).where(AgreementTally.pairs != 0)
+    with engine.connect() as connection:
+        kept = sorted(connection.execute(tallies).all())
+        recount(connection)
+        counted = sorted(connection.execute(tallies).all())
+        connection.rollback()
+    assert kept == counted
+    assert {row.unit_size for row in kept} == {3}
+    engine.dispose()

@@ -12,6 +12,17 @@ back savepoint takes its differences with it. The additions are atomic (``UPSERT
 annotations + n``), so concurrent writers never lose one another's counts. Rows written
 past the ORM (the bench's bulk generator) are counted again by :func:`recount`, as the
 migration did for existing data.
+
+The agreement figures are kept the same way. Krippendorff's alpha and the pairwise
+agreement depend on the verdicts only through the pairs of verdicts given to one claim,
+counted by the number of verdicts the claim has: :class:`AgreementTally` holds those
+counts, and :class:`ClaimTally` says which claims disagree, so the archive's agreement
+page reads a few hundred rows however many claims were compared. When a flush changes a
+claim's finished verdicts, the claim's tally row is locked first (the upsert), then its
+verdicts are read -- a statement after the lock sees what a concurrent writer of the same
+claim committed -- and the verdicts it had before are the ones read with this flush's
+changes undone: two annotators finishing the same claim at once are counted as the three
+verdicts they make, not as two pairs.
 """
 
 from __future__ import annotations
@@ -20,6 +31,7 @@ from collections import Counter
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     Connection,
     ForeignKey,
     Index,
@@ -27,9 +39,11 @@ from sqlalchemy import (
     String,
     delete,
     event,
+    false,
     func,
     insert,
     select,
+    update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -62,12 +76,34 @@ class ClaimTally(Base):
     index instead of grouping every annotation of the archive."""
 
     __tablename__ = "claim_tallies"
-    __table_args__ = (Index("ix_claim_tallies_verdicts", "verdicts", "claim_id"),)
+    __table_args__ = (
+        Index("ix_claim_tallies_verdicts", "verdicts", "claim_id"),
+        Index("ix_claim_tallies_disagrees", "disagrees", "claim_id"),
+    )
 
     claim_id: Mapped[int] = mapped_column(
         ForeignKey("claims.id", ondelete="CASCADE"), primary_key=True
     )
     verdicts: Mapped[int] = mapped_column(Integer, default=0)
+    #: Whether the claim's finished verdicts are not all the same.
+    disagrees: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class AgreementTally(Base):
+    """Ordered pairs of finished verdicts (``verdict_a`` then ``verdict_b``, by two
+    different annotations) given to claims that have ``unit_size`` finished verdicts.
+
+    A claim with verdicts [a, a, b] adds, at unit size 3, two (a, a) pairs, two (a, b)
+    and two (b, a). Alpha's coincidence matrix is ``pairs / (unit_size - 1)`` summed over
+    unit sizes; the pairwise agreement is the share of pairs that agree; the claims
+    compared are ``pairs / (unit_size * (unit_size - 1))`` summed."""
+
+    __tablename__ = "agreement_tallies"
+
+    unit_size: Mapped[int] = mapped_column(Integer, primary_key=True)
+    verdict_a: Mapped[int] = mapped_column(Integer, primary_key=True)
+    verdict_b: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pairs: Mapped[int] = mapped_column(Integer, default=0)
 
 
 #: The states whose verdict counts for agreement (finished work).
@@ -116,6 +152,8 @@ def _after_flush(session: Session, _context: Any) -> None:
     stored: dict[int, tuple[int, Key]] = session.info.pop(_STORED, {})
     changes: Counter[Key] = Counter()
     finished: Counter[int] = Counter()
+    # Per claim whose finished verdicts change: the verdicts this flush added and removed.
+    verdicts_changed: dict[int, tuple[Counter[int], Counter[int]]] = {}
 
     def change(claim_id: int, before: Key | None, after: Key | None) -> None:
         if before == after:
@@ -125,6 +163,12 @@ def _after_flush(session: Session, _context: Any) -> None:
         if after is not None:
             changes[after] += 1
         finished[claim_id] += _finished(after) - _finished(before)
+        if _finished(before) or _finished(after):
+            added, removed = verdicts_changed.setdefault(claim_id, (Counter(), Counter()))
+            if _finished(after):
+                added[after[1]] += 1  # type: ignore[index]
+            if _finished(before):
+                removed[before[1]] += 1  # type: ignore[index]
 
     for thing in session.new:
         if isinstance(thing, Annotation):
@@ -137,7 +181,7 @@ def _after_flush(session: Session, _context: Any) -> None:
         if isinstance(thing, Annotation) and thing.id in stored:
             claim_id, before = stored[thing.id]
             change(claim_id, before, None)
-    _apply(session, changes, finished)
+    _apply(session, changes, finished, verdicts_changed)
 
 
 def _upsert(dialect: str, table: Any, keys: list[str], counter: str) -> Any:
@@ -148,7 +192,12 @@ def _upsert(dialect: str, table: Any, keys: list[str], counter: str) -> Any:
     )
 
 
-def _apply(session: Session, changes: Counter[Key], finished: Counter[int]) -> None:
+def _apply(
+    session: Session,
+    changes: Counter[Key],
+    finished: Counter[int],
+    verdicts_changed: dict[int, tuple[Counter[int], Counter[int]]],
+) -> None:
     connection = session.connection()
     dialect = connection.dialect.name
     # Sorted keys: two transactions that touch the same tallies lock them in the same
@@ -161,9 +210,71 @@ def _apply(session: Session, changes: Counter[Key], finished: Counter[int]) -> N
             row = {"annotator_id": annotator_id, "verdict_id": verdict_id, "state": state}
             connection.execute(tally, {**row, "annotations": count})
     claims = _upsert(dialect, ClaimTally.__table__, ["claim_id"], "verdicts")
-    for claim_id, count in sorted(finished.items()):
+    # Every claim whose finished verdicts change is upserted, even by 0: the row lock is
+    # what makes the verdicts read next include a concurrent writer's.
+    for claim_id in sorted(finished.keys() | verdicts_changed.keys()):
+        connection.execute(claims, {"claim_id": claim_id, "verdicts": finished[claim_id]})
+    if verdicts_changed:
+        _apply_agreement(connection, verdicts_changed)
+
+
+def unit_pairs(verdicts: Counter[int]) -> Counter[tuple[int, int, int]]:
+    """The ordered verdict pairs one claim with these finished verdicts adds to the
+    agreement tallies, keyed (unit size, verdict a, verdict b)."""
+    size = sum(verdicts.values())
+    pairs: Counter[tuple[int, int, int]] = Counter()
+    if size < 2:
+        return pairs
+    for a, many_a in verdicts.items():
+        for b, many_b in verdicts.items():
+            # Two different annotations: a verdict is not paired with itself.
+            count = many_a * (many_a - 1) if a == b else many_a * many_b
+            if count:
+                pairs[(size, a, b)] += count
+    return pairs
+
+
+def _apply_agreement(
+    connection: Connection, verdicts_changed: dict[int, tuple[Counter[int], Counter[int]]]
+) -> None:
+    table = Annotation.__table__
+    claim_ids = sorted(verdicts_changed)
+    now: dict[int, Counter[int]] = {claim_id: Counter() for claim_id in claim_ids}
+    for start in range(0, len(claim_ids), 500):
+        rows = connection.execute(
+            select(table.c.claim_id, table.c.verdict_id).where(
+                table.c.claim_id.in_(claim_ids[start : start + 500]),
+                table.c.state.in_(sorted(_FINISHED)),
+                table.c.verdict_id.is_not(None),
+            )
+        )
+        for claim_id, verdict_id in rows:
+            now[claim_id][verdict_id] += 1
+    pairs: Counter[tuple[int, int, int]] = Counter()
+    disagree: dict[bool, list[int]] = {True: [], False: []}
+    for claim_id in claim_ids:
+        added, removed = verdicts_changed[claim_id]
+        before = now[claim_id] - added + removed
+        pairs.update(unit_pairs(now[claim_id]))
+        pairs.subtract(unit_pairs(before))
+        if (len(+before) > 1) != (len(+now[claim_id]) > 1):
+            disagree[len(+now[claim_id]) > 1].append(claim_id)
+    claims = ClaimTally.__table__
+    for value, ids in disagree.items():
+        if ids:
+            connection.execute(
+                update(claims).where(claims.c.claim_id.in_(ids)).values(disagrees=value)
+            )
+    tally = _upsert(
+        connection.dialect.name,
+        AgreementTally.__table__,
+        ["unit_size", "verdict_a", "verdict_b"],
+        "pairs",
+    )
+    for (size, a, b), count in sorted(pairs.items()):
         if count:
-            connection.execute(claims, {"claim_id": claim_id, "verdicts": count})
+            row = {"unit_size": size, "verdict_a": a, "verdict_b": b, "pairs": count}
+            connection.execute(tally, row)
 
 
 def recount(connection: Connection) -> int:
@@ -189,7 +300,41 @@ def recount(connection: Connection) -> int:
             .group_by(Annotation.claim_id),
         )
     )
+    recount_agreement(connection)
     return connection.scalar(select(func.count()).select_from(table)) or 0
+
+
+def recount_agreement(connection: Connection) -> None:
+    """Fill the agreement tallies and the claims' disagreement flags again from the
+    annotations, after :func:`recount` has counted the claims' finished verdicts."""
+    annotations = Annotation.__table__
+    claims = ClaimTally.__table__
+    first, second = annotations.alias("a"), annotations.alias("b")
+
+    def finished(table: Any) -> Any:
+        return table.c.state.in_(sorted(_FINISHED)) & table.c.verdict_id.is_not(None)
+
+    connection.execute(delete(AgreementTally.__table__))
+    pairs = (
+        select(claims.c.verdicts, first.c.verdict_id, second.c.verdict_id, func.count())
+        .join(first, first.c.claim_id == claims.c.claim_id)
+        .join(second, (second.c.claim_id == claims.c.claim_id) & (second.c.id != first.c.id))
+        .where(claims.c.verdicts >= 2, finished(first), finished(second))
+        .group_by(claims.c.verdicts, first.c.verdict_id, second.c.verdict_id)
+    )
+    connection.execute(
+        insert(AgreementTally.__table__).from_select(
+            ["unit_size", "verdict_a", "verdict_b", "pairs"], pairs
+        )
+    )
+    distinct_verdicts = (
+        select(func.count(annotations.c.verdict_id.distinct()))
+        .where(annotations.c.claim_id == claims.c.claim_id, finished(annotations))
+        .scalar_subquery()
+    )
+    connection.execute(
+        update(claims).where(claims.c.verdicts >= 2).values(disagrees=distinct_verdicts > 1)
+    )
 
 
 #: The session events that keep the tallies current, and their listeners.

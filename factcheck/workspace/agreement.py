@@ -7,16 +7,17 @@ and the nominal case is all a verdict scale needs.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from factcheck.annotations.models import Annotation
 from factcheck.annotations.states import SUBMITTED_OR_LATER
-from factcheck.annotations.tallies import ClaimTally
+from factcheck.annotations.tallies import AgreementTally, ClaimTally
 from factcheck.articles.models import Article, Claim
 from factcheck.users.models import User
 
@@ -37,6 +38,14 @@ def krippendorff_alpha_nominal(units: Iterable[Sequence[Hashable]]) -> float | N
             # Each ordered pair counts 1 / (m - 1) in the coincidence matrix.
             coincidences[(values[i], values[j])] += 1 / (m - 1)
             coincidences[(values[j], values[i])] += 1 / (m - 1)
+    return alpha_from_coincidences(coincidences)
+
+
+def alpha_from_coincidences(
+    coincidences: Mapping[tuple[Hashable, Hashable], float],
+) -> float | None:
+    """Nominal alpha from its coincidence matrix (ordered value pairs, each pair within a
+    unit of m values weighing 1 / (m - 1)); None where alpha is undefined."""
     totals: Counter[Hashable] = Counter()
     for (c, _k), weight in coincidences.items():
         totals[c] += weight
@@ -94,67 +103,100 @@ def agreement(
 ) -> AgreementReport:
     """Agreement over claims with two or more submitted annotations (one article or all).
 
-    The claims that two or more people gave a finished verdict come from the claim
-    tallies' index, so only their verdicts are read, not every annotation of the
-    archive; the disagreements are listed a page at a time, newest claims first
-    (those before the claim ``after``)."""
-    # An article's disagreements are few and read in its order; the archive's are paged.
-    limit = limit or (None if article is not None else DISAGREEMENTS_PER_PAGE)
-    counted = (Annotation.state.in_(_COUNTED), Annotation.verdict_id.is_not(None))
-    # The claims with two or more finished verdicts, from the claim tallies' index.
-    pairable = select(ClaimTally.claim_id).where(ClaimTally.verdicts >= 2)
+    An article's figures are worked out from its verdicts. The archive's come from the
+    agreement tallies (a few hundred rows whatever its size), and its disagreements are
+    listed a page at a time, newest claims first (those before the claim ``after``),
+    from the claim tallies' index of disagreeing claims."""
     if article is not None:
-        pairable = pairable.join(Claim, Claim.id == ClaimTally.claim_id).where(
-            Claim.article_id == article.id
-        )
+        return _article_agreement(session, article)
+    limit = limit or DISAGREEMENTS_PER_PAGE
+    coincidences: Counter[tuple[int, int]] = Counter()
+    compared = agree = pairs = 0.0
+    for size, a, b, count in session.execute(
+        select(
+            AgreementTally.unit_size,
+            AgreementTally.verdict_a,
+            AgreementTally.verdict_b,
+            AgreementTally.pairs,
+        ).where(AgreementTally.pairs != 0)
+    ):
+        coincidences[(a, b)] += count / (size - 1)
+        compared += count / (size * (size - 1))
+        pairs += count
+        agree += count if a == b else 0
+    disagreeing = select(ClaimTally.claim_id).where(ClaimTally.disagrees.is_(True))
+    disagreement_count = session.scalar(select(func.count()).select_from(disagreeing.subquery()))
+    if after is not None:
+        disagreeing = disagreeing.where(ClaimTally.claim_id < after)
+    page = list(session.scalars(disagreeing.order_by(ClaimTally.claim_id.desc()).limit(limit + 1)))
+    more = len(page) > limit
+    page = page[:limit]
+    by_claim = _finished_verdicts(session, Annotation.claim_id.in_(page))
+    return AgreementReport(
+        claims_compared=round(compared),
+        alpha=alpha_from_coincidences(coincidences),
+        percent=agree / pairs if pairs else None,
+        disagreements=_disagreements(session, page, by_claim),
+        disagreement_count=disagreement_count or 0,
+        next_after=page[-1] if more else None,
+    )
+
+
+def _finished_verdicts(session: Session, *where: Any) -> dict[int, list[tuple[int, int]]]:
+    """(annotator, verdict) of the finished annotations that match, by claim."""
     by_claim: dict[int, list[tuple[int, int]]] = defaultdict(list)
     rows = session.execute(
         select(Annotation.claim_id, Annotation.annotator_id, Annotation.verdict_id)
-        .where(*counted, Annotation.claim_id.in_(pairable))
+        .where(Annotation.state.in_(_COUNTED), Annotation.verdict_id.is_not(None), *where)
         .order_by(Annotation.claim_id)
     )
     for claim_id, annotator_id, verdict_id in rows:
         by_claim[claim_id].append((annotator_id, verdict_id))
-    units = [[verdict for _, verdict in values] for values in by_claim.values()]
-    disagreeing = sorted(
-        (cid for cid, values in by_claim.items() if len({v for _, v in values}) > 1),
-        reverse=True,
-    )
-    if after is not None:
-        disagreeing_page = [cid for cid in disagreeing if cid < after]
-    else:
-        disagreeing_page = disagreeing
-    more = limit is not None and len(disagreeing_page) > limit
-    disagreeing_page = disagreeing_page[:limit]
+    return by_claim
+
+
+def _disagreements(
+    session: Session, claim_ids: list[int], by_claim: dict[int, list[tuple[int, int]]]
+) -> list[Disagreement]:
+    """The claims ``claim_ids``, in that order, with who gave which verdict."""
     claims = {
         claim.id: claim
         for claim in session.scalars(
-            select(Claim).options(joinedload(Claim.article)).where(Claim.id.in_(disagreeing_page))
+            select(Claim).options(joinedload(Claim.article)).where(Claim.id.in_(claim_ids))
         )
     }
     people = {
         user.id: user
         for user in session.scalars(
-            select(User).where(
-                User.id.in_({a for cid in disagreeing_page for a, _ in by_claim[cid]})
-            )
+            select(User).where(User.id.in_({a for cid in claim_ids for a, _ in by_claim[cid]}))
         )
     }
+    return [
+        Disagreement(
+            claims[cid],
+            sorted(((people[a], v) for a, v in by_claim[cid]), key=lambda pair: pair[0].name),
+        )
+        for cid in claim_ids
+        if cid in claims
+    ]
+
+
+def _article_agreement(session: Session, article: Article) -> AgreementReport:
+    """One article's figures and every disagreement, in the article's order."""
+    pairable = (
+        select(ClaimTally.claim_id)
+        .join(Claim, Claim.id == ClaimTally.claim_id)
+        .where(ClaimTally.verdicts >= 2, Claim.article_id == article.id)
+    )
+    by_claim = _finished_verdicts(session, Annotation.claim_id.in_(pairable))
+    units = [[verdict for _, verdict in values] for values in by_claim.values()]
+    disagreeing = [cid for cid, values in by_claim.items() if len({v for _, v in values}) > 1]
+    disagreements = _disagreements(session, disagreeing, by_claim)
+    disagreements.sort(key=lambda disagreement: disagreement.claim.position)
     return AgreementReport(
         claims_compared=len(units),
         alpha=krippendorff_alpha_nominal(units),
         percent=pairwise_agreement(units),
-        disagreements=[
-            Disagreement(
-                claims[cid],
-                sorted(((people[a], v) for a, v in by_claim[cid]), key=lambda pair: pair[0].name),
-            )
-            for cid in (
-                sorted(claims, key=lambda cid: claims[cid].position)
-                if article is not None
-                else [cid for cid in disagreeing_page if cid in claims]
-            )
-        ],
+        disagreements=disagreements,
         disagreement_count=len(disagreeing),
-        next_after=disagreeing_page[-1] if more else None,
     )
