@@ -2,7 +2,7 @@
 
 from factcheck.annotations.models import Annotation, Source, Stance
 from factcheck.annotations.states import AnnotationState
-from factcheck.annotations.tallies import AgreementTally, AnnotationTally, ClaimTally
+from factcheck.annotations.tallies import AgreementTally, AnnotationTally, ClaimTally, DailyTally
 from factcheck.articles.models import Article, Assignment, Claim, ClaimKind
 from factcheck.audit.models import AuditCheckpoint, AuditEvent
 from factcheck.factchecks.models import (
@@ -37,6 +37,7 @@ __all__ = [
     "ClaimMatch",
     "ClaimTally",
     "ClaimVector",
+    "DailyTally",
     "Decision",
     "FactCheck",
     "JobState",

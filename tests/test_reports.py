@@ -187,6 +187,25 @@ def _counted(db: Session) -> dict[tuple[int, int, str], int]:
     return {(a, v, s.value if hasattr(s, "value") else s): n for a, v, s, n in rows}
 
 
+def _days(db: Session) -> tuple[dict[tuple[str, str], int], dict[tuple[str, str], int]]:
+    """(the daily tallies, a count of submissions and approvals per UTC day)."""
+    from collections import Counter
+
+    from factcheck.annotations.tallies import DailyTally
+    from factcheck.review.models import Decision, Review
+
+    kept = {(str(t.day), t.kind): t.events for t in db.scalars(select(DailyTally)) if t.events}
+    counted: Counter[tuple[str, str]] = Counter()
+    for (moment,) in db.execute(select(Annotation.submitted_at)):
+        if moment is not None:
+            counted[(str(moment.date()), "submitted")] += 1
+    for (moment,) in db.execute(
+        select(Review.created_at).where(Review.decision == Decision.APPROVE)
+    ):
+        counted[(str(moment.date()), "approved")] += 1
+    return kept, dict(counted)
+
+
 def test_dashboard_tallies_follow_every_change_in_the_same_transaction(
     db: Session, make_user, make_article
 ) -> None:
@@ -226,10 +245,31 @@ def test_dashboard_tallies_follow_every_change_in_the_same_transaction(
     assert _tallies(db) == _counted(db)
     kept, counted = _claim_tallies(db)
     assert kept == counted
+    # Submitted again on another day, approved, deleted: each day keeps its count.
+    from datetime import UTC, datetime
+
+    from factcheck.review.models import Decision, Review
+
+    second.submitted_at = datetime(2025, 3, 1, 23, 59, tzinfo=UTC)
+    db.add(
+        Review(
+            annotation_id=second.id,
+            reviewer_id=ana.id,
+            annotator_id=bo.id,
+            decision=Decision.APPROVE,
+            annotation_version=1,
+        )
+    )
+    db.flush()
+    kept, counted = _days(db)
+    assert kept == counted and counted[("2025-03-01", "submitted")] == 1
+    assert sum(n for (_, kind), n in counted.items() if kind == "approved") == 1
     db.delete(first)
     db.flush()
     assert _tallies(db) == _counted(db)
     kept, counted = _claim_tallies(db)
+    assert kept == counted
+    kept, counted = _days(db)
     assert kept == counted
     db.commit()
     assert _tallies(db) == _counted(db) == {(bo.id, verdicts[0].id, "approved"): 1}
@@ -286,6 +326,9 @@ def test_agreement_tallies_follow_random_changes_and_give_the_direct_figures(
     # Not approved: a claim has one approved annotation at most (a unique index).
     states = [state for state in AnnotationState if state is not AnnotationState.APPROVED]
     live: dict[tuple[int, int], Annotation] = {}
+    from datetime import UTC, datetime
+
+    moments = [None, *(datetime(2025, 5, day, 23, 30, tzinfo=UTC) for day in (1, 2, 3))]
     for step in range(120):
         key = (rng.choice(claims), rng.choice(users).id)
         nested = db.begin_nested() if step % 10 == 9 else None
@@ -296,6 +339,7 @@ def test_agreement_tallies_follow_random_changes_and_give_the_direct_figures(
                 annotator_id=key[1],
                 verdict_id=rng.choice([None, *verdicts]),
                 state=rng.choice(states),
+                submitted_at=rng.choice(moments),
             )
             db.add(annotation)
             if nested is None:
@@ -308,11 +352,14 @@ def test_agreement_tallies_follow_random_changes_and_give_the_direct_figures(
             annotation.verdict_id = rng.choice([None, *verdicts])
         else:
             annotation.state = rng.choice(states)
+            annotation.submitted_at = rng.choice(moments)
         db.flush()
         if nested is not None:
             nested.rollback()
             db.expire_all()
         assert _agreement_tallies(db) == _agreement_counted(db), step
+        kept, counted = _days(db)
+        assert kept == counted, step
     units = [
         [
             a.verdict_id

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -10,11 +9,14 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from factcheck.annotations.models import Annotation
 from factcheck.annotations.states import SUBMITTED_OR_LATER, AnnotationState
-from factcheck.annotations.tallies import AnnotationTally
+from factcheck.annotations.tallies import (
+    APPROVED_DAY,
+    SUBMITTED_DAY,
+    AnnotationTally,
+    DailyTally,
+)
 from factcheck.db import utcnow
-from factcheck.review.models import Decision, Review
 from factcheck.users.models import User
 from factcheck.verdicts.models import Verdict
 
@@ -27,26 +29,24 @@ class DailyProgress:
 
 
 def daily_progress(session: Session, days: int = 30) -> DailyProgress:
-    """Annotations submitted and approved per day over the last ``days`` days (UTC)."""
+    """Annotations submitted and approved per day over the last ``days`` days (UTC), from
+    the daily tallies: ``days`` rows of each kind, whatever the month's pace."""
     today = utcnow().date()
     first = today - timedelta(days=days - 1)
-    since = utcnow() - timedelta(days=days)
-    submitted = Counter(
-        ts.date()
-        for ts in session.scalars(
-            select(Annotation.submitted_at).where(Annotation.submitted_at >= since)
-        )
-    )
-    approved = Counter(
-        ts.date()
-        for ts in session.scalars(
-            select(Review.created_at).where(
-                Review.decision == Decision.APPROVE, Review.created_at >= since
+    counted = {
+        (day, kind): events
+        for day, kind, events in session.execute(
+            select(DailyTally.day, DailyTally.kind, DailyTally.events).where(
+                DailyTally.day >= first
             )
         )
-    )
+    }
     span = [first + timedelta(days=i) for i in range(days)]
-    return DailyProgress(span, [submitted[d] for d in span], [approved[d] for d in span])
+    return DailyProgress(
+        span,
+        [counted.get((d, SUBMITTED_DAY), 0) for d in span],
+        [counted.get((d, APPROVED_DAY), 0) for d in span],
+    )
 
 
 def verdict_distribution(session: Session) -> list[tuple[Verdict, int, int]]:
