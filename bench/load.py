@@ -16,12 +16,25 @@ one and a half times --think seconds (mean 1 s, far busier than a person at work
 sends a request every ten seconds or more). Every request's latency and status is
 recorded.
 
+With ``--search-every K`` a fact-checker also searches (a word of the news) and pages
+through the article list every K loops. With ``--reviewers N``, N reviewers loop too:
+read their part of the review queue (each reviewer takes the work of other authors than
+the rest, so two never decide on the same annotation), read the claim, and approve the
+annotation or send it back (back when the claim has an approved annotation already).
+
 Two runs: the fact-checkers as above (the target: p95 under 100 ms at 20 users), then
 the same users with no pause at all, which measures the server's capacity -- there,
 latency is queueing: users / throughput. gunicorn and the database are removed at the
-end, also on Ctrl-C.
+end, also on Ctrl-C. The server's peak memory (gunicorn and its workers, resident,
+summed) is printed.
 
-Run: .venv/bin/python bench/load.py [--users 20] [--seconds 20] [--think 1] [--no-saturate]
+``--database URL`` runs against an existing database instead (issue 17: the
+1,000,000-claim newsroom that ``bench/scale.py --keep`` leaves): it is migrated, its
+newest article is the one the fact-checkers annotate, the accounts are added to it, and
+it is not dropped. The target there is issue 17's: 0 errors, p95 under 200 ms.
+
+Run: .venv/bin/python bench/load.py [--users 20] [--reviewers 0] [--search-every 0]
+[--seconds 20] [--think 1] [--no-saturate] [--database URL]
 """
 
 from __future__ import annotations
@@ -38,7 +51,6 @@ import tempfile
 import threading
 import time
 from collections import Counter, defaultdict
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,6 +72,8 @@ POSTGRES_URL = os.environ.get(
     "FACTCHECK_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 PASSWORD = "load bench password"
+#: Words a fact-checker searches for.
+SEARCH_WORDS = ["housing", "minister", "budget", "police", "election", "health", "figures"]
 #: One in this many loops submits the annotation and withdraws it again.
 SUBMIT_EVERY = 5
 
@@ -85,10 +99,15 @@ def flask(url: str, *args: str, input: str | None = None) -> str:
 class Database:
     """A throwaway database: PostgreSQL if reachable, else a SQLite file."""
 
-    def __init__(self, tmp: Path, *, force_sqlite: bool) -> None:
+    def __init__(self, tmp: Path, *, force_sqlite: bool, existing: str | None = None) -> None:
         self.pg_name: str | None = None
         self.backend = "sqlite"
         self.url = f"sqlite:///{tmp / 'load.sqlite'}"
+        self.existing = existing is not None
+        if existing is not None:
+            self.url = existing
+            self.backend = "postgresql" if existing.startswith("postgresql") else "sqlite"
+            return
         if force_sqlite:
             print("note: --sqlite given; running on SQLite.")
             return
@@ -125,25 +144,100 @@ class Server:
         servers.stop(self.process)
 
 
-def create_users(url: str, count: int) -> list[str]:
-    """One annotator and one personal access token per simulated user, via the CLI."""
+def create_accounts(url: str, emails: list[str], role: str) -> list[str]:
+    """An account of ``role`` and a personal access token for each e-mail address, made
+    in one process through the app's own operations (the CLI takes 3 s a call)."""
+    from _common import bench_app
 
-    def one(number: int) -> str:
-        email = f"load{number}@example.org"
-        flask(
-            url,
-            "users",
-            "create",
-            email,
-            "--name",
-            f"Load fact-checker {number}",
-            "--password-stdin",
-            input=PASSWORD + "\n",
+    from factcheck.extensions import db
+    from factcheck.users.models import Role
+    from factcheck.users.operations import create_user
+    from factcheck.users.tokens import create_token
+
+    app = bench_app(url, migrate=False)
+    secrets = []
+    with app.app_context():
+        for number, email in enumerate(emails, start=1):
+            user = create_user(
+                db.session,
+                None,
+                email=email,
+                name=f"Load {role} {number}",
+                password=PASSWORD,
+                role=Role(role),
+            )
+            secrets.append(create_token(db.session, user, "load bench")[1])
+        db.session.commit()
+        db.session.remove()
+    app.extensions["factcheck.engine"].dispose()
+    return secrets
+
+
+def review_authors(url: str, exclude: str) -> list[int]:
+    """The ids of the accounts whose work waits for review, but the bench's own."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text(
+                    "SELECT DISTINCT a.annotator_id FROM annotation_tallies a "
+                    "JOIN users u ON u.id = a.annotator_id "
+                    "WHERE a.state = 'submitted' AND a.annotations > 0 AND u.email NOT LIKE :x "
+                    "ORDER BY a.annotator_id"
+                ),
+                {"x": f"{exclude}%"},
+            )
+            return [row[0] for row in rows]
+    finally:
+        engine.dispose()
+
+
+class MemoryWatch:
+    """Samples the resident memory of gunicorn and its workers, summed, every 0.2 s."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.peak_kb = 0
+        self.peak_worker_kb = 0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    @staticmethod
+    def _rss_kb(pid: int) -> int:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        except OSError:
+            pass
+        return 0
+
+    def _children(self) -> list[int]:
+        children = []
+        for task in Path(f"/proc/{self.pid}/task").glob("*/children"):
+            try:
+                children += [int(pid) for pid in task.read_text().split()]
+            except OSError:
+                continue
+        return children
+
+    def _run(self) -> None:
+        while not self.stop.wait(0.2):
+            workers = [self._rss_kb(pid) for pid in self._children()]
+            self.peak_worker_kb = max(self.peak_worker_kb, *workers, 0)
+            self.peak_kb = max(self.peak_kb, self._rss_kb(self.pid) + sum(workers))
+
+    def close(self) -> str:
+        self.stop.set()
+        self.thread.join(1)
+        return (
+            f"server peak memory {self.peak_kb / 1024:,.0f} MB resident "
+            f"(gunicorn and its workers, summed; one worker at most "
+            f"{self.peak_worker_kb / 1024:,.0f} MB)"
         )
-        return flask(url, "users", "token", email, "--name", "load bench").strip()
-
-    with ThreadPoolExecutor(max(2, os.cpu_count() or 2)) as pool:
-        return list(pool.map(one, range(1, count + 1)))
 
 
 # --- the simulated users ----------------------------------------------------------------------
@@ -183,6 +277,8 @@ class FactChecker:
     stop: threading.Event
     #: Mean pause between two requests, in seconds (0: back to back).
     think: float = 0.0
+    #: Search and page through the article list every this many loops (0: never).
+    search_every: int = 0
     samples: list[Sample] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
@@ -241,8 +337,17 @@ class FactChecker:
         # People do not all start at the same instant.
         self.stop.wait(rng.uniform(0, self.think))
         loop = 0
+        cursor = None
         while not self.stop.is_set():
             loop += 1
+            if self.search_every and loop % self.search_every == 0:
+                word = rng.choice(SEARCH_WORDS)
+                self.call("search", "GET", f"/api/v1/search?q={word}")
+                self.pause(rng)
+                following = f"?cursor={cursor}" if cursor else ""
+                _, page = self.call("article list", "GET", f"/api/v1/articles{following}")
+                cursor = (page or {}).get("next_cursor")
+                self.pause(rng)
             self.call("read article", "GET", f"/api/v1/articles/{self.article_id}")
             self.pause(rng)
             status, detail = self.call("read claim", "GET", f"/api/v1/claims/{self.claim_id}")
@@ -288,6 +393,47 @@ class FactChecker:
                     self.pause(rng)
 
 
+@dataclass
+class Reviewer(FactChecker):
+    """Decides on the submitted work of ``authors`` (no other reviewer's)."""
+
+    authors: list[int] = field(default_factory=list)
+
+    def run(self, seed: int) -> None:
+        rng = random.Random(seed)
+        self.stop.wait(rng.uniform(0, self.think))
+        while not self.stop.is_set():
+            author = rng.choice(self.authors)
+            status, queue = self.call(
+                "review queue", "GET", f"/api/v1/review-queue?annotator={author}&limit=10"
+            )
+            self.pause(rng)
+            items = (queue or {}).get("items") or []
+            if status != 200 or not items or self.stop.is_set():
+                continue
+            item = rng.choice(items)
+            status, detail = self.call("read claim", "GET", f"/api/v1/claims/{item['claim_id']}")
+            self.pause(rng)
+            if status != 200 or self.stop.is_set():
+                continue
+            approved = any(
+                a["state"] == "approved" and a["id"] != item["id"]
+                for a in detail.get("annotations", [])
+            )
+            action = "request-changes" if approved or rng.random() < 0.3 else "approve"
+            comment = "Please cite the primary source." if action == "request-changes" else ""
+            self.call(
+                "review",
+                "POST",
+                f"/api/v1/annotations/{item['id']}/{action}",
+                {"version": item["version"], "comment": comment},
+            )
+            self.pause(rng)
+
+    def settle(self) -> bool:
+        return False
+
+
 # --- reporting ------------------------------------------------------------------------------
 
 
@@ -299,10 +445,15 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def report(
-    samples: list[Sample], seconds: float, planned: float, users: int, backend: str
+    samples: list[Sample],
+    seconds: float,
+    planned: float,
+    users: int,
+    backend: str,
+    target_ms: float = 100,
 ) -> tuple[str, bool]:
     """Print a table per request kind and the totals; return the one-line summary and
-    whether the target (no errors, p95 under 100 ms) is met.
+    whether the target (no errors, p95 under ``target_ms``) is met.
 
     Errors are connection failures, 5xx and 4xx alike: each user edits only its own
     annotation, with the version it has just read, so no request should be refused
@@ -333,7 +484,7 @@ def report(
         f"mean {mean:.1f} ms; errors {errors}: 5xx {server}, connection {connection}, "
         f"4xx {refused} (409 {conflicts}, other {refused - conflicts})"
     )
-    target_met = errors == 0 and percentile(times, 0.95) < 100
+    target_met = errors == 0 and percentile(times, 0.95) < target_ms
     return (
         f"{users} users, {planned:g} s, {rate:,.0f} req/s, "
         f"p50 {percentile(times, 0.5):.0f} ms, p95 {percentile(times, 0.95):.0f} ms, "
@@ -372,31 +523,46 @@ def first_server_error(log: str) -> None:
 # --- main -----------------------------------------------------------------------------------
 
 
+@dataclass
+class Crew:
+    """The simulated people: fact-checkers (e-mail, token) and reviewers (token)."""
+
+    checkers: list[tuple[str, str]]
+    reviewers: list[str]
+    #: Authors whose work the reviewers decide on, shared out between them.
+    authors: list[int]
+
+
 def run_phase(
     server: Server,
     database: Database,
-    tokens: list[str],
+    crew: Crew,
     article_id: int,
     claims: list[int],
     think: float,
     args: argparse.Namespace,
 ) -> tuple[str, bool]:
-    """Run the simulated fact-checkers for args.seconds; print the table; return the
-    summary and whether the target is met. Leaves no annotation submitted."""
+    """Run the simulated people for args.seconds; print the table; return the summary
+    and whether the target is met. Leaves no fact-checker's annotation submitted."""
     log_start = server.log_size()
     stop = threading.Event()
-    users = [
+    users: list[FactChecker] = [
         FactChecker(
             server.port,
             token,
-            f"load{number}@example.org",
+            email,
             article_id,
             claims[(number - 1) % len(claims)],
             stop,
             think,
+            args.search_every,
         )
-        for number, token in enumerate(tokens, start=1)
+        for number, (email, token) in enumerate(crew.checkers, start=1)
     ]
+    for number, token in enumerate(crew.reviewers):
+        # Every reviewer its own authors: two never decide on the same annotation.
+        authors = crew.authors[number :: len(crew.reviewers)]
+        users.append(Reviewer(server.port, token, "", 0, 0, stop, think, authors=authors))
     threads = [
         threading.Thread(target=user.run, args=(number,), daemon=True)
         for number, user in enumerate(users)
@@ -422,8 +588,9 @@ def run_phase(
         [s for user in users for s in user.samples],
         elapsed,
         args.seconds,
-        args.users,
+        len(users),
         database.backend,
+        200 if database.existing else 100,
     )
 
 
@@ -434,6 +601,18 @@ def _interrupt(signum: int, frame: Any) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=20, help="simulated fact-checkers")
+    parser.add_argument("--reviewers", type=int, default=0, help="simulated reviewers")
+    parser.add_argument(
+        "--search-every",
+        type=int,
+        default=0,
+        help="a fact-checker searches and pages the article list every K loops (0: never)",
+    )
+    parser.add_argument(
+        "--database",
+        help="run against this existing database (migrated, not dropped) instead of a "
+        "throwaway demo",
+    )
     parser.add_argument("--seconds", type=float, default=20, help="how long to run the load")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
     parser.add_argument("--sqlite", action="store_true", help="use SQLite, not PostgreSQL")
@@ -459,16 +638,34 @@ def main() -> None:
     database: Database | None = None
     with tempfile.TemporaryDirectory(prefix="factcheck-load-") as tmp:
         try:
-            database = Database(Path(tmp), force_sqlite=args.sqlite)
+            database = Database(Path(tmp), force_sqlite=args.sqlite, existing=args.database)
             started = time.monotonic()
             flask(database.url, "db", "upgrade")
-            flask(database.url, "demo")
-            tokens = create_users(database.url, args.users)
+            if not database.existing:
+                flask(database.url, "demo")
+            # Accounts of their own in an existing database, run after run.
+            prefix = f"load{os.getpid()}-" if database.existing else "load"
+            emails = [f"{prefix}{n}@example.org" for n in range(1, args.users + 1)]
+            tokens = create_accounts(database.url, emails, "annotator")
+            reviewer_emails = [f"{prefix}r{n}@example.org" for n in range(1, args.reviewers + 1)]
+            crew = Crew(
+                list(zip(emails, tokens, strict=True)),
+                create_accounts(database.url, reviewer_emails, "reviewer"),
+                review_authors(database.url, exclude="load") if args.reviewers else [],
+            )
+            if args.reviewers and len(crew.authors) < args.reviewers:
+                raise SystemExit(
+                    f"{args.reviewers} reviewers need as many authors with work waiting for "
+                    f"review; the database has {len(crew.authors)}"
+                )
             print(
-                f"setup: {database.backend} database, demo and {args.users} users with tokens "
-                f"in {time.monotonic() - started:.1f} s"
+                f"setup: {database.backend} database, "
+                f"{'existing' if database.existing else 'demo'}, {args.users} fact-checkers "
+                f"and {args.reviewers} reviewers with tokens in "
+                f"{time.monotonic() - started:.1f} s"
             )
             server = Server(database.url, args.workers, Path(tmp) / "gunicorn.log")
+            memory = MemoryWatch(server.process.pid)
             status, page = request(server.port, "GET", "/api/v1/articles", tokens[0])
             assert status == 200, page
             article_id = json.loads(page)["items"][0]["id"]
@@ -484,11 +681,13 @@ def main() -> None:
             for name, think in phases:
                 about = f"mean think time {think:g} s" if think else "no think time"
                 print(f"\n{name}: {args.users} users, {about}, {args.seconds:g} s")
-                summary, ok = run_phase(server, database, tokens, article_id, claims, think, args)
+                summary, ok = run_phase(server, database, crew, article_id, claims, think, args)
                 summaries.append(f"load ({name}, {about}): {summary}")
                 if name == "fact-checkers":
-                    target = f"target (fact-checkers): 0 errors, p95 < 100 ms: {met(ok)}"
+                    limit = 200 if database.existing else 100
+                    target = f"target (fact-checkers): 0 errors, p95 < {limit} ms: {met(ok)}"
             print()
+            print(memory.close())
             print(target)
             # The target figure (fact-checkers) last.
             for line in reversed(summaries):
