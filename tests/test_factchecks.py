@@ -620,3 +620,43 @@ def test_the_api_lists_and_imports_the_library_for_reviewers_only(
         headers=as_annotator,
     )
     assert forbidden.status_code == 403 and _count(db) == 1
+
+
+def test_the_library_pages_newest_first_on_the_web_and_in_the_api(
+    client, db: Session, make_user, login, monkeypatch
+) -> None:
+    import re
+
+    from factcheck.factchecks import views as library_views
+    from factcheck.users.models import Role
+    from factcheck.users.tokens import create_token
+
+    monkeypatch.setattr(library_views, "PAGE_SIZE", 2)
+    reviews = [
+        _review(url=f"https://factcheck.example/{n}", claimReviewed=f"Claim number {n} said.")
+        for n in range(5)
+    ]
+    assert _import(db, "feed.json", reviews).ok
+    newest_first = db.scalars(
+        select(FactCheck.id).order_by(FactCheck.created_at.desc(), FactCheck.id.desc())
+    ).all()
+    login(Role.REVIEWER)
+    seen, path = [], "/factchecks"
+    while path:
+        html = client.get(path).get_data(as_text=True)
+        seen += [int(n) for n in re.findall(r'<a href="/factchecks/(\d+)">', html)]
+        following = re.search(r'<a rel="next" href="([^"]+)">Older entries', html)
+        path = following.group(1).replace("&amp;", "&") if following else None
+    assert seen == newest_first
+    assert "Newest entries" in client.get(f"/factchecks?after={seen[1]}").get_data(as_text=True)
+    _token, secret = create_token(db, make_user(Role.REVIEWER), "library")
+    db.commit()
+    headers = {"Authorization": f"Bearer {secret}"}
+    listed, path = [], "/api/v1/factchecks?limit=2"
+    while path:
+        page = client.get(path, headers=headers).get_json()
+        assert page["total"] == 5
+        listed += [item["id"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        path = f"/api/v1/factchecks?limit=2&cursor={cursor}" if cursor else None
+    assert listed == newest_first

@@ -30,7 +30,15 @@ from factcheck.verdicts.models import Verdict
 from tests.conftest import log_in
 
 #: The tables that grow with a newsroom's years: a whole read of any of them is a defect.
-BIG_TABLES = {"claims", "annotations", "audit_events", "sources", "reviews", "search_entries"}
+BIG_TABLES = {
+    "claims",
+    "annotations",
+    "audit_events",
+    "sources",
+    "reviews",
+    "search_entries",
+    "factchecks",
+}
 SIZE = NewsroomSize(
     articles=30, claims_per_article=8, annotated_share=0.6, double_annotated_share=0.3, users=8
 )
@@ -70,6 +78,7 @@ def page_paths(db: Session) -> list[tuple[Role, str]]:
         (Role.REVIEWER, "/dashboard"),
         (Role.REVIEWER, "/agreement"),
         (Role.REVIEWER, "/exports"),
+        (Role.REVIEWER, "/factchecks"),
         (Role.REVIEWER, "/search?q=housing"),
         (Role.REVIEWER, f"/search?q=minister&outlet={outlet}"),
         (Role.ADMIN, "/admin/audit"),
@@ -82,6 +91,7 @@ def page_paths(db: Session) -> list[tuple[Role, str]]:
         (None, f"/api/v1/review-queue?verdict=false&annotator={annotator}"),
         (None, "/api/v1/search?q=housing"),
         (None, "/api/v1/verdicts"),
+        (None, "/api/v1/factchecks"),
     ]
 
 

@@ -319,15 +319,12 @@ def list_factchecks() -> schemas.FactCheckPage:
     user = current_user_from_token()
     check_may_manage(user)
     q = (request.args.get("q") or "").strip()[:500]
-    offset = 0 if q else _cursor()
-    page = browse(
-        db.session, q=q, offset=offset, limit=int_query("limit", maximum=PAGE_MAX) or PAGE_DEFAULT
-    )
-    following = offset + len(page.entries)
+    limit = int_query("limit", maximum=PAGE_MAX) or PAGE_DEFAULT
+    page = browse(db.session, q=q, after=None if q else _cursor() or None, limit=limit)
     return schemas.FactCheckPage(
         items=[schemas.FactCheckOut.model_validate(e) for e in page.entries],
         total=page.found,
-        next_cursor=str(following) if following < page.found and page.entries else None,
+        next_cursor=str(page.next_after) if page.next_after is not None else None,
     )
 
 

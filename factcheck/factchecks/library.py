@@ -122,23 +122,41 @@ class LibraryPage:
     total: int
     #: Entries the page is part of: all of them, or those matching the search.
     found: int
+    #: The entry to continue after for older ones; None on the last page (and for q).
+    next_after: int | None = None
 
 
-def browse(session: Session, *, q: str = "", offset: int = 0, limit: int = 50) -> LibraryPage:
-    """A page of the library: newest first, or the best matches for ``q``."""
+def browse(
+    session: Session, *, q: str = "", after: int | None = None, limit: int = 50
+) -> LibraryPage:
+    """A page of the library: newest first, or the best matches for ``q``.
+
+    Newest-first pages are keyset pages: the entries added before the entry ``after``
+    (the last one of the previous page), read from the (created_at, id) index, so a
+    page deep in a network's library costs what the first one does. An ``after`` that
+    names no entry starts from the newest."""
     total = session.scalar(select(func.count()).select_from(FactCheck)) or 0
     if q:
         entries = [m.factcheck for m in match_text(session, q, limit=limit, shown_only=True)]
         return LibraryPage(entries, total, len(entries))
-    entries = list(
-        session.scalars(
-            select(FactCheck)
-            .order_by(FactCheck.created_at.desc(), FactCheck.id.desc())
-            .offset(offset)
-            .limit(limit)
-        )
+    page = (
+        select(FactCheck)
+        .order_by(FactCheck.created_at.desc(), FactCheck.id.desc())
+        .limit(limit + 1)
     )
-    return LibraryPage(entries, total, total)
+    anchor = (
+        session.execute(
+            select(FactCheck.created_at, FactCheck.id).where(FactCheck.id == after)
+        ).first()
+        if after is not None
+        else None
+    )
+    if anchor is not None:
+        page = page.where(tuple_(FactCheck.created_at, FactCheck.id) < tuple_(*anchor))
+    entries = list(session.scalars(page))
+    more = len(entries) > limit
+    entries = entries[:limit]
+    return LibraryPage(entries, total, total, entries[-1].id if more else None)
 
 
 @dataclass

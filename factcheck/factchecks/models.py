@@ -51,6 +51,8 @@ class FactCheck(Base):
         Index("ix_factchecks_claim_key", "claim_key"),
         # The vectors stored since a process last looked: its vector index catches up.
         Index("ix_factchecks_vector_seq", "vector_seq"),
+        # The library's pages, newest first.
+        Index("ix_factchecks_created_at_id", "created_at", "id"),
     )
 
     id: Mapped[intpk]

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_wtf import FlaskForm
 from werkzeug.wrappers.response import Response
 
-from factcheck.db import parse_id, parse_number
+from factcheck.db import parse_id
 from factcheck.errors import DomainError
 from factcheck.extensions import db
 from factcheck.factchecks.library import TableOptions, browse, import_library_file
@@ -25,19 +25,16 @@ PAGE_SIZE = 50
 
 def _page(reports=None, status: int = 200) -> tuple[str, int]:
     q = request.args.get("q", "").strip()[:500]
-    try:
-        start = parse_number(request.args.get("start") or "0", maximum=1_000_000)
-    except ValueError:
-        start = 0
-    page = browse(db.session, q=q, offset=start, limit=PAGE_SIZE)
+    after = request.args.get("after", type=parse_id)
+    page = browse(db.session, q=q, after=after, limit=PAGE_SIZE)
     return render_template(
         "factchecks/index.html",
         entries=page.entries,
         q=q,
         total=page.total,
         found=page.found,
-        start=start,
-        page_size=PAGE_SIZE,
+        page=page,
+        after=after,
         reports=reports,
         form=FlaskForm(),
         jobs=active_jobs(db.session, "library"),
