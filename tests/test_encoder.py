@@ -134,12 +134,14 @@ def test_a_vector_does_not_depend_on_the_texts_encoded_with_it(encoder: Sentence
 def test_onnx_runtime_works_when_usearch_is_loaded_first() -> None:
     # usearch puts its kernels in the global symbol namespace; an ONNX Runtime loaded
     # after that crashes (1.23+) or builds corrupt graphs (1.22). vectors.py loads
-    # ONNX Runtime first; a fresh interpreter shows the order holds.
+    # ONNX Runtime first when it first makes an index; a fresh interpreter shows the
+    # order holds.
     import subprocess
     import sys
 
     script = (
-        "import factcheck.factchecks.vectors\n"
+        "from factcheck.factchecks.vectors import VectorIndex\n"
+        "VectorIndex('order-test', None)\n"
         "from factcheck.factchecks.encoder import SentenceEncoder\n"
         "print(SentenceEncoder().encode(['A man is eating food.']).shape)\n"
     )
@@ -148,3 +150,23 @@ def test_onnx_runtime_works_when_usearch_is_loaded_first() -> None:
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip() == "(1, 384)"
+
+
+def test_the_app_starts_without_loading_the_matching_libraries() -> None:
+    # A process that never matches (the command line, an export) does not pay ONNX
+    # Runtime's, ONNX's and usearch's import time and memory.
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from config import TestingConfig\n"
+        "from factcheck import create_app\n"
+        "create_app(TestingConfig)\n"
+        "print(sorted(m for m in ('onnxruntime', 'onnx', 'usearch') if m in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1] == "[]"

@@ -38,8 +38,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-import onnxruntime
-from onnx import TensorProto, helper, numpy_helper
 from safetensors.numpy import load_file
 from tokenizers import Tokenizer
 
@@ -112,10 +110,14 @@ class _GraphBuilder:
         self.constant("last_axis", np.array([-1], np.int64))
 
     def constant(self, name: str, value: np.ndarray) -> str:
+        from onnx import numpy_helper
+
         self.initialisers.append(numpy_helper.from_array(np.ascontiguousarray(value), name))
         return name
 
     def node(self, op: str, inputs: list[str], output: str, domain: str = "", **attributes) -> str:
+        from onnx import helper
+
         self.nodes.append(
             helper.make_node(op, inputs, [output], name=output, domain=domain, **attributes)
         )
@@ -128,6 +130,8 @@ class _GraphBuilder:
         which other texts were encoded with it, and a token with a few large features
         (BERT has some) then costs precision in that token only.
         """
+        from onnx import TensorProto
+
         magnitude = self.node("Abs", [value], f"{name}.abs")
         peak = self.node("ReduceMax", [magnitude], f"{name}.peak", axes=[-1], keepdims=0)
         peak = self.node("Max", [peak, "tiny"], f"{name}.peak_nonzero")
@@ -146,13 +150,21 @@ class _GraphBuilder:
         """``value @ weight + bias``: int8 weights, ``value`` quantised per token."""
         rows, row_scale = self.quantise_rows(name, value)
         columns, column_scale = _quantise_columns(weight.astype(np.float32))
+        # Unsigned weights around 128, as the rows are. On x86 without VNNI, ONNX Runtime
+        # multiplies uint8 by int8 with an instruction that adds pairs of products into
+        # int16 and saturates (255 * 127 * 2 > 32,767): the reference pair lost 0.006 of
+        # its similarity, and a vector depended on the CPU that computed it. uint8 by
+        # uint8 is computed exactly on every instruction set, so vectors stored by one
+        # machine match another's queries.
+        unsigned = (columns.astype(np.int16) + 128).astype(np.uint8)
         product = self.node(
             "MatMulIntegerToFloat",
             [
                 rows,
-                self.constant(f"{name}.weight", columns),
+                self.constant(f"{name}.weight", unsigned),
                 "one",
                 self.constant(f"{name}.scale", column_scale),
+                "offset_u8",
                 "offset_u8",
             ],
             f"{name}.product",
@@ -180,6 +192,8 @@ def _build_graph(weights: dict[str, np.ndarray]) -> bytes:
     tokens and a large negative number for padding; ``heads_shape``, the int64 vector
     (batch, length, 12, 32). Output: ``output`` (tokens, 384), the last layer's states.
     """
+    from onnx import TensorProto, helper
+
     graph = _GraphBuilder()
     graph.constant("flat_shape", np.array([-1, DIMENSIONS], np.int64))
     # The 1/sqrt(head size) score scaling is folded into the query weights.
@@ -342,6 +356,10 @@ class SentenceEncoder:
         )
         self._embedding_norm_weight = weights["embeddings.LayerNorm.weight"]
         self._embedding_norm_bias = weights["embeddings.LayerNorm.bias"]
+
+        # Imported here: a process that never encodes (the CLI, an export) does not load
+        # ONNX Runtime and its 60 MB. (vectors.py loads it before usearch, as it must.)
+        import onnxruntime
 
         options = onnxruntime.SessionOptions()
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL

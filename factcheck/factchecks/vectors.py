@@ -26,14 +26,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-# Must be loaded before usearch: usearch loads its NumKong kernels into the process's
-# global symbol namespace, and an ONNX Runtime loaded after that crashes on import
-# (1.23 and later, SIGSEGV in libstdc++) or builds corrupt graphs (1.22).
-import onnxruntime  # noqa: F401
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
-from usearch.index import Index
 
 from factcheck.factchecks.encoder import DIMENSIONS, shared_encoder
 from factcheck.factchecks.models import FactCheck, LibraryStats
@@ -130,6 +124,19 @@ def encode_pending(
     return done
 
 
+def _usearch() -> Any:
+    """usearch's Index class, loaded on first use (a process that never matches -- the
+    CLI, an export -- does not load it and ONNX Runtime)."""
+    # ONNX Runtime must be loaded before usearch: usearch loads its NumKong kernels
+    # into the process's global symbol namespace, and an ONNX Runtime loaded after that
+    # crashes on import (1.23 and later, SIGSEGV in libstdc++) or builds corrupt graphs
+    # (1.22).
+    import onnxruntime  # noqa: F401
+    from usearch.index import Index
+
+    return Index
+
+
 class VectorIndex:
     """One database's library vectors in an HNSW index (keys: entry id * 2 + 0 for the
     claim, + 1 for the headline)."""
@@ -138,6 +145,7 @@ class VectorIndex:
         self.token = token
         self._path = directory / f"{token}.usearch" if directory is not None else None
         self._lock = threading.Lock()
+        Index = _usearch()
         self._index = Index(ndim=DIMENSIONS, metric="cos", dtype="i8")
         self._seen = 0
         self._unsaved = 0
@@ -159,7 +167,7 @@ class VectorIndex:
             if stored < self._seen:
                 # The library lost vectors this index has (a database restored from an
                 # older copy): start again from the tables.
-                self._index = Index(ndim=DIMENSIONS, metric="cos", dtype="i8")
+                self._index = _usearch()(ndim=DIMENSIONS, metric="cos", dtype="i8")
                 self._seen = 0
             while True:
                 rows = session.execute(
