@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from factcheck.annotations.models import Annotation
 from factcheck.annotations.states import AnnotationState
+from factcheck.annotations.tallies import AnnotationTally
 from factcheck.articles.models import Article, Assignment, Claim
 from factcheck.audit.recorder import record
 from factcheck.errors import Conflict, NotFound, PermissionDenied
@@ -142,7 +143,16 @@ def my_work(session: Session, user: User) -> MyWork:
         ).all()
         count = len(shown)
         if count == MY_WORK_LIMIT:
-            count = session.scalar(select(func.count()).select_from(Annotation).where(*mine)) or 0
+            # From the annotation tallies: a year's drafts counted row by row grew with it.
+            count = (
+                session.scalar(
+                    select(func.sum(AnnotationTally.annotations)).where(
+                        AnnotationTally.annotator_id == user.id,
+                        AnnotationTally.state == state.value,
+                    )
+                )
+                or 0
+            )
         return list(shown), count
 
     # Sent back: the oldest first, they have waited longest; drafts: the latest first.
