@@ -61,6 +61,7 @@ from factcheck.annotations.tallies import recount as recount_tallies  # noqa: E4
 from factcheck.articles.hints import claim_hints  # noqa: E402
 from factcheck.articles.models import Article, Assignment, Claim  # noqa: E402
 from factcheck.review.models import Review  # noqa: E402
+from factcheck.review.tallies import recount_approvals  # noqa: E402
 from factcheck.users.models import User  # noqa: E402
 from factcheck.verdicts.models import Verdict  # noqa: E402
 
@@ -1389,6 +1390,7 @@ def build_newsroom(
         builder.build()
         # The annotations went in past the ORM: count them into the dashboard's tallies.
         recount_tallies(connection)
+        recount_approvals(connection)
         if dialect == "postgresql":
             _reset_sequences(connection)
         if owned:

@@ -125,11 +125,13 @@ def _init_extensions(app: Flask) -> None:
     from factcheck.factchecks.ours import keep_library_current
     from factcheck.factchecks.work import keep_matches_current
     from factcheck.jobs import keep_jobs
+    from factcheck.review.tallies import keep_approval_tallies_current
     from factcheck.search.index import keep_index_current
 
     # The library first: its entries are written before the search index's commit hook;
     # then the matching work those writes call for, then the jobs that carry it out.
     keep_tallies_current()
+    keep_approval_tallies_current()
     keep_library_current()
     keep_index_current()
     keep_matches_current()

@@ -53,7 +53,6 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from factcheck.annotations.models import Annotation
 from factcheck.annotations.states import SUBMITTED_OR_LATER, AnnotationState
 from factcheck.db import Base
-from factcheck.review.models import Decision, Review
 
 #: The verdict of an annotation without one (a key column cannot hold NULL).
 NO_VERDICT = 0
@@ -166,10 +165,10 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
         )
         for annotation_id, claim_id, annotator_id, verdict_id, state, submitted_at in rows:
             key = _key(annotator_id, verdict_id, state)
-            stored[annotation_id] = (claim_id, key, _day(submitted_at))
+            stored[annotation_id] = (claim_id, key, utc_day(submitted_at))
 
 
-def _day(moment: datetime | None) -> date | None:
+def utc_day(moment: datetime | None) -> date | None:
     """The UTC day of a stored timestamp (the column type hands them out in UTC)."""
     return moment.date() if moment is not None else None
 
@@ -208,21 +207,19 @@ def _after_flush(session: Session, _context: Any) -> None:
     for thing in session.new:
         if isinstance(thing, Annotation):
             change(thing.claim_id, None, _key(thing.annotator_id, thing.verdict_id, thing.state))
-            submitted_on(None, _day(thing.submitted_at))
-        elif isinstance(thing, Review) and thing.decision is Decision.APPROVE:
-            days[(_day(thing.created_at), APPROVED_DAY)] += 1  # type: ignore[index]
+            submitted_on(None, utc_day(thing.submitted_at))
     for thing in session.dirty:
         if isinstance(thing, Annotation) and thing.id in stored:
             claim_id, before, day = stored[thing.id]
             change(claim_id, before, _key(thing.annotator_id, thing.verdict_id, thing.state))
-            submitted_on(day, _day(thing.submitted_at))
+            submitted_on(day, utc_day(thing.submitted_at))
     for thing in session.deleted:
         if isinstance(thing, Annotation) and thing.id in stored:
             claim_id, before, day = stored[thing.id]
             change(claim_id, before, None)
             submitted_on(day, None)
     _apply(session, changes, finished, verdicts_changed)
-    _apply_days(session.connection(), days)
+    apply_days(session.connection(), days)
 
 
 def _upsert(dialect: str, table: Any, keys: list[str], counter: str) -> Any:
@@ -259,7 +256,8 @@ def _apply(
         _apply_agreement(connection, verdicts_changed)
 
 
-def _apply_days(connection: Connection, days: Counter[tuple[date, str]]) -> None:
+def apply_days(connection: Connection, days: Counter[tuple[date, str]]) -> None:
+    """Add ``days``' counts to the daily tallies (sorted: no two writers deadlock)."""
     tally = _upsert(connection.dialect.name, DailyTally.__table__, ["day", "kind"], "events")
     for (day, kind), count in sorted(days.items()):
         if count:
@@ -354,21 +352,24 @@ def recount(connection: Connection) -> int:
 
 
 def recount_days(connection: Connection) -> None:
-    """Count every submission and approval again into the daily tallies (by the UTC day
-    of each timestamp, read and counted here so that both backends agree on the day)."""
+    """Count every submission again into the daily tallies (by the UTC day of each
+    timestamp, read and counted here so that both backends agree on the day); the
+    review package counts the approvals."""
     days: Counter[tuple[date, str]] = Counter()
     for (moment,) in connection.execute(
         select(Annotation.submitted_at).where(Annotation.submitted_at.is_not(None))
     ):
         days[(moment.date(), SUBMITTED_DAY)] += 1
-    for (moment,) in connection.execute(
-        select(Review.created_at).where(Review.decision == Decision.APPROVE)
-    ):
-        days[(moment.date(), APPROVED_DAY)] += 1
-    connection.execute(delete(DailyTally.__table__))
-    rows = [{"day": day, "kind": kind, "events": n} for (day, kind), n in sorted(days.items())]
+    replace_days(connection, SUBMITTED_DAY, days)
+
+
+def replace_days(connection: Connection, kind: str, days: Counter[tuple[date, str]]) -> None:
+    """Replace the daily tallies of ``kind`` by ``days``."""
+    table = DailyTally.__table__
+    connection.execute(delete(table).where(table.c.kind == kind))
+    rows = [{"day": day, "kind": k, "events": n} for (day, k), n in sorted(days.items())]
     if rows:
-        connection.execute(insert(DailyTally.__table__), rows)
+        connection.execute(insert(table), rows)
 
 
 def recount_agreement(connection: Connection) -> None:
