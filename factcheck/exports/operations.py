@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from factcheck.audit.recorder import record
 from factcheck.exports.filters import ExportFilters
 from factcheck.exports.formats import INTERNAL_ROLE, ExportFormat, WriteOptions
-from factcheck.extensions import READ_ONLY
+from factcheck.extensions import READ_ONLY, SQLITE_MMAP_BYTES
 from factcheck.users.models import User
 
 
@@ -90,6 +90,13 @@ def read_connection(bind: Engine | Connection) -> Iterator[Connection]:
         yield bind
         return
     connection = bind.connect().execution_options(**{READ_ONLY: True})
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # An export reads the whole file once, front to back: mapped into the process,
+        # every page it touched would count in the worker's resident memory (up to the
+        # 1 GB mapping limit, for nothing), where plain reads leave it to the OS's cache.
+        # (On the driver's connection: a statement here would begin the transaction.)
+        connection.connection.driver_connection.execute("PRAGMA mmap_size=0")
     if connection.dialect.name == "postgresql":
         # An export reads several cursors side by side (rows, sources, articles); under
         # READ COMMITTED each would see its own snapshot, and a verdict approved in
@@ -110,4 +117,8 @@ def read_connection(bind: Engine | Connection) -> Iterator[Connection]:
                 connection.exec_driver_sql("SET LOCAL jit = off")
             yield connection
     finally:
+        if sqlite:
+            # The connection goes back to the pool: as the other requests expect it.
+            driver = connection.connection.driver_connection
+            driver.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
         connection.close()
