@@ -13,6 +13,13 @@ A change asks for work with :func:`schedule` inside its transaction. The work be
 
 The row is what users see: what the job does, how far it got, whether it failed; it
 lives in the database so that every page can show it without asking Redis.
+
+A job's work reads the state it is about when it runs (an article's claims, the
+library), so the newest job of a kind and subject does all that the older ones would:
+a change does not queue a second job beside one still queued (it locks that one until
+it commits, so the job cannot start without seeing the change), and a job that finds a
+newer one queued steps aside. In one process, the jobs of a subject run one at a time.
+Fifty approvals in a minute are then a few library refreshes, not fifty at once.
 """
 
 from __future__ import annotations
@@ -146,10 +153,54 @@ def _before_commit(session: Session) -> None:
                 state=JobState.QUEUED,
             )
             for request in pending
+            if not _queued_already(session, request)
         ]
         session.add_all(jobs)
         session.flush()
         session.info.setdefault(_QUEUED, []).extend(job.id for job in jobs)
+
+
+def _queued_already(session: Session, request: _Request) -> bool:
+    """Whether a job of this kind and subject is queued and not started: it will do
+    this request's work too. It is locked until this transaction ends, so it cannot
+    start (its first step marks it running) before this change is committed."""
+    queued = session.scalar(
+        select(BackgroundJob.id)
+        .where(
+            BackgroundJob.function == request.function,
+            BackgroundJob.subject == request.subject,
+            BackgroundJob.state == JobState.QUEUED,
+        )
+        .order_by(BackgroundJob.id.desc())
+        .limit(1)
+        .with_for_update()
+    )
+    return queued is not None
+
+
+_SUBJECT_LOCKS: dict[tuple[str, str], threading.Lock] = {}
+_SUBJECT_LOCKS_LOCK = threading.Lock()
+
+
+def _subject_lock(function: str, subject: str) -> threading.Lock:
+    with _SUBJECT_LOCKS_LOCK:
+        return _SUBJECT_LOCKS.setdefault((function, subject), threading.Lock())
+
+
+def _superseded(session: Session, job: BackgroundJob) -> bool:
+    """Whether a newer job of the same kind and subject is queued: it will do this one's
+    work, reading the state as it is then."""
+    newer = session.scalar(
+        select(BackgroundJob.id)
+        .where(
+            BackgroundJob.function == job.function,
+            BackgroundJob.subject == job.subject,
+            BackgroundJob.state == JobState.QUEUED,
+            BackgroundJob.id > job.id,
+        )
+        .limit(1)
+    )
+    return newer is not None
 
 
 def _after_commit(session: Session) -> None:
@@ -189,7 +240,17 @@ def perform(job_id: int, app: flask.Flask) -> None:
             job = session.get(BackgroundJob, job_id)
             if job is None or job.state in (JobState.DONE, JobState.FAILED):
                 return
-            run(session, job, session.commit)
+            with _subject_lock(job.function, job.subject):
+                session.refresh(job)
+                if job.state in (JobState.DONE, JobState.FAILED):
+                    return
+                if _superseded(session, job):
+                    job.state = JobState.DONE
+                    job.error = "Done by a later job about the same thing."
+                    job.finished_at = utcnow()
+                    session.commit()
+                    return
+                run(session, job, session.commit)
         except Exception as error:
             log.exception("background job %s failed", job_id)
             session.rollback()

@@ -169,6 +169,69 @@ def test_with_redis_the_work_is_queued_shown_and_done_by_the_worker(
         queue.empty()
 
 
+def test_work_asked_for_while_a_job_waits_is_done_by_that_job(
+    app, db: Session, make_article
+) -> None:
+    """Two imports while the worker is busy leave one queued job per article; of two
+    queued jobs about one article, the older steps aside and the newer does the work."""
+    redis = pytest.importorskip("redis")
+    from rq import Queue
+
+    from factcheck.jobs import QUEUE_NAME, schedule
+    from factcheck.worker import perform
+
+    # Its own Redis database: the other queue test counts what is queued in 15.
+    url = "redis://127.0.0.1:6379/14"
+    try:
+        redis.Redis.from_url(url).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis at 127.0.0.1:6379")
+    queue = Queue(QUEUE_NAME, connection=redis.Redis.from_url(url))
+    queue.empty()
+    _import(db, _review())  # inline: no Redis configured yet
+    app.config.update(REDIS_URL=url, BACKGROUND_WORK="background")
+    try:
+        with app.test_request_context():
+            first = make_article(body=DEPORTATIONS)
+            db.commit()
+            second = make_article(body=DEPORTATIONS + " Again.")
+            db.commit()
+        jobs = db.scalars(select(BackgroundJob).order_by(BackgroundJob.id)).all()
+        assert [job.subject for job in jobs] == [f"article:{first.id}", f"article:{second.id}"]
+        # The first article changes again while its job waits: no second job for it.
+        with app.test_request_context():
+            schedule(
+                db,
+                "factcheck.factchecks.work:match_article",
+                {"article_id": first.id},
+                label="again",
+                subject=f"article:{first.id}",
+            )
+            db.commit()
+        assert db.scalar(select(func.count()).select_from(BackgroundJob)) == 2
+        # A newer queued job about the same article: the older one steps aside.
+        newer = BackgroundJob(
+            function="factcheck.factchecks.work:match_article",
+            payload={"article_id": first.id},
+            label="newer",
+            subject=f"article:{first.id}",
+        )
+        db.add(newer)
+        db.commit()
+        perform(jobs[0].id, app)
+        db.refresh(jobs[0])
+        assert jobs[0].state is JobState.DONE and jobs[0].done == 0
+        assert "later job" in (jobs[0].error or "")
+        assert _matched(db) == {}
+        perform(newer.id, app)
+        db.refresh(newer)
+        assert newer.state is JobState.DONE and newer.done == 1
+        assert set(_matched(db)) == {first.claims[0].id}
+    finally:
+        app.config.update(REDIS_URL=None, BACKGROUND_WORK="inline")
+        queue.empty()
+
+
 def test_the_reranker_learns_and_round_trips() -> None:
     rng = np.random.default_rng(1)
     rows = rng.normal(size=(400, len(FEATURES)))

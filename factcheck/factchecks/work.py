@@ -67,10 +67,15 @@ def match_claims(session: Session, claim_ids: Iterable[int], progress: Progress)
     matched = 0
     for start in range(0, len(ids), _BATCH):
         chunk = ids[start : start + _BATCH]
+        # Locked (FOR NO KEY UPDATE: annotations may still be written) so that two
+        # jobs matching the same claims take turns; the second then replaces the
+        # first's vectors and matches instead of colliding with them.
         rows = session.execute(
             select(Claim.id, Claim.start, Claim.end, Article.id, Article.body)
             .join(Article, Article.id == Claim.article_id)
             .where(Claim.id.in_(chunk))
+            .order_by(Claim.id)
+            .with_for_update(of=Claim, key_share=True)
         ).all()
         texts = {claim_id: body[begin:end] for claim_id, begin, end, _, body in rows}
         # One batch through the encoder is several times cheaper than a text at a time;
