@@ -4,13 +4,25 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 
-from sqlalchemy import ColumnElement, DateTime, Integer, MetaData, String, Text, TypeDecorator
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    Integer,
+    MetaData,
+    Select,
+    String,
+    Text,
+    TypeDecorator,
+    select,
+    tuple_,
+)
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Session, mapped_column
 from sqlalchemy.types import TypeEngine
 
 #: Named constraints make migrations reproducible and errors readable on every backend.
@@ -73,6 +85,23 @@ def within_days(column: Any, first: date | None, last: date | None) -> list[Colu
     if last and last < date.max:
         conditions.append(column < datetime.combine(last + timedelta(days=1), time.min, UTC))
     return conditions
+
+
+def continue_after(
+    session: Session, page: Select[Any], key: Sequence[Any], after: int | None, *, descending: bool
+) -> Select[Any]:
+    """``page`` (ordered by the columns ``key``, the last of them the row's id) from the
+    row after the one whose id is ``after``: a keyset page, read from the index on
+    ``key``, so a deep page costs what the first one does. An ``after`` that names no
+    row (deleted since, or made up), or one without a place in the order, starts from
+    the beginning."""
+    if after is None:
+        return page
+    anchor = session.execute(select(*key).where(key[-1] == after)).first()
+    if anchor is None or any(value is None for value in anchor):
+        return page
+    row, place = tuple_(*key), tuple_(*anchor)
+    return page.where(row < place if descending else row > place)
 
 
 def enum_values(enum_class: type[enum.Enum]) -> list[str]:

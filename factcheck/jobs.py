@@ -153,29 +153,29 @@ def _before_commit(session: Session) -> None:
                 state=JobState.QUEUED,
             )
             for request in pending
-            if not _queued_already(session, request)
+            if not _queued(session, request.function, request.subject, lock=True)
         ]
         session.add_all(jobs)
         session.flush()
         session.info.setdefault(_QUEUED, []).extend(job.id for job in jobs)
 
 
-def _queued_already(session: Session, request: _Request) -> bool:
-    """Whether a job of this kind and subject is queued and not started: it will do
-    this request's work too. It is locked until this transaction ends, so it cannot
-    start (its first step marks it running) before this change is committed."""
-    queued = session.scalar(
-        select(BackgroundJob.id)
-        .where(
-            BackgroundJob.function == request.function,
-            BackgroundJob.subject == request.subject,
-            BackgroundJob.state == JobState.QUEUED,
-        )
-        .order_by(BackgroundJob.id.desc())
-        .limit(1)
-        .with_for_update()
+def _queued(
+    session: Session, function: str, subject: str, *, newer_than: int = 0, lock: bool = False
+) -> bool:
+    """Whether a job of this kind and subject (newer than job ``newer_than``) is queued
+    and not started: it will do the work of the request or the job asking."""
+    query = select(BackgroundJob.id).where(
+        BackgroundJob.function == function,
+        BackgroundJob.subject == subject,
+        BackgroundJob.state == JobState.QUEUED,
+        BackgroundJob.id > newer_than,
     )
-    return queued is not None
+    if lock:
+        # Locked until this transaction ends, so the job cannot start (its first step
+        # marks it running) before this change is committed.
+        query = query.order_by(BackgroundJob.id.desc()).with_for_update()
+    return session.scalar(query.limit(1)) is not None
 
 
 _SUBJECT_LOCKS: dict[tuple[str, str], threading.Lock] = {}
@@ -185,22 +185,6 @@ _SUBJECT_LOCKS_LOCK = threading.Lock()
 def _subject_lock(function: str, subject: str) -> threading.Lock:
     with _SUBJECT_LOCKS_LOCK:
         return _SUBJECT_LOCKS.setdefault((function, subject), threading.Lock())
-
-
-def _superseded(session: Session, job: BackgroundJob) -> bool:
-    """Whether a newer job of the same kind and subject is queued: it will do this one's
-    work, reading the state as it is then."""
-    newer = session.scalar(
-        select(BackgroundJob.id)
-        .where(
-            BackgroundJob.function == job.function,
-            BackgroundJob.subject == job.subject,
-            BackgroundJob.state == JobState.QUEUED,
-            BackgroundJob.id > job.id,
-        )
-        .limit(1)
-    )
-    return newer is not None
 
 
 def _after_commit(session: Session) -> None:
@@ -244,7 +228,7 @@ def perform(job_id: int, app: flask.Flask) -> None:
                 session.refresh(job)
                 if job.state in (JobState.DONE, JobState.FAILED):
                     return
-                if _superseded(session, job):
+                if _queued(session, job.function, job.subject, newer_than=job.id):
                     job.state = JobState.DONE
                     job.error = "Done by a later job about the same thing."
                     job.finished_at = utcnow()

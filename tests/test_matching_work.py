@@ -4,6 +4,8 @@ and the reranker's training (issue #16)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -127,17 +129,17 @@ def test_a_withdrawn_entry_no_longer_marks_the_claim(db: Session, make_article) 
     assert checked_before(db, [claim_id]) == {}
 
 
-def test_with_redis_the_work_is_queued_shown_and_done_by_the_worker(
-    app, db: Session, make_article, client, login
-) -> None:
+@contextmanager
+def queued_on_redis(app, db: Session, number: int) -> Iterator[Any]:
+    """The app queueing its background work on Redis database ``number`` (each test its
+    own: one counts what is queued), with one library entry imported beforehand; the
+    queue."""
     redis = pytest.importorskip("redis")
     from rq import Queue
 
     from factcheck.jobs import QUEUE_NAME
-    from factcheck.users.models import Role
-    from factcheck.worker import perform
 
-    url = "redis://127.0.0.1:6379/15"
+    url = f"redis://127.0.0.1:6379/{number}"
     try:
         redis.Redis.from_url(url).ping()
     except redis.exceptions.ConnectionError:
@@ -147,6 +149,19 @@ def test_with_redis_the_work_is_queued_shown_and_done_by_the_worker(
     _import(db, _review())  # inline: no Redis configured yet
     app.config.update(REDIS_URL=url, BACKGROUND_WORK="background")
     try:
+        yield queue
+    finally:
+        app.config.update(REDIS_URL=None, BACKGROUND_WORK="inline")
+        queue.empty()
+
+
+def test_with_redis_the_work_is_queued_shown_and_done_by_the_worker(
+    app, db: Session, make_article, client, login
+) -> None:
+    from factcheck.users.models import Role
+    from factcheck.worker import perform
+
+    with queued_on_redis(app, db, 15) as queue:
         user = login(Role.ANNOTATOR)
         with app.test_request_context():  # as the web's import does; a command waits
             article = make_article(user, body=DEPORTATIONS)
@@ -164,9 +179,6 @@ def test_with_redis_the_work_is_queued_shown_and_done_by_the_worker(
         assert "waiting to start" not in client.get(f"/articles/{article.id}").get_data(
             as_text=True
         )
-    finally:
-        app.config.update(REDIS_URL=None, BACKGROUND_WORK="inline")
-        queue.empty()
 
 
 def test_work_asked_for_while_a_job_waits_is_done_by_that_job(
@@ -174,23 +186,10 @@ def test_work_asked_for_while_a_job_waits_is_done_by_that_job(
 ) -> None:
     """Two imports while the worker is busy leave one queued job per article; of two
     queued jobs about one article, the older steps aside and the newer does the work."""
-    redis = pytest.importorskip("redis")
-    from rq import Queue
-
-    from factcheck.jobs import QUEUE_NAME, schedule
+    from factcheck.jobs import schedule
     from factcheck.worker import perform
 
-    # Its own Redis database: the other queue test counts what is queued in 15.
-    url = "redis://127.0.0.1:6379/14"
-    try:
-        redis.Redis.from_url(url).ping()
-    except redis.exceptions.ConnectionError:
-        pytest.skip("no Redis at 127.0.0.1:6379")
-    queue = Queue(QUEUE_NAME, connection=redis.Redis.from_url(url))
-    queue.empty()
-    _import(db, _review())  # inline: no Redis configured yet
-    app.config.update(REDIS_URL=url, BACKGROUND_WORK="background")
-    try:
+    with queued_on_redis(app, db, 14):
         with app.test_request_context():
             first = make_article(body=DEPORTATIONS)
             db.commit()
@@ -227,9 +226,6 @@ def test_work_asked_for_while_a_job_waits_is_done_by_that_job(
         db.refresh(newer)
         assert newer.state is JobState.DONE and newer.done == 1
         assert set(_matched(db)) == {first.claims[0].id}
-    finally:
-        app.config.update(REDIS_URL=None, BACKGROUND_WORK="inline")
-        queue.empty()
 
 
 def test_the_reranker_learns_and_round_trips() -> None:

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from factcheck.articles.operations import decode_text_file
 from factcheck.audit.recorder import record
-from factcheck.db import utcnow
+from factcheck.db import continue_after, utcnow
 from factcheck.errors import PermissionDenied, ValidationFailed
 from factcheck.factchecks.matching import match_text
 from factcheck.factchecks.models import (
@@ -144,16 +144,8 @@ def browse(
         .order_by(FactCheck.created_at.desc(), FactCheck.id.desc())
         .limit(limit + 1)
     )
-    anchor = (
-        session.execute(
-            select(FactCheck.created_at, FactCheck.id).where(FactCheck.id == after)
-        ).first()
-        if after is not None
-        else None
-    )
-    if anchor is not None:
-        page = page.where(tuple_(FactCheck.created_at, FactCheck.id) < tuple_(*anchor))
-    entries = list(session.scalars(page))
+    key = (FactCheck.created_at, FactCheck.id)
+    entries = list(session.scalars(continue_after(session, page, key, after, descending=True)))
     more = len(entries) > limit
     entries = entries[:limit]
     return LibraryPage(entries, total, total, entries[-1].id if more else None)

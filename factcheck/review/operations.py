@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import exists, func, select, tuple_
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from factcheck.annotations.models import Annotation
 from factcheck.annotations.tallies import AnnotationTally
 from factcheck.articles.models import Article, Claim
 from factcheck.audit.recorder import record
-from factcheck.db import utcnow
+from factcheck.db import continue_after, utcnow
 from factcheck.errors import InvalidTransition, PermissionDenied, StaleVersion, ValidationFailed
 from factcheck.review.models import Decision, Review
 from factcheck.review.workflow import (
@@ -309,17 +309,9 @@ def review_queue(
         if filters.annotator_id:
             counted.append(tally.annotator_id == filters.annotator_id)
         total = session.scalar(select(func.sum(tally.annotations)).where(*counted)) or 0
-    anchor = (
-        session.execute(
-            select(Annotation.submitted_at, Annotation.id).where(
-                Annotation.id == after, Annotation.submitted_at.is_not(None)
-            )
-        ).first()
-        if after is not None
-        else None
+    base = continue_after(
+        session, base, (Annotation.submitted_at, Annotation.id), after, descending=False
     )
-    if anchor is not None:
-        base = base.where(tuple_(Annotation.submitted_at, Annotation.id) > tuple_(*anchor))
     items = list(
         session.scalars(
             base.options(

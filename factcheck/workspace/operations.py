@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import case, exists, func, or_, select, tuple_
+from sqlalchemy import case, exists, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from factcheck.annotations.models import Annotation
@@ -14,6 +14,7 @@ from factcheck.annotations.states import SUBMITTED_OR_LATER, AnnotationState
 from factcheck.annotations.visibility import claim_annotations
 from factcheck.articles.models import Article, Claim
 from factcheck.audit.models import AuditEvent
+from factcheck.db import continue_after
 from factcheck.review.models import Review
 from factcheck.review.operations import allowed_actions, reviews_of
 from factcheck.review.workflow import Action
@@ -61,14 +62,8 @@ def article_page(
     limit = limit or ARTICLES_PER_PAGE
     newest_first = (Article.imported_at.desc(), Article.id.desc())
     page = select(Article.id).order_by(*newest_first).limit(limit + 1)
-    anchor = (
-        session.execute(select(Article.imported_at, Article.id).where(Article.id == after)).first()
-        if after is not None
-        else None
-    )
-    if anchor is not None:
-        page = page.where(tuple_(Article.imported_at, Article.id) < tuple_(*anchor))
-    ids = list(session.scalars(page))
+    key = (Article.imported_at, Article.id)
+    ids = list(session.scalars(continue_after(session, page, key, after, descending=True)))
     more = len(ids) > limit
     ids = ids[:limit]
     shown = session.scalars(select(Article).where(Article.id.in_(ids)))
