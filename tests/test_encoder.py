@@ -131,33 +131,35 @@ def test_a_vector_does_not_depend_on_the_texts_encoded_with_it(encoder: Sentence
     np.testing.assert_allclose(in_crowd, alone, atol=1e-6)
 
 
+def _fresh_python(script: str) -> str:
+    """What ``script`` prints, run in a new interpreter (import order is what is tested)."""
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout.strip().splitlines()[-1]
+
+
 def test_onnx_runtime_works_when_usearch_is_loaded_first() -> None:
     # usearch puts its kernels in the global symbol namespace; an ONNX Runtime loaded
     # after that crashes (1.23+) or builds corrupt graphs (1.22). vectors.py loads
     # ONNX Runtime first when it first makes an index; a fresh interpreter shows the
     # order holds.
-    import subprocess
-    import sys
-
     script = (
         "from factcheck.factchecks.vectors import VectorIndex\n"
         "VectorIndex('order-test', None)\n"
         "from factcheck.factchecks.encoder import SentenceEncoder\n"
         "print(SentenceEncoder().encode(['A man is eating food.']).shape)\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stdout.strip() == "(1, 384)"
+    assert _fresh_python(script) == "(1, 384)"
 
 
 def test_the_app_starts_without_loading_the_matching_libraries() -> None:
     # A process that never matches (the command line, an export) does not pay ONNX
     # Runtime's, ONNX's and usearch's import time and memory.
-    import subprocess
-    import sys
-
     script = (
         "import sys\n"
         "from config import TestingConfig\n"
@@ -165,8 +167,4 @@ def test_the_app_starts_without_loading_the_matching_libraries() -> None:
         "create_app(TestingConfig)\n"
         "print(sorted(m for m in ('onnxruntime', 'onnx', 'usearch') if m in sys.modules))\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stdout.strip().splitlines()[-1] == "[]"
+    assert _fresh_python(script) == "[]"
