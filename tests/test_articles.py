@@ -188,6 +188,9 @@ def test_article_list_pages_newest_first_and_each_page_is_the_same_size(
         response = client.get(f"/articles?after={after}")
         assert response.status_code == 200
         assert "Paged 3" in response.get_data(as_text=True)
+    # Past what the list counts, it says so instead of reading every article.
+    monkeypatch.setattr(operations, "COUNTED_ARTICLES", 2)
+    assert "More than 2 articles, newest first" in client.get("/articles").get_data(as_text=True)
 
 
 def test_script_in_title_and_body_is_shown_escaped(client: FlaskClient, login, db) -> None:

@@ -37,6 +37,9 @@ class ArticleProgress:
 
 #: Articles on one page of the list: a year of a newsroom holds 100,000 of them.
 ARTICLES_PER_PAGE = 50
+#: The list counts articles up to this many and then says "more than": counting a
+#: year's 100,000 articles read the whole table (100 ms on PostgreSQL).
+COUNTED_ARTICLES = 10_000
 
 
 @dataclass(frozen=True)
@@ -44,10 +47,15 @@ class ArticlePage:
     """One page of the article list, newest first."""
 
     rows: list[ArticleProgress]
-    #: Every article, counted (an index-only count: cheap at any size).
+    #: Every article, counted up to :data:`COUNTED_ARTICLES` (and one more).
     total: int
     #: The id to continue after for older articles; None on the last page.
     next_after: int | None
+
+    @property
+    def total_is_a_floor(self) -> bool:
+        """Whether there are more articles than were counted."""
+        return self.total > COUNTED_ARTICLES
 
 
 def article_page(
@@ -91,7 +99,8 @@ def article_page(
         ArticleProgress(articles[article_id], *counts.get(article_id, (0, 0, 0)))
         for article_id in ids
     ]
-    total = session.scalar(select(func.count()).select_from(Article)) or 0
+    counted = select(Article.id).limit(COUNTED_ARTICLES + 1).subquery()
+    total = session.scalar(select(func.count()).select_from(counted)) or 0
     return ArticlePage(rows=rows, total=total, next_after=ids[-1] if more else None)
 
 
