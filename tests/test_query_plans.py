@@ -31,6 +31,7 @@ from tests.conftest import log_in
 
 #: The tables that grow with a newsroom's years: a whole read of any of them is a defect.
 BIG_TABLES = {
+    "articles",
     "claims",
     "annotations",
     "audit_events",
@@ -44,10 +45,21 @@ SIZE = NewsroomSize(
 )
 
 
-def scans(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    yield plan
+def scans(plan: dict[str, Any], limited: bool = False) -> Iterator[tuple[dict[str, Any], bool]]:
+    """Every node of a plan, each with whether a Limit above it stops the reading early."""
+    yield plan, limited
+    limited = limited or plan["Node Type"] == "Limit"
     for child in plan.get("Plans", []):
-        yield from scans(child)
+        yield from scans(child, limited)
+
+
+def reads_whole(node: dict[str, Any], limited: bool) -> bool:
+    """A sequential scan that no LIMIT stops early.
+
+    (An index read without a condition reads every row too, but on a small newsroom
+    the planner picks those where a big one's statistics would not -- a hashed
+    subplan, a nested loop filtering a whole index -- so they are not asserted on.)"""
+    return node["Node Type"] == "Seq Scan" and not limited
 
 
 def page_paths(db: Session) -> list[tuple[Role, str]]:
@@ -140,7 +152,10 @@ def test_no_page_reads_a_big_table_whole(
     finally:
         event.remove(engine, "before_cursor_execute", capture)
 
-    connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+    # No whole scans, and no hash or merge joins: on a small newsroom the planner would
+    # rather hash a whole table than look rows up, which says nothing about a big one.
+    for setting in ("enable_seqscan", "enable_hashjoin", "enable_mergejoin"):
+        connection.exec_driver_sql(f"SET LOCAL {setting} = off")
     whole_reads = []
     explained = 0
     for path, statement, parameters in captured:
@@ -149,13 +164,13 @@ def test_no_page_reads_a_big_table_whole(
         plan = connection.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {statement}", parameters)
         root = plan.scalar()[0]["Plan"]
         explained += 1
-        for node in scans(root):
-            if node["Node Type"] == "Seq Scan" and node.get("Relation Name") in BIG_TABLES:
+        for node, limited in scans(root):
+            if reads_whole(node, limited) and node.get("Relation Name") in BIG_TABLES:
                 whole_reads.append((path, node["Relation Name"], " ".join(statement.split())))
     assert explained > 100
     # The check can fail: a condition no index serves is a whole read even so.
     unindexed = connection.exec_driver_sql(
         'EXPLAIN (FORMAT JSON) SELECT id FROM claims WHERE "end" - start > 400'
     ).scalar()[0]["Plan"]
-    assert any(node["Node Type"] == "Seq Scan" for node in scans(unindexed))
+    assert any(reads_whole(*node) for node in scans(unindexed))
     assert not whole_reads, "\n".join(f"{p}: {t}: {s[:400]}" for p, t, s in whole_reads)
