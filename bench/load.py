@@ -228,20 +228,26 @@ def catch_up_matching(url: str) -> int:
     from factcheck.articles.models import Article, Claim
     from factcheck.extensions import db
     from factcheck.factchecks.models import ClaimVector
-    from factcheck.factchecks.work import RECENT, match_claims
+    from factcheck.factchecks.work import MAX_REMATCHED, RECENT, match_claims
 
     app = bench_app(url, migrate=False)
     with app.app_context():
         from factcheck.db import utcnow
 
+        # The claims a library change matches again: the newest recent ones.
+        newest = (
+            select(Claim.id)
+            .join(Article, Article.id == Claim.article_id)
+            .where(Article.imported_at >= utcnow() - RECENT)
+            .order_by(Claim.id.desc())
+            .limit(MAX_REMATCHED)
+            .subquery()
+        )
         waiting = list(
             db.session.scalars(
-                select(Claim.id)
-                .join(Article, Article.id == Claim.article_id)
-                .outerjoin(ClaimVector, ClaimVector.claim_id == Claim.id)
-                .where(Article.imported_at >= utcnow() - RECENT, ClaimVector.claim_id.is_(None))
-                .order_by(Claim.id.desc())
-                .limit(5_000)
+                select(newest.c.id)
+                .outerjoin(ClaimVector, ClaimVector.claim_id == newest.c.id)
+                .where(ClaimVector.claim_id.is_(None))
             )
         )
         if waiting:

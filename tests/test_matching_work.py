@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from factcheck.factchecks.library import import_library_file
 from factcheck.factchecks.matching import Strength, match_text
-from factcheck.factchecks.models import ClaimMatch, FactCheck
+from factcheck.factchecks.models import ClaimMatch, ClaimVector, FactCheck
 from factcheck.factchecks.ranking import FEATURES, Reranker
 from factcheck.jobs import BackgroundJob, JobState
 
@@ -430,3 +430,27 @@ def test_the_full_text_index_matches_the_stems_the_counts_are_made_of(db: Sessio
     }
     # The headline is indexed too, as the counts count it.
     assert len(_candidates(db, ["dublin"], 10)) == 2
+
+
+def test_a_new_entry_has_only_its_nearest_recent_claims_matched_again(
+    db: Session, make_article, monkeypatch
+) -> None:
+    from factcheck.factchecks import work
+
+    _import(db, _review())
+    body = " ".join(
+        f"Ireland deported {n},500 people from Dublin in 20{n:02d}." for n in range(1, 7)
+    )
+    article = make_article(body=body)  # matched at once: every claim gets its vector
+    db.commit()
+    assert db.scalar(select(func.count()).select_from(ClaimVector)) == len(article.claims) == 6
+    _import(db, _review(url="https://factcheck.example/again", headline="Deportations again"))
+    entry = db.scalar(select(FactCheck.id).order_by(FactCheck.id.desc()).limit(1))
+    chosen: list[list[int]] = []
+    monkeypatch.setattr(work, "match_claims", lambda _s, ids, _p: chosen.append(list(ids)) or 0)
+    work.rematch_recent(db, lambda done, total: None, [entry])
+    assert len(chosen[0]) == 6  # all six are near the new entry
+    monkeypatch.setattr(work, "NEAREST_PER_ENTRY", 2)
+    work.rematch_recent(db, lambda done, total: None, [entry])
+    # The two nearest to the entry's claim, and the two nearest to its headline.
+    assert 2 <= len(chosen[1]) <= 4 and set(chosen[1]) <= set(chosen[0])
