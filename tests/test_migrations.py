@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import flask_migrate
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -77,3 +79,45 @@ def test_downgrade_to_base_and_upgrade_again(database_url: str, tmp_path) -> Non
         assert database.session.scalar(select(func.count()).select_from(Verdict)) == 9
         database.session.remove()
     application.extensions["factcheck.engine"].dispose()
+
+
+def test_the_tallies_migration_fills_them_as_a_recount_does(database_url: str, tmp_path) -> None:
+    """The migration that adds the agreement and daily tallies fills them from the data
+    there is: a newsroom built at head (its tallies recounted), taken back before the
+    migration and brought forward again, has the same tallies."""
+    from bench._newsroom import NewsroomSize, build_newsroom
+    from factcheck.annotations.tallies import AgreementTally, ClaimTally, DailyTally
+    from tests.conftest import make_app
+
+    url = database_url
+    if url.startswith("postgresql"):
+        from tests.conftest import POSTGRES_URL
+        from tests.servers import create_postgres_database
+
+        url = create_postgres_database(POSTGRES_URL or "", "factcheck_test_tallies_fill")
+    else:
+        url = f"sqlite:///{tmp_path / 'tallies.sqlite'}"
+    application = make_app(url)
+    engine = application.extensions["factcheck.engine"]
+
+    def tallies() -> tuple[list[Any], list[Any], list[Any]]:
+        with engine.connect() as connection:
+            return (
+                sorted(connection.execute(select(AgreementTally.__table__)).all()),
+                sorted(connection.scalars(select(ClaimTally.claim_id).where(ClaimTally.disagrees))),
+                sorted(connection.execute(select(DailyTally.__table__)).all()),
+            )
+
+    with application.app_context():
+        flask_migrate.upgrade()
+        with engine.begin() as connection:
+            size = NewsroomSize(
+                articles=40, annotated_share=0.8, double_annotated_share=0.6, users=8
+            )
+            build_newsroom(connection, size, analyze=False)
+        counted = tallies()
+        assert counted[0] and counted[1] and counted[2]
+        flask_migrate.downgrade(revision="d1a7c3e9f5b2")
+        flask_migrate.upgrade()
+        assert tallies() == counted
+    engine.dispose()
