@@ -495,11 +495,7 @@ def verify_audit_command(since_checkpoint: bool) -> None:
     from sqlalchemy import func, select
 
     from factcheck.audit.models import AuditEvent
-    from factcheck.audit.recorder import (
-        verify_everything,
-        verify_since_checkpoint,
-        write_checkpoint,
-    )
+    from factcheck.audit.recorder import verify_since_checkpoint, walk, write_checkpoint
 
     # The newest id, not a count, sizes the bar: counting ten million events reads them.
     newest = db.session.scalar(select(func.max(AuditEvent.id))) or 0
@@ -511,7 +507,7 @@ def verify_audit_command(since_checkpoint: bool) -> None:
         verified = (
             verify_since_checkpoint(db.session, progress)
             if since_checkpoint
-            else verify_everything(db.session, progress)
+            else walk(db.session, None, progress)
         )
         bar.update(bar.length - bar.pos)
     if verified.broken is not None:

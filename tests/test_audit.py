@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from factcheck.audit.models import AuditEvent
@@ -13,7 +13,6 @@ from factcheck.audit.recorder import (
     head_hash,
     record,
     verify,
-    verify_chain,
 )
 from factcheck.users.models import Role
 
@@ -34,38 +33,51 @@ def test_diff_fields_keeps_only_changes_as_json() -> None:
     assert diff_fields(old, new) == {"role": ["annotator", "reviewer"]}
 
 
-def _detached_chain(db: Session, make_user) -> list[AuditEvent]:
+def _unguarded_chain(db: Session, make_user) -> list[int]:
+    """Three stored events, with the append-only guard dropped the way an attacker with
+    database access would (inside the test's transaction); their ids."""
     actor = make_user(Role.ADMIN)
-    for number in range(3):
+    events = [
         record(db, actor, f"test:{number}", "thing", number, {"n": [None, number]})
-    events = db.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
-    return [
-        AuditEvent(**{c.key: getattr(e, c.key) for c in AuditEvent.__table__.columns})
-        for e in events
+        for number in range(3)
     ]
+    db.flush()
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(text("ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_change"))
+    else:
+        db.execute(text("DROP TRIGGER audit_events_no_update"))
+        db.execute(text("DROP TRIGGER audit_events_no_delete"))
+    return [event.id for event in events]
 
 
 def test_verify_names_an_edited_event(db: Session, make_user) -> None:
-    events = _detached_chain(db, make_user)
-    events[-2].diff = {"n": [None, 99]}
-    broken = verify_chain(events)
-    assert broken is not None and broken.event_id == events[-2].id
+    ids = _unguarded_chain(db, make_user)
+    db.execute(
+        text("UPDATE audit_events SET diff = :diff WHERE id = :id"),
+        {"diff": '{"n": [null, 99]}', "id": ids[-2]},
+    )
+    broken = verify(db)
+    assert broken is not None and broken.event_id == ids[-2]
     assert "edited" in broken.reason
 
 
 def test_verify_names_the_event_after_a_removed_one(db: Session, make_user) -> None:
-    events = _detached_chain(db, make_user)
-    removed = events.pop(-2)
-    broken = verify_chain(events)
-    assert broken is not None and broken.event_id == events[-1].id
-    assert removed.id != broken.event_id
+    ids = _unguarded_chain(db, make_user)
+    db.execute(text("DELETE FROM audit_events WHERE id = :id"), {"id": ids[-2]})
+    broken = verify(db)
+    assert broken is not None and broken.event_id == ids[-1]
     assert "removed or reordered" in broken.reason
 
 
 def test_verify_notices_reordering(db: Session, make_user) -> None:
-    events = _detached_chain(db, make_user)
-    events[-1], events[-2] = events[-2], events[-1]
-    assert verify_chain(events) is not None
+    ids = _unguarded_chain(db, make_user)
+    # The last two events trade places (their ids, through a spare one).
+    for old, new in ((ids[-1], -1), (ids[-2], ids[-1]), (-1, ids[-2])):
+        db.execute(
+            text("UPDATE audit_events SET id = :new WHERE id = :old"), {"new": new, "old": old}
+        )
+    broken = verify(db)
+    assert broken is not None and broken.event_id == ids[-2]
 
 
 def test_an_event_of_a_rolled_back_change_is_not_kept(db: Session, make_user) -> None:

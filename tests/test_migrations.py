@@ -54,18 +54,21 @@ def test_audit_table_refuses_update_and_delete(db: Session, statement: str) -> N
     assert db.scalar(text("SELECT count(*) FROM audit_events WHERE action = 'test:event'")) == 1
 
 
-def test_downgrade_to_base_and_upgrade_again(database_url: str, tmp_path) -> None:
-    from tests.conftest import make_app
-
-    url = database_url
-    if url.startswith("postgresql"):
+def _own_database(database_url: str, tmp_path, name: str) -> str:
+    """An empty database of the backend of ``database_url`` for one test to migrate up
+    and down (the shared one must stay at head)."""
+    if database_url.startswith("postgresql"):
         from tests.conftest import POSTGRES_URL
         from tests.servers import create_postgres_database
 
-        url = create_postgres_database(POSTGRES_URL or "", "factcheck_test_roundtrip")
-    else:
-        url = f"sqlite:///{tmp_path / 'roundtrip.sqlite'}"
-    application = make_app(url)
+        return create_postgres_database(POSTGRES_URL or "", f"factcheck_test_{name}")
+    return f"sqlite:///{tmp_path / f'{name}.sqlite'}"
+
+
+def test_downgrade_to_base_and_upgrade_again(database_url: str, tmp_path) -> None:
+    from tests.conftest import make_app
+
+    application = make_app(_own_database(database_url, tmp_path, "roundtrip"))
     with application.app_context():
         flask_migrate.upgrade()
         flask_migrate.downgrade(revision="base")
@@ -89,15 +92,7 @@ def test_the_tallies_migration_fills_them_as_a_recount_does(database_url: str, t
     from factcheck.annotations.tallies import AgreementTally, ClaimTally, DailyTally
     from tests.conftest import make_app
 
-    url = database_url
-    if url.startswith("postgresql"):
-        from tests.conftest import POSTGRES_URL
-        from tests.servers import create_postgres_database
-
-        url = create_postgres_database(POSTGRES_URL or "", "factcheck_test_tallies_fill")
-    else:
-        url = f"sqlite:///{tmp_path / 'tallies.sqlite'}"
-    application = make_app(url)
+    application = make_app(_own_database(database_url, tmp_path, "tallies_fill"))
     engine = application.extensions["factcheck.engine"]
 
     def tallies() -> tuple[list[Any], list[Any], list[Any]]:

@@ -46,8 +46,6 @@ class Annotation(Base):
         # Someone's annotations and their claims (my work, blind annotation, search),
         # from the index alone.
         Index("ix_annotations_annotator_claim", "annotator_id", "claim_id"),
-        # The dashboard's last 30 days of submissions.
-        Index("ix_annotations_submitted_at", "submitted_at"),
         # The review queue: submitted annotations, oldest first, read in order.
         Index("ix_annotations_state_submitted_at", "state", "submitted_at", "id"),
         Index(

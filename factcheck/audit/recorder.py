@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
@@ -110,20 +110,6 @@ class ChainBreak:
     reason: str
 
 
-def verify_chain(events: Iterable[AuditEvent]) -> ChainBreak | None:
-    """Walk events in id order; return the first that was edited, removed or reordered."""
-    previous = ""
-    for event in events:
-        if event.prev_hash != previous:
-            return ChainBreak(
-                event.id, "does not follow the previous event (one was removed or reordered)"
-            )
-        if event_hash(event) != event.hash:
-            return ChainBreak(event.id, "content does not match its hash (the row was edited)")
-        previous = event.hash
-    return None
-
-
 #: Events read per round trip when the whole history is verified.
 _VERIFY_BATCH = 10_000
 
@@ -161,7 +147,7 @@ def verify(
 
     :param progress: called with the number of events checked so far, every batch.
     """
-    return _walk(session, after, progress).broken
+    return walk(session, after, progress).broken
 
 
 @dataclass(frozen=True)
@@ -177,12 +163,13 @@ class Verified:
     since: AuditCheckpoint | None = None
 
 
-def _walk(
+def walk(
     session: Session,
     after: tuple[int, str] | None,
     progress: Callable[[int], None] | None,
 ) -> Verified:
-    """The one pass over the stored events behind every verify.
+    """The one pass over the stored events behind every verify (a full one with
+    ``after`` None), with what a checkpoint needs.
 
     The rows are read as the driver gives them, not as ORM objects, and each event's
     payload is written out in the canonical JSON of :func:`event_hash` (keys in order,
@@ -293,7 +280,7 @@ def verify_since_checkpoint(
             return Verified(ChainBreak(checkpoint.event_id, reason), None, 0, 0)
         previous, latest = checkpoint.hash, checkpoint
     if latest is None:
-        return _walk(session, None, progress)
+        return walk(session, None, progress)
     anchor = session.scalar(
         select(AuditEvent).where(
             AuditEvent.action == "audit:checkpoint", AuditEvent.entity_id == latest.id
@@ -307,13 +294,8 @@ def verify_since_checkpoint(
     if stopped is None or stopped.hash != latest.event_hash:
         reason = "the event a checkpoint stopped at was changed or removed"
         return Verified(ChainBreak(latest.event_id, reason), None, 0, 0)
-    walked = _walk(session, (latest.event_id, latest.event_hash), progress)
+    walked = walk(session, (latest.event_id, latest.event_hash), progress)
     return replace(walked, events=latest.events + walked.checked, since=latest)
-
-
-def verify_everything(session: Session, progress: Callable[[int], None] | None = None) -> Verified:
-    """A full verify, with what a checkpoint needs."""
-    return _walk(session, None, progress)
 
 
 def events_for(session: Session, entity_type: str, entity_id: int) -> list[AuditEvent]:

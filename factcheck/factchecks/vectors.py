@@ -137,6 +137,10 @@ def _usearch() -> Any:
     return Index
 
 
+def _empty_index() -> Any:
+    return _usearch()(ndim=DIMENSIONS, metric="cos", dtype="i8")
+
+
 class VectorIndex:
     """One database's library vectors in an HNSW index (keys: entry id * 2 + 0 for the
     claim, + 1 for the headline)."""
@@ -145,18 +149,17 @@ class VectorIndex:
         self.token = token
         self._path = directory / f"{token}.usearch" if directory is not None else None
         self._lock = threading.Lock()
-        Index = _usearch()
-        self._index = Index(ndim=DIMENSIONS, metric="cos", dtype="i8")
+        self._index = _empty_index()
         self._seen = 0
         self._unsaved = 0
         if self._path is not None and self._path.exists():
             try:
                 meta = json.loads(self._path.with_suffix(".json").read_text("utf-8"))
-                self._index = Index.restore(str(self._path))
+                self._index = _usearch().restore(str(self._path))
                 self._seen = int(meta["seen"])
             except (OSError, ValueError, KeyError, RuntimeError):
                 # A damaged cache is built again from the tables.
-                self._index = Index(ndim=DIMENSIONS, metric="cos", dtype="i8")
+                self._index = _empty_index()
                 self._seen = 0
 
     def catch_up(self, session: Session, stored: int) -> None:
@@ -167,7 +170,7 @@ class VectorIndex:
             if stored < self._seen:
                 # The library lost vectors this index has (a database restored from an
                 # older copy): start again from the tables.
-                self._index = _usearch()(ndim=DIMENSIONS, metric="cos", dtype="i8")
+                self._index = _empty_index()
                 self._seen = 0
             while True:
                 rows = session.execute(

@@ -29,10 +29,7 @@ def _page(reports=None, status: int = 200) -> tuple[str, int]:
     page = browse(db.session, q=q, after=after, limit=PAGE_SIZE)
     return render_template(
         "factchecks/index.html",
-        entries=page.entries,
         q=q,
-        total=page.total,
-        found=page.found,
         page=page,
         after=after,
         reports=reports,

@@ -31,7 +31,7 @@ class Review(Base):
         CheckConstraint(
             "decision = 'approve' OR length(trim(comment)) > 0", name="comment_unless_approved"
         ),
-        # The dashboard's approvals of the last 30 days.
+        # Approvals within dates (search's "approved between" over a listing).
         Index("ix_reviews_decision_created_at", "decision", "created_at"),
     )
 

@@ -69,13 +69,12 @@ def article_page(
     article (deleted since, or made up) starts from the newest."""
     limit = limit or ARTICLES_PER_PAGE
     newest_first = (Article.imported_at.desc(), Article.id.desc())
-    page = select(Article.id).order_by(*newest_first).limit(limit + 1)
+    page = select(Article).order_by(*newest_first).limit(limit + 1)
     key = (Article.imported_at, Article.id)
-    ids = list(session.scalars(continue_after(session, page, key, after, descending=True)))
-    more = len(ids) > limit
-    ids = ids[:limit]
-    shown = session.scalars(select(Article).where(Article.id.in_(ids)))
-    articles = {article.id: article for article in shown}
+    articles = list(session.scalars(continue_after(session, page, key, after, descending=True)))
+    more = len(articles) > limit
+    articles = articles[:limit]
+    ids = [article.id for article in articles]
     # Counted for this page's claims only. "Annotated" means someone has started
     # (drafts count), as in the workspace's bar.
     started = exists().where(Annotation.claim_id == Claim.id)
@@ -95,10 +94,7 @@ def article_page(
             .group_by(Claim.article_id)
         )
     }
-    rows = [
-        ArticleProgress(articles[article_id], *counts.get(article_id, (0, 0, 0)))
-        for article_id in ids
-    ]
+    rows = [ArticleProgress(article, *counts.get(article.id, (0, 0, 0))) for article in articles]
     counted = select(Article.id).limit(COUNTED_ARTICLES + 1).subquery()
     total = session.scalar(select(func.count()).select_from(counted)) or 0
     return ArticlePage(rows=rows, total=total, next_after=ids[-1] if more else None)

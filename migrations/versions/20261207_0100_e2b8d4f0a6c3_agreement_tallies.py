@@ -76,6 +76,9 @@ def upgrade() -> None:
     )
     _fill_daily_tallies()
     op.create_index("ix_factchecks_created_at_id", "factchecks", ["created_at", "id"])
+    # The dashboard's days were read through it; nothing else asks for submissions by
+    # time alone (the review queue has its (state, submitted_at, id) index).
+    op.drop_index("ix_annotations_submitted_at", table_name="annotations")
 
 
 def _utc_day(moment: datetime | str) -> date:
@@ -110,6 +113,7 @@ def _fill_daily_tallies() -> None:
 
 
 def downgrade() -> None:
+    op.create_index("ix_annotations_submitted_at", "annotations", ["submitted_at"])
     op.drop_index("ix_factchecks_created_at_id", table_name="factchecks")
     op.drop_table("daily_tallies")
     op.drop_index("ix_claim_tallies_disagrees", table_name="claim_tallies")
