@@ -58,6 +58,11 @@ class Config:
     ORGANISATION_URL = _env("ORGANISATION_URL", "https://factcheck.example.org")
     #: Where readers find the fact-checks (ClaimReview ``url``); defaults to this server.
     PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL")
+    #: Public verdict pages (``/published/``) until an admin switches them on or off in
+    #: the admin pages, whose choice then rules; off by default.
+    PUBLISHING = _env_bool("PUBLISHING", False)
+    #: Whether public pages name the annotator and the approving reviewer (ditto).
+    PUBLISHING_SHOW_NAMES = _env_bool("PUBLISHING_SHOW_NAMES", False)
 
     SESSION_COOKIE_NAME = "factcheck_session"
     SESSION_COOKIE_HTTPONLY = True

@@ -125,12 +125,14 @@ def _init_extensions(app: Flask) -> None:
     from factcheck.factchecks.ours import keep_library_current
     from factcheck.factchecks.work import keep_matches_current
     from factcheck.jobs import keep_jobs
+    from factcheck.publishing.ledger import keep_record_current
     from factcheck.review.tallies import keep_approval_tallies_current
     from factcheck.search.index import keep_index_current
 
     # The library first: its entries are written before the search index's commit hook;
     # then the matching work those writes call for, then the jobs that carry it out.
     keep_tallies_current()
+    keep_record_current()
     keep_approval_tallies_current()
     keep_library_current()
     keep_index_current()
@@ -145,6 +147,7 @@ def _register_blueprints(app: Flask) -> None:
     from factcheck.factchecks.views import bp as factchecks_bp
     from factcheck.history.views import bp as history_bp
     from factcheck.imports.views import bp as imports_bp
+    from factcheck.publishing.views import bp as publishing_bp
     from factcheck.reports.views import bp as reports_bp
     from factcheck.restore.views import bp as restore_bp
     from factcheck.review.views import bp as review_bp
@@ -165,4 +168,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(history_bp)
     app.register_blueprint(exports_bp)
     app.register_blueprint(restore_bp)
+    app.register_blueprint(publishing_bp)
     app.register_blueprint(api_bp)

@@ -15,6 +15,12 @@ from factcheck.factchecks.models import (
     RatingMapping,
 )
 from factcheck.jobs import BackgroundJob, JobState
+from factcheck.publishing.models import (
+    PublicationEvent,
+    PublicationKind,
+    PublishedArticle,
+    PublishingSettings,
+)
 from factcheck.ratelimit import RateCounter
 from factcheck.review.models import Decision, Review
 from factcheck.search.models import SearchEntry
@@ -45,6 +51,10 @@ __all__ = [
     "LibraryTerm",
     "LoginSession",
     "Origin",
+    "PublicationEvent",
+    "PublicationKind",
+    "PublishedArticle",
+    "PublishingSettings",
     "RateCounter",
     "RatingMapping",
     "Review",

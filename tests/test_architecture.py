@@ -44,6 +44,7 @@ LAYERS: list[set[str]] = [
     {"factchecks"},
     {"workspace"},
     {"history", "reports", "exports", "search"},
+    {"publishing"},
     {"restore"},
     {"imports"},
     {"api"},

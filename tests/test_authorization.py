@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from factcheck.annotations.models import Annotation
 from factcheck.factchecks.models import FactCheck
+from factcheck.publishing.models import SETTINGS_ID, PublishingSettings
 from factcheck.users.models import Role
 from factcheck.users.tokens import create_token
 from factcheck.verdicts.models import Verdict
@@ -121,6 +122,16 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("factchecks.ratings", "GET"): at_least(Role.ADMIN),
     ("factchecks.ratings", "POST"): at_least(Role.ADMIN),
     ("search.page", "GET"): logged_in(),
+    # Publishing is on in this world; the only annotation is a draft, so no claim or
+    # article page exists, for anyone; the index and the feed are public (and empty).
+    ("publishing.index", "GET"): public(),
+    ("publishing.feed", "GET"): public(),
+    ("publishing.article", "GET"): dict.fromkeys(VISITORS, HIDDEN),
+    ("publishing.claim", "GET"): dict.fromkeys(VISITORS, HIDDEN),
+    ("publishing.claim_review_json", "GET"): dict.fromkeys(VISITORS, HIDDEN),
+    ("publishing.oembed", "GET"): dict.fromkeys(VISITORS, HIDDEN),
+    ("publishing.settings_page", "GET"): at_least(Role.ADMIN),
+    ("publishing.settings_page", "POST"): at_least(Role.ADMIN),
 }
 API_ENDPOINTS = (
     "api.annotation_approve",
@@ -202,6 +213,7 @@ def world(db: Session, make_user, make_article) -> World:
     entry = FactCheck(claim="An earlier claim.", headline="", rating_text="False", language="en")
     db.add(entry)
     token, _secret = create_token(db, owner, "owner's")
+    db.add(PublishingSettings(id=SETTINGS_ID, enabled=True))
     db.commit()
     return World(
         users,
@@ -269,6 +281,18 @@ def _request(world: World, endpoint: str, method: str, db: Session) -> tuple[str
         "factchecks.detail": f"/factchecks/{w.factcheck_id}",
         "factchecks.ratings": "/factchecks/ratings",
         "search.page": "/search?q=claim",
+        "publishing.index": "/published/",
+        "publishing.feed": "/published/feed.atom",
+        "publishing.article": f"/published/articles/{w.article_id}",
+        "publishing.claim": f"/published/claims/{db.get(Annotation, w.annotation_id).claim_id}",
+        "publishing.claim_review_json": (
+            f"/published/claims/{db.get(Annotation, w.annotation_id).claim_id}/claimreview.json"
+        ),
+        "publishing.oembed": (
+            "/published/oembed?url=http://localhost/published/claims/"
+            f"{db.get(Annotation, w.annotation_id).claim_id}"
+        ),
+        "publishing.settings_page": "/admin/publishing",
         "api.annotation_approve": f"/api/v1/annotations/{w.annotation_id}/approve",
         "api.annotation_reject": f"/api/v1/annotations/{w.annotation_id}/reject",
         "api.annotation_reopen": f"/api/v1/annotations/{w.annotation_id}/reopen",
@@ -309,6 +333,7 @@ def _request(world: World, endpoint: str, method: str, db: Session) -> tuple[str
         "verdicts.create": {"key": "satire", "label": "Satire", "colour": "#123456"},
         "verdicts.edit": {"label": "False!", "colour": "#b3261e", "active": "y"},
         "verdicts.move": {"direction": "down"},
+        "publishing.settings_page": {"enabled": "y", "version": "1"},
         "workspace.transition": {"action": "submit", "version": "1"},
         "workspace.save": {"claimant": "Someone", "version": "", "action": "save"},
         "imports.create": {

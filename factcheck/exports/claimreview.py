@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import Connection
@@ -29,56 +30,166 @@ def json_ld(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False).translate(_HTML_SAFE)
 
 
-def claim_review(row: tuple[Any, ...], *, organisation: dict[str, str], base_url: str) -> dict:
-    """One ClaimReview from a publication row (see ``PUBLICATION_COLUMNS``)."""
-    (
-        title,
-        article_url,
-        outlet,
-        published_on,
-        claim_id,
-        _position,
-        text,
-        _start,
-        _end,
-        claimant,
-        summary,
-        verdict,
-        rating,
-        _rationale,
-        _sources,
-        _count,
-        _annotator,
-        _reviewer,
-        approved_at,
-        _state,
-    ) = row
+#: Where a published verdict's public page lives, under the public base URL.
+PUBLIC_CLAIM_PATH = "/published/claims/{claim_id}"
+
+_WORDS = re.compile(r"[^\w]+")
+_ORGANISATION_WORDS = frozenset(
+    {
+        "agency",
+        "association",
+        "authority",
+        "bank",
+        "board",
+        "bureau",
+        "campaign",
+        "centre",
+        "center",
+        "college",
+        "commission",
+        "committee",
+        "company",
+        "corporation",
+        "council",
+        "court",
+        "department",
+        "foundation",
+        "government",
+        "group",
+        "inc",
+        "institute",
+        "league",
+        "limited",
+        "ltd",
+        "ministry",
+        "network",
+        "news",
+        "office",
+        "organisation",
+        "organization",
+        "party",
+        "police",
+        "press",
+        "service",
+        "society",
+        "times",
+        "trust",
+        "union",
+        "university",
+    }
+)
+
+
+def claimant_type(claimant: str) -> str:
+    """schema.org's type for who made a claim: an ``Organization`` when the name says
+    so (a ministry, a party, a council...), else a ``Person`` (Google's rules ask for
+    one of the two, not ``Thing``)."""
+    words = {word.lower() for word in _WORDS.split(claimant) if word}
+    return "Organization" if words & _ORGANISATION_WORDS else "Person"
+
+
+def public_claim_url(base_url: str, claim_id: int) -> str:
+    return base_url.rstrip("/") + PUBLIC_CLAIM_PATH.format(claim_id=claim_id)
+
+
+@dataclass(frozen=True)
+class ReviewedClaim:
+    """What a ClaimReview says, from a publication row or a public page's data."""
+
+    claim_id: int
+    text: str
+    summary: str
+    claimant: str
+    verdict: str
+    rating: int | None
+    article_title: str
+    article_url: str | None
+    outlet: str | None
+    #: ISO dates and times.
+    published_on: str | None
+    approved_at: str | None
+    modified_at: str | None = None
+
+    @classmethod
+    def from_row(cls, row: tuple[Any, ...]) -> ReviewedClaim:
+        """From a publication row (see ``PUBLICATION_COLUMNS``)."""
+        (
+            title,
+            article_url,
+            outlet,
+            published_on,
+            claim_id,
+            _position,
+            text,
+            _start,
+            _end,
+            claimant,
+            summary,
+            verdict,
+            rating,
+            _rationale,
+            _sources,
+            _count,
+            _annotator,
+            _reviewer,
+            approved_at,
+            _state,
+        ) = row
+        return cls(
+            claim_id=claim_id,
+            text=text,
+            summary=summary,
+            claimant=claimant,
+            verdict=verdict,
+            rating=rating,
+            article_title=title,
+            article_url=article_url,
+            outlet=outlet,
+            published_on=published_on,
+            approved_at=approved_at,
+        )
+
+
+def claim_review(
+    reviewed: ReviewedClaim | tuple[Any, ...],
+    *,
+    organisation: dict[str, str],
+    base_url: str,
+) -> dict:
+    """One ClaimReview with Google's required and recommended properties where the data
+    has them; its ``url`` is the claim's public page under ``base_url``."""
+    if not isinstance(reviewed, ReviewedClaim):
+        reviewed = ReviewedClaim.from_row(reviewed)
     item: dict[str, Any] = {"@type": "Claim"}
-    if claimant:
-        item["author"] = {"@type": "Thing", "name": claimant}
-    appearance: dict[str, Any] = {"@type": "CreativeWork", "headline": title}
-    if article_url:
-        appearance["url"] = article_url
-    if outlet:
-        appearance["publisher"] = {"@type": "Organization", "name": outlet}
-    if published_on:
-        appearance["datePublished"] = published_on
-        item["datePublished"] = published_on
+    if reviewed.claimant:
+        item["author"] = {"@type": claimant_type(reviewed.claimant), "name": reviewed.claimant}
+    appearance: dict[str, Any] = {"@type": "CreativeWork", "headline": reviewed.article_title}
+    if reviewed.article_url:
+        appearance["url"] = reviewed.article_url
+    if reviewed.outlet:
+        appearance["publisher"] = {"@type": "Organization", "name": reviewed.outlet}
+    if reviewed.published_on:
+        appearance["datePublished"] = reviewed.published_on
+        item["datePublished"] = reviewed.published_on
     item["appearance"] = appearance
-    rating_node: dict[str, Any] = {"@type": "Rating", "alternateName": verdict}
-    if rating is not None:
-        rating_node.update(ratingValue=rating, bestRating=BEST_RATING, worstRating=WORST_RATING)
+    rating_node: dict[str, Any] = {"@type": "Rating", "alternateName": reviewed.verdict}
+    if reviewed.rating is not None:
+        rating_node.update(
+            ratingValue=reviewed.rating, bestRating=BEST_RATING, worstRating=WORST_RATING
+        )
     review: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "ClaimReview",
-        "url": f"{base_url.rstrip('/')}/claims/{claim_id}",
-        "claimReviewed": summary or text,
+        "url": public_claim_url(base_url, reviewed.claim_id),
+        "claimReviewed": reviewed.summary or reviewed.text,
         "itemReviewed": item,
         "author": {"@type": "Organization", **organisation},
         "reviewRating": rating_node,
     }
-    if approved_at is not None:
-        review["datePublished"] = approved_at[:10]
+    if reviewed.approved_at is not None:
+        review["datePublished"] = reviewed.approved_at[:10]
+    if reviewed.modified_at is not None:
+        review["dateModified"] = reviewed.modified_at[:10]
     return review
 
 

@@ -1,0 +1,1 @@
+"""Publishing for readers: public verdict pages, their ClaimReview, the feed and embeds."""

@@ -1,0 +1,348 @@
+"""What the public pages show, and the switch that puts them online.
+
+Every reader-facing query starts from the record of publications
+(:mod:`factcheck.publishing.ledger`) and reads only approved annotations: a draft,
+a submitted, returned, rejected or reopened annotation, a review comment or an email
+address has no way onto a public page. Nobody is logged in there, so nothing here
+takes a viewer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from factcheck.annotations.models import Annotation, Source
+from factcheck.annotations.states import AnnotationState
+from factcheck.articles.models import Article, Claim
+from factcheck.audit.recorder import diff_fields, record
+from factcheck.db import continue_after
+from factcheck.errors import NotFound, PermissionDenied, StaleVersion
+from factcheck.publishing.models import (
+    SETTINGS_ID,
+    PublicationEvent,
+    PublicationKind,
+    PublishedArticle,
+    PublishingSettings,
+)
+from factcheck.review.models import Decision, Review
+from factcheck.users.models import Role, User
+from factcheck.verdicts.models import Verdict
+
+INDEX_PAGE_SIZE = 20
+FEED_ENTRIES = 50
+
+
+@dataclass(frozen=True)
+class Settings:
+    enabled: bool
+    show_names: bool
+    version: int
+    updated_at: datetime | None
+
+
+def settings(session: Session) -> Settings:
+    """The admin's choice, or the configured default (``FACTCHECK_PUBLISHING``) until an
+    admin has made one."""
+    row = session.get(PublishingSettings, SETTINGS_ID)
+    if row is None:
+        return Settings(
+            enabled=bool(current_app.config.get("PUBLISHING")),
+            show_names=bool(current_app.config.get("PUBLISHING_SHOW_NAMES")),
+            version=0,
+            updated_at=None,
+        )
+    return Settings(row.enabled, row.show_names, row.version, row.updated_at)
+
+
+def update_settings(
+    session: Session,
+    actor: User,
+    *,
+    enabled: bool,
+    show_names: bool,
+    expected_version: int,
+) -> Settings:
+    """Switch publishing on or off, and names with it (admins; audited).
+
+    :raises PermissionDenied: not an admin.
+    :raises StaleVersion: another admin changed the settings since the form was shown.
+    """
+    if not actor.has_role(Role.ADMIN):
+        raise PermissionDenied("Only an admin can change publishing.")
+    before = settings(session)
+    if expected_version != before.version:
+        raise StaleVersion(
+            "Another admin changed the publishing settings meanwhile; here they are now."
+        )
+    row = session.get(PublishingSettings, SETTINGS_ID)
+    if row is None:
+        row = PublishingSettings(
+            id=SETTINGS_ID, enabled=before.enabled, show_names=before.show_names
+        )
+        session.add(row)
+    changes = diff_fields(
+        {"enabled": before.enabled, "show_names": before.show_names},
+        {"enabled": enabled, "show_names": show_names},
+    )
+    row.enabled, row.show_names = enabled, show_names
+    session.flush()
+    if changes or before.version == 0:
+        record(session, actor, "publishing:update", "publishing", SETTINGS_ID, changes)
+    return settings(session)
+
+
+def require_publishing(session: Session) -> Settings:
+    """:raises NotFound: publishing is off (the public pages do not exist then)."""
+    current = settings(session)
+    if not current.enabled:
+        raise NotFound("This page does not exist.")
+    return current
+
+
+# -- what a reader sees -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Correction:
+    at: datetime
+    text: str
+
+
+@dataclass
+class PublicClaim:
+    claim: Claim
+    article: Article
+    #: The approved annotation, or None when the verdict was withdrawn for review.
+    annotation: Annotation | None
+    verdict: Verdict | None
+    first_published: datetime
+    #: The last change after the first publication; None if there was none.
+    modified: datetime | None
+    corrections: list[Correction] = field(default_factory=list)
+    #: Who approved it (shown only when the settings say so).
+    reviewer: User | None = None
+
+    @property
+    def text(self) -> str:
+        return self.article.body[self.claim.start : self.claim.end]
+
+    @property
+    def last_changed(self) -> datetime:
+        return self.modified or self.first_published
+
+
+def _verdict_name(verdicts: dict[int, Verdict], verdict_id: int | None) -> str:
+    verdict = verdicts.get(verdict_id) if verdict_id is not None else None
+    return verdict.label if verdict is not None else "a verdict since retired"
+
+
+def _corrections(events: list[PublicationEvent], verdicts: dict[int, Verdict]) -> list[Correction]:
+    """Every change after the first publication, in words a reader understands."""
+    corrections = []
+    previous = events[0]
+    for event in events[1:]:
+        old = _verdict_name(verdicts, previous.verdict_id)
+        if event.kind is PublicationKind.WITHDRAWN:
+            text = f"The verdict “{old}” was withdrawn while the fact-check is reviewed again."
+        elif previous.kind is PublicationKind.WITHDRAWN or previous.verdict_id == event.verdict_id:
+            new = _verdict_name(verdicts, event.verdict_id)
+            if event.verdict_id == previous.verdict_id:
+                text = f"After a new review the verdict “{new}” was published again."
+            else:
+                text = f"After a new review the verdict was changed from “{old}” to “{new}”."
+        else:
+            new = _verdict_name(verdicts, event.verdict_id)
+            text = f"The verdict was changed from “{old}” to “{new}”."
+        corrections.append(Correction(event.created_at, text))
+        previous = event
+    return corrections
+
+
+def _verdicts(session: Session) -> dict[int, Verdict]:
+    return {v.id: v for v in session.scalars(select(Verdict))}
+
+
+def _approved(session: Session, claim_ids: list[int]) -> dict[int, Annotation]:
+    if not claim_ids:
+        return {}
+    return {
+        a.claim_id: a
+        for a in session.scalars(
+            select(Annotation)
+            .where(
+                Annotation.claim_id.in_(claim_ids),
+                Annotation.state == AnnotationState.APPROVED,
+            )
+            .options(selectinload(Annotation.sources), selectinload(Annotation.annotator))
+        )
+    }
+
+
+def _approvers(session: Session, annotation_ids: list[int]) -> dict[int, User]:
+    if not annotation_ids:
+        return {}
+    latest = (
+        select(func.max(Review.id))
+        .where(Review.annotation_id.in_(annotation_ids), Review.decision == Decision.APPROVE)
+        .group_by(Review.annotation_id)
+    )
+    return {
+        review.annotation_id: review.reviewer
+        for review in session.scalars(
+            select(Review).where(Review.id.in_(latest)).options(selectinload(Review.reviewer))
+        )
+    }
+
+
+def _public_claims(
+    session: Session, article: Article, events: list[PublicationEvent], *, names: bool
+) -> list[PublicClaim]:
+    by_claim: dict[int, list[PublicationEvent]] = {}
+    for event in events:
+        by_claim.setdefault(event.claim_id, []).append(event)
+    claims = {c.id: c for c in session.scalars(select(Claim).where(Claim.id.in_(list(by_claim))))}
+    approved = _approved(session, list(by_claim))
+    reviewers = _approvers(session, [a.id for a in approved.values()]) if names else {}
+    verdicts = _verdicts(session)
+    found = []
+    for claim_id, claim_events in by_claim.items():
+        annotation = approved.get(claim_id)
+        found.append(
+            PublicClaim(
+                claim=claims[claim_id],
+                article=article,
+                annotation=annotation,
+                verdict=verdicts.get(annotation.verdict_id)
+                if annotation and annotation.verdict_id
+                else None,
+                first_published=claim_events[0].created_at,
+                modified=claim_events[-1].created_at if len(claim_events) > 1 else None,
+                corrections=_corrections(claim_events, verdicts),
+                reviewer=reviewers.get(annotation.id) if annotation else None,
+            )
+        )
+    found.sort(key=lambda public: public.claim.start)
+    return found
+
+
+def public_claim(session: Session, claim_id: int, *, names: bool) -> PublicClaim:
+    """A claim whose verdict was ever published, as readers see it.
+
+    :raises NotFound: it never had a public verdict (or does not exist).
+    """
+    events = session.scalars(
+        select(PublicationEvent)
+        .where(PublicationEvent.claim_id == claim_id)
+        .order_by(PublicationEvent.id)
+    ).all()
+    if not events:
+        raise NotFound("There is no published fact-check here.")
+    article = session.get(Article, events[0].article_id)
+    assert article is not None  # the events go with their article
+    return _public_claims(session, article, list(events), names=names)[0]
+
+
+@dataclass
+class PublicArticle:
+    article: Article
+    claims: list[PublicClaim]
+    published_at: datetime
+    modified_at: datetime
+
+    @property
+    def current(self) -> list[PublicClaim]:
+        """The claims with a verdict public now."""
+        return [c for c in self.claims if c.annotation is not None]
+
+    def pieces(self) -> list[tuple[str, PublicClaim | None]]:
+        """The body cut into plain text and published claims, in order."""
+        body, cursor, out = self.article.body, 0, []
+        for public in self.current:
+            if public.claim.start < cursor:
+                continue
+            if public.claim.start > cursor:
+                out.append((body[cursor : public.claim.start], None))
+            out.append((body[public.claim.start : public.claim.end], public))
+            cursor = public.claim.end
+        if cursor < len(body):
+            out.append((body[cursor:], None))
+        return out
+
+
+def public_article(session: Session, article_id: int, *, names: bool) -> PublicArticle:
+    """An article with its published claims (and their corrections).
+
+    :raises NotFound: none of its claims ever had a public verdict.
+    """
+    row = session.get(PublishedArticle, article_id)
+    if row is None:
+        raise NotFound("There is no published fact-check here.")
+    article = session.get(Article, article_id)
+    assert article is not None
+    events = session.scalars(
+        select(PublicationEvent)
+        .where(PublicationEvent.article_id == article_id)
+        .order_by(PublicationEvent.id)
+    ).all()
+    claims = _public_claims(session, article, list(events), names=names)
+    return PublicArticle(article, claims, row.published_at, row.modified_at)
+
+
+@dataclass
+class IndexPage:
+    articles: list[tuple[Article, PublishedArticle]]
+    next_after: int | None
+
+
+def index_page(session: Session, after: int | None = None) -> IndexPage:
+    """Published articles, newest first publication first, a keyset page at a time."""
+    key = (PublishedArticle.published_at, PublishedArticle.article_id)
+    page = select(PublishedArticle).order_by(*(column.desc() for column in key))
+    page = continue_after(session, page, key, after, descending=True)
+    rows = session.scalars(page.limit(INDEX_PAGE_SIZE + 1)).all()
+    more = len(rows) > INDEX_PAGE_SIZE
+    rows = rows[:INDEX_PAGE_SIZE]
+    articles = {
+        a.id: a
+        for a in session.scalars(
+            select(Article).where(Article.id.in_([row.article_id for row in rows]))
+        )
+    }
+    return IndexPage(
+        [(articles[row.article_id], row) for row in rows],
+        rows[-1].article_id if more and rows else None,
+    )
+
+
+def latest_change(session: Session) -> datetime | None:
+    """When anything public last changed: the index's and the feed's Last-Modified."""
+    return session.scalar(select(func.max(PublishedArticle.modified_at)))
+
+
+def feed_entries(session: Session, *, names: bool) -> list[PublicClaim]:
+    """The latest published verdicts (one entry per claim, newest publication first)."""
+    recent = session.scalars(
+        select(PublicationEvent)
+        .where(PublicationEvent.kind == PublicationKind.PUBLISHED)
+        .order_by(PublicationEvent.id.desc())
+        .limit(FEED_ENTRIES * 2)
+    ).all()
+    entries: list[PublicClaim] = []
+    seen: set[int] = set()
+    for event in recent:
+        if event.claim_id in seen or len(entries) >= FEED_ENTRIES:
+            continue
+        seen.add(event.claim_id)
+        public = public_claim(session, event.claim_id, names=names)
+        if public.annotation is not None:
+            entries.append(public)
+    return entries
+
+
+def sources_of(annotation: Annotation) -> list[Source]:
+    return sorted(annotation.sources, key=lambda source: source.position)

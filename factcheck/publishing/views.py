@@ -1,0 +1,299 @@
+"""The public pages (no login), their feed, embeds and oEmbed, and the admin's switch.
+
+With publishing off every public route answers 404, as if it did not exist. The pages
+are built for caches: an ETag of the page and the time its verdicts last changed, so
+that a revalidation costs a 304.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from markupsafe import Markup, escape
+from werkzeug.wrappers.response import Response as BaseResponse
+
+from factcheck.db import parse_id
+from factcheck.errors import DomainError
+from factcheck.exports.claimreview import (
+    ReviewedClaim,
+    claim_review,
+    json_ld,
+    public_claim_url,
+)
+from factcheck.exports.views import organisation, public_base_url
+from factcheck.extensions import db
+from factcheck.publishing import operations
+from factcheck.publishing.forms import PublishingForm
+from factcheck.publishing.operations import PublicClaim
+from factcheck.unit_of_work import show_on_form, unit_of_work
+from factcheck.users.auth import current_app_user, role_required
+from factcheck.users.models import Role
+
+bp = Blueprint("publishing", __name__)
+
+#: Readers' caches may keep a page this long before asking again (and then get a 304).
+_MAX_AGE_SECONDS = 300
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat() if moment is not None else None
+
+
+def reviewed_claim(public: PublicClaim) -> ReviewedClaim:
+    annotation, article = public.annotation, public.article
+    assert annotation is not None and public.verdict is not None
+    return ReviewedClaim(
+        claim_id=public.claim.id,
+        text=public.text,
+        summary=annotation.claim_summary,
+        claimant=annotation.claimant,
+        verdict=public.verdict.label,
+        rating=public.verdict.rating,
+        article_title=article.title,
+        article_url=article.url,
+        outlet=article.outlet,
+        published_on=article.published_on.isoformat() if article.published_on else None,
+        approved_at=_iso(public.first_published),
+        modified_at=_iso(public.modified),
+    )
+
+
+def _claim_review(public: PublicClaim) -> dict | None:
+    if public.annotation is None or public.verdict is None:
+        return None  # withdrawn for review: no rating stands, so no ClaimReview
+    return claim_review(
+        reviewed_claim(public), organisation=organisation(), base_url=public_base_url()
+    )
+
+
+def _cacheable(response: Response, changed: datetime | None) -> Response:
+    """Public, revalidated by ETag (the page's bytes) and Last-Modified."""
+    settings = operations.settings(db.session)
+    moments = [m for m in (changed, settings.updated_at) if m is not None]
+    if moments:
+        response.last_modified = max(moments).replace(microsecond=0)
+    response.cache_control.public = True
+    response.cache_control.max_age = _MAX_AGE_SECONDS
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+def _page(template: str, changed: datetime | None, **context: object) -> Response:
+    context.setdefault("settings", operations.settings(db.session))
+    response = Response(render_template(template, **context), mimetype="text/html")
+    return _cacheable(response, changed)
+
+
+@bp.before_request
+def _only_when_published() -> None:
+    if request.endpoint == "publishing.settings_page":
+        return
+    if not operations.settings(db.session).enabled:
+        abort(404)
+
+
+@bp.route("/published/", methods=["GET"])
+def index() -> Response:
+    """Published articles, newest first, paged."""
+    try:
+        after = parse_id(request.args["after"]) if request.args.get("after") else None
+    except ValueError:
+        after = None
+    page = operations.index_page(db.session, after)
+    return _page(
+        "public/index.html",
+        operations.latest_change(db.session),
+        page=page,
+        organisation=organisation(),
+    )
+
+
+@bp.route("/published/articles/<int:article_id>", methods=["GET"])
+def article(article_id: int) -> Response:
+    """An article with each published claim highlighted in its verdict's colour."""
+    names = operations.settings(db.session).show_names
+    public = operations.public_article(db.session, article_id, names=names)
+    return _page(
+        "public/article.html",
+        public.modified_at,
+        public=public,
+        organisation=organisation(),
+    )
+
+
+@bp.route("/published/claims/<int:claim_id>", methods=["GET"])
+def claim(claim_id: int) -> Response:
+    """One published fact-check, with its ClaimReview embedded."""
+    names = operations.settings(db.session).show_names
+    public = operations.public_claim(db.session, claim_id, names=names)
+    review = _claim_review(public)
+    url = public_claim_url(public_base_url(), claim_id)
+    return _page(
+        "public/claim.html",
+        public.last_changed,
+        public=public,
+        # json_ld escapes <, > and & inside strings: safe in a script element.
+        claim_review_json=Markup(json_ld(review)) if review else None,  # noqa: S704
+        embed=embed_snippet(public, url) if review else None,
+        public_url=url,
+        organisation=organisation(),
+        show_names=names,
+    )
+
+
+@bp.route("/published/claims/<int:claim_id>/claimreview.json", methods=["GET"])
+def claim_review_json(claim_id: int) -> Response:
+    """The claim page's ClaimReview, alone."""
+    public = operations.public_claim(db.session, claim_id, names=False)
+    review = _claim_review(public)
+    if review is None:
+        abort(404, description="This verdict was withdrawn for review.")
+    response = Response(json_ld(review) + "\n", mimetype="application/ld+json")
+    return _cacheable(response, public.last_changed)
+
+
+def _text_colour(background: str) -> str:
+    """Black or white, whichever reads better on ``background`` (``#rrggbb``)."""
+    try:
+        red, green, blue = (int(background[i : i + 2], 16) / 255 for i in (1, 3, 5))
+    except ValueError:
+        return "#ffffff"
+
+    def linear(channel: float) -> float:
+        return channel / 12.92 if channel <= 0.03928 else ((channel + 0.055) / 1.055) ** 2.4
+
+    luminance = 0.2126 * linear(red) + 0.7152 * linear(green) + 0.0722 * linear(blue)
+    # The two contrast ratios are equal at luminance 0.179.
+    return "#000000" if luminance > 0.179 else "#ffffff"
+
+
+def embed_snippet(public: PublicClaim, url: str) -> str:
+    """HTML a newsroom pastes into its CMS: a plain link with the verdict as a badge.
+
+    No iframe and no script, so it works wherever HTML does (and with scripts off);
+    the styles are inline because the host page's style sheet is not ours."""
+    assert public.verdict is not None
+    colour = public.verdict.colour
+    text = public.annotation.claim_summary if public.annotation else ""
+    text = text or public.text
+    org = organisation()["name"]
+    return (
+        f'<a href="{escape(url)}" class="factcheck-embed" style="display:inline-block;'
+        "border:1px solid #767676;border-radius:6px;padding:.5em .75em;color:#1a1a1a;"
+        'background:#ffffff;text-decoration:none;font:inherit;max-width:40em">'
+        f'<strong style="display:inline-block;background:{escape(colour)};'
+        f"color:{_text_colour(colour)};border-radius:999px;padding:.1em .6em;"
+        f'margin-right:.5em">{escape(public.verdict.label)}</strong>'
+        f'{escape(text)} <span style="color:#595959">— fact-checked by {escape(org)}</span>'
+        "</a>"
+    )
+
+
+@bp.route("/published/oembed", methods=["GET"])
+def oembed() -> Response:
+    """oEmbed (https://oembed.com) for a public claim page's URL: the embed snippet."""
+    if request.args.get("format", "json") != "json":
+        abort(501, description="Only the JSON format is served.")
+    path = urlsplit(request.args.get("url", "")).path
+    prefix = "/published/claims/"
+    if not path.startswith(prefix):
+        abort(404, description="That is not the URL of a published fact-check.")
+    try:
+        claim_id = parse_id(path[len(prefix) :].rstrip("/"))
+    except ValueError:
+        abort(404, description="That is not the URL of a published fact-check.")
+    public = operations.public_claim(db.session, claim_id, names=False)
+    if public.annotation is None or public.verdict is None:
+        abort(404, description="This verdict was withdrawn for review.")
+    url = public_claim_url(public_base_url(), claim_id)
+    width = min(max(int(request.args.get("maxwidth", "600") or 600), 200), 1200)
+    body = {
+        "version": "1.0",
+        "type": "rich",
+        "title": public.annotation.claim_summary or public.text,
+        "provider_name": organisation()["name"],
+        "provider_url": organisation()["url"],
+        "html": embed_snippet(public, url),
+        "width": width,
+        "height": 120,
+    }
+    response = jsonify(body)
+    return _cacheable(response, public.last_changed)
+
+
+@bp.route("/published/feed.atom", methods=["GET"])
+def feed() -> Response:
+    """An Atom feed of the latest published verdicts."""
+    settings = operations.settings(db.session)
+    entries = operations.feed_entries(db.session, names=settings.show_names)
+    changed = operations.latest_change(db.session)
+    body = render_template(
+        "public/feed.atom",
+        entries=entries,
+        updated=_iso(changed or datetime.now(UTC)),
+        organisation=organisation(),
+        base_url=public_base_url().rstrip("/"),
+        iso=_iso,
+    )
+    response = Response(body, mimetype="application/atom+xml")
+    return _cacheable(response, changed)
+
+
+@bp.route("/admin/publishing", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def settings_page() -> str | tuple[str, int] | BaseResponse:
+    """Switch public pages on or off, and whether they name annotators and reviewers."""
+    current = operations.settings(db.session)
+    form = PublishingForm(
+        data=None
+        if request.method == "POST"
+        else {
+            "enabled": current.enabled,
+            "show_names": current.show_names,
+            "version": current.version,
+        }
+    )
+    status = 200
+    if form.validate_on_submit():
+        try:
+            with unit_of_work():
+                operations.update_settings(
+                    db.session,
+                    current_app_user(),
+                    enabled=bool(form.enabled.data),
+                    show_names=bool(form.show_names.data),
+                    expected_version=form.version.data or 0,
+                )
+        except DomainError as error:
+            show_on_form(form, error, always_flash=True)
+            status = error.status_code
+            current = operations.settings(db.session)
+            form.enabled.data, form.show_names.data = current.enabled, current.show_names
+            form.version.data = current.version
+        else:
+            flash("Publishing settings saved.", "success")
+            return redirect(url_for("publishing.settings_page"))
+    elif request.method == "POST":
+        status = 422
+    return render_template(
+        "admin/publishing.html",
+        form=form,
+        settings=current,
+        base_url=public_base_url(),
+        config_default=bool(current_app.config.get("PUBLISHING")),
+        http_date=format_datetime,
+    ), status
