@@ -3,8 +3,10 @@
 Streamed: rows come from a server-side cursor and leave as encoded chunks, so memory
 does not grow with the number of rows. Every text cell is neutralised against
 spreadsheet formula injection (OWASP): a cell that starts with = + - @ (or their
-full-width forms), tab, CR, LF, NUL -- or with the apostrophe used as the escape --
-gets a leading apostrophe. Dropping one leading apostrophe recovers the original.
+full-width forms), tab, CR, LF, NUL -- or with the apostrophe used as the escape, or
+with spaces before any of the triggers -- gets a leading apostrophe. Dropping one
+leading apostrophe recovers the original. tests/test_csv_spreadsheet.py opens the
+exports in LibreOffice to hold this to what a spreadsheet does.
 """
 
 from __future__ import annotations
@@ -89,8 +91,15 @@ CHUNK_ROWS = 500
 
 
 def neutralise(value: str) -> str:
-    """Make a text cell safe to open in a spreadsheet; reversible with :func:`recover`."""
-    if value and value[0] in _ESCAPED_FIRST:
+    """Make a text cell safe to open in a spreadsheet; reversible with :func:`recover`.
+
+    Spaces before a trigger count too: LibreOffice's "Trim spaces" import option strips
+    them from an unquoted cell before it looks for a formula, so " =1+1" becomes one.
+    """
+    if value and (
+        value[0] in _ESCAPED_FIRST
+        or (value[0] == " " and value.lstrip(" ")[:1] in FORMULA_TRIGGERS)
+    ):
         return ESCAPE + value
     return value
 
@@ -453,6 +462,11 @@ def source_rows(connection: Connection, filters: ExportFilters) -> Iterator[tupl
 def csv_field(value: Any) -> str:
     """One RFC 4180 field, neutralised; quoted only when it must be (like QUOTE_MINIMAL).
 
+    "Must" includes a semicolon or a tab: LibreOffice's import splits unquoted fields on
+    comma, semicolon and tab by default (and Excel on ";" where that is the list
+    separator). Split, "a;=1+1" would shift the row's columns and start a new cell with
+    a formula that no apostrophe protects.
+
     Written out instead of using csv.writer: the checks below run as C substring
     searches, which is what makes the export keep up with the database.
     """
@@ -461,7 +475,14 @@ def csv_field(value: Any) -> str:
     if value.__class__ is not str:
         return str(value)
     value = neutralise(value)
-    if '"' in value or "," in value or "\n" in value or "\r" in value:
+    if (
+        '"' in value
+        or "," in value
+        or "\n" in value
+        or "\r" in value
+        or ";" in value
+        or "\t" in value
+    ):
         return '"' + value.replace('"', '""') + '"'
     return value
 
