@@ -232,6 +232,37 @@ def test_pages_revalidate_with_etag_and_last_modified(
         assert stale.status_code == 200, path
 
 
+def test_renaming_a_verdict_changes_the_validators_of_the_pages_that_show_it(
+    app: Flask, db: Session, published: list[Annotation], make_user
+) -> None:
+    """A verdict's new name is not a publication event, yet the pages show it: the
+    validators follow the audit history of the scale (and of people's names)."""
+    import time
+
+    from factcheck.verdicts.operations import update_verdict
+
+    reader = _reader(app)
+    path = f"/published/claims/{published[0].claim_id}"
+    first = reader.get(path)
+    time.sleep(1.1)  # Last-Modified counts whole seconds
+    verdict = published[0].verdict
+    update_verdict(
+        db,
+        make_user(Role.ADMIN),
+        verdict,
+        label=verdict.label + " (renamed)",
+        description=verdict.description,
+        rating=verdict.rating,
+        colour=verdict.colour,
+        active=verdict.active,
+    )
+    db.commit()
+    by_etag = reader.get(path, headers={"If-None-Match": first.headers["ETag"]})
+    assert by_etag.status_code == 200 and "(renamed)" in by_etag.get_data(as_text=True)
+    since = reader.get(path, headers={"If-Modified-Since": first.headers["Last-Modified"]})
+    assert since.status_code == 200
+
+
 def test_logged_in_staff_get_public_pages_uncached(
     client: FlaskClient, app: Flask, published: list[Annotation], login
 ) -> None:
@@ -279,6 +310,29 @@ def test_the_embedded_claimreview_equals_the_json_and_validates(
         assert terms and all(t.startswith("https://schema.org/") for t in terms), terms
         for required in ("claimReviewed", "reviewRating", "url", "author", "itemReviewed"):
             assert f"https://schema.org/{required}" in terms
+
+
+def test_the_demo_article_page_validates_without_repeating_claimreviews(
+    app: Flask, published: list[Annotation]
+) -> None:
+    """Google wants each ClaimReview on one page only (the claim's): the article page
+    carries a list of the claim pages instead, which validates as schema.org too."""
+    extruct = pytest.importorskip("extruct")
+    jsonld = pytest.importorskip("pyld.jsonld")
+    article_id = published[0].claim.article_id
+    path = f"/published/articles/{article_id}"
+    html = _reader(app).get(path).get_data(as_text=True)
+    found = extruct.extract(html, base_url="http://localhost" + path, syntaxes=["json-ld"])
+    assert [d["@type"] for d in found["json-ld"]] == ["ItemList"]
+    listed = {item["url"] for item in found["json-ld"][0]["itemListElement"]}
+    assert listed == {
+        f"http://localhost/published/claims/{a.claim_id}"
+        for a in published
+        if a.claim.article_id == article_id
+    }
+    terms = _terms(jsonld.expand(found["json-ld"][0], {"documentLoader": _schema_org_loader}))
+    assert {"https://schema.org/itemListElement", "https://schema.org/url"} <= terms
+    assert all(t.startswith("https://schema.org/") for t in terms)
 
 
 def _schema_org_loader(url: str, options: dict | None = None) -> dict:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 from factcheck.annotations.models import Annotation, Source
 from factcheck.annotations.states import AnnotationState
 from factcheck.articles.models import Article, Claim
+from factcheck.audit.models import AuditEvent
 from factcheck.audit.recorder import diff_fields, record
 from factcheck.db import continue_after
 from factcheck.errors import NotFound, PermissionDenied, StaleVersion
@@ -327,21 +329,58 @@ def latest_change(session: Session) -> datetime | None:
 def feed_entries(session: Session, *, names: bool) -> list[PublicClaim]:
     """The latest published verdicts (one entry per claim, newest publication first)."""
     recent = session.scalars(
-        select(PublicationEvent)
+        select(PublicationEvent.claim_id)
         .where(PublicationEvent.kind == PublicationKind.PUBLISHED)
         .order_by(PublicationEvent.id.desc())
         .limit(FEED_ENTRIES * 2)
     ).all()
-    entries: list[PublicClaim] = []
-    seen: set[int] = set()
-    for event in recent:
-        if event.claim_id in seen or len(entries) >= FEED_ENTRIES:
-            continue
-        seen.add(event.claim_id)
-        public = public_claim(session, event.claim_id, names=names)
-        if public.annotation is not None:
-            entries.append(public)
-    return entries
+    wanted = list(dict.fromkeys(recent))
+    events = session.scalars(
+        select(PublicationEvent)
+        .where(PublicationEvent.claim_id.in_(wanted))
+        .order_by(PublicationEvent.id)
+    ).all()
+    by_article: dict[int, list[PublicationEvent]] = {}
+    for event in events:
+        by_article.setdefault(event.article_id, []).append(event)
+    articles = {
+        a.id: a for a in session.scalars(select(Article).where(Article.id.in_(list(by_article))))
+    }
+    found = {
+        public.claim.id: public
+        for article_id, article_events in by_article.items()
+        for public in _public_claims(session, articles[article_id], article_events, names=names)
+    }
+    entries = [found[claim_id] for claim_id in wanted if found[claim_id].annotation is not None]
+    return entries[:FEED_ENTRIES]
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """What a public page's validators are made of, read before the page is built: a
+    revalidation that finds nothing changed costs these few queries, not the page."""
+
+    #: The newest publication event the page shows (0: none).
+    last_event: int
+    #: When anything the page shows last changed: its verdicts, the settings, the
+    #: verdict scale or people's names (the last two from the audit history).
+    changed: datetime | None
+
+
+def freshness(session: Session, scope: Any | None = None) -> Freshness:
+    """Validators for the pages showing the events that meet ``scope`` (a condition on
+    :class:`PublicationEvent`; None: all of them)."""
+    events = select(func.max(PublicationEvent.id), func.max(PublicationEvent.created_at))
+    if scope is not None:
+        events = events.where(scope)
+    last_event, last_time = session.execute(events).one()
+    staff = session.scalar(
+        select(func.max(AuditEvent.created_at)).where(
+            AuditEvent.entity_type.in_(("verdict", "user", "publishing"))
+        )
+    )
+    moments = [m for m in (last_time, staff, settings(session).updated_at) if m is not None]
+    return Freshness(last_event or 0, max(moments) if moments else None)
 
 
 def sources_of(annotation: Annotation) -> list[Source]:

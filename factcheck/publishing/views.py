@@ -7,8 +7,12 @@ that a revalidation costs a 304.
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import format_datetime
+from functools import cache
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import (
@@ -24,6 +28,8 @@ from flask import (
     url_for,
 )
 from markupsafe import Markup, escape
+from sqlalchemy import ColumnElement
+from werkzeug.http import is_resource_modified
 from werkzeug.wrappers.response import Response as BaseResponse
 
 from factcheck.db import parse_id
@@ -38,6 +44,7 @@ from factcheck.exports.views import organisation, public_base_url
 from factcheck.extensions import db
 from factcheck.publishing import operations
 from factcheck.publishing.forms import PublishingForm
+from factcheck.publishing.models import PublicationEvent
 from factcheck.publishing.operations import PublicClaim
 from factcheck.unit_of_work import show_on_form, unit_of_work
 from factcheck.users.auth import current_app_user, role_required
@@ -80,22 +87,54 @@ def _claim_review(public: PublicClaim) -> dict | None:
     )
 
 
-def _cacheable(response: Response, changed: datetime | None) -> Response:
-    """Public, revalidated by ETag (the page's bytes) and Last-Modified."""
-    settings = operations.settings(db.session)
-    moments = [m for m in (changed, settings.updated_at) if m is not None]
-    if moments:
-        response.last_modified = max(moments).replace(microsecond=0)
+@cache
+def _templates_token() -> str:
+    """A digest of the public templates: a new release's pages get new ETags."""
+    folder = Path(current_app.root_path).parent / "templates" / "public"
+    digest = hashlib.sha256()
+    for path in sorted(folder.iterdir()):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _conditional(scope: ColumnElement[bool] | None, build: Callable[[], Response]) -> Response:
+    """A public, revalidatable answer: the ETag and Last-Modified come from what the page
+    shows (its publication events, the settings, the verdict scale, people's names), read
+    before the page is built, so that a revalidation that finds nothing new is a 304
+    that costs a few small queries instead of the page."""
+    fresh = operations.freshness(db.session, scope)
+    current = operations.settings(db.session)
+    org = organisation()
+    parts = [
+        _templates_token(),
+        public_base_url(),
+        request.full_path,
+        f"{current.version}:{current.enabled}:{current.show_names}",
+        str(fresh.last_event),
+        fresh.changed.isoformat() if fresh.changed else "",
+        org["name"],
+        org["url"],
+    ]
+    etag = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+    last_modified = fresh.changed.replace(microsecond=0) if fresh.changed else None
+    exists = fresh.last_event or scope is None
+    if exists and not is_resource_modified(request.environ, etag=etag, last_modified=last_modified):
+        response = Response(status=304)
+    else:
+        response = build()
+    response.set_etag(etag, weak=True)
+    if last_modified is not None:
+        response.last_modified = last_modified
     response.cache_control.public = True
     response.cache_control.max_age = _MAX_AGE_SECONDS
-    response.add_etag()
-    return response.make_conditional(request)
+    return response
 
 
-def _page(template: str, changed: datetime | None, **context: object) -> Response:
-    context.setdefault("settings", operations.settings(db.session))
-    response = Response(render_template(template, **context), mimetype="text/html")
-    return _cacheable(response, changed)
+def _html(template: str, **context: object) -> Callable[[], Response]:
+    def build() -> Response:
+        return Response(render_template(template, **context), mimetype="text/html")
+
+    return build
 
 
 @bp.before_request
@@ -113,57 +152,87 @@ def index() -> Response:
         after = parse_id(request.args["after"]) if request.args.get("after") else None
     except ValueError:
         after = None
-    page = operations.index_page(db.session, after)
-    return _page(
-        "public/index.html",
-        operations.latest_change(db.session),
-        page=page,
-        organisation=organisation(),
-    )
+
+    def build() -> Response:
+        page = operations.index_page(db.session, after)
+        return _html("public/index.html", page=page, organisation=organisation())()
+
+    return _conditional(None, build)
 
 
 @bp.route("/published/articles/<int:article_id>", methods=["GET"])
 def article(article_id: int) -> Response:
     """An article with each published claim highlighted in its verdict's colour."""
-    names = operations.settings(db.session).show_names
-    public = operations.public_article(db.session, article_id, names=names)
-    return _page(
-        "public/article.html",
-        public.modified_at,
-        public=public,
-        organisation=organisation(),
-    )
+
+    def build() -> Response:
+        names = operations.settings(db.session).show_names
+        public = operations.public_article(db.session, article_id, names=names)
+        return _html(
+            "public/article.html",
+            public=public,
+            organisation=organisation(),
+            # json_ld escapes <, > and & inside strings: safe in a script element.
+            verdict_list_json=Markup(json_ld(_verdict_list(public))),  # noqa: S704
+        )()
+
+    return _conditional(PublicationEvent.article_id == article_id, build)
+
+
+def _verdict_list(public: operations.PublicArticle) -> dict:
+    """The article page's structured data: a list of its fact-checks' pages. Not their
+    ClaimReviews: Google's rules want each ClaimReview on one page only, the claim's."""
+    base = public_base_url()
+    return {
+        "@context": "https://schema.org",
+        "@type": "ItemList",
+        "name": f"Fact-checks of “{public.article.title}”",
+        "itemListElement": [
+            {
+                "@type": "ListItem",
+                "position": number,
+                "url": public_claim_url(base, claim.claim.id),
+                "name": (claim.annotation.claim_summary if claim.annotation else "") or claim.text,
+            }
+            for number, claim in enumerate(public.current, start=1)
+        ],
+    }
 
 
 @bp.route("/published/claims/<int:claim_id>", methods=["GET"])
 def claim(claim_id: int) -> Response:
     """One published fact-check, with its ClaimReview embedded."""
-    names = operations.settings(db.session).show_names
-    public = operations.public_claim(db.session, claim_id, names=names)
-    review = _claim_review(public)
-    url = public_claim_url(public_base_url(), claim_id)
-    return _page(
-        "public/claim.html",
-        public.last_changed,
-        public=public,
-        # json_ld escapes <, > and & inside strings: safe in a script element.
-        claim_review_json=Markup(json_ld(review)) if review else None,  # noqa: S704
-        embed=embed_snippet(public, url) if review else None,
-        public_url=url,
-        organisation=organisation(),
-        show_names=names,
-    )
+
+    def build() -> Response:
+        names = operations.settings(db.session).show_names
+        public = operations.public_claim(db.session, claim_id, names=names)
+        review = _claim_review(public)
+        url = public_claim_url(public_base_url(), claim_id)
+        return _html(
+            "public/claim.html",
+            public=public,
+            # json_ld escapes <, > and & inside strings: safe in a script element.
+            claim_review_json=Markup(json_ld(review)) if review else None,  # noqa: S704
+            embed=embed_snippet(public, url) if review else None,
+            public_url=url,
+            organisation=organisation(),
+            show_names=names,
+        )()
+
+    return _conditional(PublicationEvent.claim_id == claim_id, build)
 
 
 @bp.route("/published/claims/<int:claim_id>/claimreview.json", methods=["GET"])
 def claim_review_json(claim_id: int) -> Response:
     """The claim page's ClaimReview, alone."""
-    public = operations.public_claim(db.session, claim_id, names=False)
-    review = _claim_review(public)
-    if review is None:
-        abort(404, description="This verdict was withdrawn for review.")
-    response = Response(json_ld(review) + "\n", mimetype="application/ld+json")
-    return _cacheable(response, public.last_changed)
+
+    def build() -> Response:
+        public = operations.public_claim(db.session, claim_id, names=False)
+        review = _claim_review(public)
+        if review is None:
+            abort(404, description="This verdict was withdrawn for review.")
+        return Response(json_ld(review) + "\n", mimetype="application/ld+json")
+
+    return _conditional(PublicationEvent.claim_id == claim_id, build)
 
 
 def _text_colour(background: str) -> str:
@@ -216,12 +285,24 @@ def oembed() -> Response:
         claim_id = parse_id(path[len(prefix) :].rstrip("/"))
     except ValueError:
         abort(404, description="That is not the URL of a published fact-check.")
-    public = operations.public_claim(db.session, claim_id, names=False)
-    if public.annotation is None or public.verdict is None:
-        abort(404, description="This verdict was withdrawn for review.")
-    url = public_claim_url(public_base_url(), claim_id)
-    width = min(max(int(request.args.get("maxwidth", "600") or 600), 200), 1200)
-    body = {
+    try:
+        width = min(max(int(request.args.get("maxwidth") or 600), 200), 1200)
+    except ValueError:
+        width = 600
+
+    def build() -> Response:
+        public = operations.public_claim(db.session, claim_id, names=False)
+        if public.annotation is None or public.verdict is None:
+            abort(404, description="This verdict was withdrawn for review.")
+        return jsonify(_oembed(public, width))
+
+    return _conditional(PublicationEvent.claim_id == claim_id, build)
+
+
+def _oembed(public: PublicClaim, width: int) -> dict:
+    assert public.annotation is not None
+    url = public_claim_url(public_base_url(), public.claim.id)
+    return {
         "version": "1.0",
         "type": "rich",
         "title": public.annotation.claim_summary or public.text,
@@ -231,26 +312,27 @@ def oembed() -> Response:
         "width": width,
         "height": 120,
     }
-    response = jsonify(body)
-    return _cacheable(response, public.last_changed)
 
 
 @bp.route("/published/feed.atom", methods=["GET"])
 def feed() -> Response:
     """An Atom feed of the latest published verdicts."""
-    settings = operations.settings(db.session)
-    entries = operations.feed_entries(db.session, names=settings.show_names)
-    changed = operations.latest_change(db.session)
-    body = render_template(
-        "public/feed.atom",
-        entries=entries,
-        updated=_iso(changed or datetime.now(UTC)),
-        organisation=organisation(),
-        base_url=public_base_url().rstrip("/"),
-        iso=_iso,
-    )
-    response = Response(body, mimetype="application/atom+xml")
-    return _cacheable(response, changed)
+
+    def build() -> Response:
+        settings = operations.settings(db.session)
+        entries = operations.feed_entries(db.session, names=settings.show_names)
+        changed = operations.latest_change(db.session)
+        body = render_template(
+            "public/feed.atom",
+            entries=entries,
+            updated=_iso(changed or datetime.now(UTC)),
+            organisation=organisation(),
+            base_url=public_base_url().rstrip("/"),
+            iso=_iso,
+        )
+        return Response(body, mimetype="application/atom+xml")
+
+    return _conditional(None, build)
 
 
 @bp.route("/admin/publishing", methods=["GET", "POST"])
