@@ -125,7 +125,7 @@ def _init_extensions(app: Flask) -> None:
     from factcheck.factchecks.ours import keep_library_current
     from factcheck.factchecks.work import keep_matches_current
     from factcheck.jobs import keep_jobs
-    from factcheck.publishing.ledger import keep_record_current
+    from factcheck.review.publication import keep_record_current
     from factcheck.review.tallies import keep_approval_tallies_current
     from factcheck.search.index import keep_index_current
 

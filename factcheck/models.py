@@ -15,14 +15,10 @@ from factcheck.factchecks.models import (
     RatingMapping,
 )
 from factcheck.jobs import BackgroundJob, JobState
-from factcheck.publishing.models import (
-    PublicationEvent,
-    PublicationKind,
-    PublishedArticle,
-    PublishingSettings,
-)
+from factcheck.publishing.models import PublishingSettings
 from factcheck.ratelimit import RateCounter
 from factcheck.review.models import Decision, Review
+from factcheck.review.publication import PublicationEvent, PublicationKind, PublishedArticle
 from factcheck.search.models import SearchEntry
 from factcheck.users.models import ApiToken, LoginSession, Role, User
 from factcheck.verdicts.models import Verdict

@@ -284,6 +284,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     class LiveConfig(TestingConfig):
         TESTING = False
         DATABASE_URL = f"sqlite:///{path}"
+        #: The public pages too (the accessibility checks visit them).
+        PUBLISHING = True
 
     app = create_app(LiveConfig)
     with app.app_context():

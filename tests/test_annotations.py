@@ -314,6 +314,7 @@ def test_verdict_colours_are_served_as_css(client: FlaskClient, db: Session) -> 
     response = client.get("/verdicts.css")
     assert response.mimetype == "text/css"
     css = response.get_data(as_text=True)
-    assert f".verdict-{verdict_id(db, 'false')} {{ --verdict: #b3261e; }}" in css
+    false = f".verdict-{verdict_id(db, 'false')} {{ --verdict: #b3261e; --verdict-ink: #ffffff; }}"
+    assert false in css
     again = client.get("/verdicts.css", headers={"If-None-Match": response.headers["ETag"]})
     assert again.status_code == 304

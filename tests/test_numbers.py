@@ -95,7 +95,7 @@ def world(client: FlaskClient, db: Session, login, make_article, make_user) -> W
     at = str(BODY.index(" second"))
     workspace = f"/articles/{annotated.id}"
     segmentation = f"/articles/{segmented.id}/segmentation"
-    verdict_form = {"label": "Half true", "colour": "#777777"}
+    verdict_form = {"label": "Half true", "colour": "#6b7280"}
     annotation_form = {
         "verdict": verdict.id,
         "claimant": "The minister",

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from factcheck.annotations.models import Annotation
 from factcheck.annotations.states import AnnotationState
-from factcheck.publishing.models import PublicationEvent, PublicationKind, PublishedArticle
 from factcheck.review.operations import apply_action
+from factcheck.review.publication import PublicationEvent, PublicationKind, PublishedArticle
 from factcheck.review.workflow import Action
 from factcheck.users.models import Role, User
 from tests.conftest import post_form, run_demo
@@ -165,7 +165,7 @@ def test_the_article_page_marks_published_claims_in_their_verdicts_colours(
 
 
 def test_a_reopened_verdict_becomes_a_correction_and_a_new_one_dates_the_change(
-    app: Flask, db: Session, published: list[Annotation], make_user
+    app: Flask, db: Session, published: list[Annotation], make_user, client, login
 ) -> None:
     annotation = published[0]
     old_label = annotation.verdict.label
@@ -208,6 +208,9 @@ def test_a_reopened_verdict_becomes_a_correction_and_a_new_one_dates_the_change(
     assert review["dateModified"] >= review["datePublished"]
     row = db.get(PublishedArticle, annotation.claim.article_id)
     assert row.modified_at >= row.published_at
+    # The exports date it the same way: first published, and corrected.
+    login(Role.REVIEWER)
+    assert client.get(f"/claims/{annotation.claim_id}/claimreview.json").get_json() == review
 
 
 def test_pages_revalidate_with_etag_and_last_modified(
@@ -456,7 +459,7 @@ def test_configuration_switches_publishing_on_until_an_admin_chooses(
 
 def test_the_migration_records_existing_approvals(app: Flask, db: Session) -> None:
     """What the migration's SQL records for existing data is what the ledger would."""
-    from factcheck.publishing.ledger import rebuild
+    from factcheck.review.publication import rebuild
 
     run_demo(app)
     recorded = {

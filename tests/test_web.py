@@ -122,3 +122,36 @@ def test_error_responses_keep_a_logged_in_session(app, client: FlaskClient, logi
         assert response.status_code in {400, 404}
         assert session_cookies(app, response) == []
         assert client.get("/account").status_code == 200
+
+
+def test_form_errors_are_tied_to_their_fields_and_announced(client: FlaskClient, login) -> None:
+    """A screen reader hears a field's error with the field (aria-describedby to the
+    message, aria-invalid), and the summary above the form is an alert."""
+    import re
+
+    from tests.conftest import post_form
+
+    login(Role.ADMIN)
+    response = post_form(
+        client,
+        "/admin/users",
+        {"email": "not an address", "name": "", "role": "annotator", "password": "x"},
+        token_from="/admin/users",
+    )
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert '<p class="form-error" role="alert">' in page
+    email = re.search(r'<input[^>]*id="email"[^>]*>', page).group(0)
+    assert 'aria-invalid="true"' in email
+    described = re.search(r'aria-describedby="([^"]+)"', email).group(1).split()
+    errors = [i for i in described if i.endswith("-errors")]
+    assert errors and f'<ul class="errors" id="{errors[0]}">' in page
+    # What a save did is said in a live region on the page that follows.
+    done = post_form(
+        client,
+        "/admin/users",
+        {"email": "new@example.org", "name": "New", "role": "annotator", "password": "x" * 12},
+        token_from="/admin/users",
+        follow_redirects=True,
+    )
+    assert '<div class="flashes" role="status">' in done.get_data(as_text=True)

@@ -6,6 +6,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from datetime import UTC
 from typing import Any
 
 from sqlalchemy import Connection
@@ -13,6 +14,7 @@ from sqlalchemy import Connection
 from factcheck.annotations.states import AnnotationState
 from factcheck.exports.csv_export import publication_rows
 from factcheck.exports.filters import ExportFilters
+from factcheck.review.publication import publication_dates
 from factcheck.verdicts.models import BEST_RATING, WORST_RATING
 
 #: Newsrooms paste JSON-LD into ``<script type="application/ld+json">``, where text such
@@ -205,8 +207,37 @@ def claim_reviews(
     organisation: dict[str, str],
     base_url: str,
 ) -> Iterator[dict]:
+    """The ClaimReviews of the approved verdicts ``filters`` selects, dated as their
+    public pages date them: first published, and last corrected."""
+    batch: list[ReviewedClaim] = []
     for row in publication_rows(connection, approved_only(filters)):
-        yield claim_review(row, organisation=organisation, base_url=base_url)
+        batch.append(ReviewedClaim.from_row(row))
+        if len(batch) == _DATED_BATCH:
+            yield from _dated(connection, batch, organisation, base_url)
+            batch = []
+    yield from _dated(connection, batch, organisation, base_url)
+
+
+#: Verdicts whose publication dates are read in one query.
+_DATED_BATCH = 500
+
+
+def _dated(
+    connection: Connection,
+    batch: list[ReviewedClaim],
+    organisation: dict[str, str],
+    base_url: str,
+) -> Iterator[dict]:
+    dates = publication_dates(connection, [reviewed.claim_id for reviewed in batch])
+    for reviewed in batch:
+        first, modified = dates.get(reviewed.claim_id, (None, None))
+        if first is not None:
+            reviewed = replace(
+                reviewed,
+                approved_at=first.astimezone(UTC).isoformat(),
+                modified_at=modified.astimezone(UTC).isoformat() if modified else None,
+            )
+        yield claim_review(reviewed, organisation=organisation, base_url=base_url)
 
 
 def encode_feed(reviews: Iterator[dict]) -> Iterator[bytes]:

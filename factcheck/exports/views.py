@@ -18,8 +18,7 @@ from factcheck.annotations.states import AnnotationState
 from factcheck.db import parse_id, utcnow
 from factcheck.errors import DomainError
 from factcheck.exports import operations
-from factcheck.exports.claimreview import json_ld
-from factcheck.exports.csv_export import publication_rows
+from factcheck.exports.claimreview import claim_reviews, json_ld
 from factcheck.exports.filters import ExportFilters
 from factcheck.exports.formats import ExportFormat, WriteOptions, available_formats, get_format
 from factcheck.extensions import db
@@ -111,10 +110,10 @@ def download(kind: str) -> Response | tuple[str, int]:
 @login_required
 def claim_review(claim_id: int) -> Response:
     """The ClaimReview JSON-LD of a claim's published verdict (404 if none)."""
-    from factcheck.exports.claimreview import claim_review as build
-
     filters = ExportFilters(claim_id=claim_id)
-    for row in publication_rows(db.session.connection(), filters):
-        body = build(row, organisation=organisation(), base_url=public_base_url())
+    connection = db.session.connection()
+    for body in claim_reviews(
+        connection, filters, organisation=organisation(), base_url=public_base_url()
+    ):
         return Response(json_ld(body) + "\n", mimetype="application/ld+json")
     abort(404, description="This claim has no published (approved) verdict yet.")

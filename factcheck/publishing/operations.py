@@ -1,7 +1,7 @@
 """What the public pages show, and the switch that puts them online.
 
 Every reader-facing query starts from the record of publications
-(:mod:`factcheck.publishing.ledger`) and reads only approved annotations: a draft,
+(:mod:`factcheck.review.publication`) and reads only approved annotations: a draft,
 a submitted, returned, rejected or reopened annotation, a review comment or an email
 address has no way onto a public page. Nobody is logged in there, so nothing here
 takes a viewer.
@@ -24,14 +24,9 @@ from factcheck.audit.models import AuditEvent
 from factcheck.audit.recorder import diff_fields, record
 from factcheck.db import continue_after
 from factcheck.errors import NotFound, PermissionDenied, StaleVersion
-from factcheck.publishing.models import (
-    SETTINGS_ID,
-    PublicationEvent,
-    PublicationKind,
-    PublishedArticle,
-    PublishingSettings,
-)
+from factcheck.publishing.models import SETTINGS_ID, PublishingSettings
 from factcheck.review.models import Decision, Review
+from factcheck.review.publication import PublicationEvent, PublicationKind, PublishedArticle
 from factcheck.users.models import Role, User
 from factcheck.verdicts.models import Verdict
 

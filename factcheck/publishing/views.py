@@ -44,11 +44,12 @@ from factcheck.exports.views import organisation, public_base_url
 from factcheck.extensions import db
 from factcheck.publishing import operations
 from factcheck.publishing.forms import PublishingForm
-from factcheck.publishing.models import PublicationEvent
 from factcheck.publishing.operations import PublicClaim
+from factcheck.review.publication import PublicationEvent
 from factcheck.unit_of_work import show_on_form, unit_of_work
 from factcheck.users.auth import current_app_user, role_required
 from factcheck.users.models import Role
+from factcheck.verdicts.contrast import badge_ink
 
 bp = Blueprint("publishing", __name__)
 
@@ -235,21 +236,6 @@ def claim_review_json(claim_id: int) -> Response:
     return _conditional(PublicationEvent.claim_id == claim_id, build)
 
 
-def _text_colour(background: str) -> str:
-    """Black or white, whichever reads better on ``background`` (``#rrggbb``)."""
-    try:
-        red, green, blue = (int(background[i : i + 2], 16) / 255 for i in (1, 3, 5))
-    except ValueError:
-        return "#ffffff"
-
-    def linear(channel: float) -> float:
-        return channel / 12.92 if channel <= 0.03928 else ((channel + 0.055) / 1.055) ** 2.4
-
-    luminance = 0.2126 * linear(red) + 0.7152 * linear(green) + 0.0722 * linear(blue)
-    # The two contrast ratios are equal at luminance 0.179.
-    return "#000000" if luminance > 0.179 else "#ffffff"
-
-
 def embed_snippet(public: PublicClaim, url: str) -> str:
     """HTML a newsroom pastes into its CMS: a plain link with the verdict as a badge.
 
@@ -265,7 +251,7 @@ def embed_snippet(public: PublicClaim, url: str) -> str:
         "border:1px solid #767676;border-radius:6px;padding:.5em .75em;color:#1a1a1a;"
         'background:#ffffff;text-decoration:none;font:inherit;max-width:40em">'
         f'<strong style="display:inline-block;background:{escape(colour)};'
-        f"color:{_text_colour(colour)};border-radius:999px;padding:.1em .6em;"
+        f"color:{badge_ink(colour)};border-radius:999px;padding:.1em .6em;"
         f'margin-right:.5em">{escape(public.verdict.label)}</strong>'
         f'{escape(text)} <span style="color:#595959">— fact-checked by {escape(org)}</span>'
         "</a>"

@@ -51,7 +51,7 @@ from factcheck.users import operations as user_ops
 from factcheck.users.models import Role, User
 from factcheck.validators import email_address
 from factcheck.verdicts import operations as verdict_ops
-from factcheck.verdicts.models import Verdict
+from factcheck.verdicts.models import DEFAULT_VERDICT_COLOUR, Verdict
 
 MAX_LINE_CHARS = 5_000_000
 MAX_DEPTH = 20
@@ -258,7 +258,7 @@ def restore_verdict(
         label=_text(item, "label", required=True),
         description=_text(item, "description"),
         rating=item.get("rating"),
-        colour=_text(item, "colour") or "#777777",
+        colour=_text(item, "colour") or DEFAULT_VERDICT_COLOUR,
         active=item.get("active", True) is not False,
         restored_from=archive,
     )

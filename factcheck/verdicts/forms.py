@@ -7,7 +7,12 @@ from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from factcheck.forms import WholeNumberField
-from factcheck.verdicts.models import BEST_RATING, MAX_VERDICT_KEY_CHARS, WORST_RATING
+from factcheck.verdicts.models import (
+    BEST_RATING,
+    DEFAULT_VERDICT_COLOUR,
+    MAX_VERDICT_KEY_CHARS,
+    WORST_RATING,
+)
 from factcheck.verdicts.operations import (
     MAX_VERDICT_DESCRIPTION_CHARS,
     MAX_VERDICT_LABEL_CHARS,
@@ -37,7 +42,7 @@ class VerdictForm(FlaskForm):
     )
     colour = StringField(
         "Colour",
-        default="#777777",
+        default=DEFAULT_VERDICT_COLOUR,
         validators=[
             DataRequired(),
             Regexp(VERDICT_COLOUR.pattern, message="A colour like #1b7f3b."),

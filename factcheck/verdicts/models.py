@@ -11,6 +11,8 @@ from factcheck.db import Base, intpk, str80
 WORST_RATING = 1
 BEST_RATING = 5
 MAX_VERDICT_KEY_CHARS = 40
+#: A grey that white text reads on (4.8:1), for a verdict given no colour.
+DEFAULT_VERDICT_COLOUR = "#6b7280"
 
 
 class Verdict(Base):
@@ -33,7 +35,7 @@ class Verdict(Base):
     #: ClaimReview ``ratingValue``: 1 = worst … 5 = best; none for non-factual claims.
     rating: Mapped[int | None]
     #: ``#rrggbb`` used to colour claims in the workspace.
-    colour: Mapped[str] = mapped_column(String(7), default="#777777")
+    colour: Mapped[str] = mapped_column(String(7), default=DEFAULT_VERDICT_COLOUR)
     sort_order: Mapped[int] = mapped_column(default=0)
     #: Retired verdicts cannot be chosen for new annotations.
     active: Mapped[bool] = mapped_column(default=True)

@@ -11,7 +11,14 @@ from factcheck.audit.recorder import diff_fields, record
 from factcheck.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from factcheck.users.models import Role, User
 from factcheck.validators import long_text, short_text
-from factcheck.verdicts.models import BEST_RATING, MAX_VERDICT_KEY_CHARS, WORST_RATING, Verdict
+from factcheck.verdicts.contrast import colour_problem
+from factcheck.verdicts.models import (
+    BEST_RATING,
+    DEFAULT_VERDICT_COLOUR,
+    MAX_VERDICT_KEY_CHARS,
+    WORST_RATING,
+    Verdict,
+)
 
 
 def all_verdicts(session: Session) -> list[Verdict]:
@@ -38,10 +45,12 @@ MAX_VERDICT_DESCRIPTION_CHARS = 2_000
 
 
 def _verdict_fields(
-    *, label: str, description: str, rating: int | None, colour: str
+    *, label: str, description: str, rating: int | None, colour: str, check_contrast: bool
 ) -> dict[str, object]:
     """The editable fields of a verdict tidied, or why one cannot be stored.
 
+    :param check_contrast: refuse a colour its badge's text or the page do not contrast
+        with enough (WCAG 2.1 AA, ``contrast.py``), suggesting a shade that does.
     :raises ValidationFailed: naming the field.
     """
     if rating is not None and (
@@ -58,6 +67,8 @@ def _verdict_fields(
             f"“{(colour or '')[:20]}” is not a colour like #1b7f3b.",
             fields={"colour": ["A colour like #1b7f3b."]},
         )
+    if check_contrast and (problem := colour_problem(colour)):
+        raise ValidationFailed(problem, fields={"colour": [problem]})
     return {
         "label": short_text("label", label, MAX_VERDICT_LABEL_CHARS, required=True),
         "description": long_text("description", description, MAX_VERDICT_DESCRIPTION_CHARS),
@@ -74,14 +85,16 @@ def create_verdict(
     label: str,
     description: str = "",
     rating: int | None = None,
-    colour: str = "#777777",
+    colour: str = DEFAULT_VERDICT_COLOUR,
     active: bool = True,
     restored_from: str | None = None,
 ) -> Verdict:
     """Add a verdict at the end of the scale.
 
     :param actor: an admin, or None for the command line.
-    :param restored_from: the archive the verdict comes from, for the audit history.
+    :param restored_from: the archive the verdict comes from, for the audit history. A
+        restored colour is kept as the archive has it, readable or not: the archive is a
+        record, and badges pick their text colour to read best on any colour.
     :raises Conflict: the key is taken.
     :raises ValidationFailed: a field breaks the rules the admin form shows.
     """
@@ -94,7 +107,13 @@ def create_verdict(
                 "key": [f"Lower-case letters, digits and _ only (at most {MAX_VERDICT_KEY_CHARS})."]
             },
         )
-    fields = _verdict_fields(label=label, description=description, rating=rating, colour=colour)
+    fields = _verdict_fields(
+        label=label,
+        description=description,
+        rating=rating,
+        colour=colour,
+        check_contrast=restored_from is None,
+    )
     if session.scalar(select(Verdict.id).where(Verdict.key == key)) is not None:
         raise Conflict(
             f"A verdict with the key “{key}” exists already.",
@@ -129,7 +148,11 @@ def update_verdict(
     colour: str,
     active: bool,
 ) -> Verdict:
-    """Rename, recolour, re-rate, retire or restore a verdict (its key never changes)."""
+    """Rename, recolour, re-rate, retire or restore a verdict (its key never changes).
+
+    A new colour must contrast enough (``contrast.py``); a stored one is not checked again,
+    so that a verdict coloured before the rule can still be renamed or retired.
+    """
     _require_admin(actor)
     before = {
         "label": verdict.label,
@@ -138,7 +161,13 @@ def update_verdict(
         "colour": verdict.colour,
         "active": verdict.active,
     }
-    after = _verdict_fields(label=label, description=description, rating=rating, colour=colour)
+    after = _verdict_fields(
+        label=label,
+        description=description,
+        rating=rating,
+        colour=colour,
+        check_contrast=(colour or "").lower() != verdict.colour,
+    )
     after["active"] = active
     changes = diff_fields(before, after)
     if not changes:

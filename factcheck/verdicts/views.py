@@ -13,7 +13,9 @@ from factcheck.unit_of_work import show_on_form, unit_of_work
 from factcheck.users.auth import current_app_user, role_required
 from factcheck.users.models import Role
 from factcheck.verdicts import operations
+from factcheck.verdicts.contrast import badge_ink, colour_problem
 from factcheck.verdicts.forms import VerdictForm
+from factcheck.verdicts.models import DEFAULT_VERDICT_COLOUR
 
 bp = Blueprint("verdicts", __name__)
 
@@ -52,7 +54,7 @@ def create() -> tuple[str, int] | Response:
                 label=form.label.data or "",
                 description=form.description.data or "",
                 rating=form.rating.data,
-                colour=form.colour.data or "#777777",
+                colour=form.colour.data or DEFAULT_VERDICT_COLOUR,
             )
     except DomainError as error:
         show_on_form(form, error)
@@ -87,7 +89,16 @@ def edit(verdict_id: int) -> tuple[str, int] | Response:
         else:
             flash(f"Saved “{verdict.label}”.", "success")
             return redirect(url_for("verdicts.index"))
-    return render_template("verdicts/edit.html", verdict=verdict, form=form), status
+    # A colour stored before the contrast rule is not refused again, but the admin is told.
+    stored_colour_problem = (
+        colour_problem(verdict.colour) if _HEX_COLOUR.match(verdict.colour) else None
+    )
+    return render_template(
+        "verdicts/edit.html",
+        verdict=verdict,
+        form=form,
+        stored_colour_problem=stored_colour_problem,
+    ), status
 
 
 @bp.route("/admin/verdicts/<int:verdict_id>/move", methods=["POST"])
@@ -103,10 +114,11 @@ def move(verdict_id: int) -> Response:
 
 @bp.route("/verdicts.css", methods=["GET"])
 def verdict_colours() -> Response:
-    """One CSS custom property per verdict: admins pick colours, and inline styles are
-    forbidden by the Content-Security-Policy."""
+    """CSS custom properties per verdict: admins pick colours, and inline styles are
+    forbidden by the Content-Security-Policy. ``--verdict-ink`` is the text colour that
+    reads best on a badge in the verdict's colour."""
     rules = [
-        f".verdict-{v.id} {{ --verdict: {v.colour}; }}"
+        f".verdict-{v.id} {{ --verdict: {v.colour}; --verdict-ink: {badge_ink(v.colour)}; }}"
         for v in operations.all_verdicts(db.session)
         if _HEX_COLOUR.match(v.colour)
     ]

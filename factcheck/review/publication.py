@@ -1,29 +1,96 @@
-"""Keeping the record of publications current: in the same transaction as every write.
+"""The record of published verdicts: every publication and withdrawal, with its date.
 
-Whatever changes an annotation's state -- an approval or a reopening on the web or the
-API, a restore, the demo -- a listener notes the claims whose approved annotation may
-have changed, and just before the transaction commits each of them is compared with its
-last recorded publication: a new approved annotation (or a new verdict) is recorded as
-published, a claim left without one as withdrawn. The comparison reads the tables, so a
-write path cannot be missed and running it twice records nothing twice.
+A claim's published verdict is its approved annotation; this record remembers every
+time that changed (a verdict published, withdrawn for review, published again or
+replaced), so that public pages and ClaimReview can date the first publication and
+each correction (the IFCN's code of principles asks for an open corrections policy)
+after the annotation itself has moved on.
+
+It is kept current in the same transaction as every write: whatever changes an
+annotation's state -- an approval or a reopening on the web or the API, a restore, the
+demo -- a listener notes the claims whose approved annotation may have changed, and
+just before the transaction commits each of them is compared with its last recorded
+publication: a new approved annotation (or a new verdict) is recorded as published, a
+claim left without one as withdrawn. The comparison reads the tables, so a write path
+cannot be missed and running it twice records nothing twice.
 """
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, inspect, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Enum, ForeignKey, Index, func, inspect, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from factcheck.annotations.models import Annotation
 from factcheck.annotations.states import AnnotationState
 from factcheck.articles.models import Claim
 from factcheck.commit_hooks import CommitHook
-from factcheck.db import utcnow
-from factcheck.publishing.models import PublicationEvent, PublicationKind, PublishedArticle
+from factcheck.db import Base, enum_values, intpk, utcnow
 from factcheck.review.models import Decision, Review
+
+
+class PublicationKind(enum.StrEnum):
+    #: The claim's verdict became public (first, again, or in place of another).
+    PUBLISHED = "published"
+    #: The public verdict was taken back for review (reopened).
+    WITHDRAWN = "withdrawn"
+
+
+class PublicationEvent(Base):
+    """One change of a claim's public verdict, written in the transaction that made it."""
+
+    __tablename__ = "publication_events"
+    __table_args__ = (
+        Index("ix_publication_events_claim_id", "claim_id", "id"),
+        Index("ix_publication_events_article_id", "article_id", "id"),
+        Index("ix_publication_events_kind", "kind", "id"),
+    )
+
+    id: Mapped[intpk]
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"))
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    kind: Mapped[PublicationKind] = mapped_column(
+        Enum(
+            PublicationKind,
+            name="publication_kind",
+            values_callable=enum_values,
+            native_enum=False,
+            length=20,
+            create_constraint=True,
+        )
+    )
+    #: The approved annotation (None for a withdrawal).
+    annotation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("annotations.id", ondelete="SET NULL")
+    )
+    #: The verdict published, or the one withdrawn.
+    verdict_id: Mapped[int | None] = mapped_column(ForeignKey("verdicts.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PublishedArticle(Base):
+    """An article with (or once with) a public verdict: the public index pages these."""
+
+    __tablename__ = "published_articles"
+    __table_args__ = (
+        Index("ix_published_articles_published_at", "published_at", "article_id"),
+        Index("ix_published_articles_modified_at", "modified_at", "article_id"),
+    )
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    #: When its first verdict was published.
+    published_at: Mapped[datetime]
+    #: When a verdict of it was last published, withdrawn or replaced.
+    modified_at: Mapped[datetime]
+    #: How many of its claims have a public verdict now.
+    verdicts: Mapped[int] = mapped_column(default=0)
+
 
 _BATCH = 500
 
@@ -206,3 +273,23 @@ HOOK = CommitHook(
 def keep_record_current() -> None:
     """Listen to every session (idempotent): called once by the app factory."""
     HOOK.install()
+
+
+def publication_dates(
+    connection: Connection | Session, claim_ids: list[int]
+) -> dict[int, tuple[datetime, datetime | None]]:
+    """When each claim's verdict was first published, and last changed after that (None
+    if it never was): ClaimReview's ``datePublished`` and ``dateModified``."""
+    if not claim_ids:
+        return {}
+    rows = connection.execute(
+        select(
+            PublicationEvent.claim_id,
+            func.min(PublicationEvent.created_at),
+            func.max(PublicationEvent.created_at),
+            func.count(),
+        )
+        .where(PublicationEvent.claim_id.in_(claim_ids))
+        .group_by(PublicationEvent.claim_id)
+    )
+    return {claim_id: (first, last if count > 1 else None) for claim_id, first, last, count in rows}
