@@ -313,6 +313,11 @@ def test_the_embedded_claimreview_equals_the_json_and_validates(
         assert terms and all(t.startswith("https://schema.org/") for t in terms), terms
         for required in ("claimReviewed", "reviewRating", "url", "author", "itemReviewed"):
             assert f"https://schema.org/{required}" in terms
+        # And back: compacted against schema.org's context, it is the document we served.
+        compacted = jsonld.compact(
+            expanded, "https://schema.org", {"documentLoader": _schema_org_loader}
+        )
+        assert compacted == review
 
 
 def test_the_demo_article_page_validates_without_repeating_claimreviews(
