@@ -472,3 +472,20 @@ def test_the_migration_records_existing_approvals(app: Flask, db: Session) -> No
     }
     assert recorded == {(a.claim_id, a.id, a.verdict_id) for a in _approved(db)}
     assert rebuild(db) == 0  # nothing left unrecorded: running it again writes nothing
+
+
+@pytest.mark.parametrize(
+    ("claimant", "kind"),
+    [
+        ("Jane Smith", "Person"),
+        ("Dr. Ana Silva, economist", "Person"),
+        ("Ministry of Health", "Organization"),
+        ("The Labour Party", "Organization"),
+        ("Home Office spokesman", "Organization"),
+        ("City Council", "Organization"),
+    ],
+)
+def test_who_made_a_claim_is_a_person_or_an_organization(claimant: str, kind: str) -> None:
+    from factcheck.exports.claimreview import claimant_type
+
+    assert claimant_type(claimant) == kind
