@@ -151,6 +151,19 @@ def demo_ids(live_server: str) -> dict[str, int]:
     return ids
 
 
+def open_as(browser: Any, live_server: str, role: str, contexts: list[Any], **options: Any) -> Any:
+    """A page in a browser context of its own (kept in ``contexts`` to be closed), logged
+    in as ``role`` unless anonymous; ``options`` go to the context (viewport, scale)."""
+    context = browser.new_context(base_url=live_server, **options)
+    context.set_default_timeout(10_000)
+    contexts.append(context)
+    page = context.new_page()
+    if role != "anonymous":
+        log_in(page, ROLES[role])
+        page.wait_for_url(lambda url: "/login" not in url)
+    return page
+
+
 @pytest.fixture(scope="module")
 def visitor(browser: Any, live_server: str) -> Iterator[Callable[[str], Any]]:
     """One page per role in a browser context of its own, logged in on first use."""
@@ -159,14 +172,7 @@ def visitor(browser: Any, live_server: str) -> Iterator[Callable[[str], Any]]:
 
     def page_for(role: str) -> Any:
         if role not in pages:
-            context = browser.new_context(base_url=live_server)
-            context.set_default_timeout(10_000)
-            contexts.append(context)
-            page = context.new_page()
-            if role != "anonymous":
-                log_in(page, ROLES[role])
-                page.wait_for_url(lambda url: "/login" not in url)
-            pages[role] = page
+            pages[role] = open_as(browser, live_server, role, contexts)
         return pages[role]
 
     yield page_for

@@ -19,8 +19,7 @@ from typing import Any
 import pytest
 
 from tests.browser import test_accessibility as accessibility
-from tests.browser.conftest import log_in
-from tests.browser.test_accessibility import ROLES, VISITS, Page
+from tests.browser.test_accessibility import VISITS, Page, open_as
 
 pytestmark = pytest.mark.browser
 
@@ -241,18 +240,14 @@ def visitor(browser: Any, live_server: str) -> Iterator[Callable[[str, Size], An
 
     def page_for(role: str, size: Size) -> Any:
         if (role, size.name) not in pages:
-            context = browser.new_context(
-                base_url=live_server,
+            pages[role, size.name] = open_as(
+                browser,
+                live_server,
+                role,
+                contexts,
                 viewport={"width": size.width, "height": size.height},
                 device_scale_factor=size.scale,
             )
-            context.set_default_timeout(10_000)
-            contexts.append(context)
-            page = context.new_page()
-            if role != "anonymous":
-                log_in(page, ROLES[role])
-                page.wait_for_url(lambda url: "/login" not in url)
-            pages[role, size.name] = page
         return pages[role, size.name]
 
     yield page_for
