@@ -95,6 +95,8 @@ def test_j_k_move_between_claim_pages_and_question_mark_shows_shortcuts(page) ->
     expect(page.get_by_text("Claim 7 of 29")).to_be_visible()
     page.locator("body").press("k")
     expect(page.get_by_text("Claim 6 of 29")).to_be_visible()
+    # The text shows while the page is parsed; its script listens once it has loaded.
+    page.wait_for_load_state()
     shortcuts = page.locator("#shortcuts")
     expect(shortcuts).not_to_have_attribute("open", "")
     page.locator("body").press("?")
