@@ -130,6 +130,15 @@ _COLUMNS = [
 ]
 
 
+def _in_order(rows: Any) -> Select[Any]:
+    """Entries in the order an import and later annotation give them ids: by article,
+    its own entry first, then its claims', then annotations'. A broad search reads the
+    highest ids as the newest, so the order must not be left to the query plan (which
+    may read the claims of several new articles in any order)."""
+    table = rows.subquery()
+    return select(*table.c).order_by(table.c[1], table.c[2].nulls_first(), table.c[3].nulls_first())
+
+
 def _write(connection: Connection, rows: Select[Any]) -> None:
     connection.execute(insert(SearchEntry).from_select(_COLUMNS, rows))
 
@@ -180,9 +189,11 @@ class _Statements:
             "new_articles": [
                 insert(SearchEntry).from_select(
                     _COLUMNS,
-                    union_all(
-                        _article_rows().where(Article.id.in_(_ids())),
-                        _claim_rows().where(Claim.article_id.in_(_ids())),
+                    _in_order(
+                        union_all(
+                            _article_rows().where(Article.id.in_(_ids())),
+                            _claim_rows().where(Claim.article_id.in_(_ids())),
+                        )
                     ),
                 ),
             ],
@@ -191,13 +202,14 @@ class _Statements:
                     entry.kind == EntryKind.CLAIM, entry.claim_id.in_(_ids())
                 ),
                 insert(SearchEntry).from_select(
-                    _COLUMNS, _claim_rows().where(Claim.id.in_(_ids()))
+                    _COLUMNS, _claim_rows().where(Claim.id.in_(_ids())).order_by(Claim.id)
                 ),
             ],
             "annotations": [
                 delete(SearchEntry).where(entry.annotation_id.in_(_ids())),
                 insert(SearchEntry).from_select(
-                    _COLUMNS, _annotation_rows().where(Annotation.id.in_(_ids()))
+                    _COLUMNS,
+                    _annotation_rows().where(Annotation.id.in_(_ids())).order_by(Annotation.id),
                 ),
             ],
         }
@@ -302,11 +314,8 @@ def _rebuild(connection: Connection, progress: Callable[[int, int], None] | None
             _article_rows().where(Article.id.between(start, end)),
             _claim_rows().where(Claim.article_id.between(start, end)),
             _annotation_rows().where(Claim.article_id.between(start, end)),
-        ).subquery()
-        ordered = select(*rows.c).order_by(
-            rows.c[1], rows.c[2].nulls_first(), rows.c[3].nulls_first()
         )
-        _write(connection, ordered)
+        _write(connection, _in_order(rows))
         if progress is not None:
             progress(min(end, last), last)
     return _count(connection)
