@@ -102,6 +102,8 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("workspace.segmentation", "GET"): logged_in(),
     ("workspace.split", "POST"): logged_in(),
     ("workspace.merge", "POST"): logged_in(),
+    # The article has an annotation (the owner's draft): 409 for everyone logged in.
+    ("workspace.language", "POST"): logged_in(),
     ("workspace.my_work", "GET"): logged_in(),
     ("imports.index", "GET"): logged_in(),
     ("imports.bulk_import", "POST"): logged_in(),
@@ -266,6 +268,7 @@ def _request(world: World, endpoint: str, method: str, db: Session) -> tuple[str
         "workspace.segmentation": f"/articles/{w.article_id}/segmentation",
         "workspace.split": f"/claims/{claim}/split",
         "workspace.merge": f"/claims/{claim}/merge",
+        "workspace.language": f"/articles/{w.article_id}/language",
         "workspace.my_work": "/my-work",
         "imports.index": "/imports",
         "imports.bulk_import": "/imports",
@@ -347,6 +350,7 @@ def _request(world: World, endpoint: str, method: str, db: Session) -> tuple[str
             "expected_end": claim_row.end,
         },
         "workspace.merge": {"expected_end": claim_row.end, "expected_next_id": w.next_claim_id},
+        "workspace.language": {"language": "es", "expected": "en"},
         "workspace.assignments_page": {
             "user_id": str(w.users["other_annotator"].id),
             "action": "add",

@@ -736,6 +736,27 @@ def test_fuzz_login(client, app, fuzz_state, data, monkeypatch) -> None:
 @FUZZ
 @given(
     data=forms(
+        {"language": st.sampled_from(["es", "pt-BR", "ja", "ar"]), "expected": st.just("en")}
+    )
+)
+def test_fuzz_article_language(client, login, make_article, fuzz_state, data) -> None:
+    """Any language form: a clear refusal or a new split, never a 500 or half a change."""
+    log_in_once(login, fuzz_state)
+    if "article" not in fuzz_state:
+        fuzz_state["article"] = make_article(body="One sentence here. Another one there.").id
+    article_id = fuzz_state["article"]
+    fuzz_post(
+        client,
+        f"/articles/{article_id}/language",
+        data,
+        token_from=f"/articles/{article_id}/segmentation",
+        state=fuzz_state,
+    )
+
+
+@FUZZ
+@given(
+    data=forms(
         {
             "title": typed,
             "outlet": st.one_of(st.just(""), typed),
@@ -744,7 +765,7 @@ def test_fuzz_login(client, app, fuzz_state, data, monkeypatch) -> None:
             ),
             "byline": st.one_of(st.just(""), typed),
             "published_on": st.one_of(st.just(""), iso_dates),
-            "language": st.sampled_from(["en", "pt-BR", "de", "ja"]),
+            "language": st.sampled_from(["", "en", "pt-BR", "de", "ja"]),
             "body": st.one_of(typed, long_text.filter(str.strip)),
         }
     )

@@ -101,9 +101,11 @@ class ArticleCreate(Model):
     url: Url | None = None
     byline: Annotated[str, StringConstraints(max_length=500)] | None = None
     published_on: date | None = None
-    language: Annotated[
-        str, StringConstraints(max_length=MAX_LANGUAGE_CHARS, pattern=LANGUAGE_TAG)
-    ] = "en"
+    #: Left out: detected from the text.
+    language: (
+        Annotated[str, StringConstraints(max_length=MAX_LANGUAGE_CHARS, pattern=LANGUAGE_TAG)]
+        | None
+    ) = None
 
 
 class SourceIn(Model):

@@ -44,9 +44,8 @@ class ArticleForm(FlaskForm):
     published_on = DateField("Published on", validators=[Optional()])
     language = StringField(
         "Language",
-        default="en",
         validators=[
-            DataRequired(),
+            Optional(),
             Length(max=MAX_LANGUAGE_CHARS),
             Regexp(LANGUAGE_TAG, message="A language tag such as en or pt-BR."),
         ],
@@ -73,3 +72,18 @@ class SplitClaimForm(FlaskForm):
 class MergeClaimForm(FlaskForm):
     expected_end = WholeNumberField("Claim end", validators=[InputRequired()])
     expected_next_id = WholeNumberField("Next claim", validators=[InputRequired()], minimum=1)
+
+
+class LanguageForm(FlaskForm):
+    """The article's language, changed before anyone annotates it (it splits again)."""
+
+    language = StringField(
+        "Language",
+        validators=[
+            DataRequired(message="Give a language tag such as es or pt-BR."),
+            Length(max=MAX_LANGUAGE_CHARS),
+            Regexp(LANGUAGE_TAG, message="A language tag such as es or pt-BR."),
+        ],
+    )
+    #: The language the page showed: a change by someone else meanwhile is refused.
+    expected = StringField("Shown language", validators=[InputRequired(), Length(max=40)])

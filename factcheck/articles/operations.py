@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from factcheck.articles.hints import claim_hints
+from factcheck.articles.language import detect_language
 from factcheck.articles.models import Article, Claim, ClaimKind
 from factcheck.audit.recorder import record
 from factcheck.errors import DuplicateArticle, NotFound, ValidationFailed
@@ -161,13 +162,14 @@ def import_article(
     url: str | None = None,
     byline: str | None = None,
     published_on: date | None = None,
-    language: str = "en",
+    language: str | None = None,
     claims: list[ClaimSpan] | None = None,
     restored_from: str | None = None,
 ) -> Article:
     """Store an article and its claims, all or nothing.
 
     :param actor: the importing user; None for the system (demo loader).
+    :param language: a language tag; None (or empty) to detect it from the text.
     :param claims: the claims as offsets into the normalised body; None to segment it.
     :param restored_from: the archive the article comes from; the audit event is then
         ``article:restore``.
@@ -176,10 +178,11 @@ def import_article(
     """
     title = validate_title(title)
     metadata = validate_metadata(outlet=outlet, url=url, byline=byline)
-    if len(language) > MAX_LANGUAGE_CHARS or not re.match(LANGUAGE_TAG, language):
+    if language and (len(language) > MAX_LANGUAGE_CHARS or not re.match(LANGUAGE_TAG, language)):
         message = f"“{language[:40]}” is not a language tag such as en or pt-BR."
         raise ValidationFailed(message, fields={"language": [message]})
     body = validate_body(body, max_chars=max_chars)
+    language = language or detect_language(title, body)
     if claims is not None:
         validate_spans(body, claims)
     existing = find_by_body(session, body)

@@ -45,7 +45,7 @@ def create() -> str | Response:
                     url=form.url.data,
                     byline=form.byline.data,
                     published_on=form.published_on.data,
-                    language=form.language.data or "en",
+                    language=form.language.data or None,
                 )
         except DuplicateArticle as error:
             link = url_for("workspace.show", article_id=error.existing_id)

@@ -627,7 +627,7 @@ class _Restorer:
             url=_text(item, "url"),
             byline=_text(item, "byline"),
             published_on=_when(item, "published_on", date),
-            language=_text(item, "language") or "en",
+            language=_text(item, "language") or None,
             claims=spans,
             restored_from=self.archive if everything else None,
         )

@@ -3,15 +3,19 @@ annotations under review keep their claims' boundaries."""
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from factcheck.annotations.models import Annotation
 from factcheck.annotations.states import SUBMITTED_OR_LATER
 from factcheck.articles.hints import claim_hints
-from factcheck.articles.models import Article, Claim
+from factcheck.articles.models import Article, Claim, ClaimKind
+from factcheck.articles.operations import LANGUAGE_TAG, MAX_LANGUAGE_CHARS
 from factcheck.audit.recorder import record
 from factcheck.errors import Conflict, ValidationFailed
+from factcheck.segmentation import segment
 from factcheck.users.models import User
 
 #: Annotation states that freeze a claim's boundaries: a review is under way or done.
@@ -218,3 +222,76 @@ def merge_with_next(
         },
     )
     return claim
+
+
+def has_annotations(session: Session, article: Article) -> bool:
+    """Whether anyone has annotated any claim of the article (a draft counts)."""
+    return (
+        session.scalar(
+            select(Annotation.id)
+            .join(Claim, Claim.id == Annotation.claim_id)
+            .where(Claim.article_id == article.id)
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def change_language(
+    session: Session, actor: User, article: Article, *, language: str, expected: str
+) -> int:
+    """Say which language the article is in, and split it again with that language's
+    rules (hints too); allowed until someone annotates any of its claims. Returns how
+    many claims it has now.
+
+    :param expected: the language the person saw: another change meanwhile is refused.
+    :raises ValidationFailed: not a language tag.
+    :raises Conflict: it has annotations already, or its language changed meanwhile.
+    """
+    language = language.strip()
+    if len(language) > MAX_LANGUAGE_CHARS or not re.match(LANGUAGE_TAG, language):
+        message = f"“{language[:40]}” is not a language tag such as es or pt-BR."
+        raise ValidationFailed(message, fields={"language": [message]})
+    _lock_article(session, article.id)
+    session.refresh(article)
+    if article.language != expected:
+        raise Conflict(f"Someone set this article's language to {article.language} meanwhile.")
+    if language == article.language:
+        return len(article.claims)
+    # The claims too: an annotation being saved on one of them waits, then finds it gone,
+    # instead of being deleted with it unseen.
+    session.execute(select(Claim.id).where(Claim.article_id == article.id).with_for_update())
+    if has_annotations(session, article):
+        raise Conflict(
+            "Its claims have annotations already, so the article can no longer be split "
+            "again in another language."
+        )
+    before = len(article.claims)
+    for claim in list(article.claims):
+        session.delete(claim)
+    session.flush()
+    body = article.body
+    for position, span in enumerate(segment(body, language)):
+        claim = Claim(
+            article_id=article.id,
+            position=position,
+            start=span.start,
+            end=span.end,
+            kind=ClaimKind(span.kind),
+        )
+        _apply_hints(claim, body)
+        session.add(claim)
+    old = article.language
+    article.language = language
+    session.flush()
+    session.expire(article, ["claims"])
+    after = len(article.claims)
+    record(
+        session,
+        actor,
+        "article:language",
+        "article",
+        article.id,
+        {"language": [old, language], "claims": [before, after]},
+    )
+    return after

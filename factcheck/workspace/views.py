@@ -17,7 +17,7 @@ from factcheck.annotations import operations as annotation_ops
 from factcheck.annotations.forms import AnnotationForm, ReuseForm, TransitionForm
 from factcheck.annotations.visibility import get_visible_annotation
 from factcheck.articles import operations as article_ops
-from factcheck.articles.forms import MergeClaimForm, SplitClaimForm
+from factcheck.articles.forms import LanguageForm, MergeClaimForm, SplitClaimForm
 from factcheck.articles.hints import HINT_NAMES
 from factcheck.articles.models import Article, Claim
 from factcheck.db import MAX_ID, parse_id
@@ -131,7 +131,12 @@ def segmentation(article_id: int) -> str:
 
 
 def _segmentation_page(
-    article: Article, selected_id: int | None, *, error: str | None = None, status: int = 200
+    article: Article,
+    selected_id: int | None,
+    *,
+    error: str | None = None,
+    status: int = 200,
+    language_form: LanguageForm | None = None,
 ) -> tuple[str, int]:
     selected = next((c for c in article.claims if c.id == selected_id), None)
     return render_template(
@@ -141,8 +146,42 @@ def _segmentation_page(
         split_pieces=_split_pieces(article.body, selected) if selected else [],
         frozen_ids=corrections.frozen_claim_ids(db.session, article),
         split_form=SplitClaimForm(),
+        language_form=language_form or LanguageForm(data={"language": article.language}),
+        annotated=corrections.has_annotations(db.session, article),
         error=error,
     ), status
+
+
+@bp.route("/articles/<int:article_id>/language", methods=["POST"])
+@login_required
+def language(article_id: int) -> str | tuple[str, int] | Response:
+    """Set the article's language and split it again, before anyone annotates it."""
+    article = article_ops.get_article(db.session, article_id)
+    form = LanguageForm()
+    if not form.validate_on_submit():
+        return _segmentation_page(
+            article,
+            None,
+            error=f"The language was not changed. {all_problems(form)}",
+            status=422,
+            language_form=form,
+        )
+    try:
+        with unit_of_work():
+            claims = corrections.change_language(
+                db.session,
+                current_app_user(),
+                article,
+                language=form.language.data or "",
+                expected=form.expected.data or "",
+            )
+    except DomainError as error:
+        db.session.refresh(article)
+        return _segmentation_page(
+            article, None, error=error.message, status=error.status_code, language_form=form
+        )
+    flash(f"The article is in {article.language}: split again into {claims} claims.", "success")
+    return redirect(url_for("workspace.segmentation", article_id=article.id))
 
 
 def _split_pieces(body: str, claim: Claim) -> list[tuple[str, int | None]]:
