@@ -104,6 +104,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
     app.add_template_filter(visible_bidi)
+    app.add_template_filter(text_direction)
     app.add_url_rule("/", "home", _home)
     app.add_url_rule("/healthz", "healthz", _healthz)
 
@@ -257,6 +258,19 @@ def _unexpected_error(error: Exception) -> Response:
 
 
 _BIDI = re.compile("[" + "".join(sorted(BIDI_CONTROLS)) + "]")
+
+
+#: Languages written right to left (the primary subtag of a language tag).
+RIGHT_TO_LEFT = frozenset(
+    {"ar", "arc", "ckb", "dv", "fa", "he", "ku", "ps", "sd", "ug", "ur", "yi"}
+)
+
+
+def text_direction(language: str | None) -> str:
+    """``rtl`` for a language written right to left (``ar``, ``he-IL``), else ``ltr``:
+    the ``dir`` of an element holding an article's text."""
+    primary = (language or "").split("-", 1)[0].lower()
+    return "rtl" if primary in RIGHT_TO_LEFT else "ltr"
 
 
 def has_bidi_controls(text: str) -> bool:
