@@ -134,3 +134,58 @@ def test_only_logged_in_people_change_a_language(
     response = client.post(f"/articles/{article.id}/language", data={"language": "es"})
     assert response.status_code in {302, 400}
     assert db.get(Article, article.id).language == "en"
+
+
+HINTED = [
+    # (language, sentence, the hints it must have)
+    ("de", "„Wir schaffen das“, sagte die Kanzlerin am Montag.", {"quote", "attribution", "date"}),
+    ("de", "Die Zahl stieg um 1.234,5 Prozent im März.", {"number", "comparison", "date"}),
+    ("fr", "« Nous avons réussi », a déclaré le ministre jeudi.", {"quote", "attribution", "date"}),
+    ("fr", "Le chômage a atteint 1 234,5 milliers, plus qu'en 2019.", {"number", "comparison"}),
+    ("es", "El paro bajó un 3,5 % en marzo, según el Gobierno.", {"number", "attribution", "date"}),
+    ("pt", "O ministro disse que o desemprego caiu em março.", {"attribution", "comparison"}),
+    ("it", "Il ministro ha dichiarato che la disoccupazione è salita a maggio.", {"attribution"}),
+    ("nl", "De minister zei dat de werkloosheid in maart steeg.", {"attribution", "date"}),
+    ("pl", "Minister powiedział, że bezrobocie wzrosło o 5 procent.", {"attribution", "number"}),
+    ("ru", "Министр заявил, что безработица выросла в марте.", {"attribution", "date"}),
+    ("uk", "Міністр заявив, що безробіття зросло у березні.", {"attribution", "date"}),
+    ("tr", "Bakan, işsizliğin mart ayında arttığını söyledi.", {"attribution", "date"}),
+    ("ar", "قال الوزير إن البطالة ارتفعت في مارس.", {"attribution", "comparison", "date"}),
+    ("hi", "मंत्री ने कहा कि बेरोज़गारी मार्च में बढ़ी।", {"attribution", "date"}),
+    ("zh", "发言人表示，失业率比去年下降了百分之三。", {"attribution", "comparison", "number"}),
+    ("ja", "首相は「景気は回復している」と述べた。", {"quote", "attribution"}),
+]
+
+
+@pytest.mark.parametrize(("language", "sentence", "expected"), HINTED)
+def test_hints_read_the_articles_language(language: str, sentence: str, expected: set) -> None:
+    from factcheck.articles.hints import claim_hints
+
+    found = {name[4:] for name, value in claim_hints(sentence, language).items() if value}
+    assert expected <= found, (language, found)
+
+
+def test_english_hints_are_unchanged_and_other_languages_do_not_borrow_english_words() -> None:
+    from factcheck.articles.hints import claim_hints
+
+    assert claim_hints("He will march on.") == dict.fromkeys(
+        ("has_number", "has_quote", "has_attribution", "has_comparison", "has_date"), False
+    )
+    assert claim_hints("It happened in May 2020, officials said.")["has_attribution"]
+    # "said" is English: a German sentence quoting it is not attributed by that word.
+    assert not claim_hints("Der Film heißt said.", "de")["has_attribution"]
+    # A language without word lists still finds digits, quotes and numeric dates.
+    hints = claim_hints("«Ni wakati» 12.05.2024 — 40", "sw")
+    assert hints["has_number"] and hints["has_quote"] and hints["has_date"]
+    # Chinese: a lone 一 is in countless words; two numerals make a number.
+    assert not claim_hints("这是统一的看法。", "zh")["has_number"]
+    assert claim_hints("共有三千人参加。", "zh")["has_number"]
+
+
+def test_an_imported_article_gets_its_languages_hints(db: Session, make_article, make_user) -> None:
+    article = make_article(
+        make_user(), body="„Wir schaffen das“, sagte die Kanzlerin am Montag in Berlin."
+    )
+    assert article.language == "de"
+    claim = article.claims[0]
+    assert claim.has_quote and claim.has_attribution and claim.has_date

@@ -219,7 +219,7 @@ def import_article(
             "start": span.start,
             "end": span.end,
             "kind": ClaimKind(span.kind),
-            **claim_hints(body[span.start : span.end]),
+            **claim_hints(body[span.start : span.end], language),
         }
         for position, span in enumerate(spans)
     ]

@@ -83,8 +83,8 @@ def _trim(body: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def _apply_hints(claim: Claim, body: str) -> None:
-    for name, value in claim_hints(body[claim.start : claim.end]).items():
+def _apply_hints(claim: Claim, body: str, language: str) -> None:
+    for name, value in claim_hints(body[claim.start : claim.end], language).items():
         setattr(claim, name, value)
 
 
@@ -130,7 +130,7 @@ def split_claim(
     old_end = claim.end
     _shift_positions(session, claim.article_id, claim.position, +1)
     claim.end = left[1]
-    _apply_hints(claim, body)
+    _apply_hints(claim, body, claim.article.language)
     second = Claim(
         article_id=claim.article_id,
         position=claim.position + 1,
@@ -138,7 +138,7 @@ def split_claim(
         end=right[1],
         kind=claim.kind,
     )
-    _apply_hints(second, body)
+    _apply_hints(second, body, claim.article.language)
     session.add(second)
     session.flush()
     session.expire(claim.article, ["claims"])
@@ -203,7 +203,7 @@ def merge_with_next(
     removed = {"id": following.id, "start": following.start, "end": following.end}
     old_end = claim.end
     claim.end = following.end
-    _apply_hints(claim, claim.article.body)
+    _apply_hints(claim, claim.article.body, claim.article.language)
     session.delete(following)
     session.flush()
     _shift_positions(session, claim.article_id, claim.position + 1, -1)
@@ -279,7 +279,7 @@ def change_language(
             end=span.end,
             kind=ClaimKind(span.kind),
         )
-        _apply_hints(claim, body)
+        _apply_hints(claim, body, language)
         session.add(claim)
     old = article.language
     article.language = language
