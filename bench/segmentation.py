@@ -6,7 +6,8 @@ Run from the repository root::
 
 DIR holds the shared test data (default: ``../shared/segmentation`` next to the repo).
 For every JSON file of cases it prints how many scored cases ``segment()`` gets exactly
-right, checks the reference article (29 gold sentences, two photo captions), then times
+right (and for the project's own English news cases, ``tests/data/news_cases_en.json``),
+checks the reference article (29 gold sentences, two photo captions), then times
 ``segment()`` against bare ``sentencex.segment("en", ...)`` on the same ~200 kB and
 ~1 MB of news text, in one call each, best of several runs (both sizes timed alike:
 the two segmenters alternating, the same number of runs). The last line sums it up.
@@ -34,6 +35,8 @@ FILES = {
     "news edge": "news_edge_cases_en.json",
     "news gold": "news_gold_en.json",
 }
+#: The project's own English news cases, in the same format.
+OWN_NEWS = ROOT / "tests" / "data" / "news_cases_en.json"
 SMALL = 205_000  # characters, just over 200 kB of UTF-8
 LARGE = 5 * SMALL  # about 1 MB
 RUNS = 25
@@ -85,6 +88,9 @@ def main() -> int:
         good = sum(map(passes, cases))
         counts[label] = (good, len(cases))
         print(f"{name:28} {good:4} / {len(cases):<4} cases passed")
+    own = scored(json.loads(OWN_NEWS.read_text("utf-8")))
+    counts["own news"] = (sum(map(passes, own)), len(own))
+    print(f"{OWN_NEWS.name:28} {counts['own news'][0]:4} / {len(own):<4} cases passed (own)")
 
     gold = load(data, FILES["news gold"])[0]
     spans = segment(gold["text"])
@@ -122,7 +128,7 @@ def main() -> int:
     print(f"targets: segment() >= 0.5x the speed of sentencex: {met(ratio >= 0.5)}")
     print(
         f"segmentation: golden {score('golden')}, pysbd {score('pysbd')}, "
-        f"news edge {score('news edge')}, "
+        f"news edge {score('news edge')}, own news cases {score('own news')}, "
         f"telegraph {'exact' if exact else 'NOT exact'} ({len(spans)}, {captions} captions), "
         f"{ours_rate:.1f} MB/s vs sentencex {bare_rate:.1f} MB/s ({ratio:.2f}x), "
         f"1MB/200kB time {growth:.1f}x"

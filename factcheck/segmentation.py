@@ -34,6 +34,20 @@ Approach
    where sentencex never cuts there ("хабарлады. 2023 жылы"); initials ("M. Martin"), German and
    Danish ordinals ("der 2. Weltkrieg") and a spaced ". . ." do not. Script terminators
    ("።", "။", "।") stand without a space after them.
+
+   English news copy has rules of its own where sentencex's run on or cut too
+   much. A full stop after an abbreviation that may end a sentence ends one before
+   a word that starts sentences ("in the U.S. Millions of", "Kier Construction
+   Ltd. A spokesman", "Tampa, Fla. A curfew"); after "etc.", "No." with no number,
+   a unit ("9.58 sec.") or a word sentencex takes for an abbreviation ("told me.",
+   "fell ill.", "said no.") before any capital, outside a quotation. "a.m." before
+   a weekday, month or time zone ("10 a.m. Tuesday", "9 p.m. ET") and an
+   abbreviation before a number ("approx. £3.2m", "Vol. 2", "est. 1795") end
+   none. A quotation that ends with "?" or "!" keeps an attribution that names
+   the speaker ("“Why now?” Mr Patel asked."), a bracketed enumeration stays in its
+   sentence ("(1) ..., (2) ... and (3) ..."), a line that ends with a title, an
+   article or a comma wraps ("by Dr.\nSarah Patel"), and "(AP Photo/...)" is a
+   credit.
 3. Lines that stand alone are classified: headings, photo captions (credit
    line), bylines and list items get their own ``kind``.
 
@@ -44,15 +58,18 @@ signatures of every piece (its first and last character, and the one before it)
 come from ``map``/``itemgetter`` calls that loop in C, and small regexes over
 those signatures find the few pieces where a rule may apply. The text itself is
 only searched with ``str.find`` for characters rare in news copy (")", "…",
-bullets); outside English, also for " . . ." and, with a regex that starts with a
-literal ".", for full stops before a sentence starter or a digit. Python code runs only where
-a rule may fire.
+bullets; in English also "?" and "!"); outside English, also for " . . .". One regex
+that starts with a literal "." looks at the full stops: outside English, those before a
+sentence starter or a digit; in English, those after an abbreviation (its lookbehinds
+run only where a space and a capital follow). Python code runs only where a rule may
+fire.
 """
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
 from itertools import accumulate, compress, filterfalse, pairwise, repeat
 from operator import add, contains, itemgetter, or_, sub
 from typing import NamedTuple
@@ -76,6 +93,8 @@ _BULLET = re.compile(r"(?:[-*•▪◦–—⁃]\s*|\d{1,3}[.)]\)?\s+|\(\w{1,4}\
 _TERMINAL = re.compile(r"[.!?…:;\u037e．。！？።፧፨။।॥۔؟։][\"'”’»)\]]*\s*$")
 #: Photo credits end a line: "... - Yui Mok/PA Wire", "... | AP Photo/Kin Cheung, Pool",
 _CREDIT_SLASH = re.compile(r"\s[-–—|]\s*[^-–—|/]{2,60}/[^/]{2,40}$")
+#: "... (AP Photo/Evan Vucci)", "... Photograph/Jane Doe",
+_PHOTO_SLASH = re.compile(r"\b(?:Photo(?:graph)?|Picture|Image)s?/[^/]{2,60}$")
 #: "... (Getty Images)", "... Reuters",
 _AGENCIES = (
     "getty images",
@@ -87,8 +106,10 @@ _AGENCIES = (
     "bloomberg",
     "epa",
 )
-#: or carry a label: "Photo: Reuters", "Picture credit: ...".
-_CREDIT_LABEL = re.compile(r"\b(?:Photo(?:graph)?|Picture|Image|Credit)s?\s*:", re.IGNORECASE)
+#: or carry a label: "Photo: Reuters", "Picture credit: ...", "Pictured: ...".
+_CREDIT_LABEL = re.compile(
+    r"\b(?:Photo(?:graph)?|Picture|Pictured|Image|Credit)s?\s*:", re.IGNORECASE
+)
 _BYLINE = re.compile(r"(?:By|Von|Par|Por)\s+[A-ZÀ-ÖØ-Þ]")
 _SHORT_LINE = 160
 _CAPTION_LINE = 400
@@ -99,11 +120,14 @@ def _is_credit(line: str) -> bool:
     tail = line[-110:]
     slash = tail.rfind("/")
     if slash > 0:
-        # Look from the last dash (or bar) before the slash: "... - Yui Mok/PA Wire".
-        dash = max(tail.rfind("-", 0, slash), tail.rfind("|", 0, slash))
+        # Look from the last dash before the slash: "... - Yui Mok/PA Wire" (a bar, or a
+        # dash before the bar, is left to the search below).
+        dash = tail.rfind("-", 0, slash)
         if dash > 0 and _CREDIT_SLASH.match(tail, dash - 1):
             return True
         if _CREDIT_SLASH.search(tail, max(0, slash - 64)):  # "–", "—" or spacing
+            return True
+        if _PHOTO_SLASH.search(tail, max(0, slash - 11)):
             return True
     end = tail.rstrip(") ").lower()
     if end.endswith(_AGENCIES):
@@ -167,7 +191,7 @@ def _contents(text: str, language: str) -> tuple[list[int], list[str]]:
 
 
 #: How many pieces apart the alignment with the text is checked.
-_SAMPLE = 32
+_SAMPLE = 128
 
 
 def _missing(text: str, pieces: list[str], bounds: list[int]) -> list[tuple[int, int]] | None:
@@ -247,6 +271,15 @@ _LIST_START = re.compile(r"[•⁃◦▪]|\(?(?:\d{1,2}|[A-Za-z])\.?\)|(?:[0-9a-
 _PAREN_PIECE = re.compile(r"\([^()]*\)")
 #: "N°." (and its ordinal-sign spelling) before a number: sentencex cuts after it.
 _NUMBER_SIGNS = ("N°.", "Nº.", "n°.", "nº.")
+#: English abbreviations that stand before a number, where sentencex cuts after some
+#: ("approx. 1,200", "Vol. 2", "est. 1795", "para. 12", "Ch. 11"): they end no sentence.
+#: Single letters ("c. 1900", "p. 4") only in lower case: "vitamin C. 3 ..." may end one.
+_NUMBER_ABBREVIATION = re.compile(
+    r"(?<![^\s(\[])(?:(?i:approx|apr|arts?|aug|ca|chap|ch|cl|cols?|dec|eps?|est|ext|feb|figs?"
+    r"|jan|jul|jun|mar|mk|nos?|nov|oct|op|paras?|pts?|ref|reg|secs?|sept?|tel|vols?)|c|pp?)\.\Z"
+)
+#: What a number may start with: a currency sign ("approx. £3.2m").
+_CURRENCY = frozenset("£$€¥")
 #: A full stop after a plain word of six letters or more, which no abbreviation is.
 _WORD_STOP = re.compile(r"(?<![^\W\d_])[^\W\d_]{6,}\.\Z")
 _OPEN_QUOTES = "\"“‘'«"
@@ -257,6 +290,7 @@ _DASH_STARTS = ("--", "—", "–")
 #: Amharic and Burmese copy often runs on without one ("ይሁንልህ።እባክሽ").
 _SPACELESS_ENDS = ("．", "。", "！", "？", "።", "፧", "፨", "။", "।", "॥", "۔", "؟", "։")
 _NONSPACE = re.compile(r"\S")
+_NEWLINE = re.compile(r"[\n\r]")
 _SPACE = re.compile(r"\s")
 
 
@@ -319,11 +353,56 @@ def _boundary_rules(
     if "\n" in text or "\r" in text:
         joined = "".join(words)
         if "\n" in joined or "\r" in joined:
-            _line_breaks(text, starts, words, edits)
+            _line_breaks(text, starts, words, edits, lang)
 
 
 def _match_start(match: re.Match[str]) -> int:
     return match.start()
+
+
+#: An attribution that names the speaker: "Mr Patel asked.", "Sgt. Lee Carter shouted as
+#: ...", "Jo Reid, 42, said on Monday." The verb must end the clause or go on with words
+#: that only an attribution has there: "Smith said the answer was no." is a new sentence.
+_ATTRIBUTION = re.compile(
+    r"[A-Z][\w’'.-]*(?:[ \t]+(?:[A-Z][\w’'.-]*|al|bin|de|of|the|van|von)){0,5}"
+    r"(?:,[^,.!?“”\"]{1,60},)?[ \t]+"
+    r"(?:(?:asked|asks|told|tells)\b"
+    r"|(?:said|says|added|adds|shouted|yelled|replied|wrote|insisted|recalled"
+    r"|explained|warned|declared|cried|screamed|whispered|joked|continued|admitted|argued"
+    r"|pleaded|demanded|wondered)"
+    r"(?:[.,;:!?]|[ \t]+(?:as|at|after|before|when|while|during|in|on|outside|from|to|of|with"
+    r"|last|yesterday|today|tonight|later|again|afterwards|repeatedly|quietly|angrily"
+    r"|loudly|calmly|simply)\b))"
+)
+
+
+def _quote_attributions(
+    text: str, starts: list[int], lens: list[int], words: list[str], edits: _Edits
+) -> None:
+    """A quotation ending with "?" or "!" keeps its attribution: "“Why now?” Mr Patel asked."
+
+    sentencex cuts before a capital after "?”"; a lower-case attribution is merged by
+    ``_check_start``. Only a piece that is a quotation from its start qualifies: after
+    'He asked: “Why now?”' a new sentence may well start with a name. "?" and "!" are
+    rare in news copy, so ``str.find`` looks for them.
+    """
+    last = len(starts) - 1
+    for mark in "?!":
+        at = text.find(mark)
+        while at >= 0:
+            end = at + 2  # just after the closing quote
+            quote = text[at + 1 : end]
+            if quote and quote in _CLOSE_QUOTES:
+                i = bisect_left(starts, end)  # the piece after the quotation
+                if (
+                    0 < i <= last
+                    and starts[i - 1] + lens[i - 1] == end
+                    and words[i - 1][0] in _OPEN_QUOTES
+                    and not _NEWLINE.search(text, end, starts[i])
+                    and _ATTRIBUTION.match(words[i])
+                ):
+                    edits.merge.add(i)
+            at = text.find(mark, at + 1)
 
 
 #: A domain name or file name: "www.|Politiken.dk" is no sentence.
@@ -408,8 +487,11 @@ def _check_start(
             and not (lang != "en" and head[-1] == "." and _after_word(head))
         ):
             edits.merge.add(i)
-    elif first.isdigit() and head.endswith(_NUMBER_SIGNS):
-        edits.merge.add(i)  # "N°. 1026.253.553": the number sign is no sentence
+    elif (first.isdigit() or first in _CURRENCY) and (
+        head.endswith(_NUMBER_SIGNS)
+        or (lang == "en" and _NUMBER_ABBREVIATION.search(head, max(0, len(head) - 8)))
+    ):
+        edits.merge.add(i)  # "N°. 1026.253.553", "approx. £3.2m": the sign is no sentence
     elif word.startswith(_DASH_STARTS):
         edits.merge.add(i)  # "-- voila! -- you have cake."
     elif first == "(" and head[-1] in _CLOSE_QUOTES and _PAREN_PIECE.fullmatch(word):
@@ -428,7 +510,16 @@ _BLANK_LINE = re.compile(r"\n[ \t\f\v\r]*\n")
 _LOWER_MARKER = re.compile(r"\(?(?:[ivx]{1,4}|[a-z])[.)]\s")
 
 
-def _line_breaks(text: str, starts: list[int], words: list[str], edits: _Edits) -> None:
+#: The end of an English line that goes on in the next one: a title before a name
+#: ("by Dr.\nSarah Patel", "Mr\nStarmer"), a word no heading, caption or list line ends
+#: with ("by the\nOffice for National Statistics"; not "What to look out for"), a comma.
+_OPEN_LINE_END = re.compile(
+    r"(?:,|(?<![\w.])(?:Capt|Col|Cpl|Dame|Det|Dr|Gen|Gov|Insp|Lady|Lord|Lt|Mr|Mrs|Ms|Prof|Rep"
+    r"|Rev|Sen|Sgt|Sir|St|Supt)\.?|(?<![\w’'-])(?:a|an|and|of|or|the))[ \t]*\Z"
+)
+
+
+def _line_breaks(text: str, starts: list[int], words: list[str], edits: _Edits, lang: str) -> None:
     """A line break inside a piece ends it, unless it only wraps running prose."""
     inside = list(map(contains, words, repeat("\n")))
     if "\r" in text:
@@ -452,6 +543,10 @@ def _line_breaks(text: str, starts: list[int], words: list[str], edits: _Edits) 
                     wrapped = bool(_TERMINAL.search(text, max(at, para_end - 8), para_end))
                 if wrapped:
                     continue
+            elif lang == "en" and text[at].isupper():
+                brk = starts[i] + match.start()
+                if _OPEN_LINE_END.search(text, max(0, brk - 10), brk):
+                    continue  # "by Dr.\nSarah Patel": a wrapped line, not a heading
             edits.split.add(at)
         try:
             i = inside.index(True, i + 1)
@@ -558,6 +653,8 @@ def _inline_lists(text: str, marks: list[_ITEM], edits: _Edits) -> None:
             # A bare "N." list must start at 1 or "a": "in 2. The" ends a sentence.
             if len(run) < 2 or (style[-1] == "." and run[0][3] != 1):
                 continue
+            if style[0] == "(" and _in_sentence(text, run):
+                continue
             for start, content, _style, _value in run:
                 edits.joins.add(content)  # "2. |The second item" is one item
                 # "• 9. The first item": the item starts at the bullet.
@@ -568,6 +665,27 @@ def _inline_lists(text: str, marks: list[_ITEM], edits: _Edits) -> None:
                     start = j - 1
                 edits.split.add(start)
                 edits.items.add(start)
+
+
+#: How an item of a list inside a sentence ends: "(1) higher taxes, (2) a cap on rents
+#: and (3) ...", "(a) raise council tax; (b) ...".
+_ITEM_JOINERS = (",", ";", " and", " or")
+
+
+def _in_sentence(text: str, run: list[_ITEM]) -> bool:
+    """Whether the items of ``run`` are joined into one sentence on one line.
+
+    Only asked of bracketed markers, the style for an enumeration inside a sentence; a
+    bare "1)" list runs on in pySBD's cases ("by 1) taking ..., and 2) judging ...") and
+    is split there.
+    """
+    for (_start, content, _style, _value), after in pairwise(run):
+        item = text[content : after[0]]
+        if "\n" in item or "\r" in item:
+            return False  # a list down the page, whatever its items end with
+        if item.rstrip().endswith(_ITEM_JOINERS):
+            return True
+    return False
 
 
 _BULLETS = "•⁃◦▪"
@@ -822,6 +940,140 @@ def _language_rules(
         _initials_and_ordinals(text, pens, starts, ends, words, lang, edits)
 
 
+# --- rules: English news copy --------------------------------------------------------------
+
+
+def _after_stop(words: Iterable[str], before: str = r"\b") -> str:
+    """Lookbehinds for "word." in ``words``: one per word length (they must be fixed-width).
+
+    ``before`` is what stands before the word: a word boundary, or a digit for a unit.
+    """
+    by_length: dict[int, list[str]] = {}
+    for word in sorted(words):
+        by_length.setdefault(len(word), []).append(re.escape(word))
+    return "|".join(
+        rf"(?<={before}(?:{'|'.join(group)})\.)" for _, group in sorted(by_length.items())
+    )
+
+
+def _alternatives(words: Iterable[str]) -> str:
+    """``words`` as a regex alternation, longest first ("About" before "A")."""
+    return "|".join(sorted(words, key=lambda word: (-len(word), word)))
+
+
+#: Words that start a sentence but hardly ever follow "U.S." or "Inc." inside one. Nouns
+#: are left out on purpose: "the U.S. Army", "Apple Inc. Chief Executive Tim Cook".
+_EN_STARTERS = _word_set(
+    "A About After All Also Although An And Another As At Because Before Both But By Each"
+    " Either Even Every Few For From He Her Here His How However I If In It Its Last Later"
+    " Many Meanwhile Millions More Most Much Neither No None Not Now On One Only Our She"
+    " Since So Some Still Such That The Their Then There These They This Those Thousands"
+    " Today Under Until We What When Where While Who Why With Yet You Your"
+)
+#: Abbreviations that end a sentence before a sentence starter: company suffixes, "Jr.",
+#: and the AP's abbreviations of US states, which end datelines and sentences alike ("near
+#: Tampa, Fla. A curfew ..."); dotted initialisms ("U.S.", "D.C.", "N.Y.") go the same way.
+_EN_FINAL = _word_set(
+    "Bros Co Corp Inc Jr LLC Ltd Plc Sr Ala Ariz Ark Calif Colo Conn Del Fla Ga Ill Ind Kan"
+    " Ky La Md Mass Mich Minn Miss Mo Mont Neb Nev Okla Ore Pa Tenn Tex Va Vt Wash Wis Wyo"
+)
+#: Tokens whose full stop ends a sentence before any capital: "etc.", "No." when no number
+#: follows ("A: No. I have a job to do"), and everyday words that sentencex, ignoring case,
+#: reads as abbreviations (Maine's "Me.", Illinois' "Ill.", "Art.", "Op.", "Rep.", ...):
+#: "he never told me. Police ...", "three passengers fell ill. Paramedics ...".
+_EN_ENDING = _word_set("OK No art etc exec ill me miss no ok op ore rep")
+#: Units after a number end a sentence before any capital too: "in 9.58 sec. Nobody ...",
+#: "he is 5ft 10in. Police ...".
+_EN_UNITS = _word_set("ft hr hrs in lb lbs min mins oz sec secs yd yds")
+#: What follows "a.m." or "p.m." in the same sentence (AP style): "10 a.m. Tuesday",
+#: "8 p.m. Nov. 5", "9 p.m. ET". sentencex cuts before every capital after them.
+_TIME_FOLLOWERS = _word_set(
+    "Monday Tuesday Wednesday Thursday Friday Saturday Sunday Mon Tue Tues Wed Thu Thurs Fri"
+    " Sat Sun January February March April May June July August September October November"
+    " December Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec Eastern Central Mountain"
+    " Pacific Greenwich ET EST EDT CT CST CDT MT MST MDT PT PST PDT GMT BST UTC CET CEST"
+)
+#: Between the full stop and the next word: spaces, maybe after a closing quote.
+_STOP_GAP = r"[”\"’']?[ \t\u00a0]+"
+_STARTER = rf"(?:{_alternatives(_EN_STARTERS)})(?![\w.&-])"
+_AFTER_ENDING = "|".join(
+    (_after_stop(_EN_ENDING), _after_stop(_EN_UNITS, r"\d"), _after_stop(_EN_UNITS, r"\d "))
+)
+_EN_STOP = re.compile(
+    # The literal "." first lets the regex engine skip to full stops in C; the lookbehinds
+    # are tried only where a space and a capital follow, and not after a word of five
+    # lower-case letters or more (most sentences end so, and no token here does).
+    rf"\.(?={_STOP_GAP}[A-Z])(?<![a-z]{{5}}\.)(?:"
+    rf"(?:(?<=[A-Z]\.[A-Z]\.)|{_after_stop(_EN_FINAL)})(?={_STOP_GAP}{_STARTER})"
+    rf"|(?:{_AFTER_ENDING})(?={_STOP_GAP}(?![IVXLC]{{2,}}\b)[A-Z])"
+    rf"|(?<=\b[ap]\.m\.)(?={_STOP_GAP}(?:{_alternatives(_TIME_FOLLOWERS)})\b)"
+    r")"
+)
+_STOP_TAIL = re.compile(_STOP_GAP)
+
+
+def _english_stops(text: str, starts: list[int], edits: _Edits) -> None:
+    """Full stops after abbreviations, where sentencex's English rules go wrong.
+
+    sentencex ends a sentence after an abbreviation only before a few starters ("The",
+    "It", ...): "in the U.S. Millions of ...", "Kier Construction Ltd. A spokesman ..." and
+    "grants for rent, heating, etc. Applications ..." run on, and so do everyday words it
+    takes for abbreviations. After "a.m." and "p.m." it cuts before any capital, also in
+    "at 10 a.m. Tuesday". One regex over the text finds these stops (in C); Python runs
+    only for the few it matches. Inside a quotation no cut is added: sentencex keeps a
+    quotation whole ("“My son meant everything to me. He was my best friend,” she said").
+    """
+    quotes = _Quotes()
+    for match in _EN_STOP.finditer(text):
+        stop = match.end()
+        after = _STOP_TAIL.match(text, stop).end()  # type: ignore[union-attr]
+        if text[stop - 3] == "." and text[stop - 2] == "m":
+            edits.joins.add(after)  # "a.m. Tuesday": no span starts at "Tuesday"
+        else:
+            # After a closing quote ('told me.” Police'), the quotation has to end there.
+            end = stop + 1 if text[stop] in _CLOSE_QUOTES else stop
+            if not quotes.open_at(text, starts, end):
+                edits.split.add(after)
+
+
+_SINGLE_CLOSE = re.compile(r"’(?!\w)")
+
+
+class _Quotes:
+    """Whether a quotation is open at a point of a piece, read once left to right.
+
+    The points come in order; each piece's text is counted only up to the last point
+    asked about in it, so many points in one long piece cost no more than the piece.
+    """
+
+    __slots__ = ("curly", "piece", "seen", "single", "straight")
+
+    def __init__(self) -> None:
+        self.piece = -1
+        self.seen = 0  # counted up to here
+        self.curly = 0  # “ minus ”
+        self.straight = 0  # how many '"'
+        self.single = False  # a ‘ with no closing ’ after it
+
+    def open_at(self, text: str, starts: list[int], at: int) -> bool:
+        piece = bisect_right(starts, at) - 1
+        if piece != self.piece:
+            self.piece, self.seen = piece, starts[piece] if piece >= 0 else 0
+            self.curly = self.straight = 0
+            self.single = False
+        part = text[self.seen : at]
+        self.seen = at
+        self.curly += part.count("“") - part.count("”")
+        self.straight += part.count('"')
+        # "’" is an apostrophe too: only one before no letter closes a quotation.
+        opening = part.rfind("‘")
+        if opening >= 0:
+            self.single = _SINGLE_CLOSE.search(part, opening) is None
+        elif self.single and _SINGLE_CLOSE.search(part):
+            self.single = False
+        return self.curly > 0 or self.straight % 2 == 1 or self.single
+
+
 # --- assembling the spans ------------------------------------------------------------------
 
 _tuple_new = tuple.__new__
@@ -914,7 +1166,8 @@ def _classify(text: str, starts: list[int], ends: list[int], kinds: list[str], i
             ):
                 kinds[i] = "list_item"
             return i
-    if _starts_line(text, starts, ends, i):
+    gap = text[ends[i - 1] : starts[i]] if i else "\n"
+    if "\n" in gap or "\r" in gap:  # a line of its own
         kinds[i] = _classify_line(unit) or kinds[i]
     elif len(unit) <= _CAPTION_LINE and _is_credit(unit):
         # "Rishi Sunak in London. Photo: Reuters": the whole line is the caption.
@@ -963,6 +1216,9 @@ def segment(text: str, language: str = "en") -> list[Span]:
     _boundary_rules(text, starts, lens, words, (firsts, befores, lasts), edits, lang)
     if lang != "en":  # sentencex's English rules already do what these do
         _language_rules(text, shifted, starts, ends, words, lasts, lang, edits)
+    else:
+        _english_stops(text, starts, edits)
+        _quote_attributions(text, starts, lens, words, edits)
     marks: list[_ITEM] = []
     if ")" in text:
         _paren_rules(text, edits, marks)
