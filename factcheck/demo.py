@@ -8,10 +8,10 @@ from importlib import resources
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from factcheck.annotations.models import Annotation, Stance
+from factcheck.annotations.models import Stance
 from factcheck.annotations.operations import AnnotationInput, SourceInput, save_annotation
 from factcheck.articles import operations as article_ops
-from factcheck.articles.models import Article, Claim
+from factcheck.articles.models import Article
 from factcheck.factchecks.library import import_library_file
 from factcheck.factchecks.models import FactCheck
 from factcheck.review.operations import apply_action
@@ -19,6 +19,7 @@ from factcheck.review.workflow import Action
 from factcheck.users import operations as user_ops
 from factcheck.users.models import Role, User
 from factcheck.verdicts.models import Verdict
+from factcheck.workspace.corrections import has_annotations
 
 DEMO_USERS = (
     ("annotator@example.org", "Ana Annotator", Role.ANNOTATOR),
@@ -92,7 +93,7 @@ def load_demo(session: Session, *, password: str, max_chars: int) -> DemoResult:
             outlet=str(REFERENCE_ARTICLE["outlet"]),
         )
     annotations_created = 0
-    if not _has_annotations(session, article):
+    if not has_annotations(session, article):
         annotations_created = _annotate(
             session,
             article,
@@ -100,18 +101,6 @@ def load_demo(session: Session, *, password: str, max_chars: int) -> DemoResult:
             reviewer=users["reviewer@example.org"],
         )
     return DemoResult(created, article, article_created, annotations_created, factchecks_added)
-
-
-def _has_annotations(session: Session, article: Article) -> bool:
-    return (
-        session.scalar(
-            select(Annotation.id)
-            .join(Claim, Claim.id == Annotation.claim_id)
-            .where(Claim.article_id == article.id)
-            .limit(1)
-        )
-        is not None
-    )
 
 
 @dataclass(frozen=True)

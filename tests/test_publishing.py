@@ -462,16 +462,55 @@ def test_configuration_switches_publishing_on_until_an_admin_chooses(
     assert _reader(app).get("/published/").status_code == 404
 
 
-def test_the_migration_records_existing_approvals(app: Flask, db: Session) -> None:
-    """What the migration's SQL records for existing data is what the ledger would."""
-    from factcheck.review.publication import rebuild
+def test_the_migration_records_existing_approvals_as_the_ledger_does(
+    database_url: str, tmp_path
+) -> None:
+    """A newsroom with approved verdicts, taken back before the publishing migration and
+    brought forward again: its SQL records the same publications, with the same dates,
+    and the same index rows, as the ledger wrote when the verdicts were approved."""
+    import flask_migrate
 
-    run_demo(app)
-    recorded = {
-        (e.claim_id, e.annotation_id, e.verdict_id) for e in db.scalars(select(PublicationEvent))
-    }
-    assert recorded == {(a.claim_id, a.id, a.verdict_id) for a in _approved(db)}
-    assert rebuild(db) == 0  # nothing left unrecorded: running it again writes nothing
+    from factcheck.review.publication import rebuild
+    from tests.conftest import make_app
+    from tests.test_migrations import _own_database
+
+    application = make_app(_own_database(database_url, tmp_path, "publishing_fill"))
+    engine = application.extensions["factcheck.engine"]
+
+    def recorded() -> tuple[list, list]:
+        events = PublicationEvent.__table__.c
+        with engine.connect() as connection:
+            return (
+                sorted(
+                    connection.execute(
+                        select(
+                            events.claim_id,
+                            events.article_id,
+                            events.kind,
+                            events.annotation_id,
+                            events.verdict_id,
+                            events.created_at,
+                        )
+                    ).all()
+                ),
+                sorted(connection.execute(select(PublishedArticle.__table__)).all()),
+            )
+
+    from factcheck.extensions import db as database
+
+    with application.app_context():
+        try:
+            flask_migrate.upgrade()
+            run_demo(application)
+            by_ledger = recorded()
+            assert by_ledger[0] and by_ledger[1]
+            flask_migrate.downgrade(revision="e2b8d4f0a6c3")
+            flask_migrate.upgrade()
+            assert recorded() == by_ledger
+            assert rebuild(database.session) == 0  # nothing left unrecorded
+        finally:
+            database.session.remove()
+            engine.dispose()
 
 
 @pytest.mark.parametrize(

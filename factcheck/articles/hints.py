@@ -60,7 +60,7 @@ _MAY = re.compile(r"\bMay\s+\d|\d\s+May\b|\b[Ii]n May\b")
 
 
 #: Per language: (number words, attribution, comparison, dates), each an alternation of
-#: words, or "" where the language has none listed. Lower case: matched ignoring case.
+#: words. Lower case: matched ignoring case (but English dates, see ``_patterns``).
 _WORDS: dict[str, tuple[str, str, str, str]] = {
     "en": (_EN_NUMBER, _EN_ATTRIBUTION, _EN_COMPARISON, _EN_DATE),
     "de": (
@@ -212,42 +212,39 @@ _INDIC = frozenset({"hi", "mr"})
 
 @cache
 def _patterns(language: str) -> tuple[re.Pattern[str] | None, ...]:
-    """(number, attribution, comparison, date) word patterns of a language tag's primary
-    subtag; None where it has no list."""
+    """(number, attribution, comparison, date, "May") word patterns of a language tag's
+    primary subtag; all None for a language without word lists, "May" English only."""
     primary = (language or "en").split("-", 1)[0].lower()
     words = _WORDS.get(primary)
     if words is None:
-        return (None, None, None, None)
+        return (None,) * 5
     start = end = "" if primary in _UNSPACED else r"\b"
     if primary in _INDIC:
         # Devanagari's vowel signs are not word characters to ``re``: \b would find
         # word edges inside words (and none after "कहा"); look at the script instead.
         start, end = r"(?<![\u0900-\u097F\w])", r"(?![\u0900-\u097F\w])"
-    flags = 0 if primary == "en" else re.IGNORECASE
-    compiled = []
-    for position, alternation in enumerate(words):
-        if not alternation:
-            compiled.append(None)
-            continue
+    english = primary == "en"
+    compiled = [
         # English dates keep their capitals: "March" is a month, "march" a walk.
-        flags_here = 0 if (primary == "en" and position == 3) else flags | re.IGNORECASE
-        compiled.append(re.compile(f"{start}(?:{alternation}){end}", flags_here))
-    return tuple(compiled)
+        re.compile(
+            f"{start}(?:{alternation}){end}",
+            0 if english and position == 3 else re.IGNORECASE,
+        )
+        for position, alternation in enumerate(words)
+    ]
+    return (*compiled, _MAY if english else None)
 
 
 def claim_hints(text: str, language: str = "en") -> dict[str, bool]:
     """Return ``{"has_number": bool, ...}`` for the claim text in ``language`` (a tag
     such as ``de`` or ``pt-BR``), keyed like Claim columns."""
-    number, attribution, comparison, date = _patterns(language)
-    english = language.split("-", 1)[0].lower() in ("", "en")
+    number, attribution, comparison, date, may = _patterns(language)
     return {
         "has_number": bool(_DIGIT.search(text) or (number and number.search(text))),
         "has_quote": bool(_QUOTE.search(text)),
         "has_attribution": bool(attribution and attribution.search(text)),
         "has_comparison": bool(comparison and comparison.search(text)),
         "has_date": bool(
-            (date and date.search(text))
-            or _NUMERIC_DATE.search(text)
-            or (english and _MAY.search(text))
+            (date and date.search(text)) or _NUMERIC_DATE.search(text) or (may and may.search(text))
         ),
     }

@@ -152,16 +152,9 @@ class ReviewedClaim:
         )
 
 
-def claim_review(
-    reviewed: ReviewedClaim | tuple[Any, ...],
-    *,
-    organisation: dict[str, str],
-    base_url: str,
-) -> dict:
+def claim_review(reviewed: ReviewedClaim, *, organisation: dict[str, str], base_url: str) -> dict:
     """One ClaimReview with Google's required and recommended properties where the data
     has them; its ``url`` is the claim's public page under ``base_url``."""
-    if not isinstance(reviewed, ReviewedClaim):
-        reviewed = ReviewedClaim.from_row(reviewed)
     item: dict[str, Any] = {"@type": "Claim"}
     if reviewed.claimant:
         item["author"] = {"@type": claimant_type(reviewed.claimant), "name": reviewed.claimant}

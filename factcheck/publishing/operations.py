@@ -18,7 +18,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from factcheck.annotations.models import Annotation, Source
+from factcheck.annotations.models import Annotation
 from factcheck.annotations.states import AnnotationState
 from factcheck.articles.models import Article, Claim
 from factcheck.audit.models import AuditEvent
@@ -223,12 +223,14 @@ def _approvers(session: Session, annotation_ids: list[int]) -> dict[int, User]:
 
 def _public_claims(
     session: Session,
-    article: Article,
+    articles: dict[int, Article],
     events: Sequence[Any],
     *,
     names: bool,
     details: bool = False,
 ) -> list[PublicClaim]:
+    """The claims of ``events`` (publication event rows, oldest first, of any articles
+    in ``articles``) as readers see them, in a fixed number of queries."""
     by_claim: dict[int, list[Any]] = {}
     for event in events:
         by_claim.setdefault(event.claim_id, []).append(event)
@@ -249,7 +251,7 @@ def _public_claims(
         found.append(
             PublicClaim(
                 claim=claims[claim_id],
-                article=article,
+                article=articles[claim_events[0].article_id],
                 annotation=annotation,
                 verdict=verdicts.get(annotation.verdict_id)
                 if annotation and annotation.verdict_id
@@ -260,7 +262,7 @@ def _public_claims(
                 reviewer=reviewers.get(annotation.id) if annotation else None,
             )
         )
-    found.sort(key=lambda public: public.claim.start)
+    found.sort(key=lambda public: (public.article.id, public.claim.start))
     return found
 
 
@@ -276,7 +278,7 @@ def public_claim(session: Session, claim_id: int, *, names: bool) -> PublicClaim
         raise NotFound("There is no published fact-check here.")
     article = session.get(Article, events[0].article_id)
     assert article is not None  # the events go with their article
-    return _public_claims(session, article, list(events), names=names, details=True)[0]
+    return _public_claims(session, {article.id: article}, events, names=names, details=True)[0]
 
 
 @dataclass
@@ -319,7 +321,7 @@ def public_article(session: Session, article_id: int, *, names: bool) -> PublicA
     events = session.execute(
         _EVENT_ROWS.where(PublicationEvent.article_id == article_id).order_by(PublicationEvent.id)
     ).all()
-    claims = _public_claims(session, article, list(events), names=names)
+    claims = _public_claims(session, {article.id: article}, events, names=names)
     return PublicArticle(article, claims, row.published_at, row.modified_at)
 
 
@@ -366,16 +368,12 @@ def feed_entries(session: Session, *, names: bool) -> list[PublicClaim]:
     events = session.execute(
         _EVENT_ROWS.where(PublicationEvent.claim_id.in_(wanted)).order_by(PublicationEvent.id)
     ).all()
-    by_article: dict[int, list[Any]] = {}
-    for event in events:
-        by_article.setdefault(event.article_id, []).append(event)
+    article_ids = {event.article_id for event in events}
     articles = {
-        a.id: a for a in session.scalars(select(Article).where(Article.id.in_(list(by_article))))
+        a.id: a for a in session.scalars(select(Article).where(Article.id.in_(article_ids)))
     }
     found = {
-        public.claim.id: public
-        for article_id, article_events in by_article.items()
-        for public in _public_claims(session, articles[article_id], article_events, names=names)
+        public.claim.id: public for public in _public_claims(session, articles, events, names=names)
     }
     entries = [found[claim_id] for claim_id in wanted if found[claim_id].annotation is not None]
     return entries[:FEED_ENTRIES]
@@ -407,7 +405,3 @@ def freshness(session: Session, scope: Any | None = None) -> Freshness:
     )
     moments = [m for m in (last_time, staff, settings(session).updated_at) if m is not None]
     return Freshness(last_event or 0, max(moments) if moments else None)
-
-
-def sources_of(annotation: Annotation) -> list[Source]:
-    return sorted(annotation.sources, key=lambda source: source.position)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from datetime import UTC, datetime
-from email.utils import format_datetime
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -131,19 +130,14 @@ def _conditional(scope: ColumnElement[bool] | None, build: Callable[[], Response
     return response
 
 
-def _html(template: str, **context: object) -> Callable[[], Response]:
-    def build() -> Response:
-        return Response(render_template(template, **context), mimetype="text/html")
-
-    return build
+def _html(template: str, **context: object) -> Response:
+    return Response(render_template(template, **context), mimetype="text/html")
 
 
 @bp.before_request
 def _only_when_published() -> None:
-    if request.endpoint == "publishing.settings_page":
-        return
-    if not operations.settings(db.session).enabled:
-        abort(404)
+    if request.endpoint != "publishing.settings_page":
+        operations.require_publishing(db.session)
 
 
 @bp.route("/published/", methods=["GET"])
@@ -156,7 +150,7 @@ def index() -> Response:
 
     def build() -> Response:
         page = operations.index_page(db.session, after)
-        return _html("public/index.html", page=page, organisation=organisation())()
+        return _html("public/index.html", page=page, organisation=organisation())
 
     return _conditional(None, build)
 
@@ -174,7 +168,7 @@ def article(article_id: int) -> Response:
             organisation=organisation(),
             # json_ld escapes <, > and & inside strings: safe in a script element.
             verdict_list_json=Markup(json_ld(_verdict_list(public))),  # noqa: S704
-        )()
+        )
 
     return _conditional(PublicationEvent.article_id == article_id, build)
 
@@ -217,7 +211,7 @@ def claim(claim_id: int) -> Response:
             public_url=url,
             organisation=organisation(),
             show_names=names,
-        )()
+        )
 
     return _conditional(PublicationEvent.claim_id == claim_id, build)
 
@@ -362,6 +356,4 @@ def settings_page() -> str | tuple[str, int] | BaseResponse:
         form=form,
         settings=current,
         base_url=public_base_url(),
-        config_default=bool(current_app.config.get("PUBLISHING")),
-        http_date=format_datetime,
     ), status

@@ -200,7 +200,13 @@ def _reconcile(session: Session, claim_ids: list[int], now: datetime) -> int:
         return 0
     session.add_all(events)
     session.flush()
-    _refresh_articles(session, {event.article_id: event.created_at for event in events})
+    latest: dict[int, datetime] = {}
+    for event in events:
+        known = latest.get(event.article_id)
+        latest[event.article_id] = (
+            event.created_at if known is None else max(known, event.created_at)
+        )
+    _refresh_articles(session, latest)
     return len(events)
 
 
@@ -236,15 +242,24 @@ def _refresh_articles(session: Session, changed: dict[int, datetime]) -> None:
             select(PublishedArticle).where(PublishedArticle.article_id.in_(list(changed)))
         )
     }
+    new = [article_id for article_id in changed if article_id not in rows]
+    # An article new to the index has only the events just written: its first is theirs.
+    firsts = (
+        dict(
+            session.execute(
+                select(PublicationEvent.article_id, func.min(PublicationEvent.created_at))
+                .where(PublicationEvent.article_id.in_(new))
+                .group_by(PublicationEvent.article_id)
+            ).all()
+        )
+        if new
+        else {}
+    )
     for article_id, at in changed.items():
         row = rows.get(article_id)
         if row is None:
-            first = session.scalar(
-                select(func.min(PublicationEvent.created_at)).where(
-                    PublicationEvent.article_id == article_id
-                )
-            )
-            row = PublishedArticle(article_id=article_id, published_at=first or at, modified_at=at)
+            first = firsts.get(article_id, at)
+            row = PublishedArticle(article_id=article_id, published_at=first, modified_at=at)
             session.add(row)
         else:
             row.modified_at = max(row.modified_at, at)

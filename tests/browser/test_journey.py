@@ -84,6 +84,8 @@ def test_claim_hints_are_drawn_as_letters_and_read_out_as_words(page) -> None:
     page.get_by_role("link", name=re.compile("remains open")).click()
     hinted = page.locator(".article-body .claim.hn.hd").first
     expect(hinted).to_be_visible()
+    # The text shows while the page is parsed; the stylesheet draws once it has loaded.
+    page.wait_for_load_state()
     letters = hinted.evaluate("e => getComputedStyle(e, '::after').content")
     assert letters.startswith('"ND"') or letters.startswith('"N" "D"'), letters
     expect(page.get_by_role("link", name=re.compile(r"\(hints: number date\)"))).not_to_have_count(
