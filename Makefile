@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 5000
 FLASK  := $(BIN)/flask --app wsgi
 
-.PHONY: run test lint format install clean reranker
+.PHONY: run test lint format install clean reranker translations translations-compile
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,18 @@ reranker: install
 		$(CLAIMS)/verified_claims.tsv --id-column 0 --claim-column vclaim --title-column title --publisher Snopes
 	FACTCHECK_DATABASE_URL=sqlite:///$(CURDIR)/instance/reranker/library.sqlite $(FLASK) factchecks train \
 		$(CLAIMS)/train/tweets.queries.tsv $(CLAIMS)/train/tweet-vclaim-pairs.qrels
+
+## translations: extract every marked message, update each language's catalogue, compile
+I18N := factcheck/translations
+translations: install
+	$(BIN)/pybabel --quiet extract --project=factcheck --copyright-holder="the factcheck authors" -F $(I18N)/babel.cfg -k lazy_gettext -k lazy_ngettext:1,2 \
+		--no-location --sort-output -o $(I18N)/messages.pot factcheck templates
+	$(BIN)/pybabel --quiet update -i $(I18N)/messages.pot -d $(I18N) --no-fuzzy-matching --ignore-obsolete
+	$(MAKE) translations-compile
+
+## translations-compile: the .mo files the app reads (start-up compiles them too)
+translations-compile: install
+	$(BIN)/pybabel --quiet compile -d $(I18N)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache *.egg-info

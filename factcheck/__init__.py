@@ -117,6 +117,9 @@ def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    from factcheck import i18n
+
+    i18n.init_app(app)
     login_manager.init_app(app)
     auth.init_login_manager(login_manager)
     app.context_processor(auth.template_globals)

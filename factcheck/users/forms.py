@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
+from factcheck.i18n import LANGUAGES
 from factcheck.users.models import Role
 from factcheck.users.operations import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
@@ -58,6 +60,17 @@ class ResetPasswordForm(FlaskForm):
 
 class LogoutForm(FlaskForm):
     """Only carries the CSRF token: logging out changes state, so it is a POST."""
+
+
+class LanguageForm(FlaskForm):
+    locale = SelectField(
+        lazy_gettext("Interface language"),
+        choices=[
+            SelectChoice("", lazy_gettext("The browser's language")),
+            *(SelectChoice(code, name) for code, name in LANGUAGES.items()),
+        ],
+        validate_choice=False,  # the operation refuses an unknown language, with its message
+    )
 
 
 class TokenForm(FlaskForm):

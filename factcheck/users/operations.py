@@ -11,6 +11,7 @@ import secrets
 from datetime import datetime
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -18,6 +19,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from factcheck.audit.recorder import diff_fields, record
 from factcheck.db import utcnow
 from factcheck.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from factcheck.i18n import LANGUAGES
 from factcheck.users.models import LoginSession, Role, User
 from factcheck.users.tokens import revoke_all_tokens
 from factcheck.validators import email_address, short_text
@@ -174,6 +176,26 @@ def change_own_password(session: Session, user: User, *, current: str, new: str)
         {"api_tokens_revoked": [None, revoked]},
     )
     return revoked
+
+
+def choose_interface_language(session: Session, user: User, locale: str | None) -> bool:
+    """Set the acting user's interface language (None: follow the browser's); return
+    whether it changed.
+
+    :raises ValidationFailed: ``locale`` is not one of the interface's languages.
+    """
+    locale = locale or None
+    if locale is not None and locale not in LANGUAGES:
+        raise ValidationFailed(
+            gettext("Choose one of the listed languages."),
+            fields={"locale": [gettext("Choose one of the listed languages.")]},
+        )
+    if locale == user.locale:
+        return False
+    record(session, user, "user:language", "user", user.id, {"locale": [user.locale, locale]})
+    user.locale = locale
+    session.flush()
+    return True
 
 
 def reset_password(session: Session, actor: User, user: User, *, new: str) -> int:

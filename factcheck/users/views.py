@@ -12,6 +12,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext, refresh
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from werkzeug.wrappers.response import Response
@@ -27,6 +28,7 @@ from factcheck.users.forms import (
     ChangePasswordForm,
     CreateUserForm,
     EditUserForm,
+    LanguageForm,
     LoginForm,
     LogoutForm,
     ResetPasswordForm,
@@ -128,12 +130,42 @@ def logout() -> str | Response:
 @login_required
 def account() -> str:
     """Show the user's own account and the password form."""
+    return _account_page()
+
+
+def _account_page(
+    password_form: ChangePasswordForm | None = None, language_form: LanguageForm | None = None
+) -> str:
     user = current_app_user()
     return render_template(
         "account/index.html",
-        form=ChangePasswordForm(),
+        form=password_form or ChangePasswordForm(),
+        language_form=language_form or LanguageForm(locale=user.locale or ""),
         sessions=operations.count_active_sessions(db.session, user),
     )
+
+
+@auth_bp.route("/account/language", methods=["POST"])
+@login_required
+def choose_language() -> str | Response:
+    """Set the interface language (or go back to the browser's)."""
+    user = current_app_user()
+    form = LanguageForm()
+    if form.validate_on_submit():
+        try:
+            with unit_of_work():
+                changed = operations.choose_interface_language(
+                    db.session, user, form.locale.data or None
+                )
+        except DomainError as error:
+            show_on_form(form, error)
+        else:
+            # The confirmation is in the language just chosen.
+            refresh()
+            if changed:
+                flash(gettext("The interface language is changed."), "success")
+            return redirect(url_for("auth.account"))
+    return _account_page(language_form=form), 422
 
 
 @auth_bp.route("/account/password", methods=["POST"])
@@ -164,8 +196,7 @@ def change_password() -> str | Response:
                 "success",
             )
             return redirect(url_for("auth.account"))
-    sessions = operations.count_active_sessions(db.session, user)
-    return render_template("account/index.html", form=form, sessions=sessions), 422
+    return _account_page(password_form=form), 422
 
 
 def _tokens(count: int) -> str:
