@@ -48,7 +48,7 @@ reranker: install
 ## translations: extract every marked message, update each language's catalogue, compile
 I18N := factcheck/translations
 translations: install
-	$(BIN)/pybabel --quiet extract --project=factcheck --copyright-holder="the factcheck authors" -F $(I18N)/babel.cfg -k lazy_gettext -k lazy_ngettext:1,2 \
+	$(BIN)/pybabel --quiet extract --project=factcheck --copyright-holder="the factcheck authors" -F $(I18N)/babel.cfg --ignore-dirs=".*" -k lazy_gettext -k lazy_ngettext:1,2 \
 		--no-location --sort-output -o $(I18N)/messages.pot factcheck templates
 	$(BIN)/pybabel --quiet update -i $(I18N)/messages.pot -d $(I18N) --no-fuzzy-matching --ignore-obsolete
 	$(MAKE) translations-compile

@@ -84,6 +84,8 @@ class Config:
     REQUIRE_STRONG_SECRET_KEY = False
 
     DEMO_PASSWORD = _env("DEMO_PASSWORD", "factcheck-demo")
+    #: The newsroom's language for `flask demo`: "es" names the verdict scale in Spanish.
+    DEMO_LANGUAGE = _env("DEMO_LANGUAGE", "en")
     #: Failed logins per minute, per account and per address, before 429.
     LOGIN_FAILURES_PER_MINUTE = _env_int("LOGIN_FAILURES_PER_MINUTE", 10)
     #: Requests per minute one API token may make.

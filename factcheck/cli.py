@@ -18,9 +18,11 @@ from typing import TYPE_CHECKING
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
+from flask_babel import gettext, ngettext
 
 from factcheck.errors import DomainError
 from factcheck.extensions import db
+from factcheck.i18n import local_number
 from factcheck.unit_of_work import unit_of_work
 from factcheck.users.models import Role
 
@@ -49,7 +51,7 @@ def register_commands(app: Flask) -> None:
 
 def _fail(message: str, code: int = 1) -> None:
     db.session.rollback()
-    click.secho(f"Error: {message}", fg="red", err=True)
+    click.secho(gettext("Error: %(message)s", message=message), fg="red", err=True)
     sys.exit(code)
 
 
@@ -82,12 +84,12 @@ def create_user_command(email: str, name: str, role: str, password_stdin: bool) 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        password = click.prompt(gettext("Password"), hide_input=True, confirmation_prompt=True)
     with _changes():
         user = operations.create_user(
             db.session, None, email=email, name=name, password=password, role=Role(role)
         )
-    click.echo(f"Created {user.email} ({user.role.value}).")
+    click.echo(gettext("Created %(email)s (%(role)s).", email=user.email, role=user.role.value))
 
 
 @users_cli.command("token")
@@ -100,7 +102,7 @@ def create_token_command(email: str, name: str) -> None:
 
     user = operations.find_user_by_email(db.session, email)
     if user is None:
-        _fail(f"there is no account for {email}.")
+        _fail(gettext("there is no account for %(email)s.", email=email))
         return
     with _changes():
         _token, secret = create_token(db.session, user, name)
@@ -138,14 +140,14 @@ def import_articles_command(
     from factcheck.imports.operations import import_file
 
     if len(files) > 1 and (title or url):
-        _fail("--title and --url name one article; give one file with them.", 2)
+        _fail(gettext("--title and --url name one article; give one file with them."), 2)
     published: date | None = published_on.date() if published_on else None  # type: ignore[attr-defined]
     max_chars = current_app.config["MAX_ARTICLE_CHARS"]
     failures = 0
     with (
         click.progressbar(
             files,
-            label="Importing",
+            label=gettext("Importing"),
             file=sys.stderr,
             show_pos=True,
             item_show_func=lambda p: p.name if p else "",
@@ -156,12 +158,14 @@ def import_articles_command(
         for path in paths:
             try:
                 if path.stat().st_size > current_app.config["MAX_CONTENT_LENGTH"]:
-                    raise DomainError(f"{path.name} is larger than the upload limit.")
+                    raise DomainError(
+                        gettext("%(name)s is larger than the upload limit.", name=path.name)
+                    )
                 data = path.read_bytes()
             except (OSError, DomainError) as error:
                 failures += 1
                 message = error.message if isinstance(error, DomainError) else str(error)
-                click.secho(f"refused {path}: {message}", fg="red", err=True)
+                click.secho(_refused(path, message), fg="red", err=True)
                 continue
             # A refused file has written nothing (import_file runs it in a savepoint);
             # each file is committed on its own, as the web's bulk import does.
@@ -182,15 +186,26 @@ def import_articles_command(
                 )
             if report.ok:
                 for article_id, article_title in report.imported:
-                    click.echo(f"imported {path}: article {article_id} “{article_title}”")
+                    click.echo(
+                        gettext(
+                            "imported %(path)s: article %(id)s “%(title)s”",
+                            path=path,
+                            id=article_id,
+                            title=article_title,
+                        )
+                    )
                 for note in report.notes:
                     click.echo(f"  {note}")
             else:
                 failures += 1
                 for problem in report.problems:
-                    click.secho(f"refused {path}: {problem}", fg="red", err=True)
+                    click.secho(_refused(path, problem), fg="red", err=True)
     if failures:
         sys.exit(1)
+
+
+def _refused(path: Path, problem: object) -> str:
+    return gettext("refused %(path)s: %(problem)s", path=path, problem=problem)
 
 
 @factchecks_cli.command("import")
@@ -218,36 +233,54 @@ def import_factchecks_command(
     options = TableOptions.from_options(columns, publisher=publisher, language=language)
     failures = 0
     with click.progressbar(
-        files, label="Importing fact-checks", file=sys.stderr, show_pos=True
+        files, label=gettext("Importing fact-checks"), file=sys.stderr, show_pos=True
     ) as paths:
         for path in paths:
             try:
                 data = path.read_bytes()
             except OSError as error:
                 failures += 1
-                click.secho(f"refused {path}: {error}", fg="red", err=True)
+                click.secho(_refused(path, error), fg="red", err=True)
                 continue
             with library_work_deferred(), unit_of_work():
                 report = import_library_file(db.session, None, str(path), data, options)
             if report.ok:
+                added = ngettext(
+                    "%(count)s fact-check added",
+                    "%(count)s fact-checks added",
+                    report.added,
+                    count=local_number(report.added),
+                )
+                already = ngettext(
+                    "%(count)s already in the library",
+                    "%(count)s already in the library",
+                    report.already,
+                    count=local_number(report.already),
+                )
                 click.echo(
-                    f"imported {path}: {report.added:,} fact-checks added, "
-                    f"{report.already:,} already in the library"
+                    gettext(
+                        "imported %(path)s: %(added)s, %(already)s",
+                        path=path,
+                        added=added,
+                        already=already,
+                    )
                 )
                 continue
             failures += 1
             for problem in report.problems:
-                click.secho(f"refused {path}: {problem}", fg="red", err=True)
+                click.secho(_refused(path, problem), fg="red", err=True)
             if report.more_problems:
-                click.secho(
-                    f"refused {path}: and {report.more_problems:,} more problems",
-                    fg="red",
-                    err=True,
+                more = ngettext(
+                    "and %(count)s more problem",
+                    "and %(count)s more problems",
+                    report.more_problems,
+                    count=local_number(report.more_problems),
                 )
+                click.secho(_refused(path, more), fg="red", err=True)
     new_entries = _encode_library()
     with (
         click.progressbar(
-            length=1, label="Matching recent claims", file=sys.stderr, show_pos=True
+            length=1, label=gettext("Matching recent claims"), file=sys.stderr, show_pos=True
         ) as bar,
         unit_of_work(),
     ):
@@ -261,7 +294,7 @@ def import_factchecks_command(
         sys.exit(1)
 
 
-def _encode_library(label: str = "Working out sentence vectors") -> list[int]:
+def _encode_library(label: str | None = None) -> list[int]:
     """Give every library entry without vectors its vectors, committing as it goes;
     the ids of those entries."""
     from factcheck.factchecks.vectors import encode_pending, pending
@@ -269,6 +302,7 @@ def _encode_library(label: str = "Working out sentence vectors") -> list[int]:
     waiting = pending(db.session)
     if not waiting:
         return []
+    label = label if label is not None else gettext("Working out sentence vectors")
     with click.progressbar(length=waiting, label=label, file=sys.stderr, show_pos=True) as bar:
         return encode_pending(db.session, progress=bar.update, commit=db.session.commit)
 
@@ -280,8 +314,10 @@ def jobs_worker_command(burst: bool) -> None:
     url = current_app.config.get("REDIS_URL")
     if not url:
         _fail(
-            "FACTCHECK_REDIS_URL is not set: without it, the web process does the work in a "
-            "thread and commands do theirs before they end.",
+            gettext(
+                "FACTCHECK_REDIS_URL is not set: without it, the web process does the work in "
+                "a thread and commands do theirs before they end."
+            ),
             2,
         )
     from redis import Redis
@@ -298,7 +334,7 @@ def encode_factchecks_command() -> None:
     """Work out the sentence vectors of library entries that have none yet (the web
     and the API leave that to background work)."""
     _encode_library()
-    click.echo("every library entry has its sentence vectors")
+    click.echo(gettext("every library entry has its sentence vectors"))
 
 
 @factchecks_cli.command("train")
@@ -318,10 +354,13 @@ def train_factchecks_command(queries: Path, qrels: Path, out: Path | None) -> No
     try:
         questions, judged = read_queries(queries), read_qrels(qrels)
     except (OSError, UnicodeDecodeError, csv.Error) as error:
-        _fail(f"cannot read the training data: {error}", 2)
+        _fail(gettext("cannot read the training data: %(error)s", error=error), 2)
     _encode_library()
     with click.progressbar(
-        length=len(questions), label="Ranking training queries", file=sys.stderr, show_pos=True
+        length=len(questions),
+        label=gettext("Ranking training queries"),
+        file=sys.stderr,
+        show_pos=True,
     ) as bar:
         try:
             model = train(db.session, questions, judged, progress=bar.update)
@@ -329,7 +368,15 @@ def train_factchecks_command(queries: Path, qrels: Path, out: Path | None) -> No
             _fail(str(error), 1)
     target = out or MODEL_PATH
     target.write_text(model.to_json() + "\n", encoding="utf-8")
-    click.echo(f"reranker trained on {len(judged):,} judged queries; written to {target}")
+    click.echo(
+        ngettext(
+            "reranker trained on %(count)s judged query; written to %(path)s",
+            "reranker trained on %(count)s judged queries; written to %(path)s",
+            len(judged),
+            count=local_number(len(judged)),
+            path=target,
+        )
+    )
 
 
 @factchecks_cli.command("match")
@@ -347,10 +394,12 @@ def match_factchecks_command(queries: Path, top: int, out: Path) -> None:
     try:
         questions = read_queries(queries)
     except (OSError, UnicodeDecodeError, csv.Error) as error:
-        _fail(f"cannot read {queries}: {error}", 2)
+        _fail(gettext("cannot read %(path)s: %(error)s", path=queries, error=error), 2)
     _encode_library()
     lines = []
-    with click.progressbar(questions, label="Matching", file=sys.stderr, show_pos=True) as bar:
+    with click.progressbar(
+        questions, label=gettext("Matching"), file=sys.stderr, show_pos=True
+    ) as bar:
         for query_id, query in bar:
             for rank, match in enumerate(match_text(db.session, query, limit=top), start=1):
                 entry = match.factcheck
@@ -359,7 +408,15 @@ def match_factchecks_command(queries: Path, top: int, out: Path) -> None:
                 # by score) expect; the probability of the same claim need not.
                 lines.append(f"{query_id}\tQ0\t{name}\t{rank}\t{match.order:.6f}\tfactcheck")
     out.write_text("\n".join(lines) + ("\n" if lines else ""), encoding="utf-8")
-    click.echo(f"{len(questions):,} queries matched; run written to {out}")
+    click.echo(
+        ngettext(
+            "%(count)s query matched; run written to %(path)s",
+            "%(count)s queries matched; run written to %(path)s",
+            len(questions),
+            count=local_number(len(questions)),
+            path=out,
+        )
+    )
 
 
 class _ExportGroup(AppGroup):
@@ -427,7 +484,11 @@ def _export_command(fmt: ExportFormat) -> click.Command:
         try:
             with (
                 temporary.open("wb") as handle,
-                click.progressbar(length=total or 0, label=f"Exporting {fmt.key}", file=sys.stderr)
+                click.progressbar(
+                    length=total or 0,
+                    label=gettext("Exporting %(format)s", format=fmt.key),
+                    file=sys.stderr,
+                )
                 if show_bar and total
                 else nullcontext(None) as bar,
             ):
@@ -438,8 +499,15 @@ def _export_command(fmt: ExportFormat) -> click.Command:
             temporary.replace(out)
         except OSError as error:
             temporary.unlink(missing_ok=True)
-            _fail(f"could not write {out}: {error}")
-        click.echo(f"wrote {out}" + (f" ({total} rows)" if total is not None else ""))
+            _fail(gettext("could not write %(path)s: %(error)s", path=out, error=error))
+        if total is None:
+            click.echo(gettext("wrote %(path)s", path=out))
+        else:
+            click.echo(
+                ngettext(
+                    "wrote %(path)s (%(num)s row)", "wrote %(path)s (%(num)s rows)", total, path=out
+                )
+            )
 
     return command
 
@@ -461,7 +529,7 @@ def restore_command(archive: Path, by_email: str | None) -> None:
     if by_email:
         actor = user_ops.find_user_by_email(db.session, by_email)
         if actor is None:
-            _fail(f"there is no account for {by_email}.", 2)
+            _fail(gettext("there is no account for %(email)s.", email=by_email), 2)
             return
     try:
         with _changes(), archive.open("rb") as stream:
@@ -474,9 +542,9 @@ def restore_command(archive: Path, by_email: str | None) -> None:
                 max_chars=current_app.config["MAX_ARTICLE_CHARS"],
             )
     except OSError as error:
-        _fail(f"could not read {archive}: {error}")
+        _fail(gettext("could not read %(path)s: %(error)s", path=archive, error=error))
         return
-    click.echo(f"restored {archive}")
+    click.echo(gettext("restored %(path)s", path=archive))
     for note in report.notes():
         click.echo(f"  {note}")
 
@@ -499,7 +567,9 @@ def verify_audit_command(since_checkpoint: bool) -> None:
 
     # The newest id, not a count, sizes the bar: counting ten million events reads them.
     newest = db.session.scalar(select(func.max(AuditEvent.id))) or 0
-    with click.progressbar(length=newest, label="Verifying events", file=sys.stderr) as bar:
+    with click.progressbar(
+        length=newest, label=gettext("Verifying events"), file=sys.stderr
+    ) as bar:
 
         def progress(checked: int) -> None:
             bar.update(checked - bar.pos)
@@ -512,20 +582,41 @@ def verify_audit_command(since_checkpoint: bool) -> None:
         bar.update(bar.length - bar.pos)
     if verified.broken is not None:
         broken = verified.broken
-        click.secho(f"BROKEN at event {broken.event_id}: {broken.reason}", fg="red", err=True)
+        click.secho(
+            gettext(
+                "BROKEN at event %(event)s: %(reason)s",
+                event=broken.event_id,
+                reason=broken.reason,
+            ),
+            fg="red",
+            err=True,
+        )
         sys.exit(1)
-    since = ""
-    if verified.since is not None:
-        since = f" ({verified.checked:,} read after checkpoint {verified.since.id})"
     if verified.last is None:
-        click.echo("OK: 0 events, head (empty)")
+        click.echo(gettext("OK: 0 events, head (empty)"))
         return
     with unit_of_work():
         checkpoint = write_checkpoint(db.session, *verified.last, verified.events)
-    click.echo(
-        f"OK: {verified.events} events{since}, head {verified.last[1]}; "
-        f"checkpoint {checkpoint.id} written"
-    )
+    values = {"head": verified.last[1], "checkpoint": checkpoint.id}
+    if verified.since is None:
+        message = ngettext(
+            "OK: %(num)s event, head %(head)s; checkpoint %(checkpoint)s written",
+            "OK: %(num)s events, head %(head)s; checkpoint %(checkpoint)s written",
+            verified.events,
+            **values,
+        )
+    else:
+        message = ngettext(
+            "OK: %(num)s event (%(read)s read after checkpoint %(since)s), head %(head)s; "
+            "checkpoint %(checkpoint)s written",
+            "OK: %(num)s events (%(read)s read after checkpoint %(since)s), head %(head)s; "
+            "checkpoint %(checkpoint)s written",
+            verified.events,
+            read=local_number(verified.checked),
+            since=verified.since.id,
+            **values,
+        )
+    click.echo(message)
 
 
 @search_cli.command("reindex")
@@ -534,7 +625,7 @@ def reindex_command() -> None:
     from factcheck.search.index import rebuild_all
 
     with (
-        click.progressbar(length=0, label="Indexing articles", file=sys.stderr) as bar,
+        click.progressbar(length=0, label=gettext("Indexing articles"), file=sys.stderr) as bar,
         unit_of_work(),
     ):
 
@@ -543,40 +634,111 @@ def reindex_command() -> None:
             bar.update(done - bar.pos)
 
         report = rebuild_all(db.session.connection(), progress=progress)
-    fixed = "nothing was out of date" if not report.fixed else f"{report.fixed:,} fixed"
-    click.echo(f"search index rebuilt: {report.entries:,} entries; {fixed}")
+    entries = local_number(report.entries)
+    if report.fixed:
+        message = ngettext(
+            "search index rebuilt: %(count)s entry; %(fixed)s fixed",
+            "search index rebuilt: %(count)s entries; %(fixed)s fixed",
+            report.entries,
+            count=entries,
+            fixed=local_number(report.fixed),
+        )
+    else:
+        message = ngettext(
+            "search index rebuilt: %(count)s entry; nothing was out of date",
+            "search index rebuilt: %(count)s entries; nothing was out of date",
+            report.entries,
+            count=entries,
+        )
+    click.echo(message)
 
 
 @click.command("demo")
 def demo_command() -> None:
-    """Load the demo: verdict scale, three users and the reference article (idempotent)."""
-    from factcheck.demo import load_demo
+    """Load the demo: three users, the reference article and a Spanish and an Arabic one,
+    partly annotated (idempotent)."""
+    from factcheck.demo import DEMO_LANGUAGES, load_demo
 
     password = os.environ.get("FACTCHECK_DEMO_PASSWORD") or current_app.config["DEMO_PASSWORD"]
+    language = (
+        os.environ.get("FACTCHECK_DEMO_LANGUAGE") or current_app.config["DEMO_LANGUAGE"]
+    ).lower()
+    if language not in DEMO_LANGUAGES:
+        _fail(
+            gettext(
+                "FACTCHECK_DEMO_LANGUAGE must be one of: %(languages)s.",
+                languages=", ".join(DEMO_LANGUAGES),
+            )
+        )
     with _changes():
         result = load_demo(
-            db.session, password=password, max_chars=current_app.config["MAX_ARTICLE_CHARS"]
+            db.session,
+            password=password,
+            max_chars=current_app.config["MAX_ARTICLE_CHARS"],
+            language=language,
         )
-    state = "loaded" if result.article_created else "already there"
-    if result.annotations_created:
-        state += f", {result.annotations_created} demo annotations in every review state"
-    click.echo(
-        f"Reference article {state}: “{result.article.title}” ({len(result.article.claims)} claims)"
-    )
+    count = len(result.article.claims)
+    values = {
+        "title": result.article.title,
+        "claims": ngettext("%(num)s claim", "%(num)s claims", count),
+        "annotations": ngettext(
+            "%(num)s demo annotation", "%(num)s demo annotations", result.annotations_created
+        ),
+    }
+    if result.article_created and result.annotations_created:
+        line = gettext(
+            "Reference article loaded, %(annotations)s in every review state: "
+            "“%(title)s” (%(claims)s)",
+            **values,
+        )
+    elif result.article_created:
+        line = gettext("Reference article loaded: “%(title)s” (%(claims)s)", **values)
+    elif result.annotations_created:
+        line = gettext(
+            "Reference article already there, %(annotations)s in every review state: "
+            "“%(title)s” (%(claims)s)",
+            **values,
+        )
+    else:
+        line = gettext("Reference article already there: “%(title)s” (%(claims)s)", **values)
+    click.echo(line)
+    if result.other_articles_created:
+        click.echo(
+            ngettext(
+                "%(num)s more article loaded, in Spanish and Arabic, split and partly annotated",
+                "%(num)s more articles loaded, in Spanish and Arabic, split and partly annotated",
+                result.other_articles_created,
+            )
+        )
+    if result.verdicts_renamed:
+        click.echo(
+            ngettext(
+                "Verdict scale: %(num)s verdict named in Spanish",
+                "Verdict scale: %(num)s verdicts named in Spanish",
+                result.verdicts_renamed,
+            )
+        )
     click.echo("")
     if result.factchecks_added:
-        click.echo(f"Fact-check library: {result.factchecks_added} example fact-checks added")
+        click.echo(
+            ngettext(
+                "Fact-check library: %(num)s example fact-check added",
+                "Fact-check library: %(num)s example fact-checks added",
+                result.factchecks_added,
+            )
+        )
     created = set(result.users_created)
     if created:
-        click.echo(f"Demo logins (password: {password})")
+        click.echo(gettext("Demo logins (password: %(password)s)", password=password))
     else:
         # The demo never changes an existing account: the password is the one it was
         # created with, which may not be today's FACTCHECK_DEMO_PASSWORD.
-        click.echo("Demo logins (created earlier, with the demo password of that day)")
+        click.echo(gettext("Demo logins (created earlier, with the demo password of that day)"))
     for email, label in (
-        ("annotator@example.org", "fact-checker (annotator)"),
-        ("reviewer@example.org", "reviewer"),
-        ("admin@example.org", "admin"),
+        ("annotator@example.org", gettext("fact-checker (annotator)")),
+        ("reviewer@example.org", gettext("reviewer")),
+        ("admin@example.org", gettext("admin")),
     ):
-        note = " (created earlier, its own password)" if created and email not in created else ""
-        click.echo(f"  {email:<24}{label}{note}")
+        if created and email not in created:
+            label = gettext("%(role)s (created earlier, its own password)", role=label)
+        click.echo(f"  {email:<24}{label}")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Sequence
+import sqlite3
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 
@@ -17,12 +18,14 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    event,
     select,
     tuple_,
 )
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column
+from sqlalchemy.pool import Pool
 from sqlalchemy.types import TypeEngine
 
 #: Named constraints make migrations reproducible and errors readable on every backend.
@@ -179,3 +182,18 @@ def is_full_text_structure(name: str | None, type_: str, *_: object) -> bool:
     """For Alembic's ``include_name``: whether ``name`` is a full-text structure that the
     comparison of models and database must leave out."""
     return bool(name) and type_ in ("table", "index") and name.startswith(FULL_TEXT_NAMES)
+
+
+#: Functions every SQLite connection knows, by name: (number of arguments, function),
+#: each deterministic. Added by the package that writes with one (search's stems) when
+#: it is imported, which the app factory does before any connection opens.
+SQLITE_FUNCTIONS: dict[str, tuple[int, Callable[..., Any]]] = {}
+
+
+@event.listens_for(Pool, "connect")
+def _sqlite_functions(dbapi_connection: Any, _connection_record: Any) -> None:
+    """Every SQLite connection, whichever engine made it (the app's, a migration's, a
+    test's), learns :data:`SQLITE_FUNCTIONS`."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        for name, (arguments, function) in SQLITE_FUNCTIONS.items():
+            dbapi_connection.create_function(name, arguments, function, deterministic=True)

@@ -12,6 +12,7 @@ from factcheck.annotations.models import Stance
 from factcheck.annotations.operations import AnnotationInput, SourceInput, save_annotation
 from factcheck.articles import operations as article_ops
 from factcheck.articles.models import Article
+from factcheck.demo_articles import DEMO_ARTICLES, DemoAnnotation, load_article_demo
 from factcheck.factchecks.library import import_library_file
 from factcheck.factchecks.models import FactCheck
 from factcheck.review.operations import apply_action
@@ -19,6 +20,7 @@ from factcheck.review.workflow import Action
 from factcheck.users import operations as user_ops
 from factcheck.users.models import Role, User
 from factcheck.verdicts.models import Verdict
+from factcheck.verdicts.operations import update_verdict
 from factcheck.workspace.corrections import has_annotations
 
 DEMO_USERS = (
@@ -35,6 +37,63 @@ REFERENCE_ARTICLE = {
 }
 
 
+#: The default verdict scale in Spanish, for a demo newsroom that works in Spanish
+#: (``FACTCHECK_DEMO_LANGUAGE=es``): by key, the label the scale was seeded with (a
+#: verdict an admin has renamed since is left alone), and the Spanish label and
+#: description. Verdict labels are the newsroom's data, not interface words.
+SPANISH_SCALE = {
+    "true": ("True", "Verdadero", "La afirmación es exacta."),
+    "mostly_true": (
+        "Mostly true",
+        "Mayormente verdadero",
+        "Exacta, pero necesita aclaraciones o contexto.",
+    ),
+    "mixed": ("Mixed", "Mixto", "En parte exacta y en parte no."),
+    "misleading": (
+        "Misleading",
+        "Engañoso",
+        "Elementos exactos presentados de modo que inducen a error.",
+    ),
+    "mostly_false": (
+        "Mostly false",
+        "Mayormente falso",
+        "Contiene algo de verdad, pero en gran parte es errónea.",
+    ),
+    "false": ("False", "Falso", "La afirmación es inexacta."),
+    "disputed": ("Disputed", "En disputa", "Fuentes fiables se contradicen."),
+    "unverifiable": ("Unverifiable", "Inverificable", "No hay pruebas en ningún sentido."),
+    "not_a_claim": (
+        "Not a factual claim",
+        "No es una afirmación fáctica",
+        "Opinión, predicción o pregunta: nada que verificar.",
+    ),
+}
+#: The languages ``flask demo`` can set a newsroom up in.
+DEMO_LANGUAGES = ("en", "es")
+
+
+def name_scale_in_spanish(session: Session, admin: User) -> int:
+    """Give the seeded verdicts their Spanish names (as an admin would, audited);
+    return how many were renamed."""
+    renamed = 0
+    for verdict in session.scalars(select(Verdict).order_by(Verdict.sort_order)):
+        seeded, label, description = SPANISH_SCALE.get(verdict.key, (None, None, None))
+        if label is None or verdict.label != seeded:
+            continue
+        update_verdict(
+            session,
+            admin,
+            verdict,
+            label=label,
+            description=description,
+            rating=verdict.rating,
+            colour=verdict.colour,
+            active=verdict.active,
+        )
+        renamed += 1
+    return renamed
+
+
 @dataclass
 class DemoResult:
     users_created: list[str]
@@ -42,6 +101,10 @@ class DemoResult:
     article_created: bool
     annotations_created: int = 0
     factchecks_added: int = 0
+    #: The Spanish and Arabic articles imported this time.
+    other_articles_created: int = 0
+    #: Verdicts given their Spanish names (``language="es"``).
+    verdicts_renamed: int = 0
 
 
 #: Other newsrooms' fact-checks of the reference article's subject, for the library.
@@ -57,8 +120,15 @@ def reference_article_text() -> str:
     )
 
 
-def load_demo(session: Session, *, password: str, max_chars: int) -> DemoResult:
-    """Create what is missing of the demo; running it twice changes nothing."""
+def load_demo(
+    session: Session, *, password: str, max_chars: int, language: str = "en"
+) -> DemoResult:
+    """Create what is missing of the demo; running it twice changes nothing.
+
+    :param language: the newsroom's language: "es" names the verdict scale in Spanish.
+    """
+    if language not in DEMO_LANGUAGES:
+        raise ValueError(f"the demo language must be one of {', '.join(DEMO_LANGUAGES)}")
     created: list[str] = []
     users: dict[str, User] = {}
     for email, name, role in DEMO_USERS:
@@ -73,12 +143,29 @@ def load_demo(session: Session, *, password: str, max_chars: int) -> DemoResult:
     # A few other newsrooms' fact-checks (example data) before the article, so that
     # its claims are matched against them: "checked before" has something to show.
     feed = resources.files("factcheck.demo_data").joinpath(DEMO_FACTCHECKS).read_bytes()
-    factchecks_added = 0
+    factchecks_added = other_articles_created = annotations_created = 0
     if session.scalar(select(FactCheck.id).where(FactCheck.url.in_(DEMO_FACTCHECK_URLS))) is None:
         library = import_library_file(session, None, DEMO_FACTCHECKS, feed)
         if not library.ok:
             raise RuntimeError(f"The demo's fact-checks do not import: {library.problems}")
         factchecks_added = library.added
+
+    verdicts_renamed = 0
+    if language == "es":
+        verdicts_renamed = name_scale_in_spanish(session, users["admin@example.org"])
+
+    # The Spanish and Arabic articles first: the reference article stays the newest, at
+    # the top of the article list where a newcomer looks first.
+    for spec in DEMO_ARTICLES:
+        _article, made, annotated = load_article_demo(
+            session,
+            spec,
+            annotator=users["annotator@example.org"],
+            reviewer=users["reviewer@example.org"],
+            max_chars=max_chars,
+        )
+        other_articles_created += made
+        annotations_created += annotated
 
     body = article_ops.normalise_body(reference_article_text())
     article = article_ops.find_by_body(session, body)
@@ -92,29 +179,22 @@ def load_demo(session: Session, *, password: str, max_chars: int) -> DemoResult:
             max_chars=max_chars,
             outlet=str(REFERENCE_ARTICLE["outlet"]),
         )
-    annotations_created = 0
     if not has_annotations(session, article):
-        annotations_created = _annotate(
+        annotations_created += _annotate(
             session,
             article,
             annotator=users["annotator@example.org"],
             reviewer=users["reviewer@example.org"],
         )
-    return DemoResult(created, article, article_created, annotations_created, factchecks_added)
-
-
-@dataclass(frozen=True)
-class DemoAnnotation:
-    """What the demo annotator writes on one claim, and how its review goes."""
-
-    claim_starts: str
-    verdict: str
-    claimant: str
-    rationale: str
-    sources: tuple[SourceInput, ...]
-    #: Workflow after saving: () = stays a draft; otherwise actions in order.
-    steps: tuple[tuple[Action, str], ...] = ()
-    summary: str = ""
+    return DemoResult(
+        created,
+        article,
+        article_created,
+        annotations_created,
+        factchecks_added,
+        other_articles_created,
+        verdicts_renamed,
+    )
 
 
 _SPOKESMAN = SourceInput(

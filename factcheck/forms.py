@@ -4,16 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext, lazy_gettext
 from wtforms import Field, FieldList, IntegerField
 from wtforms.form import BaseForm
 
 from factcheck.db import MAX_DIGITS, MAX_ID, parse_number
+from factcheck.validators import shown_number
 
-NOT_DIGITS = "Write a whole number using the digits 0–9 only."
+NOT_DIGITS = lazy_gettext("Write a whole number using the digits 0–9 only.")
 
 
 def out_of_range(minimum: int, maximum: int) -> str:
-    return f"Use a whole number from {minimum:,} to {maximum:,}."
+    return gettext(
+        "Use a whole number from %(minimum)s to %(maximum)s.",
+        minimum=shown_number(minimum),
+        maximum=shown_number(maximum),
+    )
 
 
 class WholeNumberField(IntegerField):
@@ -44,7 +50,7 @@ class WholeNumberField(IntegerField):
         if not raw:
             return  # empty: InputRequired or Optional decide
         if not raw.isascii() or not raw.isdigit():
-            raise ValueError(NOT_DIGITS)
+            raise ValueError(str(NOT_DIGITS))
         try:
             self.data = parse_number(raw, minimum=self.minimum, maximum=self.maximum)
         except ValueError:
@@ -76,10 +82,15 @@ class SafeFieldList(FieldList):
 def problems(*fields: Field) -> str:
     """The errors of ``fields`` as one sentence for a banner ("Version: Write a whole ...")."""
     return " ".join(
-        f"{field.label.text}: {message}" for field in fields for message in field.errors
+        gettext("%(field)s: %(message)s", field=field.label.text, message=message)
+        for field in fields
+        for message in field.errors
     )
 
 
 def all_problems(form: BaseForm) -> str:
     """Every field's errors (nested lists of sub-forms left out) as one sentence."""
-    return problems(*(field for field in form if all(isinstance(e, str) for e in field.errors)))
+    # A message is a str, or a validator's lazily translated one; a sub-form's are lists.
+    return problems(
+        *(field for field in form if not any(isinstance(e, list | dict) for e in field.errors))
+    )

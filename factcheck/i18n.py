@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -56,6 +57,12 @@ def init_app(app: Flask) -> None:
     app.context_processor(_locale_globals)
 
 
+def N_(message: str) -> str:
+    """Mark ``message`` for the catalogues without translating it here: text that is
+    stored (in English) and translated where it is shown, as ``_(job.label)``."""
+    return message
+
+
 def select_locale() -> str:
     """The user's chosen language, else the browser's best match, else English."""
     if not has_request_context():
@@ -63,7 +70,21 @@ def select_locale() -> str:
     chosen = getattr(current_user, "locale", None) if current_user else None
     if chosen in LANGUAGES:
         return chosen
-    return request.accept_languages.best_match(list(LANGUAGES)) or DEFAULT_LANGUAGE
+    return browser_language(request.accept_languages) or DEFAULT_LANGUAGE
+
+
+def browser_language(accepted: Iterable[tuple[str, float]]) -> str | None:
+    """The first interface language the browser accepts, by its order of preference,
+    matching on the primary subtag ("es-MX" is Spanish).
+
+    Werkzeug's ``best_match`` tries exact tags first, so "en-GB, es;q=0.5" would get
+    Spanish: a lower preference that happens to match exactly beat the first choice.
+    """
+    for tag, quality in accepted:
+        primary = tag.replace("_", "-").split("-", 1)[0].lower()
+        if quality > 0 and primary in LANGUAGES:
+            return primary
+    return None
 
 
 def current_language() -> str:
@@ -167,7 +188,12 @@ def extract_messages() -> dict[str | tuple[str, str], set[str]]:
     messages: dict[str | tuple[str, str], set[str]] = {}
     for source in MESSAGE_SOURCES:
         for filename, lineno, message, _comments, _context in extract_from_dir(
-            source, method_map, options_map, keywords=keywords
+            source,
+            method_map,
+            options_map,
+            keywords=keywords,
+            # Babel skips folders named "_..." by default: templates/_macros holds words.
+            directory_filter=lambda path: not Path(path).name.startswith("."),
         ):
             msgid = message if isinstance(message, str) else tuple(message)[:2]
             if msgid:

@@ -106,9 +106,14 @@ _AGENCIES = (
     "bloomberg",
     "epa",
 )
-#: or carry a label: "Photo: Reuters", "Picture credit: ...", "Pictured: ...".
+#: or carry a label: "Photo: Reuters", "Picture credit: ...", "Pictured: ...", and the
+#: same labels in the other languages news is imported in ("Foto:", "Crédit photo :",
+#: "Фото:", "تصوير:", "写真：").
 _CREDIT_LABEL = re.compile(
-    r"\b(?:Photo(?:graph)?|Picture|Pictured|Image|Credit)s?\s*:", re.IGNORECASE
+    r"\b(?:Photo(?:graph)?|Picture|Pictured|Image|Credit|Foto(?:grafía|grafia|graf)?"
+    r"|Imagen|Imagem|Immagine|Bild|Crédit(?:o)?(?: photo)?|Zdjęcie|Fotoğraf|Фото|Світлина"
+    r"|Снимок|تصوير|صورة|फ़ोटो|फोटो|तस्वीर|写真|图片|圖片|摄影|攝影)s?\s*[:：]",
+    re.IGNORECASE,
 )
 _BYLINE = re.compile(r"(?:By|Von|Par|Por)\s+[A-ZÀ-ÖØ-Þ]")
 _SHORT_LINE = 160
@@ -134,7 +139,7 @@ def _is_credit(line: str) -> bool:
         for agency in _AGENCIES:  # a whole word: "Reuters", not "Freuters"
             if end.endswith(agency) and not end[-len(agency) - 1 : -len(agency)].isalnum():
                 return True
-    return ":" in line and _CREDIT_LABEL.search(line) is not None
+    return (":" in line or "：" in line) and _CREDIT_LABEL.search(line) is not None
 
 
 def _classify_line(line: str) -> str | None:
@@ -749,9 +754,12 @@ _STARTERS: dict[str, frozenset[str]] = {
         " Warum Wer Wie Wir Wo Zudem"
     ),
     "es": _word_set(
-        "Además Ahora Aunque Con Cuando El Ella Ellas Ellos En Entonces Esa Ese Eso Esta"
-        " Este Esto Estos Hay Hoy La Las Lo Los Luego Mientras No Para Pero Por Se Según Si"
-        " Sin También Tras Un Una Yo Él"
+        "Además Ahora Al Algunas Algunos Antes Así Aunque Cada Con Cuando Del Desde Después"
+        " Durante El Ella Ellas Ellos En Entonces Esa Esas Ese Eso Esos Esta Estas Este Esto"
+        " Estos Hasta Hay Hoy Incluso La Las Lo Los Luego Mientras Muchas Muchos Nada Nadie"
+        " Ni Ninguna Ninguno No Nunca Otra Otras Otro Otros Para Pero Pocos Por Se Según Si"
+        " Sin Sobre Su Sus También Tampoco Todas Todo Todos Tras Un Una Varias Varios Ya Yo"
+        " Él"
     ),
     "fr": _word_set(
         "Ainsi Alors Ce Cependant Ces Cet Cette Dans Depuis Elle Elles En Et Il Ils Je La Le"
@@ -938,6 +946,29 @@ def _language_rules(
     if len(words) > 1 and "." in lasts:
         pens = "".join(itemgetter(*map(sub, ends, repeat(1)))(shifted))  # text[end - 2]
         _initials_and_ordinals(text, pens, starts, ends, words, lang, edits)
+        if lang == "ar":
+            _arabic_titles(text, ends, lasts, edits)
+
+
+#: Arabic titles of one letter and a full stop, before a name: "د." (doctor), "أ."
+#: (professor), "أ.د.", "م." (engineer), also after the preposition "لـ" ("وفقاً لـ د.
+#: هالة"). "م." also marks a year of the common era ("عام 2024 م."), which may end a
+#: sentence: after a number it is left alone.
+_ARABIC_TITLE = re.compile(r"(?:^|[\sـ(«\"“])(أ\.د|د|أ|م)\.\Z")
+_NUMBER_BEFORE = re.compile(r"[0-9٠-٩]\s*\Z")
+
+
+def _arabic_titles(text: str, ends: list[int], lasts: str, edits: _Edits) -> None:
+    for i, last in enumerate(lasts[:-1], start=1):  # lasts[i - 1] ends piece i - 1
+        if last != ".":
+            continue
+        end = ends[i - 1]
+        title = _ARABIC_TITLE.search(text, max(0, end - 6), end)
+        if title is None:
+            continue
+        if title.group(1) == "م" and _NUMBER_BEFORE.search(text, max(0, end - 12), title.start(1)):
+            continue
+        edits.merge.add(i)
 
 
 # --- rules: English news copy --------------------------------------------------------------

@@ -1,14 +1,19 @@
 """Checks every way in shares: forms, the API, imports, restores and the command line.
 
-Pure functions with no Flask and no database. Each raises :class:`ValidationFailed`
-naming the field, so a caller shows the message beside it whatever way the value came.
+Pure functions with no app and no database. Each raises :class:`ValidationFailed`
+naming the field, so a caller shows the message beside it whatever way the value came;
+its messages are in the reader's language during a request, in English outside one.
 """
 
 from __future__ import annotations
 
+from typing import NoReturn
 from urllib.parse import urlsplit
 
+from babel import Locale
+from babel.numbers import format_decimal
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import get_locale, gettext, lazy_gettext
 
 from factcheck.errors import ValidationFailed
 
@@ -23,6 +28,39 @@ BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u206
 
 MAX_EMAIL_CHARS = 254
 
+#: What messages call the fields these checks are given, in the reader's language; a
+#: field not named here is called by its name ("sources-0-url").
+FIELD_NAMES = {
+    "name": lazy_gettext("name"),
+    "title": lazy_gettext("title"),
+    "label": lazy_gettext("label"),
+    "description": lazy_gettext("description"),
+    "comment": lazy_gettext("comment"),
+    "claim": lazy_gettext("claim"),
+    "claimant": lazy_gettext("claimant"),
+    "claim summary": lazy_gettext("claim summary"),
+    "rationale": lazy_gettext("rationale"),
+    "url": lazy_gettext("url"),
+    "URL": lazy_gettext("URL"),
+    "outlet": lazy_gettext("outlet"),
+    "byline": lazy_gettext("byline"),
+    "headline": lazy_gettext("headline"),
+    "rating": lazy_gettext("rating"),
+    "publisher": lazy_gettext("publisher"),
+    "language": lazy_gettext("language"),
+    "external id": lazy_gettext("external id"),
+}
+
+
+def shown_number(value: float) -> str:
+    """A number as the reader's locale writes it ("20,000"; "20.000" in Spanish), and as
+    English does outside a request."""
+    return format_decimal(value, locale=get_locale() or Locale.parse("en"))
+
+
+def _field_name(name: str) -> str:
+    return str(FIELD_NAMES.get(name, name))
+
 
 def first_control(value: str) -> str | None:
     """The first forbidden control character in ``value``, or None."""
@@ -33,7 +71,11 @@ def check_no_controls(field: str, value: str, *, label: str | None = None) -> No
     """:raises ValidationFailed: ``value`` holds a control character such as NUL."""
     bad = first_control(value)
     if bad is not None:
-        message = f"The {label or field} contains a control character (U+{ord(bad):04X})."
+        message = gettext(
+            "The %(field)s contains a control character (U+%(code)s).",
+            field=_field_name(label or field),
+            code=_code_point(bad),
+        )
         raise ValidationFailed(message, fields={field: [message]})
 
 
@@ -41,12 +83,17 @@ def check_no_bidi(field: str, value: str, *, label: str | None = None) -> None:
     """:raises ValidationFailed: ``value`` holds a bidirectional override character."""
     bad = next((ch for ch in value if ch in BIDI_CONTROLS), None)
     if bad is not None:
-        message = (
-            f"The {label or field} contains an invisible text-direction character "
-            f"(U+{ord(bad):04X}) that can make it read differently from what it is; "
-            "remove it."
+        message = gettext(
+            "The %(field)s contains an invisible text-direction character (U+%(code)s) "
+            "that can make it read differently from what it is; remove it.",
+            field=_field_name(label or field),
+            code=_code_point(bad),
         )
         raise ValidationFailed(message, fields={field: [message]})
+
+
+def _code_point(character: str) -> str:
+    return f"{ord(character):04X}"
 
 
 def short_text(
@@ -71,11 +118,13 @@ def short_text(
     check_no_bidi(field, value, label=name)
     value = " ".join(value.split())
     if required and not value:
-        message = f"The {name} is empty."
-        raise ValidationFailed(message, fields={field: [f"A {name} is required."]})
+        shown = _field_name(name)
+        raise ValidationFailed(
+            gettext("The %(field)s is empty.", field=shown),
+            fields={field: [gettext("A %(field)s is required.", field=shown)]},
+        )
     if len(value) > limit:
-        message = f"The {name} is longer than {limit:,} characters."
-        raise ValidationFailed(message, fields={field: [f"At most {limit:,} characters."]})
+        _too_long(field, name, limit)
     return value
 
 
@@ -91,9 +140,20 @@ def long_text(field: str, value: str | None, limit: int, *, label: str | None = 
     value = (value or "").strip()
     check_no_controls(field, value, label=name)
     if len(value) > limit:
-        message = f"The {name} is longer than {limit:,} characters."
-        raise ValidationFailed(message, fields={field: [f"At most {limit:,} characters."]})
+        _too_long(field, name, limit)
     return value
+
+
+def _too_long(field: str, name: str, limit: int) -> NoReturn:
+    count = shown_number(limit)
+    raise ValidationFailed(
+        gettext(
+            "The %(field)s is longer than %(count)s characters.",
+            field=_field_name(name),
+            count=count,
+        ),
+        fields={field: [gettext("At most %(count)s characters.", count=count)]},
+    )
 
 
 def is_web_url(value: str) -> bool:
@@ -112,11 +172,14 @@ def email_address(value: str, *, field: str = "email") -> str:
     """
     value = (value or "").strip().lower()
     if not value or len(value) > MAX_EMAIL_CHARS:
-        message = f"“{value[:80]}” is not an email address."
-        raise ValidationFailed(message, fields={field: [message]})
+        raise _not_an_email(field, value)
     try:
         validate_email(value, check_deliverability=False)
     except EmailNotValidError:
-        message = f"“{value[:80]}” is not an email address."
-        raise ValidationFailed(message, fields={field: [message]}) from None
+        raise _not_an_email(field, value) from None
     return value
+
+
+def _not_an_email(field: str, value: str) -> ValidationFailed:
+    message = gettext("“%(value)s” is not an email address.", value=value[:80])
+    return ValidationFailed(message, fields={field: [message]})

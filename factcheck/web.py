@@ -21,11 +21,13 @@ from flask import (
     url_for,
 )
 from flask import session as flask_session
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup, escape
 from sqlalchemy import text
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug import exceptions
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.formparser import FormDataParser
 from werkzeug.wrappers.response import Response as BaseResponse
@@ -51,15 +53,34 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 #: Friendly titles for error pages; the message under them comes from the error.
 ERROR_TITLES = {
-    400: "Bad request",
-    403: "Not allowed",
-    404: "Not found",
-    405: "Method not allowed",
-    409: "Conflict",
-    413: "Too large",
-    422: "Cannot accept this",
-    429: "Too many attempts",
-    500: "Something went wrong",
+    400: lazy_gettext("Bad request"),
+    403: lazy_gettext("Not allowed"),
+    404: lazy_gettext("Not found"),
+    405: lazy_gettext("Method not allowed"),
+    409: lazy_gettext("Conflict"),
+    413: lazy_gettext("Too large"),
+    422: lazy_gettext("Cannot accept this"),
+    429: lazy_gettext("Too many attempts"),
+    500: lazy_gettext("Something went wrong"),
+}
+
+#: Werkzeug's own messages for an error raised without one (``abort(404)``), in the
+#: reader's language; the English is Werkzeug's, word for word.
+WERKZEUG_MESSAGES = {
+    exceptions.BadRequest.description: lazy_gettext(
+        "The browser (or proxy) sent a request that this server could not understand."
+    ),
+    exceptions.Forbidden.description: lazy_gettext(
+        "You don't have the permission to access the requested resource. It is either "
+        "read-protected or not readable by the server."
+    ),
+    exceptions.NotFound.description: lazy_gettext(
+        "The requested URL was not found on the server. If you entered the URL manually "
+        "please check your spelling and try again."
+    ),
+    exceptions.MethodNotAllowed.description: lazy_gettext(
+        "The method is not allowed for the requested URL."
+    ),
 }
 
 
@@ -134,8 +155,10 @@ def _refuse_nul_characters() -> Response | None:
     if any("\x00" in value for value in values):
         return _error_response(
             400,
-            "The form contains a NUL character (often from pasting binary data), which "
-            "cannot be stored. Remove it and try again; nothing was saved.",
+            gettext(
+                "The form contains a NUL character (often from pasting binary data), which "
+                "cannot be stored. Remove it and try again; nothing was saved."
+            ),
             "nul_character",
         )
     return None
@@ -180,7 +203,7 @@ def _error_response(
         body = {"error": {"code": code, "message": message, "fields": fields or {}}}
         response = make_response(jsonify(body), status)
     else:
-        title = ERROR_TITLES.get(status, "Error")
+        title = str(ERROR_TITLES.get(status) or gettext("Error"))
         page = render_template(
             "errors/error.html", status=status, title=title, message=message, error_page=True
         )
@@ -213,8 +236,10 @@ def _stale_data(error: StaleDataError) -> Response:
     # Two people changed the same row at once; the database-level version check caught it.
     return _error_response(
         409,
-        "Someone else changed this at the same moment, so your change was not saved. "
-        "Reload the page to see the current version.",
+        gettext(
+            "Someone else changed this at the same moment, so your change was not saved. "
+            "Reload the page to see the current version."
+        ),
         "stale_version",
     )
 
@@ -222,8 +247,10 @@ def _stale_data(error: StaleDataError) -> Response:
 def _csrf_error(error: CSRFError) -> Response:
     return _error_response(
         400,
-        "The form was out of date or did not come from this site, so nothing was changed. "
-        "Go back, reload the page and try again.",
+        gettext(
+            "The form was out of date or did not come from this site, so nothing was "
+            "changed. Go back, reload the page and try again."
+        ),
         "csrf_failed",
     )
 
@@ -233,12 +260,16 @@ def _http_error(error: HTTPException) -> Response:
     if status == 413:
         upload_mb = (request.max_content_length or 0) // (1024 * 1024)
         text_mb = (request.max_form_memory_size or 0) // (1024 * 1024)
-        message = (
-            f"The request is too large: uploads may be up to {upload_mb} MB and pasted "
-            f"text up to {text_mb} MB. Nothing was saved."
+        message = gettext(
+            "The request is too large: uploads may be up to %(upload_mb)s MB and pasted "
+            "text up to %(text_mb)s MB. Nothing was saved.",
+            upload_mb=upload_mb,
+            text_mb=text_mb,
         )
     else:
         message = error.description or ""
+        if message in WERKZEUG_MESSAGES:
+            message = str(WERKZEUG_MESSAGES[message])
     response = _error_response(status, message, error.name.lower().replace(" ", "_"))
     for name, value in error.get_headers():
         if name in {"Allow", "Retry-After"}:
@@ -252,7 +283,7 @@ def _unexpected_error(error: Exception) -> Response:
     current_app.logger.exception("Unhandled error on %s %s", request.method, request.path)
     return _error_response(
         500,
-        "The server hit an unexpected error. Nothing was saved; please try again.",
+        gettext("The server hit an unexpected error. Nothing was saved; please try again."),
         "internal_error",
     )
 
@@ -287,13 +318,11 @@ def visible_bidi(value: object) -> Markup:
     escaped = escape("" if value is None else value)
     if not _BIDI.search(escaped):
         return escaped
-    # The text was escaped above; only the marker is markup.
+    title = escape(gettext("Text-direction control character"))
+    # The text was escaped above, and so is the title; only the marker is markup.
     return Markup(  # noqa: S704
         _BIDI.sub(
-            lambda m: (
-                f'<span class="bidi-control" title="Text-direction control character">'
-                f"[U+{ord(m.group()):04X}]</span>"
-            ),
+            lambda m: f'<span class="bidi-control" title="{title}">[U+{ord(m.group()):04X}]</span>',
             str(escaped),
         )
     )

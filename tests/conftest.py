@@ -243,6 +243,11 @@ def login(client: FlaskClient, make_user: Callable[..., User]) -> Callable[..., 
     return do_login
 
 
+#: Verdicts the demo approves: two on the reference article, one each on the Spanish and
+#: the Arabic article.
+DEMO_APPROVED = 4
+
+
 def run_demo(app: Flask) -> None:
     """Load the demo data through ``flask demo``, as an operator would."""
     result = app.test_cli_runner().invoke(args=["demo"])

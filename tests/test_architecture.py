@@ -25,6 +25,7 @@ LAYERS: list[set[str]] = [
     {
         "db",
         "errors",
+        "i18n",
         "extensions",
         "validators",
         "forms",
@@ -48,7 +49,7 @@ LAYERS: list[set[str]] = [
     {"restore"},
     {"imports"},
     {"api"},
-    {"models", "demo", "demo_data", "cli", "worker", "__init__"},
+    {"models", "demo", "demo_articles", "demo_data", "cli", "worker", "__init__"},
 ]
 
 

@@ -65,6 +65,7 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("auth.logout", "POST"): public(),
     ("auth.account", "GET"): logged_in(),
     ("auth.change_password", "POST"): logged_in(),
+    ("auth.choose_language", "POST"): logged_in(),
     # It logs everyone out, so every visitor ends on the login page.
     ("auth.logout_everywhere", "POST"): dict.fromkeys(VISITORS, LOGIN),
     ("auth.tokens", "GET"): logged_in(),
@@ -242,6 +243,7 @@ def _request(world: World, endpoint: str, method: str, db: Session) -> tuple[str
         "auth.logout": "/logout",
         "auth.account": "/account",
         "auth.change_password": "/account/password",
+        "auth.choose_language": "/account/language",
         "auth.logout_everywhere": "/account/logout-everywhere",
         "auth.tokens": "/account/tokens",
         "admin.users": "/admin/users",
@@ -325,6 +327,7 @@ def _request(world: World, endpoint: str, method: str, db: Session) -> tuple[str
             "confirm_password": "y" * 12,
         },
         "auth.tokens": {"revoke": str(w.token_id)},
+        "auth.choose_language": {"locale": "es"},
         "admin.create_user": {
             "email": "new@example.org",
             "name": "New",

@@ -139,7 +139,9 @@ def test_demo_is_idempotent_and_prints_logins(app: Flask, db: Session) -> None:
         assert email in first.output
     assert "factcheck-demo" in first.output
     counts = (count(db, User), count(db, Article), count(db, Claim), count(db, AuditEvent))
-    assert counts[:3] == (3, 1, 29)
+    # The reference article (29 claims), the Spanish one (24) and the Arabic one (23).
+    assert counts[:3] == (3, 3, 29 + 24 + 23)
+    assert "2 more articles loaded, in Spanish and Arabic" in first.output
     second = run(app, "demo")
     assert second.exit_code == 0, second.output
     assert (count(db, User), count(db, Article), count(db, Claim), count(db, AuditEvent)) == counts
@@ -242,3 +244,39 @@ def test_audit_verify_since_checkpoint_reads_only_what_follows_and_trusts_no_for
     forged = run(app, "audit", "verify", "--since-checkpoint")
     assert forged.exit_code == 1
     assert f"audit checkpoint {latest} was changed or removed" in forged.output
+
+
+def test_a_spanish_demo_names_the_verdict_scale_in_spanish(
+    app: Flask, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from factcheck.verdicts.models import Verdict
+
+    monkeypatch.setenv("FACTCHECK_DEMO_LANGUAGE", "es")
+    first = run(app, "demo")
+    assert first.exit_code == 0, first.output
+    assert "9 verdicts named in Spanish" in first.output
+    db.expire_all()
+    labels = dict(db.execute(select(Verdict.key, Verdict.label)).all())
+    assert labels["true"] == "Verdadero" and labels["mostly_false"] == "Mayormente falso"
+    renames = db.scalars(select(AuditEvent).where(AuditEvent.action == "verdict:update")).all()
+    assert len(renames) == 9 and {e.actor.email for e in renames} == {"admin@example.org"}
+    # The demo's verdicts are the Spanish ones now (keys do not change).
+    from factcheck.annotations.models import Annotation
+
+    used = set(db.scalars(select(Verdict.label).join(Annotation)).all())
+    assert "Disputed" not in used and "En disputa" in used
+
+    events = count(db, AuditEvent)
+    again = run(app, "demo")
+    assert again.exit_code == 0 and "named in Spanish" not in again.output
+    assert count(db, AuditEvent) == events
+
+
+def test_an_unknown_demo_language_is_refused_before_anything_is_made(
+    app: Flask, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FACTCHECK_DEMO_LANGUAGE", "klingon")
+    result = run(app, "demo")
+    assert result.exit_code == 1
+    assert "FACTCHECK_DEMO_LANGUAGE must be one of: en, es." in result.output
+    assert count(db, User) == 0 and count(db, Article) == 0

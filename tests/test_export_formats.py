@@ -26,7 +26,7 @@ from factcheck.exports.csv_export import count_rows, publication_rows
 from factcheck.exports.filters import ExportFilters
 from factcheck.exports.formats import FORMATS, ExportFormat, WriteOptions, get_format
 from factcheck.users.models import Role
-from tests.conftest import log_in, post_form, run_demo
+from tests.conftest import DEMO_APPROVED, log_in, post_form, run_demo
 
 BUTTON = re.compile(r"<button\b([^>]*)>(.*?)</button>", re.DOTALL)
 FORMACTION = re.compile(r'formaction="/exports/([^"]+)"')
@@ -212,9 +212,9 @@ def test_a_format_added_to_the_registry_is_everywhere(
         page.headers["Content-Disposition"],
     )
     ids = page.get_data(as_text=True).split()
-    assert len(ids) == 2 and all(i.isdigit() for i in ids)
+    assert len(ids) == DEMO_APPROVED and all(i.isdigit() for i in ids)
     event = db.scalar(select(AuditEvent).where(AuditEvent.action == "export:plain"))
-    assert event.diff["rows"] == [None, 2]
+    assert event.diff["rows"] == [None, DEMO_APPROVED]
     # The API accepts it and documents it.
     operation = export_operation(client)
     (kind,) = [p for p in operation["parameters"] if p["name"] == "kind"]
@@ -231,7 +231,7 @@ def test_a_format_added_to_the_registry_is_everywhere(
     out = tmp_path / "ids.txt"
     result = cli(app, "plain", "--out", str(out))
     assert result.exit_code == 0, result.output
-    assert result.output.strip() == f"wrote {out} (2 rows)"
+    assert result.output.strip() == f"wrote {out} ({DEMO_APPROVED} rows)"
     assert out.read_text().split() == ids
 
 

@@ -437,7 +437,7 @@ def test_the_library_page_lists_searches_imports_and_shows_an_entry(
         content_type="multipart/form-data",
     )
     page = response.get_data(as_text=True)
-    assert response.status_code == 200 and "1 fact-checks added" in page
+    assert response.status_code == 200 and "1 fact-check added" in page
     assert "Ireland deported 4,500 people" in page
     found = client.get("/factchecks?q=deported+Dublin").get_data(as_text=True)
     assert "Ireland deported" in found

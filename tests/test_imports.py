@@ -20,7 +20,7 @@ from factcheck.audit.models import AuditEvent
 from factcheck.extensions import db as database
 from factcheck.review.models import Review
 from factcheck.users.models import Role, User
-from tests.conftest import counts, make_app, run_demo, upload
+from tests.conftest import DEMO_APPROVED, counts, make_app, run_demo, upload
 
 GOOD_CSV = (
     "title,url,outlet,published_on,body\r\n"
@@ -253,7 +253,7 @@ def test_cli_export_writes_files_and_rejects_bad_filters(app, db, tmp_path) -> N
         app.test_cli_runner().invoke(args=["export", "claimreview", "--out", str(feed)]).exit_code
         == 0
     )
-    assert len(json.loads(feed.read_text("utf-8"))["dataFeedElement"]) == 2
+    assert len(json.loads(feed.read_text("utf-8"))["dataFeedElement"]) == DEMO_APPROVED
     bad = app.test_cli_runner().invoke(
         args=["export", "csv", "--out", str(tmp_path / "x.csv"), "--from", "2024-02-30"]
     )

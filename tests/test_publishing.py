@@ -235,6 +235,43 @@ def test_pages_revalidate_with_etag_and_last_modified(
         assert stale.status_code == 200, path
 
 
+def test_pages_in_another_language_have_their_own_etag_and_vary_by_it(
+    app: Flask, published: list[Annotation]
+) -> None:
+    """Public pages are in the reader's language (Accept-Language) and shared caches
+    keep them: one copy per language, and a Spanish reader never revalidates into the
+    English page."""
+    reader = _reader(app)
+    for path in (
+        "/published/",
+        f"/published/claims/{published[0].claim_id}",
+        f"/published/articles/{published[0].claim.article_id}",
+        "/published/feed.atom",
+    ):
+        english = reader.get(path, headers={"Accept-Language": "en"})
+        spanish = reader.get(path, headers={"Accept-Language": "es"})
+        assert english.status_code == spanish.status_code == 200, path
+        for response in (english, spanish):
+            assert "Accept-Language" in response.headers.get("Vary", ""), path
+        assert english.headers["ETag"] != spanish.headers["ETag"], path
+        crossed = reader.get(
+            path, headers={"Accept-Language": "es", "If-None-Match": english.headers["ETag"]}
+        )
+        assert crossed.status_code == 200 and crossed.get_data(), path
+        assert crossed.headers["ETag"] == spanish.headers["ETag"], path
+        same = reader.get(
+            path, headers={"Accept-Language": "es", "If-None-Match": spanish.headers["ETag"]}
+        )
+        assert same.status_code == 304, path
+        assert "Accept-Language" in same.headers.get("Vary", ""), path
+    arabic = reader.get("/published/", headers={"Accept-Language": "ar"}).get_data(as_text=True)
+    assert '<html lang="ar" dir="rtl">' in arabic
+    # Not found answers vary by language too (the message is in the reader's language).
+    missing = reader.get("/published/claims/987654", headers={"Accept-Language": "es"})
+    assert missing.status_code == 404
+    assert "Accept-Language" in missing.headers.get("Vary", "")
+
+
 def test_renaming_a_verdict_changes_the_validators_of_the_pages_that_show_it(
     app: Flask, db: Session, published: list[Annotation], make_user
 ) -> None:
@@ -414,6 +451,28 @@ def test_the_atom_feed_lists_published_verdicts(app: Flask, published: list[Anno
     assert len(entries) == len(published)
     links = {e.find(f"{atom}id").text for e in entries}
     assert links == {f"http://localhost/published/claims/{a.claim_id}" for a in published}
+
+
+def test_the_atom_feed_escapes_what_people_wrote(
+    app: Flask, db: Session, published: list[Annotation]
+) -> None:
+    """People's text with markup characters stays text: the feed is still well-formed
+    XML and no element is smuggled in (the template is not an .html one, which Flask
+    escapes by itself)."""
+    hostile = 'Costs <b>rose</b> & "fell" <entry><title>forged</title></entry>'
+    annotation = db.get(Annotation, published[0].id)
+    annotation.rationale = hostile
+    annotation.claim_summary = "Summary <script>alert(1)</script> & more"
+    db.commit()
+    response = _reader(app).get("/published/feed.atom")
+    tree = ElementTree.fromstring(response.get_data())  # noqa: S314 - our own output
+    atom = "{http://www.w3.org/2005/Atom}"
+    entries = tree.findall(f"{atom}entry")
+    assert len(entries) == len(published)
+    texts = " ".join(e.find(f"{atom}summary").text for e in entries)
+    titles = " ".join(e.find(f"{atom}title").text for e in entries)
+    assert hostile in texts
+    assert "Summary <script>alert(1)</script> & more" in titles
 
 
 def test_names_only_when_the_admin_chooses(

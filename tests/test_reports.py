@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from babel.dates import format_date
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -142,7 +143,7 @@ def test_dashboard_renders_svg_charts_without_javascript(
     assert html.count('<svg class="chart"') == 3
     assert "Observer 0" in html
     assert "<title>Annotations submitted and approved per day, last 30 days</title>" in html
-    today = utcnow().date().isoformat()
+    today = format_date(utcnow().date(), "medium", locale="en")  # "Dec 7, 2026"
     assert f'<td>{today}</td><td class="num">41</td>' in html  # 41 submitted today
 
 

@@ -218,3 +218,33 @@ def test_shared_cases_meet_the_targets() -> None:
 
 def sentences_stripped(text: str) -> list[str]:
     return [text[s.start : s.end].strip() for s in segment(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        # An initialism may end a Spanish sentence; a pronoun after it starts the next.
+        (
+            "Lo comparó con los créditos de EE. UU. Ninguno se aplicó en España.",
+            "es",
+            ["Lo comparó con los créditos de EE. UU.", "Ninguno se aplicó en España."],
+        ),
+        # "د." (doctor) stands before a name, also after the preposition "لـ".
+        (
+            "وفقاً لـ د. هالة منصور، تأخر المشروع. وقال د. سامي إن الكلفة ارتفعت.",
+            "ar",
+            ["وفقاً لـ د. هالة منصور، تأخر المشروع.", "وقال د. سامي إن الكلفة ارتفعت."],
+        ),
+        # A photo credit with a label in the article's language is a caption line.
+        ("Llegó el ministro.\n\nFoto: Agencia Meridiano", "es", None),
+        ("وصل الوزير.\n\nتصوير: وكالة الأنباء", "ar", None),
+    ],
+)
+def test_rules_of_other_languages_news(
+    text: str, language: str, expected: list[str] | None
+) -> None:
+    spans = segment(text, language)
+    if expected is not None:
+        assert [text[s.start : s.end] for s in spans] == expected
+    else:
+        assert [s.kind for s in spans] == ["sentence", "caption"]

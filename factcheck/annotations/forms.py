@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext, lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -16,13 +17,13 @@ from wtforms import (
 from wtforms.validators import InputRequired, Optional
 from wtforms.widgets import HiddenInput
 
-from factcheck.annotations.models import Annotation, Stance
+from factcheck.annotations.models import STANCE_LABELS, Annotation, Stance
 from factcheck.annotations.operations import AnnotationInput, SourceInput
 from factcheck.db import parse_id
 from factcheck.forms import SafeFieldList, WholeNumberField
 from factcheck.verdicts.models import Verdict
 
-STANCE_CHOICES = [SelectChoice(s.value, s.value.capitalize()) for s in Stance]
+STANCE_CHOICES = [SelectChoice(s.value, STANCE_LABELS[s]) for s in Stance]
 
 
 def _optional_int(value: object) -> int | None:
@@ -36,24 +37,33 @@ def _optional_int(value: object) -> int | None:
         return -1  # an id that never exists: reported as "does not exist", not a crash
 
 
+def _verdict_choice(index: int, verdict: Verdict) -> str:
+    """A verdict as the menu lists it: numbered for its shortcut key, or marked retired."""
+    if not verdict.active:
+        return gettext("%(verdict)s (retired)", verdict=verdict.label)
+    return f"{index}. {verdict.label}" if index <= 9 else verdict.label
+
+
 class SourceForm(Form):
     """One source; a sub-form, so it carries no CSRF token of its own."""
 
-    url = StringField("Source URL", validators=[Optional()])
-    title = StringField("Source title")
-    publisher = StringField("Publisher")
-    quote = TextAreaField("Quote")
-    stance = SelectField("Stance", choices=STANCE_CHOICES, default=Stance.CONTEXT.value)
-    accessed_on = DateField("Accessed on", validators=[Optional()])
-    archive_url = StringField("Archived copy", validators=[Optional()])
-    remove = BooleanField("Remove this source")
+    url = StringField(lazy_gettext("Source URL"), validators=[Optional()])
+    title = StringField(lazy_gettext("Source title"))
+    publisher = StringField(lazy_gettext("Publisher"))
+    quote = TextAreaField(lazy_gettext("Quote"))
+    stance = SelectField(
+        lazy_gettext("Stance"), choices=STANCE_CHOICES, default=Stance.CONTEXT.value
+    )
+    accessed_on = DateField(lazy_gettext("Accessed on"), validators=[Optional()])
+    archive_url = StringField(lazy_gettext("Archived copy"), validators=[Optional()])
+    remove = BooleanField(lazy_gettext("Remove this source"))
 
 
 class AnnotationForm(FlaskForm):
-    verdict = SelectField("Verdict", coerce=_optional_int, validate_choice=False)
-    claimant = StringField("Claimant")
-    claim_summary = StringField("Claim summary")
-    rationale = TextAreaField("Rationale")
+    verdict = SelectField(lazy_gettext("Verdict"), coerce=_optional_int, validate_choice=False)
+    claimant = StringField(lazy_gettext("Claimant"))
+    claim_summary = StringField(lazy_gettext("Claim summary"))
+    rationale = TextAreaField(lazy_gettext("Rationale"))
     sources = SafeFieldList(FormField(SourceForm), min_entries=1)
     #: The annotation version this form was loaded with (empty for a new annotation).
     version = WholeNumberField(widget=HiddenInput(), validators=[Optional()], minimum=1)
@@ -63,13 +73,8 @@ class AnnotationForm(FlaskForm):
         shown = list(verdicts)
         if current is not None and current not in shown:
             shown.append(current)
-        self.verdict.choices = [SelectChoice("", "— choose a verdict —")] + [
-            SelectChoice(
-                str(v.id),
-                f"{index}. {v.label}"
-                if index <= 9 and v.active
-                else v.label + ("" if v.active else " (retired)"),
-            )
+        self.verdict.choices = [SelectChoice("", gettext("— choose a verdict —"))] + [
+            SelectChoice(str(v.id), _verdict_choice(index, v))
             for index, v in enumerate(shown, start=1)
         ]
 
@@ -133,7 +138,7 @@ class TransitionForm(FlaskForm):
     """A workflow action on an annotation: the version seen and an optional comment."""
 
     version = WholeNumberField(widget=HiddenInput(), validators=[InputRequired()], minimum=1)
-    comment = TextAreaField("Comment")
+    comment = TextAreaField(lazy_gettext("Comment"))
 
 
 class ReuseForm(FlaskForm):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext
 from sqlalchemy import (
     CheckConstraint,
     Enum,
@@ -104,6 +105,21 @@ class Stance(enum.StrEnum):
     REFUTES = "refutes"
     DISPUTES = "disputes"
     CONTEXT = "context"
+
+    @property
+    def label(self) -> str:
+        """What the interface calls the stance, in the reader's language."""
+        return str(STANCE_LABELS[self])
+
+
+#: The stances' names as the interface shows them (lazy: a form's choices are made
+#: once, at import).
+STANCE_LABELS = {
+    Stance.SUPPORTS: lazy_gettext("Supports"),
+    Stance.REFUTES: lazy_gettext("Refutes"),
+    Stance.DISPUTES: lazy_gettext("Disputes"),
+    Stance.CONTEXT: lazy_gettext("Context"),
+}
 
 
 class Source(Base):

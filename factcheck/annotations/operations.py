@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from flask import has_app_context
+from flask_babel import gettext, ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -21,6 +23,7 @@ from factcheck.errors import (
     StaleVersion,
     ValidationFailed,
 )
+from factcheck.i18n import local_number
 from factcheck.users.models import User
 from factcheck.validators import (
     check_no_bidi,
@@ -100,43 +103,60 @@ def validate(session: Session, data: AnnotationInput, *, current_verdict_id: int
         except ValidationFailed as error:
             problems.update(error.fields)
         if len(value) > limit:
-            problems[field_name] = [f"At most {limit:,} characters."]
+            problems[field_name] = [
+                ngettext(
+                    "At most %(count)s character.",
+                    "At most %(count)s characters.",
+                    limit,
+                    count=_number(limit),
+                )
+            ]
 
     for name in ("claimant", "claim_summary", "rationale"):
         check_text(name, getattr(data, name), limit=LIMITS[name], short=name in SHORT_FIELDS)
     if data.verdict_id is not None:
         verdict = session.get(Verdict, data.verdict_id)
         if verdict is None:
-            problems["verdict"] = ["This verdict does not exist."]
+            problems["verdict"] = [gettext("This verdict does not exist.")]
         elif not verdict.active and verdict.id != current_verdict_id:
-            problems["verdict"] = [f"“{verdict.label}” is retired; choose another verdict."]
+            problems["verdict"] = [
+                gettext("“%(verdict)s” is retired; choose another verdict.", verdict=verdict.label)
+            ]
     sources = [s for s in data.sources if not s.is_blank()]
     if len(sources) > MAX_SOURCES:
-        problems["sources"] = [f"At most {MAX_SOURCES} sources per annotation."]
+        problems["sources"] = [
+            ngettext(
+                "At most %(num)s source per annotation.",
+                "At most %(num)s sources per annotation.",
+                MAX_SOURCES,
+            )
+        ]
     for index, source in enumerate(data.sources):
         if source.is_blank():
             continue
         prefix = f"sources-{index}-"
         url = source.url.strip()
         if url and not is_web_url(url):
-            problems[prefix + "url"] = ["Use a full http:// or https:// address."]
+            problems[prefix + "url"] = [gettext("Use a full http:// or https:// address.")]
         archive_url = source.archive_url.strip()
         if archive_url and not is_web_url(archive_url):
-            problems[prefix + "archive_url"] = ["Use a full http:// or https:// address."]
+            problems[prefix + "archive_url"] = [gettext("Use a full http:// or https:// address.")]
         if not url and not source.quote.strip():
-            problems[prefix + "quote"] = ["A source needs a URL or a quote."]
+            problems[prefix + "quote"] = [gettext("A source needs a URL or a quote.")]
         for name in ("url", "title", "publisher", "quote", "archive_url"):
             check_text(
                 prefix + name, getattr(source, name), limit=LIMITS[name], short=name in SHORT_FIELDS
             )
     if problems:
-        raise ValidationFailed("Some fields need attention; nothing was saved.", fields=problems)
+        raise ValidationFailed(
+            gettext("Some fields need attention; nothing was saved."), fields=problems
+        )
 
 
 def get_annotation(session: Session, annotation_id: int) -> Annotation:
     annotation = session.get(Annotation, annotation_id)
     if annotation is None:
-        raise NotFound("There is no such annotation.")
+        raise NotFound(gettext("There is no such annotation."))
     return annotation
 
 
@@ -146,6 +166,11 @@ def my_annotation(session: Session, user: User, claim: Claim) -> Annotation | No
         .options(selectinload(Annotation.sources))
         .where(Annotation.claim_id == claim.id, Annotation.annotator_id == user.id)
     )
+
+
+def _number(value: int) -> str:
+    """A count in a message, with the reader's separators (English's outside the app)."""
+    return local_number(value) if has_app_context() else f"{value:,}"
 
 
 def _source_summary(sources: list[Source] | list[SourceInput]) -> list[str]:
@@ -169,20 +194,24 @@ def save_annotation(
     :raises ValidationFailed: bad fields; nothing is written.
     """
     if not actor.active:
-        raise PermissionDenied("Your account is deactivated.")
+        raise PermissionDenied(gettext("Your account is deactivated."))
     annotation = my_annotation(session, actor, claim)
     if annotation is None and expected_version:
-        raise StaleVersion("This annotation no longer exists; it may have been removed.")
+        raise StaleVersion(gettext("This annotation no longer exists; it may have been removed."))
     if annotation is not None:
         if expected_version != annotation.version:
             raise StaleVersion(
-                "This annotation was saved elsewhere after you opened it (another tab or "
-                "window?). Compare the versions below and save again."
+                gettext(
+                    "This annotation was saved elsewhere after you opened it (another tab or "
+                    "window?). Compare the versions below and save again."
+                )
             )
         if annotation.state not in EDITABLE_STATES:
             raise InvalidTransition(
-                f"This annotation is {annotation.state.label.lower()}; withdraw it from review "
-                "before editing."
+                gettext(
+                    "This annotation is %(state)s; withdraw it from review before editing.",
+                    state=annotation.state.label.lower(),
+                )
             )
     validate(session, data, current_verdict_id=annotation.verdict_id if annotation else None)
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import enum
 
+from flask_babel import lazy_gettext
+
 
 class AnnotationState(enum.StrEnum):
     #: Being written by its author; invisible to other annotators.
@@ -24,7 +26,8 @@ class AnnotationState(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
+        """What the interface calls the state, in the reader's language."""
+        return str(_STATE_LABELS[self])
 
     @property
     def editable(self) -> bool:
@@ -37,6 +40,14 @@ class AnnotationState(enum.StrEnum):
         it counts as done for progress and agreement, others may see it)."""
         return self in SUBMITTED_OR_LATER
 
+
+_STATE_LABELS = {
+    AnnotationState.DRAFT: lazy_gettext("Draft"),
+    AnnotationState.SUBMITTED: lazy_gettext("Submitted"),
+    AnnotationState.CHANGES_REQUESTED: lazy_gettext("Changes requested"),
+    AnnotationState.APPROVED: lazy_gettext("Approved"),
+    AnnotationState.REJECTED: lazy_gettext("Rejected"),
+}
 
 #: States in which the author may still edit the annotation's content.
 EDITABLE_STATES = frozenset({AnnotationState.DRAFT, AnnotationState.CHANGES_REQUESTED})

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
@@ -52,7 +53,7 @@ def get_visible_annotation(session: Session, viewer: User, annotation_id: int) -
     """
     annotation = session.get(Annotation, annotation_id)
     if annotation is None or not may_see(session, viewer, annotation):
-        raise NotFound("There is no such annotation.")
+        raise NotFound(gettext("There is no such annotation."))
     return annotation
 
 

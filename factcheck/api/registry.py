@@ -15,6 +15,7 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
+from flask_babel import gettext
 from pydantic import BaseModel, ValidationError
 from pydantic.json_schema import models_json_schema
 
@@ -108,7 +109,9 @@ def _authenticate() -> None:
     found = authenticate(db.session, secret.strip()) if scheme.lower() == "bearer" else None
     if found is None:
         raise ApiError(
-            401, "unauthorized", "Send a valid personal access token: Authorization: Bearer fc_..."
+            401,
+            "unauthorized",
+            gettext("Send a valid personal access token: Authorization: Bearer fc_..."),
         )
     token, user = found
     limit = current_app.config["API_RATE_LIMIT_PER_MINUTE"]
@@ -122,7 +125,9 @@ def _authenticate() -> None:
         raise ApiError(
             429,
             "rate_limited",
-            f"More than {limit} requests a minute with this token; slow down.",
+            gettext(
+                "More than %(limit)s requests a minute with this token; slow down.", limit=limit
+            ),
             retry_after=rate.retry_after,
         )
     g.api_user, g.api_token = user, token
@@ -131,18 +136,25 @@ def _authenticate() -> None:
 def _body(model: type[BaseModel]) -> BaseModel:
     if not request.is_json:
         raise ApiError(
-            415, "unsupported_media_type", "Send a JSON body with Content-Type: application/json."
+            415,
+            "unsupported_media_type",
+            gettext("Send a JSON body with Content-Type: application/json."),
         )
     try:
         data = request.get_json(silent=True)
     except RecursionError:  # nested deeper than the parser goes
         data = None
     if data is None:
-        raise ApiError(400, "bad_json", "The body is not valid JSON.")
+        raise ApiError(400, "bad_json", gettext("The body is not valid JSON."))
     where = _nul_at(data)
     if where:
-        message = "Text with a NUL character cannot be stored."
-        raise ApiError(422, "invalid", f"“{where}”: {message}", {str(where): [message]})
+        message = gettext("Text with a NUL character cannot be stored.")
+        raise ApiError(
+            422,
+            "invalid",
+            gettext("“%(field)s”: %(message)s", field=where, message=message),
+            {str(where): [message]},
+        )
     try:
         return model.model_validate(data)
     except ValidationError as error:
@@ -150,7 +162,7 @@ def _body(model: type[BaseModel]) -> BaseModel:
         for problem in error.errors(include_url=False):
             where = ".".join(str(part) for part in problem["loc"]) or "body"
             fields.setdefault(where, []).append(problem["msg"])
-        raise ApiError(422, "invalid", "The data is not valid.", fields) from None
+        raise ApiError(422, "invalid", gettext("The data is not valid."), fields) from None
 
 
 def _nul_at(value: Any, path: str = "body", depth: int = 0) -> str | None:
@@ -236,14 +248,16 @@ def int_query(name: str, *, minimum: int = 1, maximum: int = MAX_ID) -> int | No
         raise ApiError(
             422,
             "invalid",
-            f"“{name}” must be a whole number in the digits 0–9.",
-            {name: ["Not a number."]},
+            gettext("“%(name)s” must be a whole number in the digits 0–9.", name=name),
+            {name: [gettext("Not a number.")]},
         )
     try:
         return parse_number(raw, minimum=minimum, maximum=maximum)
     except ValueError:
-        message = f"From {minimum} to {maximum}."
-        raise ApiError(422, "invalid", f"“{name}” is out of range.", {name: [message]}) from None
+        message = gettext("From %(minimum)s to %(maximum)s.", minimum=minimum, maximum=maximum)
+        raise ApiError(
+            422, "invalid", gettext("“%(name)s” is out of range.", name=name), {name: [message]}
+        ) from None
 
 
 def openapi_document() -> dict[str, Any]:

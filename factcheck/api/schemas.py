@@ -243,6 +243,12 @@ class SearchPage(Page):
     )
     items: list[SearchHitOut]
     facets: dict[str, list[FacetValue]]
+    languages: list[str] = Field(
+        description=(
+            "The languages the articles are in (primary subtags, English first): the "
+            "values the language filter takes."
+        )
+    )
 
 
 class FactCheckOut(Model):

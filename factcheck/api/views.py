@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, current_app, jsonify, request
+from flask_babel import gettext, ngettext
 from sqlalchemy import func, select
 
 from factcheck.annotations import operations as annotation_ops
@@ -37,6 +38,7 @@ from factcheck.factchecks.library import (
     import_library_file,
 )
 from factcheck.factchecks.matching import Match, match_text
+from factcheck.i18n import local_number
 from factcheck.review import operations as review_ops
 from factcheck.review.models import Review
 from factcheck.review.workflow import Action, AnnotationState
@@ -142,8 +144,8 @@ def _input(body: schemas.AnnotationIn) -> tuple[AnnotationInput, Verdict | None]
             raise ApiError(
                 422,
                 "invalid",
-                f"Unknown verdict “{body.verdict}”.",
-                {"verdict": ["Use a key from GET /api/v1/verdicts."]},
+                gettext("Unknown verdict “%(verdict)s”.", verdict=body.verdict),
+                {"verdict": [gettext("Use a key from GET /api/v1/verdicts.")]},
             )
     data = AnnotationInput(
         verdict_id=verdict.id if verdict is not None else None,
@@ -347,12 +349,24 @@ def import_factchecks(body: schemas.LibraryImportIn) -> schemas.LibraryReportOut
     )
     if not report.ok:
         problems = report.problems + (
-            [f"and {report.more_problems:,} more problems"] if report.more_problems else []
+            [
+                ngettext(
+                    "and %(count)s more problem",
+                    "and %(count)s more problems",
+                    report.more_problems,
+                    count=local_number(report.more_problems),
+                )
+            ]
+            if report.more_problems
+            else []
         )
         raise ApiError(
             422,
             "refused",
-            f"{report.filename} was not imported: nothing from it was added.",
+            gettext(
+                "%(filename)s was not imported: nothing from it was added.",
+                filename=report.filename,
+            ),
             {"content": problems},
         )
     return schemas.LibraryReportOut(
@@ -459,8 +473,8 @@ def review_queue() -> schemas.QueuePage:
             raise ApiError(
                 422,
                 "invalid",
-                f"Unknown verdict “{verdict_key[:40]}”.",
-                {"verdict": ["Unknown verdict key."]},
+                gettext("Unknown verdict “%(verdict)s”.", verdict=verdict_key[:40]),
+                {"verdict": [gettext("Unknown verdict key.")]},
             )
     limit = int_query("limit", maximum=PAGE_MAX) or PAGE_DEFAULT
     filters = review_ops.QueueFilters(int_query("article"), verdict_id, int_query("annotator"))
@@ -508,7 +522,9 @@ def export(kind: str, body: schemas.ExportIn) -> Response:
 
     fmt = get_format(kind)
     if fmt is None:
-        raise NotFound(f"Unknown export “{kind[:40]}”; use {keys_text()}.")
+        raise NotFound(
+            gettext("Unknown export “%(kind)s”; use %(keys)s.", kind=kind[:40], keys=keys_text())
+        )
     state = body.state if body.state is not None else fmt.default_state
     filters = ExportFilters.parse(
         article=body.article,
@@ -523,6 +539,8 @@ def export(kind: str, body: schemas.ExportIn) -> Response:
 
 _SEARCH_ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 _SEARCH_DAY = {"type": "string", "format": "date"}
+#: A BCP 47 language tag, as the search's language filter reads it.
+_SEARCH_LANGUAGE = "^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"
 
 
 @operation(
@@ -531,7 +549,8 @@ _SEARCH_DAY = {"type": "string", "format": "date"}
     summary="Search claims, annotations, sources, comments and articles you may see.",
     description=(
         'Words (all must match), "a phrase", -word to exclude, OR between two '
-        "alternatives, word* for a prefix; case, accents and word endings do not matter. "
+        "alternatives, word* for a prefix; case, accents and word endings do not matter "
+        "(each article's words are stemmed the way of its language). "
         "An empty q lists by the filters. Another's draft, and others' work on a claim "
         "you have not submitted your own annotation for, are never searched, counted or "
         "quoted."
@@ -555,6 +574,12 @@ _SEARCH_DAY = {"type": "string", "format": "date"}
         QueryParam("hint", {"type": "string", "enum": list(HINT_NAMES)}, "The claim has one."),
         QueryParam("has_sources", {"type": "string", "enum": ["yes", "no"]}, "Sources or not."),
         QueryParam(
+            "language",
+            {"type": "string", "maxLength": 16, "pattern": _SEARCH_LANGUAGE},
+            "Only articles in this language (its primary subtag: pt-BR is pt), the words "
+            "stemmed its way alone. One the articles are in; the language facet lists them.",
+        ),
+        QueryParam(
             "sort", {"type": "string", "enum": [s.value for s in Sort]}, "Default: relevance."
         ),
         QueryParam(
@@ -576,13 +601,15 @@ def search_everything() -> schemas.SearchPage:
             raise ApiError(
                 422,
                 "invalid",
-                f"Unknown verdict “{args['verdict'][:40]}”.",
-                {"verdict": ["Unknown verdict key."]},
+                gettext("Unknown verdict “%(verdict)s”.", verdict=args["verdict"][:40]),
+                {"verdict": [gettext("Unknown verdict key.")]},
             )
         args["verdict"] = str(verdict.id)
     sort = args.get("sort") or Sort.RELEVANCE.value
     if sort not in {s.value for s in Sort}:
-        raise ApiError(422, "invalid", "Unknown sort.", {"sort": ["Use one of the listed."]})
+        raise ApiError(
+            422, "invalid", gettext("Unknown sort."), {"sort": [gettext("Use one of the listed.")]}
+        )
     limit = int_query("limit", maximum=PAGE_MAX) or PAGE_DEFAULT
     results = search_ops.search(
         db.session,
@@ -616,6 +643,7 @@ def search_everything() -> schemas.SearchPage:
         newest_since=results.window.since if results.window else None,
         items=[_search_hit_out(hit) for hit in results.hits],
         facets=facets,
+        languages=list(results.languages),
         next_cursor=str(following) if following is not None else None,
     )
 
@@ -625,7 +653,9 @@ def _everything(value: str | None) -> bool:
         return False
     if value == "true":
         return True
-    raise ApiError(422, "invalid", "all: true or false.", {"all": ["Use true or false."]})
+    raise ApiError(
+        422, "invalid", gettext("all: true or false."), {"all": [gettext("Use true or false.")]}
+    )
 
 
 def _search_hit_out(hit: search_ops.SearchHit) -> schemas.SearchHitOut:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext, lazy_gettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
 from wtforms import DateField, StringField, TextAreaField
@@ -25,65 +26,71 @@ def http_url(form: FlaskForm, field: StringField) -> None:
     """Only web addresses: ``javascript:`` and ``data:`` URLs would run in a reader's browser."""
     value = (field.data or "").strip()
     if value and not is_web_url(value):
-        raise ValidationError("Use an http:// or https:// address.")
+        raise ValidationError(gettext("Use an http:// or https:// address."))
 
 
 class ArticleForm(FlaskForm):
-    title = StringField("Title", validators=[DataRequired(), Length(max=500)])
-    outlet = StringField("Outlet", validators=[Optional(), Length(max=200)])
+    title = StringField(lazy_gettext("Title"), validators=[DataRequired(), Length(max=500)])
+    outlet = StringField(lazy_gettext("Outlet"), validators=[Optional(), Length(max=200)])
     url = StringField(
-        "URL",
+        lazy_gettext("URL"),
         validators=[
             Optional(),
             Length(max=2000),
             http_url,
-            URL(message="This is not a valid URL."),
+            URL(message=lazy_gettext("This is not a valid URL.")),
         ],
     )
-    byline = StringField("Byline", validators=[Optional(), Length(max=500)])
-    published_on = DateField("Published on", validators=[Optional()])
+    byline = StringField(lazy_gettext("Byline"), validators=[Optional(), Length(max=500)])
+    published_on = DateField(lazy_gettext("Published on"), validators=[Optional()])
     language = StringField(
-        "Language",
+        lazy_gettext("Language"),
         validators=[
             Optional(),
             Length(max=MAX_LANGUAGE_CHARS),
-            Regexp(LANGUAGE_TAG, message="A language tag such as en or pt-BR."),
+            Regexp(LANGUAGE_TAG, message=lazy_gettext("A language tag such as en or pt-BR.")),
         ],
     )
-    body = TextAreaField("Body", validators=[Optional()])
+    body = TextAreaField(lazy_gettext("Body"), validators=[Optional()])
     body_file = FileField(
-        "…or upload a .txt file",
-        validators=[FileAllowed(["txt"], "Only .txt files can be uploaded here.")],
+        lazy_gettext("…or upload a .txt file"),
+        validators=[FileAllowed(["txt"], lazy_gettext("Only .txt files can be uploaded here."))],
     )
 
 
 class SplitClaimForm(FlaskForm):
     #: Body offset of the split point (from the "split here" buttons).
-    at = WholeNumberField("Split at", validators=[Optional()])
+    at = WholeNumberField(lazy_gettext("Split at"), validators=[Optional()])
     #: Offset inside the claim, counted in characters from its start (typed by hand).
     offset = WholeNumberField(
-        "Split after character", validators=[Optional(), NumberRange(min=1)], minimum=1
+        lazy_gettext("Split after character"),
+        validators=[Optional(), NumberRange(min=1)],
+        minimum=1,
     )
     #: Where the claim was when the page was loaded (a split of a changed claim is refused).
-    expected_start = WholeNumberField("Claim start", validators=[InputRequired()])
-    expected_end = WholeNumberField("Claim end", validators=[InputRequired()])
+    expected_start = WholeNumberField(lazy_gettext("Claim start"), validators=[InputRequired()])
+    expected_end = WholeNumberField(lazy_gettext("Claim end"), validators=[InputRequired()])
 
 
 class MergeClaimForm(FlaskForm):
-    expected_end = WholeNumberField("Claim end", validators=[InputRequired()])
-    expected_next_id = WholeNumberField("Next claim", validators=[InputRequired()], minimum=1)
+    expected_end = WholeNumberField(lazy_gettext("Claim end"), validators=[InputRequired()])
+    expected_next_id = WholeNumberField(
+        lazy_gettext("Next claim"), validators=[InputRequired()], minimum=1
+    )
 
 
 class LanguageForm(FlaskForm):
     """The article's language, changed before anyone annotates it (it splits again)."""
 
     language = StringField(
-        "Language",
+        lazy_gettext("Language"),
         validators=[
-            DataRequired(message="Give a language tag such as es or pt-BR."),
+            DataRequired(message=lazy_gettext("Give a language tag such as es or pt-BR.")),
             Length(max=MAX_LANGUAGE_CHARS),
-            Regexp(LANGUAGE_TAG, message="A language tag such as es or pt-BR."),
+            Regexp(LANGUAGE_TAG, message=lazy_gettext("A language tag such as es or pt-BR.")),
         ],
     )
     #: The language the page showed: a change by someone else meanwhile is refused.
-    expected = StringField("Shown language", validators=[InputRequired(), Length(max=40)])
+    expected = StringField(
+        lazy_gettext("Shown language"), validators=[InputRequired(), Length(max=40)]
+    )

@@ -175,8 +175,8 @@ _WORDS: dict[str, tuple[str, str, str, str]] = {
     "ar": (
         r"واحد|اثنان|ثلاثة|عشرة|مئة|مائة|ألف|آلاف|مليون|ملايين|مليار|بالمئة|في المئة|"
         r"بالمائة|نصف|ضعف",
-        r"قال|قالت|صرح|صرحت|أعلن|أعلنت|أكد|أكدت|أوضح|أوضحت|أشار|أشارت|حذر|حذرت|نفى|نفت|"
-        r"وفقا|وفقًا|بحسب|حسب|متحدث",
+        r"قال|قالت|يقول|تقول|صرح|صرحت|أعلن|أعلنت|أكد|أكدت|أوضح|أوضحت|أشار|أشارت|أضاف|"
+        r"أضافت|ذكر|ذكرت|تساءل|تساءلت|حذر|حذرت|نفى|نفت|وفقا|وفقًا|بحسب|حسب|متحدث",
         r"أكثر|أقل|أعلى|أدنى|أكبر|أصغر|ارتفع|ارتفعت|انخفض|انخفضت|تضاعف|قياسي|مقارنة",
         r"يناير|فبراير|مارس|أبريل|مايو|يونيو|يوليو|أغسطس|سبتمبر|أكتوبر|نوفمبر|ديسمبر|"
         r"كانون|شباط|آذار|نيسان|أيار|حزيران|تموز|آب|أيلول|تشرين|الاثنين|الثلاثاء|"
@@ -206,6 +206,9 @@ _WORDS: dict[str, tuple[str, str, str, str]] = {
 }
 #: Scripts written without spaces: words are matched anywhere, not between boundaries.
 _UNSPACED = frozenset({"zh", "ja"})
+#: Conjunctions written joined to the next word: Arabic "و" (and) and "ف" (so) make
+#: "وقال" and "فأكد" of "قال" and "أكد".
+_CLITICS = {"ar": "[وف]?"}
 #: Written in Devanagari.
 _INDIC = frozenset({"hi", "mr"})
 
@@ -223,6 +226,8 @@ def _patterns(language: str) -> tuple[re.Pattern[str] | None, ...]:
         # Devanagari's vowel signs are not word characters to ``re``: \b would find
         # word edges inside words (and none after "कहा"); look at the script instead.
         start, end = r"(?<![\u0900-\u097F\w])", r"(?![\u0900-\u097F\w])"
+    if primary in _CLITICS:
+        start += _CLITICS[primary]
     english = primary == "en"
     compiled = [
         # English dates keep their capitals: "March" is a month, "march" a walk.

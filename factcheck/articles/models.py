@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext
 from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -23,7 +24,17 @@ class ClaimKind(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.replace("_", " ")
+        """What the interface calls it, in the reader's language."""
+        return str(_CLAIM_KIND_LABELS[self])
+
+
+_CLAIM_KIND_LABELS = {
+    ClaimKind.SENTENCE: lazy_gettext("sentence"),
+    ClaimKind.HEADING: lazy_gettext("heading"),
+    ClaimKind.CAPTION: lazy_gettext("caption"),
+    ClaimKind.BYLINE: lazy_gettext("byline"),
+    ClaimKind.LIST_ITEM: lazy_gettext("list item"),
+}
 
 
 class Article(Base):

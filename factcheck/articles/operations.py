@@ -8,6 +8,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from flask import has_app_context
+from flask_babel import gettext
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
@@ -17,6 +19,7 @@ from factcheck.articles.language import detect_language
 from factcheck.articles.models import Article, Claim, ClaimKind
 from factcheck.audit.recorder import record
 from factcheck.errors import DuplicateArticle, NotFound, ValidationFailed
+from factcheck.i18n import local_number
 from factcheck.segmentation import segment
 from factcheck.users.models import User
 from factcheck.validators import first_control, is_web_url, short_text
@@ -37,13 +40,23 @@ def normalise_body(body: str) -> str:
     return body.replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
+def _number(value: int) -> str:
+    """A count in a message, with the reader's separators (English's outside the app)."""
+    return local_number(value) if has_app_context() else f"{value:,}"
+
+
+def _file_name(filename: str | None) -> str:
+    return filename if filename is not None else gettext("the file")
+
+
 def body_sha256(body: str) -> str:
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
-def decode_text_file(data: bytes, *, filename: str = "the file") -> str:
+def decode_text_file(data: bytes, *, filename: str | None = None) -> str:
     """Decode an uploaded ``.txt`` file: UTF-8 (with or without BOM) or BOM-marked UTF-16.
 
+    :param filename: how messages name the file ("the file" when not given).
     :raises ValidationFailed: binary data or an encoding we would have to guess.
     """
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -51,16 +64,28 @@ def decode_text_file(data: bytes, *, filename: str = "the file") -> str:
             return data.decode("utf-16")
         except UnicodeDecodeError:
             raise ValidationFailed(
-                f"{filename} claims to be UTF-16 but is not valid UTF-16."
+                gettext(
+                    "%(filename)s claims to be UTF-16 but is not valid UTF-16.",
+                    filename=_file_name(filename),
+                )
             ) from None
     if b"\x00" in data:
-        raise ValidationFailed(f"{filename} looks like a binary file, not plain text.")
+        raise ValidationFailed(
+            gettext(
+                "%(filename)s looks like a binary file, not plain text.",
+                filename=_file_name(filename),
+            )
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise ValidationFailed(
-            f"{filename} is not UTF-8 text (invalid byte at position {error.start}). "
-            "Save it as UTF-8 and upload it again."
+            gettext(
+                "%(filename)s is not UTF-8 text (invalid byte at position %(position)s). "
+                "Save it as UTF-8 and upload it again.",
+                filename=_file_name(filename),
+                position=error.start,
+            )
         ) from None
 
 
@@ -72,16 +97,22 @@ def validate_body(body: str, *, max_chars: int) -> str:
     body = normalise_body(body)
     if not body.strip():
         raise ValidationFailed(
-            "The article body is empty.", fields={"body": ["The body is empty."]}
+            gettext("The article body is empty."), fields={"body": [gettext("The body is empty.")]}
         )
     if len(body) > max_chars:
-        message = f"The body is {len(body):,} characters; the limit is {max_chars:,}."
+        message = gettext(
+            "The body is %(length)s characters; the limit is %(limit)s.",
+            length=_number(len(body)),
+            limit=_number(max_chars),
+        )
         raise ValidationFailed(message, fields={"body": [message]})
     bad = first_control(body)
     if bad is not None:
-        message = (
-            f"The body contains a control character (U+{ord(bad):04X}) at position "
-            f"{body.index(bad)}; it looks like binary data, not text."
+        message = gettext(
+            "The body contains a control character (%(character)s) at position "
+            "%(position)s; it looks like binary data, not text.",
+            character=f"U+{ord(bad):04X}",
+            position=body.index(bad),
         )
         raise ValidationFailed(message, fields={"body": [message]})
     return body
@@ -113,7 +144,7 @@ def validate_metadata(**values: str | None) -> dict[str, str | None]:
         tidied[name] = short_text(name, value, METADATA_LIMITS[name], label=label) or None
     url = tidied.get("url")
     if url and not is_web_url(url):
-        message = "The URL must start with http:// or https:// and name a site."
+        message = gettext("The URL must start with http:// or https:// and name a site.")
         raise ValidationFailed(message, fields={"url": [message]})
     return tidied
 
@@ -135,15 +166,21 @@ def validate_spans(body: str, spans: list[ClaimSpan]) -> None:
     previous_end = 0
     for number, span in enumerate(spans, start=1):
         if not 0 <= span.start < span.end <= len(body):
-            problem = "its offsets are outside the article"
+            message = gettext(
+                "Claim %(number)s cannot be stored: its offsets are outside the article.",
+                number=number,
+            )
         elif span.start < previous_end:
-            problem = "it overlaps the claim before it or is out of order"
+            message = gettext(
+                "Claim %(number)s cannot be stored: it overlaps the claim before it or is "
+                "out of order.",
+                number=number,
+            )
         elif not body[span.start : span.end].strip():
-            problem = "it holds no text"
+            message = gettext("Claim %(number)s cannot be stored: it holds no text.", number=number)
         else:
             previous_end = span.end
             continue
-        message = f"Claim {number} cannot be stored: {problem}."
         raise ValidationFailed(message, fields={"claims": [message]})
 
 
@@ -179,7 +216,9 @@ def import_article(
     title = validate_title(title)
     metadata = validate_metadata(outlet=outlet, url=url, byline=byline)
     if language and (len(language) > MAX_LANGUAGE_CHARS or not re.match(LANGUAGE_TAG, language)):
-        message = f"“{language[:40]}” is not a language tag such as en or pt-BR."
+        message = gettext(
+            "“%(language)s” is not a language tag such as en or pt-BR.", language=language[:40]
+        )
         raise ValidationFailed(message, fields={"language": [message]})
     body = validate_body(body, max_chars=max_chars)
     language = language or detect_language(title, body)
@@ -188,7 +227,8 @@ def import_article(
     existing = find_by_body(session, body)
     if existing is not None:
         raise DuplicateArticle(
-            f"This text was already imported as “{existing.title}”.", existing_id=existing.id
+            gettext("This text was already imported as “%(title)s”.", title=existing.title),
+            existing_id=existing.id,
         )
     article = Article(
         title=title,
@@ -207,7 +247,7 @@ def import_article(
     except IntegrityError:
         existing = find_by_body(session, body)
         raise DuplicateArticle(
-            "This text was imported by someone else a moment ago.",
+            gettext("This text was imported by someone else a moment ago."),
             existing_id=existing.id if existing else 0,
         ) from None
 
@@ -244,7 +284,7 @@ def import_article(
 def get_article(session: Session, article_id: int) -> Article:
     article = session.get(Article, article_id, options=[joinedload(Article.imported_by)])
     if article is None:
-        raise NotFound("There is no such article.")
+        raise NotFound(gettext("There is no such article."))
     return article
 
 
@@ -254,5 +294,5 @@ def get_claim(session: Session, claim_id: int) -> Claim:
         Claim, claim_id, options=[joinedload(Claim.article).joinedload(Article.imported_by)]
     )
     if claim is None:
-        raise NotFound("There is no such claim.")
+        raise NotFound(gettext("There is no such claim."))
     return claim

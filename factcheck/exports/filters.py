@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
@@ -53,7 +54,9 @@ class ExportFilters:
             try:
                 return date.fromisoformat(str(value))
             except ValueError:
-                problems[name] = [f"“{value}” is not a date (use YYYY-MM-DD)."]
+                problems[name] = [
+                    gettext("“%(value)s” is not a date (use YYYY-MM-DD).", value=value)
+                ]
                 return None
 
         article_id = None
@@ -61,18 +64,20 @@ class ExportFilters:
             try:
                 article_id = parse_id(article)
             except ValueError:
-                problems["article"] = ["Choose an article from the list."]
+                problems["article"] = [gettext("Choose an article from the list.")]
         start, end = day("date_from", date_from), day("date_to", date_to)
         if start and end and start > end:
-            problems["date_to"] = ["The end date is before the start date: nothing can match."]
+            problems["date_to"] = [
+                gettext("The end date is before the start date: nothing can match.")
+            ]
         chosen_state: AnnotationState | None = None
         if state not in (None, "", "all"):
             try:
                 chosen_state = AnnotationState(str(state))
             except ValueError:
-                problems["state"] = [f"“{state}” is not a state."]
+                problems["state"] = [gettext("“%(state)s” is not a state.", state=state)]
         if problems:
-            raise ValidationFailed("The export filters need attention.", fields=problems)
+            raise ValidationFailed(gettext("The export filters need attention."), fields=problems)
         return cls(article_id, start, end, (verdict or None), chosen_state)
 
     def check_known(self, session: Session) -> None:
@@ -85,16 +90,19 @@ class ExportFilters:
         """
         problems: dict[str, list[str]] = {}
         if self.article_id is not None and session.get(Article, self.article_id) is None:
-            problems["article"] = [f"There is no article {self.article_id}."]
+            problems["article"] = [gettext("There is no article %(id)s.", id=self.article_id)]
         if self.verdict_key:
             keys = list(session.scalars(select(Verdict.key).order_by(Verdict.sort_order)))
             if self.verdict_key not in keys:
                 problems["verdict"] = [
-                    f"“{self.verdict_key[:40]}” is not a verdict; the verdicts are "
-                    f"{', '.join(keys)}."
+                    gettext(
+                        "“%(key)s” is not a verdict; the verdicts are %(keys)s.",
+                        key=self.verdict_key[:40],
+                        keys=", ".join(keys),
+                    )
                 ]
         if problems:
-            raise ValidationFailed("The export filters need attention.", fields=problems)
+            raise ValidationFailed(gettext("The export filters need attention."), fields=problems)
 
     def conditions(self) -> list[ColumnElement[bool]]:
         """SQL conditions on Annotation (joined to Claim and Verdict)."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from flask_babel import gettext, lazy_gettext
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
@@ -60,7 +61,7 @@ Counter = Callable[[Connection, ExportFilters], int]
 class ExportFormat:
     #: The URL segment, the CLI command and the audit event's suffix (``export:<key>``).
     key: str
-    #: The label of the page's button.
+    #: The label of the page's button (in English: the API's media types name it too).
     title: str
     #: One sentence on what it holds: the CLI's help, the page's and the API's description.
     help: str
@@ -80,6 +81,10 @@ class ExportFormat:
     default_state: str = "approved"
     #: The page's highlighted button.
     primary: bool = False
+    #: ``title`` and ``help`` in the reader's language, for the page (``lazy_gettext``);
+    #: the OpenAPI document and the CLI keep the English. None: the page shows the English.
+    page_title: str | None = None
+    page_help: str | None = None
 
     @property
     def content_type(self) -> str:
@@ -152,6 +157,8 @@ FORMATS: dict[str, ExportFormat] = {
             key="csv",
             title="Publication CSV",
             help="Publication CSV: one row per published verdict.",
+            page_title=lazy_gettext("Publication CSV"),
+            page_help=lazy_gettext("Publication CSV: one row per published verdict."),
             media_type="text/csv",
             extension="csv",
             stem="verdicts",
@@ -164,6 +171,8 @@ FORMATS: dict[str, ExportFormat] = {
             key="sources",
             title="Sources CSV",
             help="One row per source of the exported annotations.",
+            page_title=lazy_gettext("Sources CSV"),
+            page_help=lazy_gettext("One row per source of the exported annotations."),
             media_type="text/csv",
             extension="csv",
             stem="sources",
@@ -175,6 +184,8 @@ FORMATS: dict[str, ExportFormat] = {
             key="claimreview",
             title="ClaimReview JSON-LD feed",
             help="schema.org ClaimReview JSON-LD feed of published verdicts.",
+            page_title=lazy_gettext("ClaimReview JSON-LD feed"),
+            page_help=lazy_gettext("schema.org ClaimReview JSON-LD feed of published verdicts."),
             media_type="application/ld+json",
             extension="json",
             stem="claimreview",
@@ -185,6 +196,8 @@ FORMATS: dict[str, ExportFormat] = {
             key="jsonl",
             title="Archive (JSON Lines)",
             help="Archive of everything as JSON Lines (re-importable).",
+            page_title=lazy_gettext("Archive (JSON Lines)"),
+            page_help=lazy_gettext("Archive of everything as JSON Lines (re-importable)."),
             media_type="application/x-ndjson",
             extension="jsonl",
             stem="archive",
@@ -210,4 +223,6 @@ def available_formats(user: User | None) -> list[ExportFormat]:
 def keys_text() -> str:
     """The keys as a sentence fragment, "csv, sources, claimreview or jsonl"."""
     keys = list(FORMATS)
-    return keys[0] if len(keys) == 1 else f"{', '.join(keys[:-1])} or {keys[-1]}"
+    if len(keys) == 1:
+        return keys[0]
+    return gettext("%(keys)s or %(last)s", keys=", ".join(keys[:-1]), last=keys[-1])

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 
+from flask_babel import gettext
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
@@ -47,8 +48,10 @@ def check_may_export(actor: User | None, fmt: ExportFormat, filters: ExportFilte
     internal = fmt.internal or filters.state is not AnnotationState.APPROVED
     if internal and not actor.has_role(INTERNAL_ROLE):
         raise PermissionDenied(
-            "Only reviewers and admins can export drafts, reviews and full archives; "
-            "everyone can export the published (approved) verdicts."
+            gettext(
+                "Only reviewers and admins can export drafts, reviews and full archives; "
+                "everyone can export the published (approved) verdicts."
+            )
         )
 
 

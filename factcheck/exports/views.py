@@ -11,6 +11,7 @@ from flask import (
     request,
     stream_with_context,
 )
+from flask_babel import gettext
 from flask_login import login_required
 from flask_wtf import FlaskForm
 
@@ -89,7 +90,7 @@ def download(kind: str) -> Response | tuple[str, int]:
         abort(404)
     form = FlaskForm()
     if not form.validate_on_submit():
-        return _page({"form": ["The form expired; reload the page."]}, 400)
+        return _page({"form": [gettext("The form expired; reload the page.")]}, 400)
     try:
         with unit_of_work():
             filters = ExportFilters.parse(
@@ -116,4 +117,4 @@ def claim_review(claim_id: int) -> Response:
         connection, filters, organisation=organisation(), base_url=public_base_url()
     ):
         return Response(json_ld(body) + "\n", mimetype="application/ld+json")
-    abort(404, description="This claim has no published (approved) verdict yet.")
+    abort(404, description=gettext("This claim has no published (approved) verdict yet."))

@@ -26,6 +26,7 @@ from datetime import date, datetime, timedelta
 from pathlib import PurePath
 from typing import Any
 
+from flask_babel import gettext, lazy_gettext
 from sqlalchemy import insert, select, tuple_
 from sqlalchemy.orm import Session
 
@@ -176,31 +177,58 @@ class LibraryReport:
 
 # -- one entry ---------------------------------------------------------------------------
 
+#: How the messages about an entry name each of its fields.
+_FIELD_NAMES = {
+    "claim": lazy_gettext("The claim"),
+    "headline": lazy_gettext("The headline"),
+    "rating_text": lazy_gettext("The rating"),
+    "rating_value": lazy_gettext("The rating value"),
+    "rating_worst": lazy_gettext("The worst rating"),
+    "rating_best": lazy_gettext("The best rating"),
+    "publisher": lazy_gettext("The publisher"),
+    "url": lazy_gettext("The address"),
+    "published_on": lazy_gettext("The date"),
+    "language": lazy_gettext("The language"),
+    "external_id": lazy_gettext("The id"),
+}
+
 
 def _text(value: Any, name: str) -> str:
+    """:param name: the entry's field (a key of :data:`_FIELD_NAMES`)."""
     if value is None:
         return ""
     if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise ValidationFailed(f"{name} must be text, not {type(value).__name__}.")
+        raise ValidationFailed(
+            gettext(
+                "%(field)s must be text, not %(kind)s.",
+                field=_FIELD_NAMES[name],
+                kind=type(value).__name__,
+            )
+        )
     return str(value)
 
 
 def _number(value: Any, name: str) -> float | None:
     if value in (None, ""):
         return None
+    field = _FIELD_NAMES[name]
     if isinstance(value, bool):
-        raise ValidationFailed(f"{name} must be a number.")
+        raise ValidationFailed(gettext("%(field)s must be a number.", field=field))
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise ValidationFailed(f"{name} must be a number, not “{str(value)[:40]}”.") from None
+        raise ValidationFailed(
+            gettext(
+                "%(field)s must be a number, not “%(value)s”.", field=field, value=str(value)[:40]
+            )
+        ) from None
     if not math.isfinite(number):
-        raise ValidationFailed(f"{name} must be a finite number.")
+        raise ValidationFailed(gettext("%(field)s must be a finite number.", field=field))
     return number
 
 
 def _day(value: Any) -> date | None:
-    text = _text(value, "The date").strip()
+    text = _text(value, "published_on").strip()
     if not text:
         return None
     try:
@@ -210,10 +238,12 @@ def _day(value: Any) -> date | None:
             else date.fromisoformat(text[:10])
         )
     except ValueError:
-        raise ValidationFailed(f"The date “{text[:40]}” is not a date like 2026-11-29.") from None
+        raise ValidationFailed(
+            gettext("The date “%(text)s” is not a date like 2026-11-29.", text=text[:40])
+        ) from None
     # A day's grace: the publisher's time zone may be ahead of ours.
     if day > utcnow().date() + timedelta(days=1):
-        raise ValidationFailed(f"The date {day.isoformat()} is in the future.")
+        raise ValidationFailed(gettext("The date %(date)s is in the future.", date=day.isoformat()))
     return day
 
 
@@ -222,33 +252,35 @@ def clean_entry(raw: Mapping[str, Any]) -> dict[str, Any]:
 
     :raises ValidationFailed: with a message naming the field.
     """
-    claim = long_text("claim", _text(raw.get("claim"), "The claim"), MAX_CLAIM_CHARS)
+    claim = long_text("claim", _text(raw.get("claim"), "claim"), MAX_CLAIM_CHARS)
     if not claim:
-        raise ValidationFailed("The claim is empty: an entry needs the claim it checked.")
-    url = short_text("url", _text(raw.get("url"), "The address"), MAX_URL_CHARS) or None
+        raise ValidationFailed(gettext("The claim is empty: an entry needs the claim it checked."))
+    url = short_text("url", _text(raw.get("url"), "url"), MAX_URL_CHARS) or None
     if url is not None and not is_web_url(url):
-        raise ValidationFailed(f"The address “{url[:80]}” is not an http(s) web address.")
+        raise ValidationFailed(
+            gettext("The address “%(url)s” is not an http(s) web address.", url=url[:80])
+        )
     values = {
         "claim": claim,
         "headline": short_text(
-            "headline", _text(raw.get("headline"), "The headline"), MAX_HEADLINE_CHARS
+            "headline", _text(raw.get("headline"), "headline"), MAX_HEADLINE_CHARS
         ),
         "rating_text": short_text(
-            "rating", _text(raw.get("rating_text"), "The rating"), MAX_RATING_CHARS
+            "rating", _text(raw.get("rating_text"), "rating_text"), MAX_RATING_CHARS
         ),
-        "rating_value": _number(raw.get("rating_value"), "The rating value"),
-        "rating_worst": _number(raw.get("rating_worst"), "The worst rating"),
-        "rating_best": _number(raw.get("rating_best"), "The best rating"),
+        "rating_value": _number(raw.get("rating_value"), "rating_value"),
+        "rating_worst": _number(raw.get("rating_worst"), "rating_worst"),
+        "rating_best": _number(raw.get("rating_best"), "rating_best"),
         "publisher": short_text(
-            "publisher", _text(raw.get("publisher"), "The publisher"), MAX_PUBLISHER_CHARS
+            "publisher", _text(raw.get("publisher"), "publisher"), MAX_PUBLISHER_CHARS
         ),
         "url": url,
         "published_on": _day(raw.get("published_on")),
         "language": short_text(
-            "language", _text(raw.get("language"), "The language"), MAX_LANGUAGE_CHARS
+            "language", _text(raw.get("language"), "language"), MAX_LANGUAGE_CHARS
         ),
         "external_id": short_text(
-            "external_id", _text(raw.get("external_id"), "The id"), MAX_EXTERNAL_ID_CHARS
+            "external_id", _text(raw.get("external_id"), "external_id"), MAX_EXTERNAL_ID_CHARS
         )
         or None,
     }
@@ -277,15 +309,23 @@ def _column_index(header: list[str], wanted: str, option: str) -> int:
         index = int(wanted)
         if index >= len(header):
             raise ValidationFailed(
-                f"--{option} {wanted}: the file has only {len(header)} columns (from 0)."
+                gettext(
+                    "--%(option)s %(wanted)s: the file has only %(count)s columns (from 0).",
+                    option=option,
+                    wanted=wanted,
+                    count=len(header),
+                )
             )
         return index
     lowered = [name.strip().lower() for name in header]
     if wanted.strip().lower() not in lowered:
         raise ValidationFailed(
-            f"--{option} “{wanted}”: no such column; the header has "
-            + ", ".join(f"“{name}”" for name in header[:12])
-            + "."
+            gettext(
+                "--%(option)s “%(wanted)s”: no such column; the header has %(columns)s.",
+                option=option,
+                wanted=wanted,
+                columns=", ".join(f"“{name}”" for name in header[:12]),
+            )
         )
     return lowered.index(wanted.strip().lower())
 
@@ -298,7 +338,9 @@ def read_table(text: str, delimiter: str, options: TableOptions) -> Iterator[tup
     rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = next(rows, None)
     if not header:
-        raise ValidationFailed("The file is empty: a header row naming the columns comes first.")
+        raise ValidationFailed(
+            gettext("The file is empty: a header row naming the columns comes first.")
+        )
     positions: dict[str, int] = {}
     for name, wanted in options.columns.items():
         positions[name] = _column_index(header, wanted, f"{name.replace('_', '-')}-column")
@@ -310,14 +352,20 @@ def read_table(text: str, delimiter: str, options: TableOptions) -> Iterator[tup
                 positions[name] = found
     if "claim" not in positions:
         raise ValidationFailed(
-            "No claim column: name it with --claim-column, or call it “claim” or "
-            "“claimReviewed” in the header."
+            gettext(
+                "No claim column: name it with --claim-column, or call it “claim” or "
+                "“claimReviewed” in the header."
+            )
         )
     for number, row in enumerate(rows, start=2):
         if not any(cell.strip() for cell in row):
             continue
+        where = gettext("row %(number)s", number=number)
         if len(row) > len(header):
-            yield f"row {number}", {"_error": f"{len(row)} cells, the header has {len(header)}"}
+            problem = gettext(
+                "%(cells)s cells, the header has %(columns)s", cells=len(row), columns=len(header)
+            )
+            yield where, {"_error": problem}
             continue
         raw: dict[str, Any] = {
             name: row[index] if index < len(row) else "" for name, index in positions.items()
@@ -326,7 +374,7 @@ def read_table(text: str, delimiter: str, options: TableOptions) -> Iterator[tup
             raw["publisher"] = options.publisher
         if options.language is not None and not raw.get("language"):
             raw["language"] = options.language
-        yield f"row {number}", raw
+        yield where, raw
 
 
 def _claimreviews(document: Any) -> Iterator[Any]:
@@ -370,15 +418,19 @@ def claimreview_entry(review: Any) -> dict[str, Any]:
     :raises ValidationFailed: not a ClaimReview.
     """
     if not isinstance(review, dict):
-        raise ValidationFailed(f"Not a ClaimReview object but {type(review).__name__}.")
+        raise ValidationFailed(
+            gettext("Not a ClaimReview object but %(kind)s.", kind=type(review).__name__)
+        )
     kinds = {str(kind) for kind in _as_list(review.get("@type", "ClaimReview"))}
     if "ClaimReview" not in kinds:
-        raise ValidationFailed(f"A {', '.join(sorted(kinds))}, not a ClaimReview.")
+        raise ValidationFailed(
+            gettext("A %(kinds)s, not a ClaimReview.", kinds=", ".join(sorted(kinds)))
+        )
     rating = review.get("reviewRating") or {}
     if isinstance(rating, list):
         rating = rating[0] if rating else {}
     if not isinstance(rating, dict):
-        raise ValidationFailed("reviewRating must be a Rating object.")
+        raise ValidationFailed(gettext("reviewRating must be a Rating object."))
     item = review.get("itemReviewed") or {}
     item = item[0] if isinstance(item, list) and item else item
     language = review.get("inLanguage")
@@ -407,13 +459,19 @@ def read_claimreview(text: str) -> Iterator[tuple[str, dict]]:
         document = json.loads(text)
     except json.JSONDecodeError as error:
         raise ValidationFailed(
-            f"Not JSON (line {error.lineno}, column {error.colno}: {error.msg})."
+            gettext(
+                "Not JSON (line %(line)s, column %(column)s: %(problem)s).",
+                line=error.lineno,
+                column=error.colno,
+                problem=error.msg,
+            )
         ) from None
     for number, review in enumerate(_claimreviews(document), start=1):
+        where = gettext("item %(number)s", number=number)
         try:
-            yield f"item {number}", claimreview_entry(review)
+            yield where, claimreview_entry(review)
         except ValidationFailed as error:
-            yield f"item {number}", {"_error": error.message}
+            yield where, {"_error": error.message}
 
 
 # -- importing ---------------------------------------------------------------------------
@@ -423,7 +481,7 @@ def check_may_manage(actor: User | None) -> None:
     """:raises PermissionDenied: only reviewers and admins fill the library (commands,
     with no actor, may)."""
     if actor is not None and not actor.has_role(Role.REVIEWER):
-        raise PermissionDenied("The fact-check library is kept by reviewers and admins.")
+        raise PermissionDenied(gettext("The fact-check library is kept by reviewers and admins."))
 
 
 def import_library_file(
@@ -443,10 +501,22 @@ def import_library_file(
     suffix = PurePath(filename).suffix.lower()
     if suffix not in TABLE_SUFFIXES and suffix not in JSON_SUFFIXES:
         known = ", ".join([*TABLE_SUFFIXES, *JSON_SUFFIXES])
-        report.refuse(f"{report.filename}: only {known} files can be imported.")
+        report.refuse(
+            gettext(
+                "%(file)s: only %(suffixes)s files can be imported.",
+                file=report.filename,
+                suffixes=known,
+            )
+        )
         return report
     if len(data) > MAX_FILE_BYTES:
-        report.refuse(f"{report.filename} is larger than {MAX_FILE_BYTES // 2**20} MB.")
+        report.refuse(
+            gettext(
+                "%(file)s is larger than %(size)s MB.",
+                file=report.filename,
+                size=MAX_FILE_BYTES // 2**20,
+            )
+        )
         return report
     try:
         text = decode_text_file(data, filename=report.filename)
@@ -457,12 +527,12 @@ def import_library_file(
         )
         rows = _checked(entries, report)
     except ValidationFailed as error:
-        report.refuse(f"{report.filename}: {error.message}")
+        report.refuse(gettext("%(file)s: %(problem)s", file=report.filename, problem=error.message))
         return report
     if not report.ok:
         return report
     if not rows:
-        report.refuse(f"{report.filename}: no fact-checks in the file.")
+        report.refuse(gettext("%(file)s: no fact-checks in the file.", file=report.filename))
         return report
     new = _not_yet_in_library(session, rows)
     report.already = len(rows) - len(new)
@@ -509,23 +579,36 @@ def _checked(entries: Iterator[tuple[str, dict]], report: LibraryReport) -> list
     seen: dict[tuple[str, str], str] = {}
     for where, raw in entries:
         if "_error" in raw:
-            report.refuse(f"{report.filename}, {where}: {raw['_error']}")
+            report.refuse(_problem(report, where, raw["_error"]))
             continue
         try:
             values = clean_entry(raw)
         except ValidationFailed as error:
-            report.refuse(f"{report.filename}, {where}: {error.message}")
+            report.refuse(_problem(report, where, error.message))
             continue
         identity = _identity(values)
         if identity in seen:
+            kind, key = identity[1].split(":", 1)
             report.refuse(
-                f"{report.filename}, {where}: the same fact-check as {seen[identity]} "
-                f"({identity[1].split(':', 1)[0]} “{identity[1].split(':', 1)[1][:60]}”)."
+                gettext(
+                    "%(file)s, %(where)s: the same fact-check as %(other)s (%(kind)s “%(key)s”).",
+                    file=report.filename,
+                    where=where,
+                    other=seen[identity],
+                    kind=kind,
+                    key=key[:60],
+                )
             )
             continue
         seen[identity] = where
         rows.append(values)
     return rows
+
+
+def _problem(report: LibraryReport, where: str, problem: str) -> str:
+    return gettext(
+        "%(file)s, %(where)s: %(problem)s", file=report.filename, where=where, problem=problem
+    )
 
 
 def _not_yet_in_library(session: Session, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

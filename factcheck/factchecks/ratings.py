@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import gettext
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
@@ -58,7 +59,7 @@ def save_mappings(session: Session, actor: User, mapping: dict[str, int | None])
     :raises ValidationFailed: an unknown verdict.
     """
     if not actor.has_role(Role.ADMIN):
-        raise PermissionDenied("Only admins map ratings onto the verdict scale.")
+        raise PermissionDenied(gettext("Only admins map ratings onto the verdict scale."))
     verdicts = set(session.scalars(select(Verdict.id)))
     changed: dict[str, list[int | None]] = {}
     current = {m.rating_text: m for m in session.scalars(select(RatingMapping))}
@@ -67,7 +68,9 @@ def save_mappings(session: Session, actor: User, mapping: dict[str, int | None])
         if not key:
             continue
         if verdict_id is not None and verdict_id not in verdicts:
-            raise ValidationFailed(f"Rating “{text[:60]}”: choose a verdict from the list.")
+            raise ValidationFailed(
+                gettext("Rating “%(rating)s”: choose a verdict from the list.", rating=text[:60])
+            )
         existing = current.get(key)
         before = existing.verdict_id if existing else None
         if before == verdict_id:

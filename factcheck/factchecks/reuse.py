@@ -9,6 +9,7 @@ event in the annotation's history.
 
 from __future__ import annotations
 
+from flask_babel import gettext
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
@@ -87,7 +88,7 @@ def use_factcheck(
         )
     )
     if entry is None:
-        raise NotFound("That fact-check is not in the library.")
+        raise NotFound(gettext("That fact-check is not in the library."))
     own = my_annotation(session, actor, claim)
     verdict = mapped_verdict(session, entry)
     sources = [SourceInput.like(source) for source in (own.sources if own else [])]

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import numpy as np
+from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -106,7 +107,9 @@ def training_rows(
         if progress is not None:
             progress(1)
     if not rows:
-        raise ValueError("No judged query has a candidate in the library: import it first.")
+        raise ValueError(
+            gettext("No judged query has a candidate in the library: import it first.")
+        )
     return (
         np.vstack(rows),
         np.concatenate(labels),
@@ -123,5 +126,7 @@ def train(
 ) -> Reranker:
     rows, labels, judged, groups = training_rows(session, queries, relevant, progress)
     if labels.min() == labels.max():
-        raise ValueError("The judgements name no candidate (or every one): nothing to learn.")
+        raise ValueError(
+            gettext("The judgements name no candidate (or every one): nothing to learn.")
+        )
     return Reranker.fit(rows, labels, judged, groups)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, ngettext
 from flask_wtf import FlaskForm
 from werkzeug.wrappers.response import Response
 
@@ -52,7 +53,7 @@ def import_files() -> tuple[str, int]:
     form = FlaskForm()
     files = [f for f in request.files.getlist("files") if f and f.filename]
     if not form.validate_on_submit() or not files:
-        flash("Choose one or more files to import.", "error")
+        flash(gettext("Choose one or more files to import."), "error")
         return _page(status=422)
     options = TableOptions.from_options(
         request.form, publisher=request.form.get("publisher"), language=request.form.get("language")
@@ -85,7 +86,7 @@ def ratings() -> tuple[str, int] | Response:
     status = 200
     if request.method == "POST":
         if not form.validate_on_submit():
-            flash("The form expired. Reload the page and try again.", "error")
+            flash(gettext("The form expired. Reload the page and try again."), "error")
             status = 422
         else:
             mapping: dict[str, int | None] = {}
@@ -102,7 +103,12 @@ def ratings() -> tuple[str, int] | Response:
                 flash(error.message, "error")
                 status = error.status_code
             else:
-                flash(f"{changed} rating{'' if changed == 1 else 's'} mapped anew.", "success")
+                flash(
+                    ngettext(
+                        "%(num)d rating mapped anew.", "%(num)d ratings mapped anew.", changed
+                    ),
+                    "success",
+                )
                 return redirect(url_for("factchecks.ratings"))
     return render_template(
         "factchecks/ratings.html",

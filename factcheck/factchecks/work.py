@@ -40,6 +40,7 @@ from factcheck.factchecks.vectors import (
     pending,
     to_bytes,
 )
+from factcheck.i18n import N_
 from factcheck.jobs import Progress, schedule
 from factcheck.users.models import User
 
@@ -218,7 +219,7 @@ def library_changed(session: Session) -> None:
         session,
         "factcheck.factchecks.work:refresh_library",
         {},
-        label="Reading new fact-checks and matching recent claims against them",
+        label=N_("Reading new fact-checks and matching recent claims against them"),
         subject="library",
     )
 
@@ -245,7 +246,7 @@ def _act(session: Session, marks: dict[str, set[int]]) -> None:
             session,
             "factcheck.factchecks.work:match_article",
             {"article_id": article_id},
-            label="Looking for earlier fact-checks of this article's claims",
+            label=N_("Looking for earlier fact-checks of this article's claims"),
             subject=f"article:{article_id}",
         )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import login_required
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import joinedload
@@ -56,11 +57,11 @@ def log() -> tuple[str, int]:
     before = request.args.get("before", type=parse_id)
     errors = []
     if request.args.get("from") and since is None:
-        errors.append("“From” is not a date (use YYYY-MM-DD).")
+        errors.append(gettext("“From” is not a date (use YYYY-MM-DD)."))
     if request.args.get("to") and until is None:
-        errors.append("“To” is not a date (use YYYY-MM-DD).")
+        errors.append(gettext("“To” is not a date (use YYYY-MM-DD)."))
     if since and until and since > until:
-        errors.append("“From” is after “To”: no event can match.")
+        errors.append(gettext("“From” is after “To”: no event can match."))
     query = select(AuditEvent).options(joinedload(AuditEvent.actor))
     if user_id:
         query = query.where(AuditEvent.actor_id == user_id)
@@ -102,9 +103,19 @@ def verify_chain() -> Response:
     """Walk the whole hash chain now and report the result."""
     broken = verify(db.session)
     if broken is None:
-        flash(f"The audit history is intact. Head hash: {head_hash(db.session)}", "success")
+        flash(
+            gettext("The audit history is intact. Head hash: %(hash)s", hash=head_hash(db.session)),
+            "success",
+        )
     else:
-        flash(f"The audit history is BROKEN at event {broken.event_id}: {broken.reason}", "error")
+        flash(
+            gettext(
+                "The audit history is BROKEN at event %(number)s: %(reason)s",
+                number=broken.event_id,
+                reason=broken.reason,
+            ),
+            "error",
+        )
     return redirect(url_for("history.log"))
 
 

@@ -15,12 +15,13 @@ from datetime import date
 from pathlib import PurePath
 from typing import Any
 
+from flask_babel import gettext, ngettext
 from sqlalchemy.orm import Session
 
 from factcheck.articles.operations import METADATA_LIMITS, decode_text_file, import_article
 from factcheck.errors import DomainError, ValidationFailed
 from factcheck.users.models import User
-from factcheck.validators import is_web_url
+from factcheck.validators import is_web_url, shown_number
 
 FORMATS = {".txt": "text", ".csv": "CSV", ".jsonl": "JSON Lines", ".html": "HTML", ".htm": "HTML"}
 CSV_COLUMNS = ("title", "url", "outlet", "published_on", "body")
@@ -67,7 +68,11 @@ def import_file(
     suffix = PurePath(filename).suffix.lower()
     if suffix not in FORMATS:
         report.problems.append(
-            f"{report.filename}: only {', '.join(sorted(FORMATS))} files can be imported."
+            gettext(
+                "%(file)s: only %(suffixes)s files can be imported.",
+                file=report.filename,
+                suffixes=", ".join(sorted(FORMATS)),
+            )
         )
         return report
     try:
@@ -132,20 +137,40 @@ def _import_csv(session, actor, report, data, *, max_chars) -> None:
     try:
         header = [name.strip().lower() for name in next(reader)]
     except StopIteration:
-        raise _FileRefused([f"{report.filename} is empty."]) from None
+        raise _FileRefused([gettext("%(file)s is empty.", file=report.filename)]) from None
     except csv.Error as error:
-        raise _FileRefused([f"{report.filename}: the header is not valid CSV ({error})."]) from None
+        raise _FileRefused(
+            [
+                gettext(
+                    "%(file)s: the header is not valid CSV (%(error)s).",
+                    file=report.filename,
+                    error=error,
+                )
+            ]
+        ) from None
     missing = [name for name in ("title", "body") if name not in header]
     if missing:
         raise _FileRefused(
             [
-                f"{report.filename}: the header must name the columns {', '.join(CSV_COLUMNS)}; "
-                f"missing: {', '.join(missing)}."
+                gettext(
+                    "%(file)s: the header must name the columns %(columns)s; missing: %(missing)s.",
+                    file=report.filename,
+                    columns=", ".join(CSV_COLUMNS),
+                    missing=", ".join(missing),
+                )
             ]
         )
     unknown = [name for name in header if name not in CSV_COLUMNS]
     if unknown:
-        raise _FileRefused([f"{report.filename}: unknown columns: {', '.join(unknown)}."])
+        raise _FileRefused(
+            [
+                gettext(
+                    "%(file)s: unknown columns: %(columns)s.",
+                    file=report.filename,
+                    columns=", ".join(unknown),
+                )
+            ]
+        )
     problems: list[str] = []
     try:
         for row in reader:
@@ -154,7 +179,12 @@ def _import_csv(session, actor, report, data, *, max_chars) -> None:
                 continue
             if len(row) != len(header):
                 problems.append(
-                    f"row at line {line}: {len(row)} cells where the header has {len(header)}."
+                    gettext(
+                        "row at line %(line)s: %(cells)s cells where the header has %(columns)s.",
+                        line=line,
+                        cells=len(row),
+                        columns=len(header),
+                    )
                 )
                 continue
             values = dict(zip(header, row, strict=True))
@@ -164,8 +194,11 @@ def _import_csv(session, actor, report, data, *, max_chars) -> None:
                     published = date.fromisoformat(values["published_on"].strip())
                 except ValueError:
                     problems.append(
-                        f"row at line {line}: published_on "
-                        f"“{values['published_on'][:40]}” is not YYYY-MM-DD."
+                        gettext(
+                            "row at line %(line)s: published_on “%(value)s” is not YYYY-MM-DD.",
+                            line=line,
+                            value=values["published_on"][:40],
+                        )
                     )
                     continue
             try:
@@ -181,18 +214,34 @@ def _import_csv(session, actor, report, data, *, max_chars) -> None:
                         published_on=published,
                     )
             except DomainError as error:
-                problems.append(f"row at line {line}: {error.message}")
+                problems.append(
+                    gettext("row at line %(line)s: %(problem)s", line=line, problem=error.message)
+                )
                 continue
             report.imported.append((article.id, article.title))
     except csv.Error as error:
-        problems.append(f"line {reader.line_num}: not valid CSV ({error}).")
+        problems.append(
+            gettext("line %(line)s: not valid CSV (%(error)s).", line=reader.line_num, error=error)
+        )
     if problems:
         shown = problems[:MAX_LISTED_PROBLEMS]
         if len(problems) > len(shown):
-            shown.append(f"…and {len(problems) - len(shown)} more problems.")
-        raise _FileRefused([f"{report.filename}: nothing was imported.", *shown])
+            more = len(problems) - len(shown)
+            shown.append(
+                ngettext(
+                    "…and %(count)s more problem.",
+                    "…and %(count)s more problems.",
+                    more,
+                    count=shown_number(more),
+                )
+            )
+        raise _FileRefused(
+            [gettext("%(file)s: nothing was imported.", file=report.filename), *shown]
+        )
     if not report.imported:
-        raise _FileRefused([f"{report.filename} has a header but no articles."])
+        raise _FileRefused(
+            [gettext("%(file)s has a header but no articles.", file=report.filename)]
+        )
 
 
 def _import_jsonl(session, actor, report, data, *, max_chars) -> None:
@@ -220,7 +269,9 @@ def _import_html(session, actor, report, data, *, max_chars, title) -> None:
     import trafilatura
 
     if b"\x00" in data[:4096] and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise _FileRefused([f"{report.filename} looks like a binary file, not HTML."])
+        raise _FileRefused(
+            [gettext("%(file)s looks like a binary file, not HTML.", file=report.filename)]
+        )
     try:
         document = trafilatura.bare_extraction(
             data,
@@ -234,7 +285,7 @@ def _import_html(session, actor, report, data, *, max_chars, title) -> None:
     except Exception:  # the extractor's failure modes are its own; all mean "no text"
         document = None
     if document is None:
-        raise _FileRefused([f"{report.filename}: no article text could be found in this page."])
+        raise _FileRefused([_no_article_text(report)])
     meta = document.as_dict() if hasattr(document, "as_dict") else dict(document)
     text = (meta.get("text") or "").strip()
     headline = title or (meta.get("title") or "").strip()
@@ -243,7 +294,7 @@ def _import_html(session, actor, report, data, *, max_chars, title) -> None:
         lines = lines[1:]  # the headline is the title, not a claim
     if sum(len(line) for line in lines) < MIN_HTML_TEXT_CHARS:
         # Menus and cookie banners extract to a few words; that is not an article.
-        raise _FileRefused([f"{report.filename}: no article text could be found in this page."])
+        raise _FileRefused([_no_article_text(report)])
     published = None
     if meta.get("date"):
         try:
@@ -265,3 +316,7 @@ def _import_html(session, actor, report, data, *, max_chars, title) -> None:
         published_on=published,
     )
     report.imported.append((article.id, article.title))
+
+
+def _no_article_text(report: FileReport) -> str:
+    return gettext("%(file)s: no article text could be found in this page.", file=report.filename)

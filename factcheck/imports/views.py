@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, ngettext
 from flask_login import login_required
 from flask_wtf import FlaskForm
 from markupsafe import Markup
@@ -15,6 +16,7 @@ from factcheck.extensions import db
 from factcheck.imports.operations import import_file
 from factcheck.unit_of_work import show_on_form, unit_of_work
 from factcheck.users.auth import current_app_user
+from factcheck.validators import shown_number
 
 bp = Blueprint("imports", __name__)
 
@@ -49,12 +51,11 @@ def create() -> str | Response:
                 )
         except DuplicateArticle as error:
             link = url_for("workspace.show", article_id=error.existing_id)
-            flash(
-                Markup('{} <a href="{}">Open the existing article</a>.').format(
-                    error.message, link
-                ),
-                "error",
+            # The translated message is markup we wrote; Markup's % escapes the values.
+            message = Markup(  # noqa: S704
+                gettext('%(message)s <a href="%(url)s">Open the existing article</a>.')
             )
+            flash(message % {"message": error.message, "url": link}, "error")
             return render_template("imports/new.html", form=form), 409
         except DomainError as error:
             # An uploaded file stands for the body: its problems show beside the file.
@@ -66,7 +67,16 @@ def create() -> str | Response:
                 default_field=form.body_file,
             )
             return render_template("imports/new.html", form=form), error.status_code
-        flash(f"Imported “{article.title}”: {len(article.claims)} claims.", "success")
+        flash(
+            ngettext(
+                "Imported “%(title)s”: %(count)s claim.",
+                "Imported “%(title)s”: %(count)s claims.",
+                len(article.claims),
+                title=article.title,
+                count=shown_number(len(article.claims)),
+            ),
+            "success",
+        )
         return redirect(url_for("workspace.show", article_id=article.id))
     return render_template("imports/new.html", form=form), 422
 
@@ -76,10 +86,8 @@ def _body_from_form(form: ArticleForm) -> str:
     pasted = form.body.data or ""
     if upload and upload.filename:
         if pasted.strip():
-            raise ValidationFailed(
-                "Paste the text or upload a file, not both.",
-                fields={"body": ["Paste the text or upload a file, not both."]},
-            )
+            message = gettext("Paste the text or upload a file, not both.")
+            raise ValidationFailed(message, fields={"body": [message]})
         return article_ops.decode_text_file(upload.read(), filename=upload.filename)
     return pasted
 
@@ -98,7 +106,7 @@ def bulk_import() -> tuple[str, int]:
     form = FlaskForm()
     files = [f for f in request.files.getlist("files") if f and f.filename]
     if not form.validate_on_submit() or not files:
-        flash("Choose one or more files to import.", "error")
+        flash(gettext("Choose one or more files to import."), "error")
         return render_template("imports/index.html", reports=None, form=form), 422
     # Each file is all or nothing inside import_file (a savepoint each); the files that
     # were imported are committed together.

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -71,11 +72,11 @@ def update_settings(
     :raises StaleVersion: another admin changed the settings since the form was shown.
     """
     if not actor.has_role(Role.ADMIN):
-        raise PermissionDenied("Only an admin can change publishing.")
+        raise PermissionDenied(gettext("Only an admin can change publishing."))
     before = settings(session)
     if expected_version != before.version:
         raise StaleVersion(
-            "Another admin changed the publishing settings meanwhile; here they are now."
+            gettext("Another admin changed the publishing settings meanwhile; here they are now.")
         )
     row = session.get(PublishingSettings, SETTINGS_ID)
     if row is None:
@@ -98,7 +99,7 @@ def require_publishing(session: Session) -> Settings:
     """:raises NotFound: publishing is off (the public pages do not exist then)."""
     current = settings(session)
     if not current.enabled:
-        raise NotFound("This page does not exist.")
+        raise NotFound(gettext("This page does not exist."))
     return current
 
 
@@ -138,7 +139,7 @@ class PublicClaim:
 
 def _verdict_name(verdicts: dict[int, Verdict], verdict_id: int | None) -> str:
     verdict = verdicts.get(verdict_id) if verdict_id is not None else None
-    return verdict.label if verdict is not None else "a verdict since retired"
+    return verdict.label if verdict is not None else gettext("a verdict since retired")
 
 
 def _corrections(events: Sequence[Any], verdicts: dict[int, Verdict]) -> list[Correction]:
@@ -148,16 +149,25 @@ def _corrections(events: Sequence[Any], verdicts: dict[int, Verdict]) -> list[Co
     for event in events[1:]:
         old = _verdict_name(verdicts, previous.verdict_id)
         if event.kind is PublicationKind.WITHDRAWN:
-            text = f"The verdict “{old}” was withdrawn while the fact-check is reviewed again."
+            text = gettext(
+                "The verdict “%(old)s” was withdrawn while the fact-check is reviewed again.",
+                old=old,
+            )
         elif previous.kind is PublicationKind.WITHDRAWN or previous.verdict_id == event.verdict_id:
             new = _verdict_name(verdicts, event.verdict_id)
             if event.verdict_id == previous.verdict_id:
-                text = f"After a new review the verdict “{new}” was published again."
+                text = gettext(
+                    "After a new review the verdict “%(new)s” was published again.", new=new
+                )
             else:
-                text = f"After a new review the verdict was changed from “{old}” to “{new}”."
+                text = gettext(
+                    "After a new review the verdict was changed from “%(old)s” to “%(new)s”.",
+                    old=old,
+                    new=new,
+                )
         else:
             new = _verdict_name(verdicts, event.verdict_id)
-            text = f"The verdict was changed from “{old}” to “{new}”."
+            text = gettext("The verdict was changed from “%(old)s” to “%(new)s”.", old=old, new=new)
         corrections.append(Correction(event.created_at, text))
         previous = event
     return corrections
@@ -275,7 +285,7 @@ def public_claim(session: Session, claim_id: int, *, names: bool) -> PublicClaim
         _EVENT_ROWS.where(PublicationEvent.claim_id == claim_id).order_by(PublicationEvent.id)
     ).all()
     if not events:
-        raise NotFound("There is no published fact-check here.")
+        raise NotFound(gettext("There is no published fact-check here."))
     article = session.get(Article, events[0].article_id)
     assert article is not None  # the events go with their article
     return _public_claims(session, {article.id: article}, events, names=names, details=True)[0]
@@ -315,7 +325,7 @@ def public_article(session: Session, article_id: int, *, names: bool) -> PublicA
     """
     row = session.get(PublishedArticle, article_id)
     if row is None:
-        raise NotFound("There is no published fact-check here.")
+        raise NotFound(gettext("There is no published fact-check here."))
     article = session.get(Article, article_id)
     assert article is not None
     events = session.execute(

@@ -2,7 +2,9 @@
 
 With publishing off every public route answers 404, as if it did not exist. The pages
 are built for caches: an ETag of the page and the time its verdicts last changed, so
-that a revalidation costs a 304.
+that a revalidation costs a 304. They are in the reader's language (Accept-Language:
+nobody is logged in there), so every answer says ``Vary: Accept-Language`` and the
+ETag differs from one interface language to another.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext
 from markupsafe import Markup, escape
 from sqlalchemy import ColumnElement
 from werkzeug.http import is_resource_modified
@@ -41,6 +44,7 @@ from factcheck.exports.claimreview import (
 )
 from factcheck.exports.views import organisation, public_base_url
 from factcheck.extensions import db
+from factcheck.i18n import TRANSLATIONS, current_language
 from factcheck.publishing import operations
 from factcheck.publishing.forms import PublishingForm
 from factcheck.publishing.operations import PublicClaim
@@ -97,16 +101,27 @@ def _templates_token() -> str:
     return digest.hexdigest()[:16]
 
 
+@cache
+def _catalogue_token(language: str) -> str:
+    """A digest of the language's catalogue: new translations get new ETags too."""
+    catalogue = TRANSLATIONS / language / "LC_MESSAGES" / "messages.po"
+    if not catalogue.is_file():
+        return language  # English: the messages themselves, in the templates' token
+    return f"{language}:{hashlib.sha256(catalogue.read_bytes()).hexdigest()[:16]}"
+
+
 def _conditional(scope: ColumnElement[bool] | None, build: Callable[[], Response]) -> Response:
     """A public, revalidatable answer: the ETag and Last-Modified come from what the page
     shows (its publication events, the settings, the verdict scale, people's names), read
     before the page is built, so that a revalidation that finds nothing new is a 304
-    that costs a few small queries instead of the page."""
+    that costs a few small queries instead of the page. The interface language is part
+    of the ETag: a reader of another language never revalidates into this one's page."""
     fresh = operations.freshness(db.session, scope)
     current = operations.settings(db.session)
     org = organisation()
     parts = [
         _templates_token(),
+        _catalogue_token(current_language()),
         public_base_url(),
         request.full_path,
         f"{current.version}:{current.enabled}:{current.show_names}",
@@ -138,6 +153,15 @@ def _html(template: str, **context: object) -> Response:
 def _only_when_published() -> None:
     if request.endpoint != "publishing.settings_page":
         operations.require_publishing(db.session)
+
+
+@bp.after_request
+def _vary_by_language(response: BaseResponse) -> BaseResponse:
+    """Every public answer (its 304s and 404s too) is in the reader's language: shared
+    caches must keep one copy per Accept-Language."""
+    if request.endpoint != "publishing.settings_page":
+        response.vary.add("Accept-Language")
+    return response
 
 
 @bp.route("/published/", methods=["GET"])
@@ -180,7 +204,7 @@ def _verdict_list(public: operations.PublicArticle) -> dict:
     return {
         "@context": "https://schema.org",
         "@type": "ItemList",
-        "name": f"Fact-checks of “{public.article.title}”",
+        "name": gettext("Fact-checks of “%(title)s”", title=public.article.title),
         "itemListElement": [
             {
                 "@type": "ListItem",
@@ -224,7 +248,7 @@ def claim_review_json(claim_id: int) -> Response:
         public = operations.public_claim(db.session, claim_id, names=False)
         review = _claim_review(public)
         if review is None:
-            abort(404, description="This verdict was withdrawn for review.")
+            abort(404, description=gettext("This verdict was withdrawn for review."))
         return Response(json_ld(review) + "\n", mimetype="application/ld+json")
 
     return _conditional(PublicationEvent.claim_id == claim_id, build)
@@ -239,7 +263,7 @@ def embed_snippet(public: PublicClaim, url: str) -> str:
     colour = public.verdict.colour
     text = public.annotation.claim_summary if public.annotation else ""
     text = text or public.text
-    org = organisation()["name"]
+    byline = gettext("— fact-checked by %(organisation)s", organisation=organisation()["name"])
     return (
         f'<a href="{escape(url)}" class="factcheck-embed" style="display:inline-block;'
         "border:1px solid #767676;border-radius:6px;padding:.5em .75em;color:#1a1a1a;"
@@ -247,7 +271,7 @@ def embed_snippet(public: PublicClaim, url: str) -> str:
         f'<strong style="display:inline-block;background:{escape(colour)};'
         f"color:{badge_ink(colour)};border-radius:999px;padding:.1em .6em;"
         f'margin-right:.5em">{escape(public.verdict.label)}</strong>'
-        f'{escape(text)} <span style="color:#595959">— fact-checked by {escape(org)}</span>'
+        f'{escape(text)} <span style="color:#595959">{escape(byline)}</span>'
         "</a>"
     )
 
@@ -256,15 +280,15 @@ def embed_snippet(public: PublicClaim, url: str) -> str:
 def oembed() -> Response:
     """oEmbed (https://oembed.com) for a public claim page's URL: the embed snippet."""
     if request.args.get("format", "json") != "json":
-        abort(501, description="Only the JSON format is served.")
+        abort(501, description=gettext("Only the JSON format is served."))
     path = urlsplit(request.args.get("url", "")).path
     prefix = "/published/claims/"
     if not path.startswith(prefix):
-        abort(404, description="That is not the URL of a published fact-check.")
+        abort(404, description=gettext("That is not the URL of a published fact-check."))
     try:
         claim_id = parse_id(path[len(prefix) :].rstrip("/"))
     except ValueError:
-        abort(404, description="That is not the URL of a published fact-check.")
+        abort(404, description=gettext("That is not the URL of a published fact-check."))
     try:
         width = min(max(int(request.args.get("maxwidth") or 600), 200), 1200)
     except ValueError:
@@ -273,7 +297,7 @@ def oembed() -> Response:
     def build() -> Response:
         public = operations.public_claim(db.session, claim_id, names=False)
         if public.annotation is None or public.verdict is None:
-            abort(404, description="This verdict was withdrawn for review.")
+            abort(404, description=gettext("This verdict was withdrawn for review."))
         return jsonify(_oembed(public, width))
 
     return _conditional(PublicationEvent.claim_id == claim_id, build)
@@ -347,7 +371,7 @@ def settings_page() -> str | tuple[str, int] | BaseResponse:
             form.enabled.data, form.show_names.data = current.enabled, current.show_names
             form.version.data = current.version
         else:
-            flash("Publishing settings saved.", "success")
+            flash(gettext("Publishing settings saved."), "success")
             return redirect(url_for("publishing.settings_page"))
     elif request.method == "POST":
         status = 422

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
+from factcheck.i18n import local_number
+
 
 @dataclass(frozen=True)
 class Series:
@@ -43,7 +45,8 @@ def bar_chart(labels: Sequence[str], series: Sequence[Series], *, title: str) ->
         parts.append(
             f'<line class="grid" x1="{left}" x2="{width - 10}" y1="{y:.1f}" y2="{y:.1f}"/>'
         )
-        parts.append(f'<text class="tick" x="{left - 4}" y="{y + 4:.1f}">{value}</text>')
+        tick_text = escape(local_number(value))
+        parts.append(f'<text class="tick" x="{left - 4}" y="{y + 4:.1f}">{tick_text}</text>')
     every = max(1, len(labels) // 10)
     for index, label in enumerate(labels):
         x0 = left + index * group_w + group_w * 0.1
@@ -55,7 +58,7 @@ def bar_chart(labels: Sequence[str], series: Sequence[Series], *, title: str) ->
             parts.append(
                 f'<rect class="{escape(s.css_class)}" x="{x:.1f}" y="{y:.1f}" '
                 f'width="{bar_w:.1f}" height="{bar_h:.1f}"><title>{escape(label)}: '
-                f"{value} {escape(s.name)}</title></rect>"
+                f"{escape(local_number(value))} {escape(s.name)}</title></rect>"
             )
         if index % every == 0:
             parts.append(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from babel.dates import format_skeleton
 from flask import Blueprint, render_template, request
+from flask_babel import get_locale, gettext
 
 from factcheck.db import parse_id
 from factcheck.extensions import db
@@ -23,30 +25,33 @@ def dashboard() -> str:
     daily = stats.daily_progress(db.session)
     verdicts = stats.verdict_distribution(db.session)
     people = stats.work_per_annotator(db.session)
+    submitted, approved = gettext("submitted"), gettext("approved")
+    # A day as the reader's language writes it short: "Dec 7", "7 dic".
+    locale = get_locale() or "en"
     charts = {
         "daily": bar_chart(
-            [d.strftime("%d %b") for d in daily.days],
+            [format_skeleton("MMMd", d, locale=locale) for d in daily.days],
             [
-                Series("submitted", "series-submitted", daily.submitted),
-                Series("approved", "series-approved", daily.approved),
+                Series(submitted, "series-submitted", daily.submitted),
+                Series(approved, "series-approved", daily.approved),
             ],
-            title="Annotations submitted and approved per day, last 30 days",
+            title=gettext("Annotations submitted and approved per day, last 30 days"),
         ),
         "verdicts": bar_chart(
             [v.label for v, _, _ in verdicts],
             [
-                Series("submitted", "series-submitted", [t for _, t, _ in verdicts]),
-                Series("published", "series-approved", [a for _, _, a in verdicts]),
+                Series(submitted, "series-submitted", [t for _, t, _ in verdicts]),
+                Series(gettext("published"), "series-approved", [a for _, _, a in verdicts]),
             ],
-            title="Verdicts given (submitted or later) and published",
+            title=gettext("Verdicts given (submitted or later) and published"),
         ),
         "people": bar_chart(
             [w.user.name for w in people],
             [
-                Series("submitted", "series-submitted", [w.submitted for w in people]),
-                Series("approved", "series-approved", [w.approved for w in people]),
+                Series(submitted, "series-submitted", [w.submitted for w in people]),
+                Series(approved, "series-approved", [w.approved for w in people]),
             ],
-            title="Work per annotator: annotations submitted and approved",
+            title=gettext("Work per annotator: annotations submitted and approved"),
         ),
     }
     return render_template(

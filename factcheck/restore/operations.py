@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import IO, Any, TypeVar
 
+from flask_babel import gettext, ngettext
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -49,7 +50,7 @@ from factcheck.review import operations as review_ops
 from factcheck.review.models import Decision, Review
 from factcheck.users import operations as user_ops
 from factcheck.users.models import Role, User
-from factcheck.validators import email_address
+from factcheck.validators import email_address, shown_number
 from factcheck.verdicts import operations as verdict_ops
 from factcheck.verdicts.models import DEFAULT_VERDICT_COLOUR, Verdict
 
@@ -84,41 +85,84 @@ class RestoreReport:
 
     def notes(self) -> list[str]:
         """What a person reads under the file's name, besides the articles' list."""
-        articles = _count(len(self.articles), "article")
-        notes = [
-            f"{articles} with {_count(self.claims, 'claim')}"
-            + (
-                f", {_count(self.annotations, 'annotation')} and "
-                f"{_count(self.reviews, 'review')} restored."
-                if self.scope is Scope.EVERYTHING
-                else " imported."
-            )
-        ]
+        articles = len(self.articles)
+        counts = {
+            "articles": ngettext(
+                "%(count)s article", "%(count)s articles", articles, count=shown_number(articles)
+            ),
+            "claims": ngettext(
+                "%(count)s claim", "%(count)s claims", self.claims, count=shown_number(self.claims)
+            ),
+        }
+        if self.scope is Scope.EVERYTHING:
+            notes = [
+                gettext(
+                    "%(articles)s with %(claims)s, %(annotations)s and %(reviews)s restored.",
+                    **counts,
+                    annotations=ngettext(
+                        "%(count)s annotation",
+                        "%(count)s annotations",
+                        self.annotations,
+                        count=shown_number(self.annotations),
+                    ),
+                    reviews=ngettext(
+                        "%(count)s review",
+                        "%(count)s reviews",
+                        self.reviews,
+                        count=shown_number(self.reviews),
+                    ),
+                )
+            ]
+        else:
+            notes = [gettext("%(articles)s with %(claims)s imported.", **counts)]
         if self.verdicts_created:
-            notes.append("Verdicts added to the scale: " + ", ".join(self.verdicts_created))
+            notes.append(
+                gettext(
+                    "Verdicts added to the scale: %(keys)s",
+                    keys=", ".join(self.verdicts_created),
+                )
+            )
         if self.users_created:
             notes.append(
-                "Accounts created deactivated (an admin activates them and sets a password): "
-                + ", ".join(self.users_created)
+                gettext(
+                    "Accounts created deactivated (an admin activates them and sets a "
+                    "password): %(emails)s",
+                    emails=", ".join(self.users_created),
+                )
             )
         if self.left_out:
             kinds = ", ".join(
-                _count(n, f"{kind} record") for kind, n in sorted(self.left_out.items())
+                _left_out_records(kind, n) for kind, n in sorted(self.left_out.items())
             )
             notes.append(
-                f"Left out: {kinds}. Only an admin can restore annotations, reviews, "
-                "verdicts and accounts from an archive, on the Restore page."
+                gettext(
+                    "Left out: %(records)s. Only an admin can restore annotations, reviews, "
+                    "verdicts and accounts from an archive, on the Restore page.",
+                    records=kinds,
+                )
             )
         return notes
 
 
-def _count(number: int, noun: str) -> str:
-    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+def _left_out_records(kind: str, number: int) -> str:
+    """How many records of a kind an articles-only import left out ("2 user records")."""
+    num = shown_number(number)
+    if kind == "annotation":
+        return ngettext(
+            "%(count)s annotation record", "%(count)s annotation records", number, count=num
+        )
+    if kind == "user":
+        return ngettext("%(count)s user record", "%(count)s user records", number, count=num)
+    if kind == "verdict":
+        return ngettext("%(count)s verdict record", "%(count)s verdict records", number, count=num)
+    return f"{num} {kind}"  # not reached: the kinds above are all a scope leaves out
 
 
 class _LineRefused(Exception):
     def __init__(self, line: int, message: str) -> None:
-        super().__init__(f"line {line}: {message.rstrip('.')}")
+        super().__init__(
+            gettext("line %(line)s: %(problem)s", line=line, problem=message.rstrip("."))
+        )
 
 
 # --- reading records ----------------------------------------------------------------------
@@ -136,15 +180,24 @@ def archive_lines(stream: IO[bytes], *, filename: str) -> Iterator[str]:
             raw = raw[len(codecs.BOM_UTF8) :]
         if b"\x00" in raw:
             raise ValidationFailed(
-                f"{filename} looks like a binary file, not a JSON Lines archive "
-                f"(a NUL byte on line {number})."
+                gettext(
+                    "%(file)s looks like a binary file, not a JSON Lines archive "
+                    "(a NUL byte on line %(line)s).",
+                    file=filename,
+                    line=number,
+                )
             )
         try:
             yield raw.decode("utf-8")
         except UnicodeDecodeError as error:
             raise ValidationFailed(
-                f"{filename} is not UTF-8 text (line {number}, byte {error.start + 1}). "
-                "Archives exported from this platform are UTF-8."
+                gettext(
+                    "%(file)s is not UTF-8 text (line %(line)s, byte %(byte)s). "
+                    "Archives exported from this platform are UTF-8.",
+                    file=filename,
+                    line=number,
+                    byte=error.start + 1,
+                )
             ) from None
 
 
@@ -165,25 +218,37 @@ def _records(lines: Iterable[str]) -> Iterable[tuple[int, dict[str, Any]]]:
         if not raw.strip():
             continue
         if len(raw) > MAX_LINE_CHARS:
-            raise _LineRefused(number, "the line is too long")
+            raise _LineRefused(number, gettext("the line is too long"))
         try:
             item = json.loads(raw)
         except (ValueError, RecursionError):  # JSONDecodeError, or a 5,000-digit number
-            raise _LineRefused(number, "this is not valid JSON (or a number is too long)") from None
+            raise _LineRefused(
+                number, gettext("this is not valid JSON (or a number is too long)")
+            ) from None
         if not isinstance(item, dict) or _depth(item) > MAX_DEPTH:
-            raise _LineRefused(number, "each line must be a JSON object (not nested too deeply)")
+            raise _LineRefused(
+                number, gettext("each line must be a JSON object (not nested too deeply)")
+            )
         if not seen_header:
             if item.get("type") != "meta" or item.get("format") != FORMAT:
-                raise _LineRefused(number, f"the file does not start with a {FORMAT} header")
+                raise _LineRefused(
+                    number,
+                    gettext("the file does not start with a %(format)s header", format=FORMAT),
+                )
             if item.get("version") != VERSION:
-                raise _LineRefused(number, f"version {item.get('version')!r} is not supported")
+                raise _LineRefused(
+                    number,
+                    gettext(
+                        "version %(version)s is not supported", version=repr(item.get("version"))
+                    ),
+                )
             seen_header = True
             continue
         if item.get("type") == "meta":
-            raise _LineRefused(number, "a second header")
+            raise _LineRefused(number, gettext("a second header"))
         yield number, item
     if not seen_header:
-        raise _LineRefused(1, "the file is empty")
+        raise _LineRefused(1, gettext("the file is empty"))
 
 
 def _text(item: dict, name: str, *, required: bool = False) -> str:
@@ -191,21 +256,21 @@ def _text(item: dict, name: str, *, required: bool = False) -> str:
     value = item.get(name)
     if value is None:
         if required:
-            raise ValidationFailed(f"“{name}” is missing")
+            raise ValidationFailed(gettext("“%(name)s” is missing", name=name))
         return ""
     if not isinstance(value, str):
-        raise ValidationFailed(f"“{name}” must be text")
+        raise ValidationFailed(gettext("“%(name)s” must be text", name=name))
     if "\x00" in value:
-        raise ValidationFailed(f"“{name}” contains a NUL character")
+        raise ValidationFailed(gettext("“%(name)s” contains a NUL character", name=name))
     return value
 
 
 def _int(item: dict, name: str, *, default: int | None = None) -> int:
     value = item.get(name, default)
     if not isinstance(value, int) or isinstance(value, bool):
-        raise ValidationFailed(f"“{name}” must be a whole number")
+        raise ValidationFailed(gettext("“%(name)s” must be a whole number", name=name))
     if not 0 <= value <= MAX_ID:
-        raise ValidationFailed(f"“{name}” is out of range")
+        raise ValidationFailed(gettext("“%(name)s” is out of range", name=name))
     return value
 
 
@@ -216,9 +281,9 @@ def _when(item: dict, name: str, kind: type[date] | type[datetime] = datetime) -
     try:
         parsed = kind.fromisoformat(value)
     except (TypeError, ValueError):
-        raise ValidationFailed(f"“{name}” is not an ISO date") from None
+        raise ValidationFailed(gettext("“%(name)s” is not an ISO date", name=name)) from None
     if isinstance(parsed, datetime) and parsed.tzinfo is None:
-        raise ValidationFailed(f"“{name}” has no time zone")
+        raise ValidationFailed(gettext("“%(name)s” has no time zone", name=name))
     return parsed
 
 
@@ -228,13 +293,15 @@ def _choice(item: dict, name: str, enum_class: type[E], default: str | None = No
     try:
         return enum_class(value)
     except ValueError:
-        raise ValidationFailed(f"unknown {name} {str(value)[:40]!r}") from None
+        raise ValidationFailed(
+            gettext("unknown %(name)s %(value)s", name=name, value=repr(str(value)[:40]))
+        ) from None
 
 
 def _list(item: dict, name: str) -> list[dict[str, Any]]:
     value = item.get(name) or []
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        raise ValidationFailed(f"“{name}” must be a list of objects")
+        raise ValidationFailed(gettext("“%(name)s” must be a list of objects", name=name))
     return value
 
 
@@ -337,8 +404,12 @@ def restore_annotation(
     for review in reviews:
         if not 1 <= review.annotation_version <= version:
             raise ValidationFailed(
-                f"a review names version {review.annotation_version} of an annotation "
-                f"whose version is {version}"
+                gettext(
+                    "a review names version %(named)s of an annotation whose version is "
+                    "%(version)s",
+                    named=review.annotation_version,
+                    version=version,
+                )
             )
     existing = session.scalar(
         select(Annotation.id).where(
@@ -346,7 +417,9 @@ def restore_annotation(
         )
     )
     if existing is not None:
-        raise ValidationFailed(f"{author.email} has a second annotation of the same claim")
+        raise ValidationFailed(
+            gettext("%(email)s has a second annotation of the same claim", email=author.email)
+        )
     annotation = Annotation(
         claim_id=claim_id,
         annotator_id=author.id,
@@ -368,7 +441,10 @@ def restore_annotation(
         session.flush()
     except DBAPIError as error:  # a constraint said no that no check above foresaw
         raise ValidationFailed(
-            f"the annotation breaks a rule of the database ({error.__class__.__name__})"
+            gettext(
+                "the annotation breaks a rule of the database (%(error)s)",
+                error=error.__class__.__name__,
+            )
         ) from None
     for review, comment in zip(reviews, comments, strict=True):
         row = Review(
@@ -442,18 +518,20 @@ def restore_archive(
     """
     if scope is Scope.EVERYTHING and actor is not None and not actor.has_role(Role.ADMIN):
         raise PermissionDenied(
-            "Only an admin can restore an archive's annotations, reviews, verdicts and "
-            "accounts; the bulk import page imports its articles."
+            gettext(
+                "Only an admin can restore an archive's annotations, reviews, verdicts and "
+                "accounts; the bulk import page imports its articles."
+            )
         )
     if actor is not None and not actor.active:
-        raise PermissionDenied("Your account is deactivated.")
+        raise PermissionDenied(gettext("Your account is deactivated."))
     archive = " ".join(archive.split())[:MAX_ARCHIVE_NAME_CHARS] or "archive"
     restorer = _Restorer(session, actor, archive, scope, max_chars)
     try:
         with session.begin_nested():
             restorer.run(lines)
     except _LineRefused as error:
-        raise ValidationFailed(f"Nothing was restored: {error}.") from None
+        raise ValidationFailed(gettext("Nothing was restored: %(reason)s.", reason=error)) from None
     return restorer.report
 
 
@@ -491,7 +569,9 @@ class _Restorer:
             kind = item.get("type")
             if kind == "claim":
                 if self.pending is None:  # the exporter writes claims after their article
-                    raise _LineRefused(number, "the claim's article is not earlier in the file")
+                    raise _LineRefused(
+                        number, gettext("the claim's article is not earlier in the file")
+                    )
                 self.pending.claims.append((number, item))
                 continue
             self._finish_article()
@@ -508,7 +588,10 @@ class _Restorer:
                 "annotation": self._annotation,
             }.get(kind)
             if handler is None:
-                raise _LineRefused(number, f"unknown record type {str(kind)[:40]!r}")
+                raise _LineRefused(
+                    number,
+                    gettext("unknown record type %(kind)s", kind=repr(str(kind)[:40])),
+                )
             self._at(number, handler, item)
         self._finish_article()
         self._settle_scale()
@@ -520,7 +603,7 @@ class _Restorer:
             return handler(*args)
         except DomainError as error:
             details = "; ".join(
-                f"{name.replace('_', ' ')}: {message}"
+                gettext("%(field)s: %(message)s", field=name.replace("_", " "), message=message)
                 for name, messages in error.fields.items()
                 for message in messages
                 if message not in error.message
@@ -567,7 +650,9 @@ class _Restorer:
 
     def _person(self, email: Any) -> User:
         if not isinstance(email, str):
-            raise ValidationFailed(f"{str(email)[:80]!r} is not a person's email")
+            raise ValidationFailed(
+                gettext("%(email)s is not a person's email", email=repr(str(email)[:80]))
+            )
         email = email_address(email)
         user = self.accounts.get(email)
         if user is None:
@@ -592,14 +677,16 @@ class _Restorer:
         for number, claim in pending.claims:
             try:
                 if _int(claim, "article_id") != _int(item, "id"):
-                    raise ValidationFailed("the claim does not belong to the article before it")
+                    raise ValidationFailed(
+                        gettext("the claim does not belong to the article before it")
+                    )
                 archive_claims.append((_int(claim, "position"), _int(claim, "id"), number, claim))
             except DomainError as error:
                 raise _LineRefused(number, error.message) from None
         archive_claims.sort(key=lambda entry: entry[0])
         positions = [entry[0] for entry in archive_claims]
         if len(set(positions)) != len(positions):
-            raise ValidationFailed("two claims of the article have the same position")
+            raise ValidationFailed(gettext("two claims of the article have the same position"))
         spans = []
         for _position, _id, number, claim in archive_claims:
             try:
@@ -615,7 +702,7 @@ class _Restorer:
         body = _text(item, "body", required=True)
         sha = item.get("body_sha256")
         if sha is not None and sha != article_ops.body_sha256(article_ops.normalise_body(body)):
-            raise ValidationFailed("the body does not match its SHA-256")
+            raise ValidationFailed(gettext("the body does not match its SHA-256"))
         everything = self.scope is Scope.EVERYTHING
         article = article_ops.import_article(
             self.session,
@@ -655,13 +742,15 @@ class _Restorer:
             return
         claim_id = self.claim_ids.get(_int(item, "claim_id"))
         if claim_id is None:
-            raise ValidationFailed("the annotation's claim is not earlier in the file")
+            raise ValidationFailed(gettext("the annotation's claim is not earlier in the file"))
         verdict_key = item.get("verdict")
         verdict_id = None
         if verdict_key is not None:
             verdict_id = self.verdict_ids.get(verdict_key) if isinstance(verdict_key, str) else None
             if verdict_id is None:
-                raise ValidationFailed(f"unknown verdict {str(verdict_key)[:40]!r}")
+                raise ValidationFailed(
+                    gettext("unknown verdict %(key)s", key=repr(str(verdict_key)[:40]))
+                )
         sources = [
             SourceInput(
                 url=_text(source, "url"),
@@ -683,7 +772,9 @@ class _Restorer:
         )
         archived_reviews = _list(item, "reviews")
         if len(archived_reviews) > MAX_REVIEWS:
-            raise ValidationFailed(f"more than {MAX_REVIEWS} reviews on one annotation")
+            raise ValidationFailed(
+                gettext("more than %(count)s reviews on one annotation", count=MAX_REVIEWS)
+            )
         reviews = [
             ArchivedReview(
                 review_ops.PastReview(
@@ -698,7 +789,7 @@ class _Restorer:
         ]
         version = _int(item, "version", default=1)
         if version < 1:
-            raise ValidationFailed("“version” must be 1 or more")
+            raise ValidationFailed(gettext("“version” must be 1 or more"))
         restore_annotation(
             self.session,
             self.actor,

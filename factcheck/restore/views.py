@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request
+from flask_babel import gettext
 from flask_wtf import FlaskForm
 
 from factcheck.errors import DomainError
@@ -36,11 +37,14 @@ def restore() -> tuple[str, int]:
     form = FlaskForm()
     upload = request.files.get("archive")
     if not form.validate_on_submit() or upload is None or not upload.filename:
-        return _page(form, error="Choose an archive (.jsonl) to restore.", status=422)
+        return _page(form, error=gettext("Choose an archive (.jsonl) to restore."), status=422)
     if not upload.filename.lower().endswith(".jsonl"):
         return _page(
             form,
-            error=f"{upload.filename[:200]} is not an archive: export one as .jsonl first.",
+            error=gettext(
+                "%(file)s is not an archive: export one as .jsonl first.",
+                file=upload.filename[:200],
+            ),
             status=422,
         )
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
+from flask_babel import lazy_gettext
 from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -20,7 +21,15 @@ class Decision(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
+        """The decision as a review round shows it: "Request changes"."""
+        return str(_DECISION_LABELS[self])
+
+
+_DECISION_LABELS = {
+    Decision.APPROVE: lazy_gettext("Approve"),
+    Decision.REQUEST_CHANGES: lazy_gettext("Request changes"),
+    Decision.REJECT: lazy_gettext("Reject"),
+}
 
 
 class Review(Base):

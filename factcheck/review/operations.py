@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import gettext
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
@@ -65,14 +66,20 @@ def check_transition(actor: User, annotation: Annotation, action: Action) -> Tra
     transition = TRANSITION_TABLE.get((annotation.state, action))
     if transition is None:
         raise InvalidTransition(
-            f"An annotation that is {annotation.state.label.lower()} cannot be {action.past}."
+            gettext(
+                "An annotation that is %(state)s cannot be %(action)s.",
+                state=str(annotation.state.label).lower(),
+                action=action.past,
+            )
         )
     if not may_act(actor, annotation, transition):
         if transition.actor is Actor.OTHER_REVIEWER and annotation.annotator_id == actor.id:
-            raise PermissionDenied("Nobody reviews their own annotation: a second person must.")
+            raise PermissionDenied(
+                gettext("Nobody reviews their own annotation: a second person must.")
+            )
         if transition.actor is Actor.AUTHOR:
-            raise PermissionDenied("Only the annotation's author can do this.")
-        raise PermissionDenied("This needs the reviewer role.")
+            raise PermissionDenied(gettext("Only the annotation's author can do this."))
+        raise PermissionDenied(gettext("This needs the reviewer role."))
     return transition
 
 
@@ -105,12 +112,15 @@ def apply_action(
     transition = check_transition(actor, annotation, action)
     if expected_version is not None and expected_version != annotation.version:
         raise StaleVersion(
-            "This annotation changed since you opened it. Reload to see the current version."
+            gettext(
+                "This annotation changed since you opened it. Reload to see the current version."
+            )
         )
     comment = checked_comment(transition, comment)
     if action is Action.SUBMIT and annotation.verdict_id is None:
         raise ValidationFailed(
-            "Choose a verdict before submitting.", fields={"verdict": ["Choose a verdict."]}
+            gettext("Choose a verdict before submitting."),
+            fields={"verdict": [gettext("Choose a verdict.")]},
         )
     if action is Action.APPROVE:
         check_no_other_approved(session, annotation)
@@ -147,7 +157,8 @@ def checked_comment(transition: Transition, comment: str | None) -> str:
     comment = long_text("comment", comment, MAX_COMMENT_CHARS)
     if transition.comment_required and not comment:
         raise ValidationFailed(
-            "Please say why in a comment.", fields={"comment": ["A comment is required."]}
+            gettext("Please say why in a comment."),
+            fields={"comment": [gettext("A comment is required.")]},
         )
     return comment
 
@@ -201,29 +212,60 @@ def check_history(
     state = AnnotationState.DRAFT
     comments: list[str] = []
     for number, review in enumerate(reviews, start=1):
-        where = f"review {number} ({review.decision.value} by {review.reviewer.email})"
+        where = gettext(
+            "review %(number)s (%(decision)s by %(email)s)",
+            number=number,
+            decision=review.decision.value,
+            email=review.reviewer.email,
+        )
         to_review = _unrecorded_path(state, AnnotationState.SUBMITTED)
         if to_review is None:
             raise ValidationFailed(
-                f"{where} follows a {state.label.lower()} annotation, which nobody can review."
+                gettext(
+                    "%(review)s follows a %(state)s annotation, which nobody can review.",
+                    review=where,
+                    state=str(state.label).lower(),
+                )
             )
         transition = TRANSITION_TABLE[(AnnotationState.SUBMITTED, _ACTION_OF[review.decision])]
         if not fills_role(review.reviewer, author.id, transition):
             if review.reviewer.id == author.id:
-                raise ValidationFailed(f"{where}: nobody reviews their own annotation.")
-            raise ValidationFailed(f"{where}: {review.reviewer.email} is not a reviewer.")
+                raise ValidationFailed(
+                    gettext("%(review)s: nobody reviews their own annotation.", review=where)
+                )
+            raise ValidationFailed(
+                gettext(
+                    "%(review)s: %(email)s is not a reviewer.",
+                    review=where,
+                    email=review.reviewer.email,
+                )
+            )
         try:
             comments.append(checked_comment(transition, review.comment))
         except ValidationFailed as error:
-            raise ValidationFailed(f"{where}: {error.message}") from None
+            raise ValidationFailed(
+                gettext("%(review)s: %(problem)s", review=where, problem=error.message)
+            ) from None
         state = transition.target
     if _unrecorded_path(state, final) is None:
-        after = f"after a review to {state.label.lower()}" if reviews else "without a review"
-        raise ValidationFailed(
-            f"An annotation cannot be {final.label.lower()} {after}: its reviews do not lead there."
-        )
+        if reviews:
+            message = gettext(
+                "An annotation cannot be %(final)s after a review to %(state)s: "
+                "its reviews do not lead there.",
+                final=str(final.label).lower(),
+                state=str(state.label).lower(),
+            )
+        else:
+            message = gettext(
+                "An annotation cannot be %(final)s without a review: "
+                "its reviews do not lead there.",
+                final=str(final.label).lower(),
+            )
+        raise ValidationFailed(message)
     if final is not AnnotationState.DRAFT and not has_verdict:
-        raise ValidationFailed(f"A {final.label.lower()} annotation needs a verdict.")
+        raise ValidationFailed(
+            gettext("A %(state)s annotation needs a verdict.", state=str(final.label).lower())
+        )
     return comments
 
 
@@ -238,7 +280,7 @@ def check_no_other_approved(session: Session, annotation: Annotation) -> None:
     other = session.scalar(select(Annotation.id).where(*others))
     if other is not None:
         raise InvalidTransition(
-            "Another annotation of this claim is already approved; reopen it first."
+            gettext("Another annotation of this claim is already approved; reopen it first.")
         )
 
 
@@ -282,7 +324,7 @@ def review_queue(
     :raises PermissionDenied: the viewer is not a reviewer.
     """
     if not reviewer.has_role(Role.REVIEWER):
-        raise PermissionDenied("The review queue is for reviewers.")
+        raise PermissionDenied(gettext("The review queue is for reviewers."))
     limit = limit or QUEUE_PAGE_SIZE
     conditions = [
         Annotation.state == AnnotationState.SUBMITTED,

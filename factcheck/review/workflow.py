@@ -9,6 +9,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from flask_babel import LazyString, lazy_gettext
+
 from factcheck.annotations.states import EDITABLE_STATES, SUBMITTED_OR_LATER, AnnotationState
 
 
@@ -22,17 +24,18 @@ class Action(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
+        """The action's button: "Request changes"."""
+        return str(ACTION_LABELS[self])
 
     @property
     def past(self) -> str:
         """How a sentence says it was done: "cannot be {past}"."""
-        return ACTION_WORDS[self][0]
+        return str(ACTION_WORDS[self][0])
 
     @property
     def done_message(self) -> str:
         """What the person who took the action is told."""
-        return ACTION_WORDS[self][1]
+        return str(ACTION_WORDS[self][1])
 
     @property
     def needs_comment(self) -> bool:
@@ -40,17 +43,36 @@ class Action(enum.StrEnum):
         return all(t.comment_required for t in TRANSITIONS if t.action is self)
 
 
+#: Each action's button.
+ACTION_LABELS: dict[Action, LazyString] = {
+    Action.SUBMIT: lazy_gettext("Submit"),
+    Action.WITHDRAW: lazy_gettext("Withdraw"),
+    Action.APPROVE: lazy_gettext("Approve"),
+    Action.REQUEST_CHANGES: lazy_gettext("Request changes"),
+    Action.REJECT: lazy_gettext("Reject"),
+    Action.REOPEN: lazy_gettext("Reopen"),
+}
+
 #: Each action's past tense and done message. A test checks every action has both, so
 #: a new action cannot fail after its change was committed.
-ACTION_WORDS: dict[Action, tuple[str, str]] = {
-    Action.SUBMIT: ("submitted", "Submitted for review."),
-    Action.WITHDRAW: ("withdrawn", "Withdrawn: it is your draft again."),
-    Action.APPROVE: ("approved", "Approved: this is now the claim's published verdict."),
-    Action.REQUEST_CHANGES: ("sent back", "Sent back to the annotator with your comment."),
-    Action.REJECT: ("rejected", "Rejected."),
+ACTION_WORDS: dict[Action, tuple[LazyString, LazyString]] = {
+    Action.SUBMIT: (lazy_gettext("submitted"), lazy_gettext("Submitted for review.")),
+    Action.WITHDRAW: (
+        lazy_gettext("withdrawn"),
+        lazy_gettext("Withdrawn: it is your draft again."),
+    ),
+    Action.APPROVE: (
+        lazy_gettext("approved"),
+        lazy_gettext("Approved: this is now the claim's published verdict."),
+    ),
+    Action.REQUEST_CHANGES: (
+        lazy_gettext("sent back"),
+        lazy_gettext("Sent back to the annotator with your comment."),
+    ),
+    Action.REJECT: (lazy_gettext("rejected"), lazy_gettext("Rejected.")),
     Action.REOPEN: (
-        "reopened",
-        "Reopened: the verdict is unpublished and waits for review again.",
+        lazy_gettext("reopened"),
+        lazy_gettext("Reopened: the verdict is unpublished and waits for review again."),
     ),
 }
 

@@ -10,7 +10,10 @@ entries are too), and the index changes in the same commit as the data.
 
 The entries are written by ``INSERT ... SELECT``: the database builds the text (a
 claim's text is a slice of its article's body), so a rebuild of a million claims never
-passes them through Python.
+passes them through Python. Each entry carries its article's language (NULL for
+English); on SQLite a non-English entry's stems are cut by ``search_stems`` (Python,
+but only for those entries: for English ones the ``CASE`` never calls it). An article
+whose language changes has every entry of its own rewritten.
 """
 
 from __future__ import annotations
@@ -28,12 +31,14 @@ from sqlalchemy import (
     Select,
     String,
     bindparam,
+    case,
     delete,
     except_,
     func,
     insert,
     inspect,
     literal,
+    null,
     select,
     union_all,
 )
@@ -43,11 +48,14 @@ from factcheck.annotations.models import Annotation, Source
 from factcheck.articles.models import Article, Claim
 from factcheck.commit_hooks import CommitHook
 from factcheck.review.models import Review
+from factcheck.search.languages import entry_language
 from factcheck.search.models import EntryKind, SearchEntry
 from factcheck.users.models import User
 
 #: Ids per statement when many things changed at once (a restore, a rebuild).
 _BATCH = 500
+#: The columns an entry is written with, in order.
+Columns = tuple[str, ...]
 
 
 def _text(*parts: ColumnElement[Any]) -> ColumnElement[str]:
@@ -58,36 +66,64 @@ def _text(*parts: ColumnElement[Any]) -> ColumnElement[str]:
     return joined
 
 
-def _article_rows() -> Select[Any]:
+def _stems(language: ColumnElement[Any], text: ColumnElement[Any]) -> ColumnElement[Any]:
+    """SQLite: a non-English entry's words cut by its language's stemmer. English
+    entries never call the function (``CASE`` reads no further)."""
+    return case((language.is_(None), null()), else_=func.search_stems(language, text))
+
+
+def _entry(columns: Columns, values: dict[str, Any]) -> list[Any]:
+    """An entry's ``columns`` from its kind's ``values`` and its article's language."""
+    language = entry_language(Article.language)
+    values = {
+        **values,
+        "language": language,
+        "heading_stems": _stems(language, values["heading"]),
+        "body_stems": _stems(language, values["body"]),
+    }
+    return [values[name] for name in columns]
+
+
+def _article_rows(columns: Columns) -> Select[Any]:
     return select(
-        literal(EntryKind.ARTICLE.value),
-        Article.id,
-        literal(None, Integer),
-        literal(None, Integer),
-        literal(None, Integer),
-        literal(None, String),
-        func.coalesce(Article.title, ""),
-        _text(Article.outlet, Article.byline),
+        *_entry(
+            columns,
+            {
+                "kind": literal(EntryKind.ARTICLE.value),
+                "article_id": Article.id,
+                "claim_id": literal(None, Integer),
+                "annotation_id": literal(None, Integer),
+                "annotator_id": literal(None, Integer),
+                "state": literal(None, String),
+                "heading": func.coalesce(Article.title, ""),
+                "body": _text(Article.outlet, Article.byline),
+            },
+        )
     )
 
 
-def _claim_rows() -> Select[Any]:
+def _claim_rows(columns: Columns) -> Select[Any]:
     # SQL counts characters from 1; the offsets are Python string indices from 0. Both
     # count code points, so the slice is the claim's text exactly.
     text = func.substr(Article.body, Claim.start + 1, Claim.end - Claim.start)
     return select(
-        literal(EntryKind.CLAIM.value),
-        Claim.article_id,
-        Claim.id,
-        literal(None, Integer),
-        literal(None, Integer),
-        literal(None, String),
-        text,
-        literal(""),
+        *_entry(
+            columns,
+            {
+                "kind": literal(EntryKind.CLAIM.value),
+                "article_id": Claim.article_id,
+                "claim_id": Claim.id,
+                "annotation_id": literal(None, Integer),
+                "annotator_id": literal(None, Integer),
+                "state": literal(None, String),
+                "heading": text,
+                "body": literal(""),
+            },
+        )
     ).join(Article, Article.id == Claim.article_id)
 
 
-def _annotation_rows() -> Select[Any]:
+def _annotation_rows(columns: Columns) -> Select[Any]:
     sources = (
         select(
             func.aggregate_strings(
@@ -104,21 +140,28 @@ def _annotation_rows() -> Select[Any]:
     )
     return (
         select(
-            literal(EntryKind.ANNOTATION.value),
-            Claim.article_id,
-            Annotation.claim_id,
-            Annotation.id,
-            Annotation.annotator_id,
-            Annotation.state,
-            _text(Annotation.claimant, Annotation.claim_summary),
-            _text(Annotation.rationale, sources, comments, User.name),
+            *_entry(
+                columns,
+                {
+                    "kind": literal(EntryKind.ANNOTATION.value),
+                    "article_id": Claim.article_id,
+                    "claim_id": Annotation.claim_id,
+                    "annotation_id": Annotation.id,
+                    "annotator_id": Annotation.annotator_id,
+                    "state": Annotation.state,
+                    "heading": _text(Annotation.claimant, Annotation.claim_summary),
+                    "body": _text(Annotation.rationale, sources, comments, User.name),
+                },
+            )
         )
         .join(Claim, Claim.id == Annotation.claim_id)
+        .join(Article, Article.id == Claim.article_id)
         .join(User, User.id == Annotation.annotator_id)
     )
 
 
-_COLUMNS = [
+#: Every database's: what the entry is, its words, and its language.
+_COLUMNS: Columns = (
     "kind",
     "article_id",
     "claim_id",
@@ -127,7 +170,16 @@ _COLUMNS = [
     "state",
     "heading",
     "body",
-]
+    "language",
+)
+#: SQLite's, beyond those: the stems of a non-English entry's words.
+_SQLITE_COLUMNS: Columns = ("heading_stems", "body_stems")
+
+
+def columns_for(dialect: str) -> Columns:
+    """The columns an entry is written with on ``dialect`` (PostgreSQL's trigger reads
+    the language itself; SQLite's stems are written with the entry)."""
+    return _COLUMNS + _SQLITE_COLUMNS if dialect == "sqlite" else _COLUMNS
 
 
 def _in_order(rows: Any) -> Select[Any]:
@@ -139,8 +191,8 @@ def _in_order(rows: Any) -> Select[Any]:
     return select(*table.c).order_by(table.c[1], table.c[2].nulls_first(), table.c[3].nulls_first())
 
 
-def _write(connection: Connection, rows: Select[Any]) -> None:
-    connection.execute(insert(SearchEntry).from_select(_COLUMNS, rows))
+def _write(connection: Connection, columns: Columns, rows: Select[Any]) -> None:
+    connection.execute(insert(SearchEntry).from_select(list(columns), rows))
 
 
 def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
@@ -160,6 +212,8 @@ class Marks:
     claims: set[int] = field(default_factory=set)
     annotations: set[int] = field(default_factory=set)
     annotators: set[int] = field(default_factory=set)
+    #: Articles whose language changed: every entry of theirs is searched anew.
+    languages: set[int] = field(default_factory=set)
 
     def __bool__(self) -> bool:
         return any(vars(self).values())
@@ -173,26 +227,27 @@ class _Statements:
     """Each rewrite as one statement built once: a bulk import commits per file, and
     building and compiling the statements anew cost as much as running them."""
 
-    def __init__(self) -> None:
+    def __init__(self, columns: Columns) -> None:
         entry = SearchEntry.__table__.c
+        insert_columns = list(columns)
         self.steps: dict[str, list[Any]] = {
             "articles": [
                 delete(SearchEntry).where(
                     entry.kind == EntryKind.ARTICLE, entry.article_id.in_(_ids())
                 ),
                 insert(SearchEntry).from_select(
-                    _COLUMNS, _article_rows().where(Article.id.in_(_ids()))
+                    insert_columns, _article_rows(columns).where(Article.id.in_(_ids()))
                 ),
             ],
             # A new article has no entries yet: its own and its claims' are written in
             # one statement (an import commits per file; each statement costs).
             "new_articles": [
                 insert(SearchEntry).from_select(
-                    _COLUMNS,
+                    insert_columns,
                     _in_order(
                         union_all(
-                            _article_rows().where(Article.id.in_(_ids())),
-                            _claim_rows().where(Claim.article_id.in_(_ids())),
+                            _article_rows(columns).where(Article.id.in_(_ids())),
+                            _claim_rows(columns).where(Claim.article_id.in_(_ids())),
                         )
                     ),
                 ),
@@ -202,36 +257,50 @@ class _Statements:
                     entry.kind == EntryKind.CLAIM, entry.claim_id.in_(_ids())
                 ),
                 insert(SearchEntry).from_select(
-                    _COLUMNS, _claim_rows().where(Claim.id.in_(_ids())).order_by(Claim.id)
+                    insert_columns,
+                    _claim_rows(columns).where(Claim.id.in_(_ids())).order_by(Claim.id),
                 ),
             ],
             "annotations": [
                 delete(SearchEntry).where(entry.annotation_id.in_(_ids())),
                 insert(SearchEntry).from_select(
-                    _COLUMNS,
-                    _annotation_rows().where(Annotation.id.in_(_ids())).order_by(Annotation.id),
+                    insert_columns,
+                    _annotation_rows(columns)
+                    .where(Annotation.id.in_(_ids()))
+                    .order_by(Annotation.id),
                 ),
             ],
         }
         self.of_annotators = select(Annotation.id).where(Annotation.annotator_id.in_(_ids()))
+        self.claims_of_articles = select(Claim.id).where(Claim.article_id.in_(_ids()))
+        self.annotations_of_articles = (
+            select(Annotation.id)
+            .join(Claim, Claim.id == Annotation.claim_id)
+            .where(Claim.article_id.in_(_ids()))
+        )
 
 
 @cache
-def _statements() -> _Statements:
-    return _Statements()
+def _statements(columns: Columns) -> _Statements:
+    return _Statements(columns)
 
 
 def refresh(connection: Connection, marks: Marks) -> None:
     """Rewrite the entries of what ``marks`` names from the tables. Things that no
     longer exist lose their entries."""
-    statements = _statements()
+    statements = _statements(columns_for(connection.dialect.name))
     annotation_ids = set(marks.annotations)
+    claim_ids = set(marks.claims)
     for ids in _chunks(marks.annotators):
         annotation_ids.update(connection.scalars(statements.of_annotators, {"ids": ids}))
+    # An article in another language: its claims' and annotations' entries are too.
+    for ids in _chunks(marks.languages - marks.new_articles):
+        claim_ids.update(connection.scalars(statements.claims_of_articles, {"ids": ids}))
+        annotation_ids.update(connection.scalars(statements.annotations_of_articles, {"ids": ids}))
     for name, marked in (
         ("articles", marks.articles - marks.new_articles),
         ("new_articles", marks.new_articles),
-        ("claims", marks.claims),
+        ("claims", claim_ids),
         ("annotations", annotation_ids),
     ):
         for ids in _chunks(marked):
@@ -246,16 +315,20 @@ class RebuildReport:
     fixed: int
 
 
-def _expected() -> Select[Any]:
-    return union_all(_article_rows(), _claim_rows(), _annotation_rows())  # type: ignore[return-value]
+def _expected(columns: Columns) -> Select[Any]:
+    return union_all(  # type: ignore[return-value]
+        _article_rows(columns), _claim_rows(columns), _annotation_rows(columns)
+    )
 
 
 def drift(connection: Connection) -> int:
-    """How many entries differ from what the tables say: missing, stale or left over."""
+    """How many entries differ from what the tables say: missing, stale or left over
+    (their words, their language, and on SQLite their stems)."""
     entry = SearchEntry.__table__.c
-    current = select(*(entry[name] for name in _COLUMNS))
+    columns = columns_for(connection.dialect.name)
+    current = select(*(entry[name] for name in columns))
     # SQLite takes a compound SELECT as an operand only from a subquery.
-    everything = _expected().subquery()
+    everything = _expected(columns).subquery()
     expected = select(*everything.c)
     count = 0
     for difference in (except_(current, expected), except_(expected, current)):
@@ -306,19 +379,28 @@ def _rebuild(connection: Connection, progress: Callable[[int, int], None] | None
     then their annotations', as an import and later annotation give them ids, so that
     the highest ids are the newest articles' (a broad search reads the newest matches)
     and each stretch of ids holds a newsroom's usual mix."""
+    columns = _existing_columns(connection)
     connection.execute(delete(SearchEntry))
     last = connection.scalar(select(func.max(Article.id))) or 0
     for start in range(1, last + 1, _REBUILD_ARTICLES):
         end = start + _REBUILD_ARTICLES - 1
         rows = union_all(
-            _article_rows().where(Article.id.between(start, end)),
-            _claim_rows().where(Claim.article_id.between(start, end)),
-            _annotation_rows().where(Claim.article_id.between(start, end)),
+            _article_rows(columns).where(Article.id.between(start, end)),
+            _claim_rows(columns).where(Claim.article_id.between(start, end)),
+            _annotation_rows(columns).where(Claim.article_id.between(start, end)),
         )
-        _write(connection, _in_order(rows))
+        _write(connection, columns, _in_order(rows))
         if progress is not None:
             progress(min(end, last), last)
     return _count(connection)
+
+
+def _existing_columns(connection: Connection) -> Columns:
+    """The columns this database's entries have of those the models write: all of them
+    at the head of the migrations; fewer when an older migration rebuilds the index
+    (``b8f2d61c4a07`` does, before the language was added)."""
+    present = {column["name"] for column in inspect(connection).get_columns("search_entries")}
+    return tuple(name for name in columns_for(connection.dialect.name) if name in present)
 
 
 def _count(connection: Connection) -> int:
@@ -337,6 +419,8 @@ def _note(session: Session, marks: Marks) -> None:
                 marks.articles.add(thing.id)
                 if thing in session.new:
                     marks.new_articles.add(thing.id)
+                elif not deleted and _changed(thing, "language"):
+                    marks.languages.add(thing.id)
             elif isinstance(thing, Claim):
                 marks.claims.add(thing.id)
             elif isinstance(thing, Annotation):

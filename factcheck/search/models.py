@@ -5,17 +5,27 @@ database's own. On SQLite an FTS5 table (``search_fts``, external content) follo
 entries through triggers; on PostgreSQL a trigger fills ``document`` (a ``tsvector``)
 and a GIN index serves the matches. Both are made by the migration: the application
 writes and deletes entries and never touches the full-text structures itself.
+
+Each entry is searched in its article's language (see :mod:`factcheck.search.languages`):
+PostgreSQL's trigger reads ``language`` to choose the text search configuration; on
+SQLite, a non-English entry's words are also written as its language's stems, which
+the FTS5 table indexes beside the Porter-stemmed words, with the language as a word.
 """
 
 from __future__ import annotations
 
 import enum
 
-from sqlalchemy import Enum, ForeignKey, Index, Integer, Text
+from sqlalchemy import Enum, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from factcheck.annotations.states import AnnotationState
+from factcheck.articles.models import Article
 from factcheck.db import Base, FullTextDocument, enum_values, intpk
+
+# Imported with the models, before any connection opens: registers ``search_stems``,
+# which fills ``heading_stems`` and ``body_stems`` (see factcheck.db.SQLITE_FUNCTIONS).
+from factcheck.search import languages  # noqa: F401
 
 #: How SQLite's full-text index splits and stems words (the migration made the index
 #: with it; search's snippet table must read words the same way).
@@ -72,8 +82,20 @@ class SearchEntry(Base):
     heading: Mapped[str] = mapped_column(Text, default="")
     #: The rest: an article's outlet and byline; an annotation's reasoning and sources.
     body: Mapped[str] = mapped_column(Text, default="")
+    #: The article's language, by primary subtag ("pt" for "pt-BR"); NULL for English,
+    #: so that English entries carry nothing more than they did.
+    language: Mapped[str | None] = mapped_column(String(16))
     #: PostgreSQL only: ``heading`` (weight A) and ``body`` (weight B), set by a trigger.
     document: Mapped[str | None] = mapped_column(FullTextDocument)
+    #: SQLite only: ``heading`` and ``body`` cut by the language's Snowball stemmer, for
+    #: the entries of a language other than English that has one (else NULL).
+    heading_stems: Mapped[str | None] = mapped_column(Text)
+    body_stems: Mapped[str | None] = mapped_column(Text)
+
+
+#: Which languages the articles are in, read one probe per language (see
+#: :func:`factcheck.search.languages.present_languages`): search's, kept with its models.
+ARTICLES_LANGUAGE_INDEX = Index("ix_articles_language", Article.__table__.c.language)
 
 
 #: SQLite only: every column of an entry but its words, by id, so that search checks

@@ -10,6 +10,12 @@ annotator, reviewer, sources, approval date) likewise only look at visible ones.
 
 The database does the matching and the ranking: FTS5 on SQLite, ``tsvector`` on
 PostgreSQL; :func:`_matches` is the one place that knows the difference.
+
+Each entry is matched as its article's language reads it (see
+:mod:`factcheck.search.languages`): the query's words are stemmed once per language
+the articles are in (only English's way, as always, when all of them are English),
+and an entry matches the query stemmed its own language's way. A language filter
+narrows the matching itself: that language's entries, its stemming alone.
 """
 
 from __future__ import annotations
@@ -17,11 +23,13 @@ from __future__ import annotations
 import enum
 import math
 import re
+import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
+from flask_babel import gettext, lazy_gettext
 from markupsafe import Markup
 from sqlalchemy import (
     Boolean,
@@ -63,13 +71,23 @@ from factcheck.articles.models import Article, Claim
 from factcheck.db import parse_id, within_days
 from factcheck.errors import ValidationFailed
 from factcheck.review.models import Decision, Review
+from factcheck.search.languages import (
+    ENGLISH,
+    SNOWBALL,
+    language_name,
+    parse_language,
+    present_languages,
+    primary_language,
+    stem_words,
+    stemmer_name,
+)
 from factcheck.search.models import (
     ENTRY_FACTS_INDEX,
     SQLITE_TOKENIZER,
     EntryKind,
     SearchEntry,
 )
-from factcheck.search.query import SearchQuery, Term, parse_query
+from factcheck.search.query import WORD, SearchQuery, Term, parse_query
 from factcheck.users.models import Role, User
 from factcheck.verdicts.models import Verdict
 
@@ -89,6 +107,22 @@ _SEARCH_WORK_MEM = "64MB"
 _MARK_START, _MARK_END = "\x02", "\x03"
 _MARKS = re.compile("([\x02\x03])")
 _SNIPPET_WORDS = 24
+#: How the page names each hint of a claim: the word beside its count, and the
+#: filter's choice ("Claim has: a number").
+HINT_WORDS = {
+    "number": lazy_gettext("number"),
+    "quote": lazy_gettext("quote"),
+    "attribution": lazy_gettext("attribution"),
+    "comparison": lazy_gettext("comparison"),
+    "date": lazy_gettext("date"),
+}
+HINT_CHOICES = {
+    "number": lazy_gettext("a number"),
+    "quote": lazy_gettext("a quote"),
+    "attribution": lazy_gettext("an attribution"),
+    "comparison": lazy_gettext("a comparison"),
+    "date": lazy_gettext("a date"),
+}
 
 
 class Sort(enum.StrEnum):
@@ -113,6 +147,8 @@ class SearchFilters:
     approved_to: date | None = None
     hint: str | None = None
     has_sources: bool | None = None
+    #: The articles' language, by primary subtag ("pt" for "pt-BR"; "en" for English).
+    language: str | None = None
 
     @property
     def annotation_filters(self) -> bool:
@@ -136,24 +172,51 @@ class SearchFilters:
         return all(value is None for value in vars(self).values())
 
 
-def _day(value: str | None, name: str, label: str) -> date | None:
+#: Each date filter's message for a value that is not a date.
+_NOT_A_DAY = {
+    "imported_from": lazy_gettext("Imported from: use a date like 2026-11-29."),
+    "imported_to": lazy_gettext("Imported to: use a date like 2026-11-29."),
+    "approved_from": lazy_gettext("Approved from: use a date like 2026-11-29."),
+    "approved_to": lazy_gettext("Approved to: use a date like 2026-11-29."),
+}
+#: Each list filter's message for a value that is not an id.
+_NOT_AN_ID = {
+    "verdict": lazy_gettext("Verdict: choose one from the list."),
+    "article": lazy_gettext("Article: choose one from the list."),
+    "annotator": lazy_gettext("Annotator: choose one from the list."),
+    "reviewer": lazy_gettext("Reviewer: choose one from the list."),
+}
+
+
+def _day(value: str | None, name: str) -> date | None:
     if not value:
         return None
     try:
         return date.fromisoformat(value)
     except ValueError:
-        message = f"{label}: use a date like 2026-11-29."
+        message = str(_NOT_A_DAY[name])
         raise ValidationFailed(message, fields={name: [message]}) from None
 
 
-def _id(value: str | int | None, name: str, label: str) -> int | None:
+def _id(value: str | int | None, name: str) -> int | None:
     if value in (None, ""):
         return None
     try:
         return parse_id(value)
     except ValueError:
-        message = f"{label}: choose one from the list."
+        message = str(_NOT_AN_ID[name])
         raise ValidationFailed(message, fields={name: [message]}) from None
+
+
+def _language(value: str) -> str:
+    """A language filter's primary subtag ("pt" for "pt-BR")."""
+    language = parse_language(value)
+    if language is None:
+        message = gettext(
+            "“%(language)s” is not a language tag such as es or pt-BR.", language=value[:40]
+        )
+        raise ValidationFailed(message, fields={"language": [message]})
+    return language
 
 
 def parse_filters(args: Any) -> SearchFilters:
@@ -163,34 +226,44 @@ def parse_filters(args: Any) -> SearchFilters:
     """
     state = args.get("state") or None
     if state is not None and state not in {s.value for s in AnnotationState}:
-        raise ValidationFailed("State: choose one from the list.", fields={"state": ["Unknown."]})
+        raise ValidationFailed(
+            gettext("State: choose one from the list."), fields={"state": [gettext("Unknown.")]}
+        )
     hint = args.get("hint") or None
     if hint is not None and hint not in HINT_NAMES:
-        raise ValidationFailed("Hint: choose one from the list.", fields={"hint": ["Unknown."]})
+        raise ValidationFailed(
+            gettext("Hint: choose one from the list."), fields={"hint": [gettext("Unknown.")]}
+        )
     sources = args.get("has_sources") or None
     if sources not in (None, "yes", "no"):
-        raise ValidationFailed("Sources: yes or no.", fields={"has_sources": ["Use yes or no."]})
+        raise ValidationFailed(
+            gettext("Sources: yes or no."), fields={"has_sources": [gettext("Use yes or no.")]}
+        )
     outlet = (args.get("outlet") or "").strip()[:200] or None
+    language = (args.get("language") or "").strip() or None
+    if language is not None:
+        language = _language(language)
     filters = SearchFilters(
-        verdict_id=_id(args.get("verdict"), "verdict", "Verdict"),
+        verdict_id=_id(args.get("verdict"), "verdict"),
         state=AnnotationState(state) if state else None,
-        article_id=_id(args.get("article"), "article", "Article"),
+        article_id=_id(args.get("article"), "article"),
         outlet=outlet,
-        annotator_id=_id(args.get("annotator"), "annotator", "Annotator"),
-        reviewer_id=_id(args.get("reviewer"), "reviewer", "Reviewer"),
-        imported_from=_day(args.get("imported_from"), "imported_from", "Imported from"),
-        imported_to=_day(args.get("imported_to"), "imported_to", "Imported to"),
-        approved_from=_day(args.get("approved_from"), "approved_from", "Approved from"),
-        approved_to=_day(args.get("approved_to"), "approved_to", "Approved to"),
+        annotator_id=_id(args.get("annotator"), "annotator"),
+        reviewer_id=_id(args.get("reviewer"), "reviewer"),
+        imported_from=_day(args.get("imported_from"), "imported_from"),
+        imported_to=_day(args.get("imported_to"), "imported_to"),
+        approved_from=_day(args.get("approved_from"), "approved_from"),
+        approved_to=_day(args.get("approved_to"), "approved_to"),
         hint=hint,
         has_sources=None if sources is None else sources == "yes",
+        language=language,
     )
     for start, end, name in (
         (filters.imported_from, filters.imported_to, "imported_to"),
         (filters.approved_from, filters.approved_to, "approved_to"),
     ):
         if start and end and end < start:
-            message = "The end date is before the start date."
+            message = gettext("The end date is before the start date.")
             raise ValidationFailed(message, fields={name: [message]})
     return filters
 
@@ -239,39 +312,140 @@ def fts5_match(query: SearchQuery) -> str:
     return expression
 
 
+def _stemmed(query: SearchQuery, language: str) -> SearchQuery:
+    """``query`` with its words cut by ``language``'s stemmer, as SQLite's stems of that
+    language's entries are (a prefix's last word stays as typed)."""
+
+    def term(found: Term) -> Term:
+        cut = list(found.words[:-1]) if found.prefix else list(found.words)
+        stems = stem_words(language, cut)
+        stems = [stem or word for stem, word in zip(stems, cut, strict=True)]
+        if found.prefix:
+            stems.append(found.words[-1])
+        return Term(tuple(stems), prefix=found.prefix)
+
+    return SearchQuery(
+        tuple(tuple(term(t) for t in group) for group in query.required),
+        tuple(term(t) for t in query.excluded),
+    )
+
+
+def fts5_language_match(query: SearchQuery, languages: Sequence[str]) -> str:
+    """The FTS5 MATCH expression when some entries are in ``languages`` (those with a
+    stemmer, English not among them): the words as the Porter index reads them, or,
+    for an entry in one of those languages, its stems as that language cuts them. An
+    entry's language is a word of its own column, so each entry is matched its own
+    language's way only; a word excluded either way excludes the entry."""
+
+    def readings(of: SearchQuery, porter: str, stemmed: Callable[[SearchQuery], str]) -> str:
+        parts = [f"{{heading body}} : ({porter})"]
+        for language in languages:
+            parts.append(
+                f"(language : {_fts5_string(language)} AND "
+                f"{{heading_stems body_stems}} : ({stemmed(_stemmed(of, language))}))"
+            )
+        return " OR ".join(parts)
+
+    wanted = SearchQuery(query.required)
+    expression = readings(wanted, fts5_match(wanted), fts5_match)
+    if not query.excluded:
+        return expression
+
+    def excluded(of: SearchQuery) -> str:
+        return " OR ".join(_fts5_term(term) for term in of.excluded)
+
+    unwanted = SearchQuery(excluded=query.excluded)
+    return f"({expression}) NOT ({readings(unwanted, excluded(unwanted), excluded)})"
+
+
 _CONFIG = literal_column("'english'")
 
 
-def _tsquery(term: Term) -> ColumnElement[Any]:
-    words = [func.unaccent(word) for word in term.words]
+def _tsquery(
+    term: Term,
+    config: ColumnElement[Any] = _CONFIG,
+    spell: Callable[[str], Any] = func.unaccent,
+) -> ColumnElement[Any]:
+    words = [spell(word) for word in term.words]
     if term.prefix:
         # to_tsquery's syntax never sees what people typed: the words are letters and
         # digits only, and the operators between them are ours.
         text = words[0]
         for word in words[1:]:
             text = text + " <-> " + word
-        query = func.to_tsquery(_CONFIG, text + ":*")
+        query = func.to_tsquery(config, text + ":*")
         if not term.is_phrase:
             # As on SQLite: the prefix cut short, as a whole word (see _fts5_term).
             for trimmed in _trims(term.words[0]):
-                query = func.tsquery_or(query, func.plainto_tsquery(_CONFIG, trimmed))
+                query = func.tsquery_or(query, func.plainto_tsquery(config, trimmed))
         return query
     if term.is_phrase:
-        return func.phraseto_tsquery(_CONFIG, func.unaccent(" ".join(term.words)))
-    return func.plainto_tsquery(_CONFIG, words[0])
+        return func.phraseto_tsquery(config, spell(" ".join(term.words)))
+    return func.plainto_tsquery(config, words[0])
 
 
-def pg_tsquery(query: SearchQuery) -> ColumnElement[Any]:
+def _as_written(word: str) -> Any:
+    return literal(word, String)
+
+
+def _language_tsquery(term: Term, config: ColumnElement[Any]) -> ColumnElement[Any]:
+    """A term as a language other than English reads it: its entries hold their words
+    stemmed as written and unaccented (see the migration e8c4a2f6b0d7), so the term is
+    asked both ways."""
+    return func.tsquery_or(
+        _tsquery(term, config, _as_written), _tsquery(term, config, func.unaccent)
+    )
+
+
+def pg_tsquery(query: SearchQuery, config: ColumnElement[Any] | None = None) -> ColumnElement[Any]:
+    """The query as ``config`` reads it (English's, unless told)."""
+
+    def term_query(term: Term) -> ColumnElement[Any]:
+        return _tsquery(term) if config is None else _language_tsquery(term, config)
+
     combined: ColumnElement[Any] | None = None
     for group in query.required:
-        alternatives = _tsquery(group[0])
+        alternatives = term_query(group[0])
         for term in group[1:]:
-            alternatives = func.tsquery_or(alternatives, _tsquery(term))
+            alternatives = func.tsquery_or(alternatives, term_query(term))
         combined = alternatives if combined is None else func.tsquery_and(combined, alternatives)
     assert combined is not None
     for term in query.excluded:
-        combined = func.tsquery_and(combined, func.tsquery_not(_tsquery(term)))
+        combined = func.tsquery_and(combined, func.tsquery_not(term_query(term)))
     return combined
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """One way the query is read on PostgreSQL: a text search configuration, and the
+    entries' languages it reads (None: English)."""
+
+    config: ColumnElement[Any] | None
+    languages: tuple[str | None, ...]
+
+    def entries(self, entry: Any) -> ColumnElement[bool]:
+        named = [language for language in self.languages if language is not None]
+        conditions = [entry.c.language.in_(named)] if named else []
+        if None in self.languages:
+            conditions.append(entry.c.language.is_(None))
+        return or_(*conditions)
+
+
+def _readings(languages: Sequence[str]) -> list[_Reading]:
+    """The configurations ``languages`` are read with, English's first; languages that
+    share one are read once."""
+    by_config: dict[str, list[str]] = {}
+    for language in languages:
+        by_config.setdefault(SNOWBALL.get(language, "simple"), []).append(language)
+    readings = []
+    for languages_of_config in by_config.values():
+        if ENGLISH in languages_of_config:
+            readings.append(_Reading(None, (None,)))
+        else:
+            # The database's own mapping (its trigger indexed the entries with it).
+            config = func.search_config(literal(languages_of_config[0], String))
+            readings.append(_Reading(config, tuple(languages_of_config)))
+    return sorted(readings, key=lambda reading: reading.config is not None)
 
 
 def _kind_weight(entry: Any) -> ColumnElement[float]:
@@ -303,43 +477,115 @@ class _Matches:
     stretched: bool = False
 
 
-def _matches(session: Session, query: SearchQuery) -> _Matches:
-    entry = SearchEntry.__table__
+def _language_condition(entry: Any, chosen: str | None) -> ColumnElement[bool]:
+    """The entries of the ``chosen`` language (English's are NULL); all without one."""
+    if chosen is None:
+        return true()
+    return entry.c.language.is_(None) if chosen == ENGLISH else entry.c.language == chosen
+
+
+def _matches(
+    session: Session,
+    query: SearchQuery,
+    languages: Sequence[str] = (ENGLISH,),
+    chosen: str | None = None,
+) -> _Matches:
+    """How ``query`` is matched, in ``languages`` (those the articles are in, or the
+    ``chosen`` one alone, whose entries alone then match)."""
+    if chosen is not None:
+        languages = (chosen,)
     if session.get_bind().dialect.name == "postgresql":
-        # Worked out once, as a subquery: unaccent() is only STABLE, so written inline
-        # the query would be built again for every row that is ranked or quoted.
-        tsquery = select(pg_tsquery(query)).scalar_subquery()
-        options = (
-            f"StartSel={_MARK_START}, StopSel={_MARK_END}, MaxWords={_SNIPPET_WORDS}, "
-            'MinWords=8, MaxFragments=2, FragmentDelimiter=" … "'
-        )
-        headline = func.ts_headline(
-            _CONFIG, entry.c.heading + " · " + entry.c.body, tsquery, options
-        )
+        return _postgresql_matches(query, languages or (ENGLISH,), chosen)
+    return _sqlite_matches(query, languages, chosen)
 
-        def headlines(session: Session, ids: list[int]) -> dict[int, str]:
-            rows = session.execute(select(entry.c.id, headline).where(entry.c.id.in_(ids)))
-            return {entry_id: snippet for entry_id, snippet in rows}
 
-        return _Matches(
-            source=entry,
-            entries=entry,
-            condition=entry.c.document.op("@@")(tsquery),
-            rank=-func.ts_rank_cd(entry.c.document, tsquery) * _kind_weight(entry),
-            snippets=headlines,
-            stretched=True,
+_HEADLINE_OPTIONS = (
+    f"StartSel={_MARK_START}, StopSel={_MARK_END}, MaxWords={_SNIPPET_WORDS}, "
+    'MinWords=8, MaxFragments=2, FragmentDelimiter=" … "'
+)
+
+
+def _postgresql_matches(
+    query: SearchQuery, languages: Sequence[str], chosen: str | None
+) -> _Matches:
+    entry = SearchEntry.__table__
+    readings = _readings(languages)
+    # Worked out once, as a subquery: unaccent() is only STABLE, so written inline
+    # the query would be built again for every row that is ranked or quoted.
+    asked = [select(pg_tsquery(query, reading.config)).scalar_subquery() for reading in readings]
+    condition: ColumnElement[bool]
+    if len(readings) == 1:
+        # One language (English alone: the search as it always was).
+        tsquery = asked[0]
+        config = readings[0].config if readings[0].config is not None else _CONFIG
+        condition = entry.c.document.op("@@")(tsquery)
+    else:
+        # The index finds the entries that match any language's reading; each must
+        # match its own language's.
+        combined = asked[0]
+        for other in asked[1:]:
+            combined = func.tsquery_or(combined, other)
+        tsquery = select(combined).scalar_subquery()
+        config = func.search_config(entry.c.language)
+        condition = and_(
+            entry.c.document.op("@@")(tsquery),
+            or_(
+                *(
+                    and_(reading.entries(entry), entry.c.document.op("@@")(own))
+                    for reading, own in zip(readings, asked, strict=True)
+                )
+            ),
         )
+    if chosen is not None:
+        condition = and_(condition, _language_condition(entry, chosen))
+    headline = func.ts_headline(
+        config, entry.c.heading + " · " + entry.c.body, tsquery, _HEADLINE_OPTIONS
+    )
+
+    def headlines(session: Session, ids: list[int]) -> dict[int, str]:
+        rows = session.execute(select(entry.c.id, headline).where(entry.c.id.in_(ids)))
+        return {entry_id: snippet for entry_id, snippet in rows}
+
+    return _Matches(
+        source=entry,
+        entries=entry,
+        condition=condition,
+        rank=-func.ts_rank_cd(entry.c.document, tsquery) * _kind_weight(entry),
+        snippets=headlines,
+        stretched=True,
+    )
+
+
+def _sqlite_matches(query: SearchQuery, languages: Sequence[str], chosen: str | None) -> _Matches:
+    entry = SearchEntry.__table__
     fts = _FTS
-    expression = fts5_match(query)
-    match = literal_column("search_fts").op("MATCH")(expression)
     facts = _IndexedBy._construct(entry, name="entry_facts")
+    stemmed = [language for language in languages if stemmer_name(language) is not None]
+    porter = fts5_match(query)
+    if stemmed:
+        expression = fts5_language_match(query, stemmed)
+        # The stems weigh as the words they stand for; the language not at all.
+        rank = func.bm25(literal_column("search_fts"), 4.0, 1.0, 4.0, 1.0, 0.0)
+    else:
+        # English alone (or languages without a stemmer): the search as it always was.
+        expression = porter
+        rank = func.bm25(literal_column("search_fts"), 4.0, 1.0)
+    condition: ColumnElement[bool] = literal_column("search_fts").op("MATCH")(expression)
+    if chosen is not None:
+        condition = and_(condition, _language_condition(facts, chosen))
+
+    def snippets(session: Session, ids: list[int]) -> dict[int, str]:
+        if not stemmed:
+            return _fts5_snippets(session, expression, ids)
+        return _language_snippets(session, query, porter, ids)
+
     return _Matches(
         source=fts.join(facts, facts.c.id == fts.c.rowid),
         entries=facts,
-        condition=match,
+        condition=condition,
         # Words in what a thing is (a claim, a title) weigh more than words in notes.
-        rank=func.bm25(literal_column("search_fts"), 4.0, 1.0) * _kind_weight(facts),
-        snippets=lambda session, ids: _fts5_snippets(session, expression, ids),
+        rank=rank * _kind_weight(facts),
+        snippets=snippets,
         # FTS5 hands matches out newest first and stops when told.
         newest=fts.c.rowid,
     )
@@ -401,6 +647,76 @@ def _fts5_snippets(session: Session, expression: str, ids: list[int]) -> dict[in
     return {entry_id: snippet for entry_id, snippet in rows}
 
 
+def _language_snippets(
+    session: Session, query: SearchQuery, porter: str, ids: list[int]
+) -> dict[int, str]:
+    """Snippets when some entries are in a language with its own stems: English
+    entries' from FTS5 as always; the others' marked here, word by word, as their
+    language cuts the words (FTS5 would mark only what the Porter index matched)."""
+    entry = SearchEntry.__table__.c
+    rows = session.execute(
+        select(entry.id, entry.language, entry.heading, entry.body).where(entry.id.in_(ids))
+    ).all()
+    found = _fts5_snippets(
+        session, porter, [row.id for row in rows if stemmer_name(row.language) is None]
+    )
+    for row in rows:
+        if stemmer_name(row.language) is not None:
+            snippet = _stemmed_snippet(row.heading, row.body, row.language, query)
+            if snippet is not None:
+                found[row.id] = snippet
+    return found
+
+
+def _unaccented(word: str) -> str:
+    return "".join(
+        char for char in unicodedata.normalize("NFKD", word) if not unicodedata.combining(char)
+    )
+
+
+def _stemmed_snippet(heading: str, body: str, language: str, query: SearchQuery) -> str | None:
+    """A short extract of the heading or the body (whichever has more of the query's
+    words), the words that match marked: same stem in ``language``, same letters
+    without accents, or starting with a prefix. None if no word matches."""
+    wanted = query.words()
+    stems = set(stem_words(language, wanted))
+    plain = {_unaccented(word) for word in wanted}
+    prefixes = [
+        _unaccented(term.words[-1]) for group in query.required for term in group if term.prefix
+    ]
+    best: tuple[int, str, list[tuple[int, int]], list[bool], int] | None = None
+    for written in (heading or "", body or ""):
+        spans = [(found.start(), found.end()) for found in WORD.finditer(written)]
+        words = [written[start:end].casefold() for start, end in spans]
+        hits = [
+            stem in stems
+            or _unaccented(word) in plain
+            or any(_unaccented(word).startswith(prefix) for prefix in prefixes)
+            for word, stem in zip(words, stem_words(language, words), strict=True)
+        ]
+        if not any(hits):
+            continue
+        size = min(_SNIPPET_WORDS, len(spans))
+        # The stretch of words with the most matches, the earliest of equals.
+        start = max(range(len(spans) - size + 1), key=lambda at: (sum(hits[at : at + size]), -at))
+        score = sum(hits[start : start + size])
+        if best is None or score > best[0]:
+            best = (score, written, spans, hits, start)
+    if best is None:
+        return None
+    _score, written, spans, hits, start = best
+    end = min(start + _SNIPPET_WORDS, len(spans))
+    pieces = ["…" if start else ""]
+    position = spans[start][0]
+    for (word_start, word_end), hit in zip(spans[start:end], hits[start:end], strict=True):
+        pieces.append(written[position:word_start])
+        word = written[word_start:word_end]
+        pieces.append(f"{_MARK_START}{word}{_MARK_END}" if hit else word)
+        position = word_end
+    pieces.append("…" if end < len(spans) else written[position:])
+    return "".join(pieces)
+
+
 # -- results ---------------------------------------------------------------------------
 
 
@@ -439,6 +755,8 @@ class SearchResults:
     limit: int
     facets: dict[str, list[tuple[Any, str, int]]] = field(default_factory=dict)
     window: Window | None = None
+    #: The languages the articles are in (primary subtags, English first).
+    languages: tuple[str, ...] = ()
 
     @property
     def complete(self) -> bool:
@@ -474,6 +792,7 @@ _FOUND = Table(
     Column("position", Integer),
     Column("outlet", String(200)),
     Column("imported_at", DateTime(timezone=True)),
+    Column("language", String(16)),
     *(Column(f"has_{hint}", Boolean) for hint in HINT_NAMES),
     prefixes=["TEMPORARY"],
 )
@@ -513,6 +832,7 @@ def _claim_facts() -> list[Any]:
         Claim.position,
         Article.outlet,
         Article.imported_at,
+        primary_language(Article.language).label("language"),
         *(getattr(Claim, f"has_{hint}") for hint in HINT_NAMES),
     ]
 
@@ -521,12 +841,19 @@ class _Search:
     """One search, as SQL: which claims match, in which order, with which counts."""
 
     def __init__(
-        self, session: Session, viewer: User, query: SearchQuery, *, complete: bool = True
+        self,
+        session: Session,
+        viewer: User,
+        query: SearchQuery,
+        *,
+        complete: bool = True,
+        languages: Sequence[str] = (ENGLISH,),
+        chosen: str | None = None,
     ) -> None:
         self.session = session
         self.viewer = viewer
         self.query = query
-        self.matches = None if query.is_empty else _matches(session, query)
+        self.matches = None if query.is_empty else _matches(session, query, languages, chosen)
         self.complete = complete
         self.window: Window | None = None
         self.found = None if self.matches is None else self._match_once()
@@ -669,6 +996,7 @@ class _Search:
                     literal(None, Integer),
                     Article.outlet,
                     Article.imported_at,
+                    primary_language(Article.language),
                     *(literal(False) for _ in HINT_NAMES),
                 )
                 .select_from(alone)
@@ -806,6 +1134,8 @@ class _Search:
             conditions.append(base.c.article_id == filters.article_id)
         if filters.outlet is not None:
             conditions.append(base.c.outlet == filters.outlet)
+        if filters.language is not None:
+            conditions.append(base.c.language == filters.language)
         conditions += within_days(base.c.imported_at, filters.imported_from, filters.imported_to)
         return conditions
 
@@ -877,13 +1207,16 @@ def search(
     limit: int = PAGE_SIZE,
     with_facets: bool = True,
     complete: bool = False,
+    languages: Sequence[str] | None = None,
 ) -> SearchResults:
     """A page of what ``viewer`` may find for ``text`` within ``filters``.
 
     A broad search is answered from its newest matching entries (see
     :data:`BROAD_WINDOW`; ``results.window`` says so) unless ``complete`` is asked for.
+    ``languages``: those the articles are in, if the caller has read them already.
 
     :raises SearchQueryError: the query cannot be read (too long, only exclusions).
+    :raises ValidationFailed: no article is in the language of the filter.
     """
     query = parse_query(text)
     filters = filters or SearchFilters()
@@ -891,7 +1224,22 @@ def search(
     offset = max(0, min(offset, MAX_OFFSET))
     if query.is_empty and sort is Sort.RELEVANCE:
         sort = Sort.NEWEST
-    plan = _Search(session, viewer, query, complete=complete)
+    present = tuple(languages) if languages is not None else present_languages(session)
+    if filters.language is not None and filters.language not in present:
+        message = gettext(
+            "No article is in “%(language)s”; the articles are in %(languages)s.",
+            language=filters.language,
+            languages=", ".join(present),
+        )
+        raise ValidationFailed(message, fields={"language": [message]})
+    plan = _Search(
+        session,
+        viewer,
+        query,
+        complete=complete,
+        languages=present or (ENGLISH,),
+        chosen=filters.language,
+    )
     rows = plan.rows(filters).subquery()
     total = session.scalar(select(func.count()).select_from(rows)) or 0
     ordered = select(rows.c.claim_id, rows.c.article_id)
@@ -904,8 +1252,10 @@ def search(
         ordered = ordered.order_by(rows.c.imported_at, rows.c.article_id, position)
     page = session.execute(ordered.offset(offset).limit(limit)).all()
     hits = _load_hits(session, viewer, plan, page)
-    facets = _facets(session, plan, filters) if with_facets else {}
-    return SearchResults(query, filters, sort, hits, total, offset, limit, facets, plan.window)
+    facets = _facets(session, plan, filters, present) if with_facets else {}
+    return SearchResults(
+        query, filters, sort, hits, total, offset, limit, facets, plan.window, present
+    )
 
 
 def _load_hits(
@@ -993,11 +1343,24 @@ def _snippets(
 
 
 def _facets(
-    session: Session, plan: _Search, filters: SearchFilters
+    session: Session, plan: _Search, filters: SearchFilters, languages: Sequence[str]
 ) -> dict[str, list[tuple[Any, str, int]]]:
     """Per filter, each value with how many results it would leave, counting the other
-    filters but not its own; only annotations the viewer may see are counted."""
+    filters but not its own; only annotations the viewer may see are counted.
+
+    The languages are counted when there are several: a search in one language matches
+    that language's entries alone (stemmed its way), so with one chosen only its own
+    count is known; a listing counts them all."""
     facets = _annotation_facets(session, plan, filters)
+    if len(languages) > 1 or filters.language is not None:
+        rows = plan.claims(filters.without("language")).subquery()
+        counted = session.execute(
+            select(rows.c.language, func.count())
+            .where(rows.c.language.is_not(None))
+            .group_by(rows.c.language)
+            .order_by(func.count().desc(), rows.c.language)
+        ).all()
+        facets["language"] = [(code, language_name(code), n) for code, n in counted]
     rows = plan.claims(filters.without("outlet")).subquery()
     outlets = session.execute(
         select(rows.c.outlet, func.count())
@@ -1016,7 +1379,11 @@ def _facets(
             )
         )
     ).one()
-    facets["hint"] = [(hint, hint, n) for hint, n in zip(HINT_NAMES, sums, strict=True) if n]
+    facets["hint"] = [
+        (hint, str(HINT_WORDS.get(hint, hint)), n)
+        for hint, n in zip(HINT_NAMES, sums, strict=True)
+        if n
+    ]
     return facets
 
 
@@ -1068,7 +1435,7 @@ def _annotation_facets(
     )
     labels = {
         "verdict_id": _verdict_labels(session),
-        "state": {s.value: s.label for s in AnnotationState},
+        "state": {s.value: str(s.label) for s in AnnotationState},
     }
     facets = {}
     for key, name in zip(_ANNOTATION_FACETS, ("verdict", "state", "annotator"), strict=True):

@@ -16,13 +16,33 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from flask_babel import gettext
+
 from factcheck.errors import ValidationFailed
+from factcheck.i18n import local_number
 
 #: Longer queries are refused: nobody types them, and each word costs an index lookup.
 MAX_QUERY_CHARS = 500
 MAX_TERMS = 24
-#: A word of one or more letters or digits, in any script.
-_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def _marks() -> str:
+    """The combining marks of the Basic Multilingual Plane, as a character class's
+    ranges: the vowel signs of Devanagari, Arabic's harakat and the like are part of a
+    word (``\\w`` alone would cut "नमस्ते" to pieces)."""
+    ranges: list[tuple[int, int]] = []
+    for code in range(0x300, 0x10000):
+        if unicodedata.category(chr(code))[0] != "M":
+            continue
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1] = (ranges[-1][0], code)
+        else:
+            ranges.append((code, code))
+    return "".join(f"{chr(start)}-{chr(end)}" for start, end in ranges)
+
+
+#: A word of one or more letters or digits (with their combining marks), in any script.
+WORD = re.compile(rf"[\w{_marks()}]+", re.UNICODE)
 #: A quoted phrase (closing quote optional), an OR, or a run of non-space characters.
 _PIECE = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 
@@ -84,11 +104,11 @@ def _clean(text: str) -> str:
 
 def _term(raw: str, *, phrase: bool) -> Term | None:
     prefix = not phrase and raw.endswith("*")
-    words = tuple(word.casefold() for word in _WORD.findall(raw))
+    words = tuple(word.casefold() for word in WORD.findall(raw))
     if not words:
         return None
     # "covid-19*": the prefix applies to the last word of the phrase.
-    return Term(words, prefix=prefix and bool(_WORD.search(raw.rstrip("*")[-1:])))
+    return Term(words, prefix=prefix and bool(WORD.search(raw.rstrip("*")[-1:])))
 
 
 def parse_query(text: str | None) -> SearchQuery:
@@ -101,7 +121,11 @@ def parse_query(text: str | None) -> SearchQuery:
         return SearchQuery()
     if len(text) > MAX_QUERY_CHARS:
         raise SearchQueryError(
-            f"The search is {len(text):,} characters long; use at most {MAX_QUERY_CHARS}."
+            gettext(
+                "The search is %(length)s characters long; use at most %(most)s.",
+                length=local_number(len(text)),
+                most=local_number(MAX_QUERY_CHARS),
+            )
         )
     groups: list[list[Term]] = []
     excluded: list[Term] = []
@@ -129,10 +153,14 @@ def parse_query(text: str | None) -> SearchQuery:
         else:
             groups.append([term])
     if sum(len(g) for g in groups) + len(excluded) > MAX_TERMS:
-        raise SearchQueryError(f"Use at most {MAX_TERMS} words and phrases in one search.")
+        raise SearchQueryError(
+            gettext("Use at most %(most)s words and phrases in one search.", most=MAX_TERMS)
+        )
     if excluded and not groups:
         raise SearchQueryError(
-            "Add a word to search for: a search of only excluded words would list "
-            "everything else. (Use the filters to list everything.)"
+            gettext(
+                "Add a word to search for: a search of only excluded words would list "
+                "everything else. (Use the filters to list everything.)"
+            )
         )
     return SearchQuery(tuple(tuple(g) for g in groups), tuple(excluded))

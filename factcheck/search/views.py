@@ -13,7 +13,9 @@ from factcheck.articles.hints import HINT_NAMES
 from factcheck.db import parse_number
 from factcheck.errors import ValidationFailed
 from factcheck.extensions import db
+from factcheck.search.languages import language_name, present_languages
 from factcheck.search.operations import (
+    HINT_CHOICES,
     MAX_OFFSET,
     PAGE_SIZE,
     SearchResults,
@@ -41,6 +43,7 @@ FILTER_ARGS = (
     "approved_to",
     "hint",
     "has_sources",
+    "language",
 )
 
 
@@ -72,6 +75,7 @@ def page() -> tuple[str, int]:
     errors: dict[str, list[str]] = {}
     searched = bool(text.strip()) or any(args.values())
     status = 200
+    languages = present_languages(db.session)
     if searched:
         try:
             filters = parse_filters(request.args)
@@ -83,6 +87,7 @@ def page() -> tuple[str, int]:
                 sort=_sort(request.args.get("sort")),
                 offset=_offset(request.args.get("start")),
                 complete=request.args.get("all") == "1",
+                languages=languages,
             )
         except ValidationFailed as error:
             errors = error.fields or {"q": [error.message]}
@@ -101,7 +106,11 @@ def page() -> tuple[str, int]:
         searched=searched,
         verdicts=all_verdicts(db.session),
         states=list(AnnotationState),
-        hints=HINT_NAMES,
+        hints=[(hint, HINT_CHOICES.get(hint, hint)) for hint in HINT_NAMES],
+        # A choice only when there is one to make (or one was made).
+        languages=sorted(((code, language_name(code)) for code in languages), key=lambda c: c[1])
+        if len(languages) > 1 or args["language"]
+        else [],
         people=people,
         sorts=list(Sort),
         sort=request.args.get("sort", ""),

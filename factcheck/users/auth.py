@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from flask import abort
+from flask_babel import gettext, lazy_gettext
 from flask_login import LoginManager, current_user, login_required
 
 from factcheck.extensions import db
@@ -19,7 +20,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def init_login_manager(manager: LoginManager) -> None:
     manager.login_view = "auth.login"
-    manager.login_message = "Please log in to see this page."
+    manager.login_message = lazy_gettext("Please log in to see this page.")
+    # Flashed in the reader's language: the session stores the text, not the lazy string.
+    manager.localize_callback = str
     manager.login_message_category = "info"
 
     @manager.user_loader
@@ -37,7 +40,9 @@ def role_required(role: Role) -> Callable[[F], F]:
         @login_required
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             if not current_user.has_role(role):
-                abort(403, description=f"This page needs the {role.value} role.")
+                abort(
+                    403, description=gettext("This page needs the %(role)s role.", role=role.noun)
+                )
             return view(*args, **kwargs)
 
         return wrapped  # type: ignore[return-value]

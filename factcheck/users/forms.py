@@ -8,54 +8,60 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, Selec
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from factcheck.i18n import LANGUAGES
-from factcheck.users.models import Role
+from factcheck.users.models import ROLE_LABELS, Role
 from factcheck.users.operations import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
-ROLE_CHOICES = [SelectChoice(role.value, role.label) for role in Role]
+ROLE_CHOICES = [SelectChoice(role.value, ROLE_LABELS[role]) for role in Role]
 
 _new_password_validators = [
     DataRequired(),
     Length(
         min=MIN_PASSWORD_LENGTH,
         max=MAX_PASSWORD_LENGTH,
-        message=f"Use at least {MIN_PASSWORD_LENGTH} characters (at most {MAX_PASSWORD_LENGTH}).",
+        # WTForms fills in the numbers.
+        message=lazy_gettext("Use at least %(min)d characters (at most %(max)d)."),
     ),
 ]
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=1000)])
-    remember = BooleanField("Keep me logged in on this computer")
+    email = EmailField(lazy_gettext("Email"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(
+        lazy_gettext("Password"), validators=[DataRequired(), Length(max=1000)]
+    )
+    remember = BooleanField(lazy_gettext("Keep me logged in on this computer"))
 
 
 class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField("Current password", validators=[DataRequired()])
-    new_password = PasswordField("New password", validators=_new_password_validators)
+    current_password = PasswordField(lazy_gettext("Current password"), validators=[DataRequired()])
+    new_password = PasswordField(lazy_gettext("New password"), validators=_new_password_validators)
     confirm_password = PasswordField(
-        "Repeat new password",
-        validators=[DataRequired(), EqualTo("new_password", message="The passwords differ.")],
+        lazy_gettext("Repeat new password"),
+        validators=[
+            DataRequired(),
+            EqualTo("new_password", message=lazy_gettext("The passwords differ.")),
+        ],
     )
 
 
 class CreateUserForm(FlaskForm):
     email = EmailField(
-        "Email",
+        lazy_gettext("Email"),
         validators=[DataRequired(), Length(max=254), Email(check_deliverability=False)],
     )
-    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
-    role = SelectField("Role", choices=ROLE_CHOICES, default=Role.ANNOTATOR.value)
-    password = PasswordField("Initial password", validators=_new_password_validators)
+    name = StringField(lazy_gettext("Name"), validators=[DataRequired(), Length(max=200)])
+    role = SelectField(lazy_gettext("Role"), choices=ROLE_CHOICES, default=Role.ANNOTATOR.value)
+    password = PasswordField(lazy_gettext("Initial password"), validators=_new_password_validators)
 
 
 class EditUserForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
-    role = SelectField("Role", choices=ROLE_CHOICES)
-    active = BooleanField("Active (may log in)")
+    name = StringField(lazy_gettext("Name"), validators=[DataRequired(), Length(max=200)])
+    role = SelectField(lazy_gettext("Role"), choices=ROLE_CHOICES)
+    active = BooleanField(lazy_gettext("Active (may log in)"))
 
 
 class ResetPasswordForm(FlaskForm):
-    new_password = PasswordField("New password", validators=_new_password_validators)
+    new_password = PasswordField(lazy_gettext("New password"), validators=_new_password_validators)
 
 
 class LogoutForm(FlaskForm):
@@ -74,4 +80,4 @@ class LanguageForm(FlaskForm):
 
 
 class TokenForm(FlaskForm):
-    name = StringField("Token name", validators=[Length(max=100)])
+    name = StringField(lazy_gettext("Token name"), validators=[Length(max=100)])

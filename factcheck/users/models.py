@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
+from flask_babel import lazy_gettext
 from sqlalchemy import CheckConstraint, Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -27,7 +28,27 @@ class Role(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.capitalize()
+        """The role's name on its own, in the reader's language ("Reviewer")."""
+        return str(ROLE_LABELS[self])
+
+    @property
+    def noun(self) -> str:
+        """The role's name inside a sentence or on a badge ("needs the reviewer role")."""
+        return str(ROLE_NOUNS[self])
+
+
+#: Each role's name in the reader's language, alone (a menu, a list of facts)...
+ROLE_LABELS = {
+    Role.ANNOTATOR: lazy_gettext("Annotator"),
+    Role.REVIEWER: lazy_gettext("Reviewer"),
+    Role.ADMIN: lazy_gettext("Admin"),
+}
+#: ...and inside a sentence or on a badge.
+ROLE_NOUNS = {
+    Role.ANNOTATOR: lazy_gettext("annotator"),
+    Role.REVIEWER: lazy_gettext("reviewer"),
+    Role.ADMIN: lazy_gettext("admin"),
+}
 
 
 class User(Base):

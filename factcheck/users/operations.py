@@ -44,26 +44,32 @@ def hash_password(password: str) -> str:
 def _check_password_rules(password: str, *, field: str = "password") -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationFailed(
-            f"The password must be at least {MIN_PASSWORD_LENGTH} characters long.",
-            fields={field: [f"At least {MIN_PASSWORD_LENGTH} characters."]},
+            gettext(
+                "The password must be at least %(count)s characters long.",
+                count=MIN_PASSWORD_LENGTH,
+            ),
+            fields={field: [gettext("At least %(count)s characters.", count=MIN_PASSWORD_LENGTH)]},
         )
     if len(password) > MAX_PASSWORD_LENGTH:
         raise ValidationFailed(
-            f"The password must be at most {MAX_PASSWORD_LENGTH} characters long.",
-            fields={field: [f"At most {MAX_PASSWORD_LENGTH} characters."]},
+            gettext(
+                "The password must be at most %(count)s characters long.",
+                count=MAX_PASSWORD_LENGTH,
+            ),
+            fields={field: [gettext("At most %(count)s characters.", count=MAX_PASSWORD_LENGTH)]},
         )
 
 
 def require_role(actor: User | None, role: Role) -> None:
     """:raises PermissionDenied: unless ``actor`` is an active user with ``role`` or above."""
     if actor is None or not actor.active or not actor.has_role(role):
-        raise PermissionDenied(f"This needs the {role.value} role.")
+        raise PermissionDenied(gettext("This needs the %(role)s role.", role=role.noun))
 
 
 def get_user(session: Session, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:
-        raise NotFound("There is no such user.")
+        raise NotFound(gettext("There is no such user."))
     return user
 
 
@@ -97,8 +103,8 @@ def create_user(
     name = short_text("name", name, MAX_NAME_CHARS, required=True)
     if find_user_by_email(session, email) is not None:
         raise Conflict(
-            f"An account for {email} already exists.",
-            fields={"email": ["This email already has an account."]},
+            gettext("An account for %(email)s already exists.", email=email),
+            fields={"email": [gettext("This email already has an account.")]},
         )
     if password is None:
         password = secrets.token_urlsafe(32)  # known to nobody: it is never shown
@@ -132,8 +138,10 @@ def update_user(
     require_role(actor, Role.ADMIN)
     if user.id == actor.id and (not active or role != Role.ADMIN):
         raise PermissionDenied(
-            "You cannot remove your own admin role or deactivate yourself; "
-            "ask another admin to do it."
+            gettext(
+                "You cannot remove your own admin role or deactivate yourself; "
+                "ask another admin to do it."
+            )
         )
     before = {"name": user.name, "role": user.role, "active": user.active}
     after = {"name": short_text("name", name, MAX_NAME_CHARS, required=True), "role": role}
@@ -158,8 +166,8 @@ def change_own_password(session: Session, user: User, *, current: str, new: str)
     """
     if not check_password_hash(user.password_hash, current):
         raise ValidationFailed(
-            "The current password is not right.",
-            fields={"current_password": ["This is not your current password."]},
+            gettext("The current password is not right."),
+            fields={"current_password": [gettext("This is not your current password.")]},
         )
     _check_password_rules(new, field="new_password")
     user.password_hash = hash_password(new)

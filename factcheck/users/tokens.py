@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+from flask_babel import gettext
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 
@@ -30,14 +31,20 @@ def create_token(session: Session, user: User, name: str) -> tuple[ApiToken, str
     check_no_bidi("name", name)
     name = " ".join(name.split())[:100]
     if not name:
-        raise ValidationFailed("Give the token a name.", fields={"name": ["A name is required."]})
+        raise ValidationFailed(
+            gettext("Give the token a name."), fields={"name": [gettext("A name is required.")]}
+        )
     if not user.active:
-        raise PermissionDenied("A deactivated account cannot create tokens.")
+        raise PermissionDenied(gettext("A deactivated account cannot create tokens."))
     live = session.scalars(
         select(ApiToken.id).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
     ).all()
     if len(live) >= MAX_TOKENS_PER_USER:
-        raise ValidationFailed(f"You already have {MAX_TOKENS_PER_USER} tokens; revoke one first.")
+        raise ValidationFailed(
+            gettext(
+                "You already have %(count)s tokens; revoke one first.", count=MAX_TOKENS_PER_USER
+            )
+        )
     secret = PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(user_id=user.id, name=name, token_hash=_hash(secret), prefix=secret[:10])
     session.add(token)
@@ -52,7 +59,7 @@ def revoke_token(session: Session, user: User, token_id: int) -> ApiToken:
     # Someone else's token is "not found" too: its existence does not leak.
     mine = token is not None and (token.user_id == user.id or user.has_role(Role.ADMIN))
     if token is None or token.revoked_at is not None or not mine:
-        raise NotFound("There is no such active token.")
+        raise NotFound(gettext("There is no such active token."))
     token.revoked_at = utcnow()
     session.flush()
     record(session, user, "token:revoke", "api_token", token.id, {"name": [token.name, None]})

@@ -12,7 +12,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import gettext, refresh
+from flask_babel import gettext, ngettext, refresh
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from werkzeug.wrappers.response import Response
@@ -122,7 +122,7 @@ def logout() -> str | Response:
                 operations.end_session(db.session, token)
     logout_user()
     session.clear()
-    flash("You are logged out.", "info")
+    flash(gettext("You are logged out."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -186,22 +186,19 @@ def change_password() -> str | Response:
         except DomainError as error:
             show_on_form(form, error)
         else:
-            flash(
-                "Your password is changed. Your other sessions were logged out."
-                + (
-                    f" Your {_tokens(revoked)} revoked: create new ones for your programs."
-                    if revoked
-                    else ""
-                ),
-                "success",
-            )
+            if revoked:
+                message = ngettext(
+                    "Your password is changed. Your other sessions were logged out. Your "
+                    "%(num)d API token was revoked: create new ones for your programs.",
+                    "Your password is changed. Your other sessions were logged out. Your "
+                    "%(num)d API tokens were revoked: create new ones for your programs.",
+                    revoked,
+                )
+            else:
+                message = gettext("Your password is changed. Your other sessions were logged out.")
+            flash(message, "success")
             return redirect(url_for("auth.account"))
     return _account_page(password_form=form), 422
-
-
-def _tokens(count: int) -> str:
-    """The words for revoked tokens in the password messages ("2 API tokens were")."""
-    return f"{count} API token was" if count == 1 else f"{count} API tokens were"
 
 
 @auth_bp.route("/account/logout-everywhere", methods=["POST"])
@@ -214,7 +211,7 @@ def logout_everywhere() -> Response:
             operations.end_all_sessions(db.session, current_app_user())
     logout_user()
     session.clear()
-    flash("You are logged out on every device.", "info")
+    flash(gettext("You are logged out on every device."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -245,7 +242,10 @@ def create_user() -> str | Response:
         except DomainError as error:
             show_on_form(form, error)
         else:
-            flash(f"Created {user.email} ({user.role.value}).", "success")
+            flash(
+                gettext("Created %(email)s (%(role)s).", email=user.email, role=user.role.noun),
+                "success",
+            )
             return redirect(url_for("admin.users"))
     all_users = db.session.scalars(select(User).order_by(User.active.desc(), User.email)).all()
     return render_template("admin/users.html", users=all_users, form=form), 422
@@ -275,7 +275,7 @@ def edit_user(user_id: int) -> str | Response:
             show_on_form(form, error, always_flash=True)
             status = error.status_code
         else:
-            flash(f"Saved {user.email}.", "success")
+            flash(gettext("Saved %(email)s.", email=user.email), "success")
             return redirect(url_for("admin.users"))
     elif request.method == "POST":
         status = 422
@@ -299,11 +299,20 @@ def reset_password(user_id: int) -> str | Response:
         except DomainError as error:
             show_on_form(reset_form, error)
         else:
-            flash(
-                f"New password set for {user.email}; their sessions were ended"
-                + (f" and their {_tokens(revoked)} revoked." if revoked else "."),
-                "success",
-            )
+            if revoked:
+                message = ngettext(
+                    "New password set for %(email)s; their sessions were ended and their "
+                    "%(num)d API token was revoked.",
+                    "New password set for %(email)s; their sessions were ended and their "
+                    "%(num)d API tokens were revoked.",
+                    revoked,
+                    email=user.email,
+                )
+            else:
+                message = gettext(
+                    "New password set for %(email)s; their sessions were ended.", email=user.email
+                )
+            flash(message, "success")
             return redirect(url_for("admin.edit_user", user_id=user.id))
     form = EditUserForm(obj=user)
     form.role.data = user.role.value
@@ -335,7 +344,7 @@ def tokens() -> tuple[str, int] | Response:
             status = error.status_code
         else:
             if revoke:
-                flash("Token revoked: it no longer works.", "success")
+                flash(gettext("Token revoked: it no longer works."), "success")
                 return redirect(url_for("auth.tokens"))
     elif request.method == "POST":
         status = 422
@@ -353,4 +362,4 @@ def _chosen_token_id(posted: str) -> int:
     try:
         return parse_id(posted)
     except ValueError:
-        raise ValidationFailed("Choose a token from the list to revoke.") from None
+        raise ValidationFailed(gettext("Choose a token from the list to revoke.")) from None

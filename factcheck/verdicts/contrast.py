@@ -12,6 +12,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from babel import Locale
+from babel.numbers import format_decimal
+from flask_babel import get_locale, gettext
+
 #: The badge's two possible text colours: white and the page's ink (``--ink`` in app.css).
 LIGHT_INK = "#ffffff"
 DARK_INK = "#1f2328"
@@ -76,17 +80,39 @@ class ColourContrast:
     def problems(self) -> list[str]:
         found = []
         if self.text < TEXT_CONTRAST:
-            ink = "white" if self.ink == LIGHT_INK else "dark"
-            found.append(
-                f"{ink} text on {self.colour} has a contrast of {self.text:.2f}:1 "
-                f"(at least {TEXT_CONTRAST:g}:1 is needed)"
-            )
+            if self.ink == LIGHT_INK:
+                problem = gettext(
+                    "white text on %(colour)s has a contrast of %(ratio)s:1 "
+                    "(at least %(needed)s:1 is needed)",
+                    colour=self.colour,
+                    ratio=_ratio(self.text),
+                    needed=_ratio(TEXT_CONTRAST, "0.##"),
+                )
+            else:
+                problem = gettext(
+                    "dark text on %(colour)s has a contrast of %(ratio)s:1 "
+                    "(at least %(needed)s:1 is needed)",
+                    colour=self.colour,
+                    ratio=_ratio(self.text),
+                    needed=_ratio(TEXT_CONTRAST, "0.##"),
+                )
+            found.append(problem)
         if self.page < NON_TEXT_CONTRAST:
             found.append(
-                f"the badge stands out from the page by only {self.page:.2f}:1 "
-                f"(at least {NON_TEXT_CONTRAST:g}:1 is needed)"
+                gettext(
+                    "the badge stands out from the page by only %(ratio)s:1 "
+                    "(at least %(needed)s:1 is needed)",
+                    ratio=_ratio(self.page),
+                    needed=_ratio(NON_TEXT_CONTRAST, "0.##"),
+                )
             )
         return found
+
+
+def _ratio(value: float, pattern: str = "0.00") -> str:
+    """A contrast ratio as the reader's locale writes decimals ("4.48"; "4,48" in Spanish)."""
+    # Rounded by Python first, as "{:.2f}" did: Babel rounds the decimal text half-even.
+    return format_decimal(round(value, 2), pattern, locale=get_locale() or Locale.parse("en"))
 
 
 def check_colour(colour: str) -> ColourContrast:
@@ -129,5 +155,10 @@ def colour_problem(colour: str) -> str | None:
         return None
     reason = "; ".join(contrast.problems())
     suggestion = suggest_colour(contrast.colour)
-    advice = f" Try {suggestion}, the nearest shade that passes." if suggestion else ""
-    return f"Too little contrast: {reason}.{advice}"
+    if suggestion:
+        return gettext(
+            "Too little contrast: %(reason)s. Try %(suggestion)s, the nearest shade that passes.",
+            reason=reason,
+            suggestion=suggestion,
+        )
+    return gettext("Too little contrast: %(reason)s.", reason=reason)

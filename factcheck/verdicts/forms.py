@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
@@ -23,29 +24,37 @@ from factcheck.verdicts.operations import (
 
 class VerdictForm(FlaskForm):
     key = StringField(
-        "Key",
+        lazy_gettext("Key"),
         validators=[
             Optional(),
             Length(max=MAX_VERDICT_KEY_CHARS),
-            Regexp(VERDICT_KEY.pattern, message="Lower-case letters, digits and _ only."),
+            Regexp(
+                VERDICT_KEY.pattern, message=lazy_gettext("Lower-case letters, digits and _ only.")
+            ),
         ],
     )
-    label = StringField("Label", validators=[DataRequired(), Length(max=MAX_VERDICT_LABEL_CHARS)])
+    label = StringField(
+        lazy_gettext("Label"), validators=[DataRequired(), Length(max=MAX_VERDICT_LABEL_CHARS)]
+    )
     description = TextAreaField(
-        "Description", validators=[Length(max=MAX_VERDICT_DESCRIPTION_CHARS)]
+        lazy_gettext("Description"), validators=[Length(max=MAX_VERDICT_DESCRIPTION_CHARS)]
     )
     rating = WholeNumberField(
-        f"ClaimReview rating ({WORST_RATING} = worst, {BEST_RATING} = best)",
+        lazy_gettext(
+            "ClaimReview rating (%(worst)s = worst, %(best)s = best)",
+            worst=WORST_RATING,
+            best=BEST_RATING,
+        ),
         validators=[Optional(), NumberRange(min=WORST_RATING, max=BEST_RATING)],
         minimum=WORST_RATING,
         maximum=BEST_RATING,
     )
     colour = StringField(
-        "Colour",
+        lazy_gettext("Colour"),
         default=DEFAULT_VERDICT_COLOUR,
         validators=[
             DataRequired(),
-            Regexp(VERDICT_COLOUR.pattern, message="A colour like #1b7f3b."),
+            Regexp(VERDICT_COLOUR.pattern, message=lazy_gettext("A colour like #1b7f3b.")),
         ],
     )
-    active = BooleanField("In use (untick to retire)", default=True)
+    active = BooleanField(lazy_gettext("In use (untick to retire)"), default=True)

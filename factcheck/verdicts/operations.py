@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -27,13 +28,13 @@ def all_verdicts(session: Session) -> list[Verdict]:
 
 def _require_admin(actor: User | None) -> None:
     if actor is not None and (not actor.active or not actor.has_role(Role.ADMIN)):
-        raise PermissionDenied("Only admins can change the verdict scale.")
+        raise PermissionDenied(gettext("Only admins can change the verdict scale."))
 
 
 def get_verdict(session: Session, verdict_id: int) -> Verdict:
     verdict = session.get(Verdict, verdict_id)
     if verdict is None:
-        raise NotFound("There is no such verdict.")
+        raise NotFound(gettext("There is no such verdict."))
     return verdict
 
 
@@ -59,13 +60,23 @@ def _verdict_fields(
         or not WORST_RATING <= rating <= BEST_RATING
     ):
         raise ValidationFailed(
-            f"The rating must be {WORST_RATING} (worst) to {BEST_RATING} (best), or none.",
-            fields={"rating": [f"{WORST_RATING} to {BEST_RATING}, or empty."]},
+            gettext(
+                "The rating must be %(worst)s (worst) to %(best)s (best), or none.",
+                worst=WORST_RATING,
+                best=BEST_RATING,
+            ),
+            fields={
+                "rating": [
+                    gettext(
+                        "%(worst)s to %(best)s, or empty.", worst=WORST_RATING, best=BEST_RATING
+                    )
+                ]
+            },
         )
     if not VERDICT_COLOUR.match(colour or ""):
         raise ValidationFailed(
-            f"“{(colour or '')[:20]}” is not a colour like #1b7f3b.",
-            fields={"colour": ["A colour like #1b7f3b."]},
+            gettext("“%(colour)s” is not a colour like #1b7f3b.", colour=(colour or "")[:20]),
+            fields={"colour": [gettext("A colour like #1b7f3b.")]},
         )
     if check_contrast and (problem := colour_problem(colour)):
         raise ValidationFailed(problem, fields={"colour": [problem]})
@@ -101,10 +112,17 @@ def create_verdict(
     _require_admin(actor)
     if not isinstance(key, str) or not VERDICT_KEY.match(key):
         raise ValidationFailed(
-            f"“{str(key)[:MAX_VERDICT_KEY_CHARS]}” is not a verdict key: "
-            "lower-case letters, digits and _ only.",
+            gettext(
+                "“%(key)s” is not a verdict key: lower-case letters, digits and _ only.",
+                key=str(key)[:MAX_VERDICT_KEY_CHARS],
+            ),
             fields={
-                "key": [f"Lower-case letters, digits and _ only (at most {MAX_VERDICT_KEY_CHARS})."]
+                "key": [
+                    gettext(
+                        "Lower-case letters, digits and _ only (at most %(count)s).",
+                        count=MAX_VERDICT_KEY_CHARS,
+                    )
+                ]
             },
         )
     fields = _verdict_fields(
@@ -116,8 +134,8 @@ def create_verdict(
     )
     if session.scalar(select(Verdict.id).where(Verdict.key == key)) is not None:
         raise Conflict(
-            f"A verdict with the key “{key}” exists already.",
-            fields={"key": ["This key is taken."]},
+            gettext("A verdict with the key “%(key)s” exists already.", key=key),
+            fields={"key": [gettext("This key is taken.")]},
         )
     last = session.scalar(select(func.max(Verdict.sort_order))) or 0
     verdict = Verdict(key=key, **fields, sort_order=last + 1, active=active)

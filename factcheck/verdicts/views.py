@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from werkzeug.wrappers.response import Response
 
 from factcheck.errors import DomainError
@@ -41,7 +42,7 @@ def create() -> tuple[str, int] | Response:
     form = VerdictForm()
     valid = form.validate_on_submit()
     if not form.key.data:
-        form.key.errors = [*form.key.errors, "A key is required for a new verdict."]
+        form.key.errors = [*form.key.errors, gettext("A key is required for a new verdict.")]
         valid = False
     if not valid:
         return _page(form, 422)
@@ -59,7 +60,7 @@ def create() -> tuple[str, int] | Response:
     except DomainError as error:
         show_on_form(form, error)
         return _page(form, error.status_code)
-    flash(f"Added the verdict “{verdict.label}”.", "success")
+    flash(gettext("Added the verdict “%(label)s”.", label=verdict.label), "success")
     return redirect(url_for("verdicts.index"))
 
 
@@ -87,7 +88,7 @@ def edit(verdict_id: int) -> tuple[str, int] | Response:
             show_on_form(form, error)
             status = error.status_code
         else:
-            flash(f"Saved “{verdict.label}”.", "success")
+            flash(gettext("Saved “%(label)s”.", label=verdict.label), "success")
             return redirect(url_for("verdicts.index"))
     # A colour stored before the contrast rule is not refused again, but the admin is told.
     stored_colour_problem = (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
@@ -20,7 +21,7 @@ from factcheck.users.models import Role, User
 
 def _require_assigner(actor: User) -> None:
     if not actor.active or not actor.has_role(Role.REVIEWER):
-        raise PermissionDenied("Only reviewers and admins assign work.")
+        raise PermissionDenied(gettext("Only reviewers and admins assign work."))
 
 
 def assign(session: Session, actor: User, article: Article, annotator: User) -> Assignment:
@@ -30,14 +31,14 @@ def assign(session: Session, actor: User, article: Article, annotator: User) -> 
     """
     _require_assigner(actor)
     if not annotator.active:
-        raise Conflict(f"{annotator.name} is deactivated and cannot get work.")
+        raise Conflict(gettext("%(name)s is deactivated and cannot get work.", name=annotator.name))
     exists = session.scalar(
         select(Assignment.id).where(
             Assignment.article_id == article.id, Assignment.annotator_id == annotator.id
         )
     )
     if exists is not None:
-        raise Conflict(f"{annotator.name} already has this article.")
+        raise Conflict(gettext("%(name)s already has this article.", name=annotator.name))
     assignment = Assignment(
         article_id=article.id, annotator_id=annotator.id, assigned_by_id=actor.id
     )
@@ -63,7 +64,7 @@ def unassign(session: Session, actor: User, article: Article, annotator: User) -
         )
     )
     if assignment is None:
-        raise NotFound(f"{annotator.name} does not have this article.")
+        raise NotFound(gettext("%(name)s does not have this article.", name=annotator.name))
     session.delete(assignment)
     session.flush()
     record(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from flask_babel import gettext
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -39,8 +40,10 @@ def _check_not_frozen(session: Session, claims: list[Claim]) -> None:
     )
     if frozen:
         raise Conflict(
-            "This claim already has an annotation that was submitted for review, so its "
-            "boundaries can no longer change."
+            gettext(
+                "This claim already has an annotation that was submitted for review, so its "
+                "boundaries can no longer change."
+            )
         )
 
 
@@ -93,8 +96,10 @@ def _check_expected(claim: Claim, expected_start: int | None, expected_end: int 
         expected_end is not None and expected_end != claim.end
     ):
         raise Conflict(
-            "Someone changed this claim's boundaries while you were looking at it. "
-            "Reload the page to see the current claims."
+            gettext(
+                "Someone changed this claim's boundaries while you were looking at it. "
+                "Reload the page to see the current claims."
+            )
         )
 
 
@@ -121,11 +126,11 @@ def split_claim(
     _check_not_frozen(session, [claim])
     body = claim.article.body
     if not claim.start < at < claim.end:
-        raise ValidationFailed("Choose a split point inside the claim.")
+        raise ValidationFailed(gettext("Choose a split point inside the claim."))
     left = _trim(body, claim.start, at)
     right = _trim(body, at, claim.end)
     if left[0] >= left[1] or right[0] >= right[1]:
-        raise ValidationFailed("Both parts of a split must contain text.")
+        raise ValidationFailed(gettext("Both parts of a split must contain text."))
 
     old_end = claim.end
     _shift_positions(session, claim.article_id, claim.position, +1)
@@ -181,10 +186,14 @@ def merge_with_next(
         )
     )
     if following is None:
-        raise Conflict("This is the last claim of the article; there is nothing to merge with.")
+        raise Conflict(
+            gettext("This is the last claim of the article; there is nothing to merge with.")
+        )
     if expected_next_id is not None and following.id != expected_next_id:
         raise Conflict(
-            "The claims around this one changed while you were looking. Reload and try again."
+            gettext(
+                "The claims around this one changed while you were looking. Reload and try again."
+            )
         )
     _check_not_frozen(session, [claim, following])
     first_authors = set(
@@ -195,8 +204,11 @@ def merge_with_next(
     if clash:
         names = ", ".join(sorted(a.annotator.name for a in clash))
         raise Conflict(
-            f"{names} already has a draft on both claims; one of the drafts must be deleted "
-            "before the claims can be merged."
+            gettext(
+                "%(names)s already has a draft on both claims; one of the drafts must be "
+                "deleted before the claims can be merged.",
+                names=names,
+            )
         )
     for annotation in moved:
         annotation.claim_id = claim.id
@@ -250,12 +262,19 @@ def change_language(
     """
     language = language.strip()
     if len(language) > MAX_LANGUAGE_CHARS or not re.match(LANGUAGE_TAG, language):
-        message = f"“{language[:40]}” is not a language tag such as es or pt-BR."
+        message = gettext(
+            "“%(language)s” is not a language tag such as es or pt-BR.", language=language[:40]
+        )
         raise ValidationFailed(message, fields={"language": [message]})
     _lock_article(session, article.id)
     session.refresh(article)
     if article.language != expected:
-        raise Conflict(f"Someone set this article's language to {article.language} meanwhile.")
+        raise Conflict(
+            gettext(
+                "Someone set this article's language to %(language)s meanwhile.",
+                language=article.language,
+            )
+        )
     if language == article.language:
         return len(article.claims)
     # The claims too: an annotation being saved on one of them waits, then finds it gone,
@@ -263,8 +282,10 @@ def change_language(
     session.execute(select(Claim.id).where(Claim.article_id == article.id).with_for_update())
     if has_annotations(session, article):
         raise Conflict(
-            "Its claims have annotations already, so the article can no longer be split "
-            "again in another language."
+            gettext(
+                "Its claims have annotations already, so the article can no longer be split "
+                "again in another language."
+            )
         )
     before = len(article.claims)
     for claim in list(article.claims):

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext, ngettext
 from flask_login import login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -27,6 +28,7 @@ from factcheck.factchecks import reuse
 from factcheck.factchecks.matching import match_text
 from factcheck.factchecks.work import CHECKED_BEFORE, checked_before
 from factcheck.forms import all_problems, problems
+from factcheck.i18n import local_number
 from factcheck.jobs import active_jobs
 from factcheck.review import operations as review_ops
 from factcheck.review.workflow import Action
@@ -114,6 +116,8 @@ def render_workspace(
         form=form,
         transition_form=TransitionForm(formdata=None),
         hint_counts=hint_counts,
+        hint_labels=HINT_LABELS,
+        hint_filters=HINT_FILTERS,
         agreement=article_agreement,
         checked_before=checked_before_panel,
         reuse_form=ReuseForm(formdata=None),
@@ -162,7 +166,9 @@ def language(article_id: int) -> str | tuple[str, int] | Response:
         return _segmentation_page(
             article,
             None,
-            error=f"The language was not changed. {all_problems(form)}",
+            error=gettext(
+                "The language was not changed. %(problems)s", problems=all_problems(form)
+            ),
             status=422,
             language_form=form,
         )
@@ -180,7 +186,16 @@ def language(article_id: int) -> str | tuple[str, int] | Response:
         return _segmentation_page(
             article, None, error=error.message, status=error.status_code, language_form=form
         )
-    flash(f"The article is in {article.language}: split again into {claims} claims.", "success")
+    flash(
+        ngettext(
+            "The article is in %(language)s: split again into %(count)s claim.",
+            "The article is in %(language)s: split again into %(count)s claims.",
+            claims,
+            language=article.language,
+            count=local_number(claims),
+        ),
+        "success",
+    )
     return redirect(url_for("workspace.segmentation", article_id=article.id))
 
 
@@ -207,7 +222,10 @@ def split(claim_id: int) -> str | tuple[str, int] | Response:
         return _segmentation_page(
             article,
             claim.id,
-            error=f"Nothing was split. {all_problems(form) or 'Choose where to split the claim.'}",
+            error=gettext(
+                "Nothing was split. %(problems)s",
+                problems=all_problems(form) or gettext("Choose where to split the claim."),
+            ),
             status=422,
         )
     at = form.at.data
@@ -215,7 +233,7 @@ def split(claim_id: int) -> str | tuple[str, int] | Response:
         at = claim.start + form.offset.data
     if at is None:
         return _segmentation_page(
-            article, claim.id, error="Choose where to split the claim.", status=422
+            article, claim.id, error=gettext("Choose where to split the claim."), status=422
         )
     try:
         with unit_of_work():
@@ -230,7 +248,11 @@ def split(claim_id: int) -> str | tuple[str, int] | Response:
     except DomainError as error:
         return _segmentation_page(article, claim_id, error=error.message, status=error.status_code)
     flash(
-        f"Split claim {claim.position + 1} in two; the new claim is {second.position + 1}.",
+        gettext(
+            "Split claim %(claim)s in two; the new claim is %(new)s.",
+            claim=claim.position + 1,
+            new=second.position + 1,
+        ),
         "success",
     )
     return redirect(url_for("workspace.segmentation", article_id=article.id) + f"#claim-{claim.id}")
@@ -247,7 +269,10 @@ def merge(claim_id: int) -> str | tuple[str, int] | Response:
         return _segmentation_page(
             article,
             claim.id,
-            error=f"Nothing was merged. {all_problems(form) or 'The merge form was incomplete.'}",
+            error=gettext(
+                "Nothing was merged. %(problems)s",
+                problems=all_problems(form) or gettext("The merge form was incomplete."),
+            ),
             status=422,
         )
     try:
@@ -261,7 +286,14 @@ def merge(claim_id: int) -> str | tuple[str, int] | Response:
             )
     except DomainError as error:
         return _segmentation_page(article, claim_id, error=error.message, status=error.status_code)
-    flash(f"Merged claims {claim.position + 1} and {claim.position + 2}.", "success")
+    flash(
+        gettext(
+            "Merged claims %(first)s and %(second)s.",
+            first=claim.position + 1,
+            second=claim.position + 2,
+        ),
+        "success",
+    )
     return redirect(url_for("workspace.segmentation", article_id=article.id) + f"#claim-{claim.id}")
 
 
@@ -287,6 +319,25 @@ HINT_CLASSES = {
     "comparison": "hc",
     "date": "hd",
     "checked before": "hv",
+}
+
+#: The hints' names as the interface shows them (badges, the filtered list's heading).
+HINT_LABELS = {
+    "number": lazy_gettext("number"),
+    "quote": lazy_gettext("quote"),
+    "attribution": lazy_gettext("attribution"),
+    "comparison": lazy_gettext("comparison"),
+    "date": lazy_gettext("date"),
+    CHECKED_BEFORE: lazy_gettext("checked before"),
+}
+#: Each hint's filter link in the workspace's toolbar.
+HINT_FILTERS = {
+    "number": lazy_gettext("with number"),
+    "quote": lazy_gettext("with quote"),
+    "attribution": lazy_gettext("with attribution"),
+    "comparison": lazy_gettext("with comparison"),
+    "date": lazy_gettext("with date"),
+    CHECKED_BEFORE: lazy_gettext("checked before"),
 }
 
 
@@ -374,10 +425,12 @@ def assignments_page(article_id: int) -> tuple[str, int] | Response:
                     annotator = user_ops.get_user(db.session, _chosen_user_id())
                     if request.form.get("action") == "remove":
                         assignments.unassign(db.session, current_app_user(), article, annotator)
-                        message = f"{annotator.name} no longer has this article."
+                        message = gettext(
+                            "%(name)s no longer has this article.", name=annotator.name
+                        )
                     else:
                         assignments.assign(db.session, current_app_user(), article, annotator)
-                        message = f"Assigned to {annotator.name}."
+                        message = gettext("Assigned to %(name)s.", name=annotator.name)
             except DomainError as error:
                 flash(error.message, "error")
                 status = error.status_code
@@ -402,7 +455,7 @@ def _chosen_user_id() -> int:
     try:
         return parse_id(request.form.get("user_id", ""))
     except ValueError:
-        raise ValidationFailed("Choose a user from the list.") from None
+        raise ValidationFailed(gettext("Choose a user from the list.")) from None
 
 
 @bp.route("/claims/<int:claim_id>/factchecks/<int:factcheck_id>/use", methods=["POST"])
@@ -412,7 +465,10 @@ def use_factcheck(claim_id: int, factcheck_id: int) -> tuple[str, int] | BaseRes
     claim = article_ops.get_claim(db.session, claim_id)
     form = ReuseForm()
     if not form.validate_on_submit():
-        flash(f"{all_problems(form)} Reload the page and try again.", "error")
+        flash(
+            gettext("%(problems)s Reload the page and try again.", problems=all_problems(form)),
+            "error",
+        )
         return render_workspace(claim.article, claim, status=422)
     version = form.version.data or None
     try:
@@ -423,7 +479,10 @@ def use_factcheck(claim_id: int, factcheck_id: int) -> tuple[str, int] | BaseRes
     except DomainError as error:
         flash(error.message, "error")
         return render_workspace(claim.article, claim, status=error.status_code)
-    flash("The earlier fact-check is in your draft: check it, edit it and submit.", "success")
+    flash(
+        gettext("The earlier fact-check is in your draft: check it, edit it and submit."),
+        "success",
+    )
     return redirect(url_for("workspace.claim", claim_id=claim.id))
 
 
@@ -441,7 +500,12 @@ def save(claim_id: int) -> tuple[str, int] | BaseResponse:
         return render_workspace(claim.article, claim, form=form)
     if not form.validate_on_submit():
         if form.version.errors:  # a hidden field: say what is wrong in the banner
-            flash(f"{problems(form.version)} Reload the page and try again.", "error")
+            flash(
+                gettext(
+                    "%(problems)s Reload the page and try again.", problems=problems(form.version)
+                ),
+                "error",
+            )
         return render_workspace(claim.article, claim, form=form, status=422)
     try:
         with unit_of_work():
@@ -458,7 +522,10 @@ def save(claim_id: int) -> tuple[str, int] | BaseResponse:
         # A long form: the banner says something is wrong, the fields say what.
         show_on_form(form, error, always_flash=True)
         return render_workspace(claim.article, claim, form=form, status=error.status_code)
-    flash("Submitted for review." if action == "submit" else "Draft saved.", "success")
+    flash(
+        gettext("Submitted for review.") if action == "submit" else gettext("Draft saved."),
+        "success",
+    )
     return redirect(url_for("workspace.claim", claim_id=claim.id))
 
 
@@ -498,11 +565,13 @@ def transition(annotation_id: int) -> tuple[str, int] | BaseResponse:
     try:
         action = Action(request.form.get("action", ""))
     except ValueError:
-        abort(400, description="Unknown workflow action.")
+        abort(400, description=gettext("Unknown workflow action."))
     if not form.validate_on_submit():
         flash(
-            f"Nothing was changed: {all_problems(form) or 'the form was incomplete.'} "
-            "Reload the page and try again.",
+            gettext(
+                "Nothing was changed: %(problems)s Reload the page and try again.",
+                problems=all_problems(form) or gettext("the form was incomplete."),
+            ),
             "error",
         )
         return render_workspace(claim.article, claim, status=422)

@@ -40,7 +40,7 @@ def test_an_imported_fact_check_is_offered_and_fills_the_draft(page, tmp_path: P
     page.goto("/factchecks")
     page.get_by_label(re.compile("^Files")).set_input_files(str(feed))
     page.get_by_role("button", name="Import").click()
-    expect(page.get_by_text(re.compile("other-newsroom.json: 1 fact-checks added"))).to_be_visible()
+    expect(page.get_by_text(re.compile("other-newsroom.json: 1 fact-check added"))).to_be_visible()
     expect(
         page.get_by_role("link", name=re.compile("Commission was not envisaging"))
     ).to_be_visible()

@@ -91,9 +91,12 @@ _MEASURE = r"""() => {
   if (root.scrollWidth > root.clientWidth + SLACK) {
     bodyScroll.push(`the page is ${root.scrollWidth} px wide in a ${root.clientWidth} px window`);
     // The culprits: the outermost boxes past the window's edge and not cut off before it.
-    const past = [...document.body.querySelectorAll('*')].filter((el) =>
-      el.getBoundingClientRect().right + scrollX > root.clientWidth + SLACK
-      && !clipped(el.parentElement, positionOf(el), root));
+    // Past either edge: a right-to-left page overflows to the left.
+    const past = [...document.body.querySelectorAll('*')].filter((el) => {
+      const r = el.getBoundingClientRect();
+      return (r.right + scrollX > root.clientWidth + SLACK || r.left + scrollX < -SLACK)
+        && !clipped(el.parentElement, positionOf(el), root);
+    });
     for (const el of past.filter((el) => !past.some((up) => up !== el && up.contains(el)))
       .slice(0, 10)) {
       bodyScroll.push(`past the window's edge: ${describe(el)}`);
@@ -164,13 +167,15 @@ _MEASURE = r"""() => {
   }
   scrollTo(0, 0);
 
-  // 3. Anything in main past the right edge of main's content box, unless a box between
-  // them scrolls sideways. Text is measured too: a long URL overflows its element's
-  // text, not its element's box.
+  // 3. Anything in main past either edge of main's content box (the right one, or the
+  // left one on a right-to-left page), unless a box between them scrolls sideways. Text
+  // is measured too: a long URL overflows its element's text, not its element's box.
   const main = document.querySelector('main');
   const style = getComputedStyle(main);
   const limit = main.getBoundingClientRect().right - parseFloat(style.paddingRight)
     - parseFloat(style.borderRightWidth);
+  const start = main.getBoundingClientRect().left + parseFloat(style.paddingLeft)
+    + parseFloat(style.borderLeftWidth);
   const scrolls = (el) => ['auto', 'scroll'].includes(getComputedStyle(el).overflowX);
   // Inside a box that scrolls sideways on purpose, or one that cuts its content off (the
   // 1 px visually hidden text for screen readers), the content does not spill out.
@@ -187,8 +192,9 @@ _MEASURE = r"""() => {
   for (const el of main.querySelectorAll('*')) {
     if (!shown(el) || inScroller(el) || withinReported(el)) continue;
     const r = el.getBoundingClientRect();
-    if (r.width > 0 && r.right > limit + SLACK) {
-      overflows.push(`${describe(el)} passes main's content edge at ${Math.round(limit)}`);
+    if (r.width > 0 && (r.right > limit + SLACK || r.left < start - SLACK)) {
+      overflows.push(`${describe(el)} passes main's content edges at ${Math.round(start)}`
+        + `..${Math.round(limit)}`);
       reported.add(el);
     }
   }
@@ -201,20 +207,25 @@ _MEASURE = r"""() => {
       continue;
     }
     range.selectNodeContents(node);
-    if (range.getBoundingClientRect().right <= limit + SLACK) continue;
-    // Past the edge as a whole: look at its visible characters one by one, since spaces
+    const whole = range.getBoundingClientRect();
+    if (whole.right <= limit + SLACK && whole.left >= start - SLACK) continue;
+    // Past an edge as a whole: look at its visible characters one by one, since spaces
     // at the end of a wrapped line hang past the edge harmlessly (pre-wrap text).
     const text = node.textContent;
-    let right = 0;
+    let right = -Infinity;
+    let left = Infinity;
     for (let i = 0; i < text.length; i++) {
       if (/\s/.test(text[i])) continue;
       range.setStart(node, i);
       range.setEnd(node, i + 1);
-      right = Math.max(right, range.getBoundingClientRect().right);
+      const r = range.getBoundingClientRect();
+      right = Math.max(right, r.right);
+      left = Math.min(left, r.left);
     }
-    if (right > limit + SLACK) {
-      overflows.push(`text of ${describe(el)} runs to ${Math.round(right)}, past main's `
-        + `content edge at ${Math.round(limit)}`);
+    if (right > limit + SLACK || left < start - SLACK) {
+      overflows.push(`text of ${describe(el)} runs over ${Math.round(left)}..`
+        + `${Math.round(right)}, past main's content edges at ${Math.round(start)}..`
+        + `${Math.round(limit)}`);
       reported.add(el);
     }
   }

@@ -111,7 +111,8 @@ function setUpAnnotationForm(form) {
       copy.querySelectorAll(".errors").forEach((element) => element.remove());
       copy.querySelectorAll("select").forEach((element) => { element.selectedIndex = element.querySelector("option[selected]") ? element.selectedIndex : 0; });
       const legend = copy.querySelector("legend");
-      if (legend) legend.textContent = `Source ${index + 1}`;
+      // The words come from the page, in the reader's language ("Fuente {n}").
+      if (legend) legend.textContent = legend.dataset.numbered.replace("{n}", String(index + 1));
       last.after(copy);
       const firstInput = copy.querySelector("input");
       if (firstInput) firstInput.focus();

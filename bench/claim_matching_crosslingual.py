@@ -1,0 +1,143 @@
+"""Claim matching across languages: finding an English fact-check from a claim in another.
+
+``crosslingual_claims.tsv`` (next to this script) holds 60 news-style statements of
+claims of the shared benchmark's library, 15 each in Spanish, German, French and Arabic,
+each naming the ``verified_claims.tsv`` entry it translates (its header line says how
+they were made and chosen). This imports ``verified_claims.tsv`` into a fresh SQLite
+library exactly as ``claim_matching.py`` does (its ``_fill``: the real import code, then
+the sentence vectors), matches every statement through the same function as the claim
+panel (``match_text``, top 10) and prints, per language and overall, recall@1, @5, @10
+and MRR@10 of the entry it translates; then the same figures with that entry's own
+English claim as the query, for reference (about 1 everywhere). The overall recall@5
+comes last.
+
+Run: .venv/bin/python bench/claim_matching_crosslingual.py [--data ../shared/claim-matching]
+     [-v]   (-v: every query whose entry is not first, with its rank and the top match)
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+
+from _common import bench_app, met  # noqa: E402
+from claim_matching import _fill  # noqa: E402
+
+QUERIES = Path(__file__).with_name("crosslingual_claims.tsv")
+LANGUAGES = ("es", "de", "fr", "ar")
+DEPTH = 10
+#: A goal set with this bench, not yet met: most of a claim written in another language
+#: found among the five matches a reader is shown.
+TARGET_RECALL5 = 0.80
+
+
+def read_crosslingual(path: Path) -> list[dict[str, str]]:
+    """The rows of ``path``: query_id, language, text, vclaim_id (``#`` lines skipped)."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        lines = [line for line in handle if not line.startswith("#")]
+    return list(csv.DictReader(lines, delimiter="\t"))
+
+
+def figures(ranks: list[int | None]) -> dict[str, float]:
+    """Recall@1, @5, @10 and MRR@10 of ranks (1 is first; None: not in the top 10)."""
+    return {
+        "R@1": statistics.mean(1.0 if rank == 1 else 0.0 for rank in ranks),
+        "R@5": statistics.mean(1.0 if rank and rank <= 5 else 0.0 for rank in ranks),
+        "R@10": statistics.mean(1.0 if rank and rank <= DEPTH else 0.0 for rank in ranks),
+        "MRR@10": statistics.mean(1 / rank if rank else 0.0 for rank in ranks),
+    }
+
+
+def line(name: str, ranks: list[int | None]) -> str:
+    found = figures(ranks)
+    return (
+        f"{name:<22} {len(ranks):>4} {found['R@1']:>6.3f} {found['R@5']:>6.3f} "
+        f"{found['R@10']:>6.3f} {found['MRR@10']:>7.3f}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "claim-matching")
+    parser.add_argument("-v", "--verbose", action="store_true", help="Print the misses.")
+    args = parser.parse_args()
+
+    from sqlalchemy import func, select
+
+    from factcheck.extensions import db
+    from factcheck.factchecks.matching import match_text
+    from factcheck.factchecks.models import FactCheck
+
+    queries = read_crosslingual(QUERIES)
+    started_all = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{tmp}/library.sqlite"
+        seconds = _fill(url, args.data, 0)
+        app = bench_app(url, migrate=False)
+        with app.app_context():
+            size = db.session.scalar(select(func.count()).select_from(FactCheck))
+            print(f"library: {size:,} fact-checks imported and encoded in {seconds:.0f} s")
+            english = dict(
+                db.session.execute(
+                    select(FactCheck.external_id, FactCheck.claim).where(
+                        FactCheck.external_id.in_({row["vclaim_id"] for row in queries})
+                    )
+                ).all()
+            )
+            missing = {row["vclaim_id"] for row in queries} - set(english)
+            assert not missing, f"not in the library: {sorted(missing)}"
+            ranks: dict[str, list[int | None]] = {}
+            timings: list[float] = []
+            misses: list[str] = []
+            for row in queries:
+                target = row["vclaim_id"]
+                for language, text in ((row["language"], row["text"]), ("en", english[target])):
+                    started = time.perf_counter()
+                    matches = match_text(db.session, text, limit=DEPTH)
+                    timings.append((time.perf_counter() - started) * 1000)
+                    found = [match.factcheck.external_id for match in matches]
+                    rank = found.index(target) + 1 if target in found else None
+                    ranks.setdefault(language, []).append(rank)
+                    if language != "en" and rank != 1:
+                        top = matches[0].factcheck.claim if matches else "(nothing)"
+                        misses.append(
+                            f"  {row['query_id']} (vclaim {target}), rank "
+                            f"{rank or f'>{DEPTH}'}: {text}\n    wanted: {english[target]}\n"
+                            f"    first:  {top}"
+                        )
+            db.session.remove()
+        app.extensions["factcheck.engine"].dispose()
+    elapsed = time.perf_counter() - started_all
+
+    print(f"{'queries':<22} {'n':>4} {'R@1':>6} {'R@5':>6} {'R@10':>6} {'MRR@10':>7}")
+    for language in LANGUAGES:
+        print(line(language, ranks.get(language, [])))
+    overall = [rank for language in LANGUAGES for rank in ranks.get(language, [])]
+    print(line("all languages", overall))
+    print(line("English original (ref)", ranks["en"]))
+    if args.verbose:
+        print(f"not first ({len(misses)}):")
+        print("\n".join(misses))
+    ordered = sorted(timings)
+    print(
+        f"match time: p50 {statistics.median(ordered):.1f} ms, "
+        f"p95 {ordered[int(0.95 * (len(ordered) - 1))]:.1f} ms; whole run {elapsed:.0f} s"
+    )
+    recall5 = figures(overall)["R@5"]
+    print(f"target: cross-language recall@5 >= {TARGET_RECALL5}: {met(recall5 >= TARGET_RECALL5)}")
+    print(
+        f"cross-language claim matching: recall@5 {recall5:.3f} over {len(overall)} queries "
+        f"in {len(LANGUAGES)} languages"
+    )
+
+
+if __name__ == "__main__":
+    main()
