@@ -9,13 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from factcheck.annotations.models import Stance
-from factcheck.annotations.operations import AnnotationInput, SourceInput, save_annotation
+from factcheck.annotations.operations import SourceInput
 from factcheck.articles import operations as article_ops
 from factcheck.articles.models import Article
-from factcheck.demo_articles import DEMO_ARTICLES, DemoAnnotation, load_article_demo
+from factcheck.demo_articles import DEMO_ARTICLES, DemoAnnotation, annotate, load_article_demo
 from factcheck.factchecks.library import import_library_file
 from factcheck.factchecks.models import FactCheck
-from factcheck.review.operations import apply_action
 from factcheck.review.workflow import Action
 from factcheck.users import operations as user_ops
 from factcheck.users.models import Role, User
@@ -310,60 +309,32 @@ DEMO_ANNOTATIONS = (
 )
 
 
+#: The reviewer annotates two claims too, so the agreement figures have data.
+SECOND_OPINIONS = (
+    DemoAnnotation(
+        claim_starts="Downing Street said the Prime Minister",
+        verdict="true",
+        claimant="Downing Street",
+        rationale="Second opinion for the agreement figures.",
+        sources=(),
+        steps=(_SUBMIT,),
+    ),
+    DemoAnnotation(
+        claim_starts="Proposals to replace the Dublin convention",
+        verdict="mixed",
+        claimant="The Telegraph",
+        rationale="Second opinion for the agreement figures.",
+        sources=(),
+        steps=(_SUBMIT,),
+    ),
+)
+
+
 def _annotate(session: Session, article: Article, *, annotator: User, reviewer: User) -> int:
     """The reference article as a newsroom would leave it: one claim in every state."""
-    verdicts = {v.key: v.id for v in session.scalars(select(Verdict))}
-    by_start = {claim.text: claim for claim in article.claims}
-    created = 0
-    for item in DEMO_ANNOTATIONS:
-        claim = next(
-            (c for text, c in by_start.items() if text.startswith(item.claim_starts)), None
-        )
-        if claim is None:  # the segmentation changed; skip rather than annotate the wrong text
-            continue
-        annotation = save_annotation(
-            session,
-            annotator,
-            claim,
-            AnnotationInput(
-                verdict_id=verdicts.get(item.verdict),
-                claimant=item.claimant,
-                claim_summary=item.summary,
-                rationale=item.rationale,
-                sources=list(item.sources),
-            ),
-            expected_version=None,
-        )
-        for action, comment in item.steps:
-            actor = annotator if action is Action.SUBMIT else reviewer
-            apply_action(
-                session,
-                actor,
-                annotation,
-                action,
-                expected_version=annotation.version,
-                comment=comment,
-            )
-        created += 1
-    # The reviewer annotates two claims too, so the agreement figures have data.
-    for claim_starts, verdict in (
-        ("Downing Street said the Prime Minister", "true"),
-        ("Proposals to replace the Dublin convention", "mixed"),
-    ):
-        claim = next(c for text, c in by_start.items() if text.startswith(claim_starts))
-        annotation = save_annotation(
-            session,
-            reviewer,
-            claim,
-            AnnotationInput(
-                verdict_id=verdicts.get(verdict),
-                claimant="Downing Street" if verdict == "true" else "The Telegraph",
-                rationale="Second opinion for the agreement figures.",
-            ),
-            expected_version=None,
-        )
-        apply_action(
-            session, reviewer, annotation, Action.SUBMIT, expected_version=annotation.version
-        )
-        created += 1
-    return created
+    return annotate(
+        session,
+        article,
+        [(annotator, DEMO_ANNOTATIONS), (reviewer, SECOND_OPINIONS)],
+        reviewer=reviewer,
+    )

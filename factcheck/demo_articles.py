@@ -303,7 +303,7 @@ ARABIC_ARTICLE = DemoArticle(
     ),
 )
 
-#: Loaded after the reference article, in this order.
+#: Loaded before the reference article (which stays the newest), in this order.
 DEMO_ARTICLES = (SPANISH_ARTICLE, ARABIC_ARTICLE)
 
 
