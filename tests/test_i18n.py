@@ -173,3 +173,102 @@ def test_a_catalogue_compiles_when_missing_or_stale(tmp_path) -> None:
     assert translations.gettext("Save") == "Guardar"
     assert translations.gettext("Open") == "Open"  # fuzzy entries are not used
     assert not list(folder.glob(".messages.*"))  # no temporary file left behind
+
+
+#: Every page an admin reaches with the demo loaded (ids from the demo's order).
+DEMO_PAGES = [
+    "/no-such-page",
+    "/articles",
+    "/articles/{article}",
+    "/claims/{claim}",
+    "/articles/{article}/segmentation",
+    "/articles/new",
+    "/my-work",
+    "/search?q=migrants",
+    "/exports",
+    "/imports",
+    "/annotations/{annotation}",
+    "/account",
+    "/account/tokens",
+    "/review",
+    "/agreement",
+    "/dashboard",
+    "/articles/{article}/assignments",
+    "/factchecks",
+    "/factchecks/{factcheck}",
+    "/factchecks/ratings",
+    "/admin/users",
+    "/admin/users/{user}",
+    "/admin/verdicts",
+    "/admin/verdicts/{verdict}",
+    "/admin/audit",
+    "/admin/restore",
+    "/admin/publishing",
+]
+
+
+@pytest.mark.parametrize("language", ["es", "ar"])
+def test_no_page_shows_an_english_message_in_another_language(
+    app: Flask, client: FlaskClient, db: Session, language: str
+) -> None:
+    """What the catalogues translate is translated on every page: no sentence of the
+    interface reaches a Spanish or Arabic reader in English (a label made at import time,
+    a message joined in Python, a lazy string turned to text too early)."""
+    from babel.messages.pofile import read_po
+
+    from factcheck.annotations.models import Annotation
+    from factcheck.annotations.states import AnnotationState
+    from factcheck.factchecks.models import FactCheck
+    from factcheck.verdicts.models import Verdict
+    from tests.conftest import run_demo
+    from tests.test_i18n_catalogues import _VisibleText
+
+    run_demo(app)
+    with (i18n.TRANSLATIONS / language / "LC_MESSAGES" / "messages.po").open("rb") as file:
+        catalogue = read_po(file, locale=language)
+    # Sentences and phrases (two words or more) the catalogue words differently.
+    english = {
+        message.id
+        for message in catalogue
+        if isinstance(message.id, str)
+        and message.string not in {"", message.id}
+        and "%(" not in message.id
+        and len(message.id.split()) >= 2
+    }
+    approved = db.scalars(
+        select(Annotation).where(Annotation.state == AnnotationState.APPROVED)
+    ).first()
+    ids = {
+        "article": approved.claim.article_id,
+        "claim": approved.claim_id,
+        "annotation": approved.id,
+        "factcheck": db.scalar(select(FactCheck.id).order_by(FactCheck.id)),
+        "user": db.scalar(select(User.id).where(User.email == "annotator@example.org")),
+        "verdict": db.scalar(select(Verdict.id).order_by(Verdict.sort_order)),
+    }
+    headers = {"Accept-Language": language}
+    left = {}
+
+    def look(path: str, page: str) -> None:
+        parser = _VisibleText()
+        parser.feed(page)
+        parser.close()
+        shown = {" ".join(text.split()) for text in parser.found}
+        if shown & english:
+            left[path] = sorted(shown & english)
+
+    login_page = client.get("/login", headers=headers).get_data(as_text=True)
+    look("/login", login_page)
+    token = re.search(r'name="csrf-token" content="([^"]+)"', login_page).group(1)
+    password = app.config["DEMO_PASSWORD"]
+    response = client.post(
+        "/login",
+        data={"email": "admin@example.org", "password": password, "csrf_token": token},
+        headers=headers,
+    )
+    assert response.status_code == 302
+    for path in DEMO_PAGES:
+        response = client.get(path.format(**ids), headers=headers)
+        assert response.status_code in {200, 404}, path
+        look(path, response.get_data(as_text=True))
+    assert left == {}
