@@ -17,7 +17,7 @@ from factcheck.audit.models import AuditEvent
 from factcheck.factchecks.library import TableOptions, import_library_file
 from factcheck.factchecks.matching import match_text
 from factcheck.factchecks.models import FactCheck
-from factcheck.factchecks.terms import clean, terms
+from factcheck.factchecks.terms import clean, names, numbers, terms
 
 SNOPES = Path(__file__).resolve().parents[2] / "shared" / "claim-matching"
 
@@ -660,3 +660,28 @@ def test_the_library_pages_newest_first_on_the_web_and_in_the_api(
         cursor = page["next_cursor"]
         path = f"/api/v1/factchecks?limit=2&cursor={cursor}" if cursor else None
     assert listed == newest_first
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("4,500 homes in 2016", {"4500", "2016"}),
+        ("4.500 viviendas en 2016", {"4500", "2016"}),  # Spanish and German thousands
+        ("53\u202f000 personnes", {"53000"}),  # French, a narrow no-break space
+        ("53 000 personnes", {"53", "000"}),  # an ordinary space may part two numbers
+        ("في ٢٣ أبريل ٢٠١٦ قُتل ٤٠ شخصاً", {"23", "2016", "40"}),  # Arabic-Indic digits
+        ("١٬٢٣٤٫٥ دولار", {"12345"}),  # Arabic separators
+        ("२०१६ में", {"2016"}),  # Devanagari
+    ],
+)
+def test_numbers_are_one_whatever_script_and_separators(text: str, expected: set[str]) -> None:
+    """A claim in another language meets its English fact-check on its numbers."""
+    assert numbers(text) == expected
+    # The words matched on carry ASCII digits too (a claim's terms and the query's).
+    digits = [term for term in terms(text) if any(c.isdigit() for c in term)]
+    assert digits and all(term.isascii() for term in digits)
+
+
+def test_names_meet_without_their_accents() -> None:
+    assert names("La vidéo de Taïwan montre Perú") == {"taiwan", "peru"}
+    assert names("A video from Taiwan shows Peru") == {"taiwan", "peru"}

@@ -33,11 +33,32 @@ _HANDLE_OR_TAG = re.compile(r"[@#](\w+)")
 #: Where a handle or hashtag splits into words: "IlhanMN" -> "Ilhan MN", "covid_19".
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Za-z])(?=[0-9])|(?<=[0-9])(?=[A-Za-z])|_")
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+#: Thousands and decimal separators inside a number: ".", ",", the (narrow) no-break and
+#: thin spaces of French ("53 000"), Arabic's "٬" and "٫".
+_NUMBER = re.compile(r"\d+(?:[.,\u00a0\u202f\u2009\u066b\u066c]\d+)*")
+_ANY_DIGIT = re.compile(r"\d")
 #: After these a capital letter starts a sentence (or a quotation), not a name.
 _SENTENCE_ENDS = frozenset('.!?:;"“”')
 _NOT_WORD = re.compile(r"[\W_]+")
 _STEMMER = Stemmer.Stemmer("english")
+
+
+def ascii_digits(text: str) -> str:
+    """``text`` with every script's decimal digits written as ASCII ones: "٢٠١٦" (Arabic),
+    "२०१६" (Devanagari) and "2016" are one number to match on."""
+    if text.isascii():
+        return text
+    return _ANY_DIGIT.sub(lambda digit: str(unicodedata.digit(digit.group())), text)
+
+
+def _folded(word: str) -> str:
+    """A word without its accents: "Taïwan" and "Taiwan", "Perú" and "Peru" are one name."""
+    if word.isascii():
+        return word
+    decomposed = unicodedata.normalize("NFKD", word)
+    return unicodedata.normalize(
+        "NFC", "".join(c for c in decomposed if not unicodedata.combining(c))
+    )
 
 
 def clean(text: str) -> str:
@@ -60,7 +81,7 @@ def _stem(word: str) -> str:
 def terms(text: str) -> list[str]:
     """The stems of ``text``'s telling words, in order, repeats kept."""
     found: list[str] = []
-    lowered = (text or "").lower().replace("’", "'").replace("‘", "'")
+    lowered = ascii_digits((text or "").lower()).replace("’", "'").replace("‘", "'")
     for word in _WORD.findall(lowered):
         if word in STOP_WORDS:
             continue
@@ -74,9 +95,12 @@ def terms(text: str) -> list[str]:
 
 @lru_cache(maxsize=50_000)
 def numbers(text: str) -> frozenset[str]:
-    """The numbers ``text`` names, digits only ("4,500" and "4500" are one). (Cached:
+    """The numbers ``text`` names, digits only ("4,500", "4.500", "4 500", "٤٥٠٠" and
+    "4500" are one). (Cached:
     a library entry's text is read again by many matches.)"""
-    return frozenset(_NOT_WORD.sub("", number) for number in _NUMBER.findall(text or ""))
+    return frozenset(
+        _NOT_WORD.sub("", number) for number in _NUMBER.findall(ascii_digits(text or ""))
+    )
 
 
 @lru_cache(maxsize=50_000)
@@ -94,7 +118,7 @@ def names(text: str) -> frozenset[str]:
             before -= 1
         if before < 0 or text[before] in _SENTENCE_ENDS:
             continue
-        found.add(word.split("'", 1)[0].lower())
+        found.add(_folded(word.split("'", 1)[0].lower()))
     return frozenset(found)
 
 
