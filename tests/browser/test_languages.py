@@ -1,6 +1,7 @@
 """The annotate-review journey in Spanish and in Arabic, each step's page checked for
-overflow (and kept as a screenshot in test-results/languages/), and the Arabic
-interface mirrored: right to left from the top bar down.
+overflow and by axe-core (WCAG 2.1 AA), and kept as a screenshot in
+test-results/languages/; and the Arabic interface mirrored: right to left from the top
+bar down.
 
 The words the test looks for come from the shipped catalogues, so the test reads the
 page as a Spanish or Arabic reader would, and fails if a label was left in English.
@@ -16,6 +17,7 @@ from babel.support import Translations
 
 from factcheck import i18n
 from factcheck.i18n import RIGHT_TO_LEFT_LANGUAGES
+from tests.browser.test_accessibility import axe_violations, describe
 from tests.browser.test_layout import measure
 
 pytestmark = pytest.mark.browser
@@ -61,6 +63,9 @@ def fits(page, language: str, step: str) -> None:
     failures = measure(page)
     found = failures["bodyScroll"] + failures["overflows"]
     assert not found, f"{language} {step}: " + "\n".join(found)
+    # And the page in this language meets WCAG 2.1 AA as the English one does.
+    violations = axe_violations(page)
+    assert violations == [], describe(violations, f"{language} {step}")
 
 
 def log_in(page, language: str, email: str) -> None:
