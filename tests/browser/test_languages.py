@@ -1,4 +1,5 @@
-"""The annotate-review journey in Spanish and in Arabic, each step's page checked for
+"""Every page at phone width in Spanish and in Arabic, and the annotate-review journey in
+both, each step's page checked for
 overflow and by axe-core (WCAG 2.1 AA), and kept as a screenshot in
 test-results/languages/; and the Arabic interface mirrored: right to left from the top
 bar down.
@@ -11,12 +12,14 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pytest
 from babel.support import Translations
 
 from factcheck import i18n
 from factcheck.i18n import RIGHT_TO_LEFT_LANGUAGES
+from tests.browser import test_accessibility as accessibility
 from tests.browser.test_accessibility import axe_violations, describe
 from tests.browser.test_layout import measure
 
@@ -146,3 +149,49 @@ def test_the_arabic_interface_is_mirrored(new_page) -> None:
         }"""
     )
     assert main[1] - words[1] < words[0] - main[0], "the heading is not at the right"
+
+
+#: The same module-scoped fixture of the demo's ids (re-bound here so pytest finds it).
+demo_ids = accessibility.demo_ids
+
+
+@pytest.fixture(scope="module")
+def reader(browser, live_server: str):
+    """A phone-sized page per role and language, logged in (in that language) once."""
+    contexts: list[Any] = []
+    pages: dict[tuple[str, str], Any] = {}
+
+    def page_for(role: str, language: str) -> Any:
+        if (role, language) not in pages:
+            context = browser.new_context(
+                base_url=live_server, locale=language, viewport={"width": 390, "height": 900}
+            )
+            context.set_default_timeout(10_000)
+            contexts.append(context)
+            page = context.new_page()
+            if role != "anonymous":
+                log_in(page, language, accessibility.ROLES[role])
+                page.wait_for_url(lambda url: "/login" not in url)
+            pages[role, language] = page
+        return pages[role, language]
+
+    yield page_for
+    for context in contexts:
+        context.close()
+
+
+@pytest.mark.parametrize("language", ["es", "ar"])
+@pytest.mark.parametrize(("role", "page_info"), accessibility.VISITS)
+def test_every_page_fits_a_phone_in_the_language(
+    reader, demo_ids: dict[str, int], language: str, role: str, page_info
+) -> None:
+    """Spanish runs longer than English and Arabic runs the other way: every page, for
+    every role, still fits a 390 px screen without sideways scrolling, overlapping
+    controls or anything past the content box."""
+    page = reader(role, language)
+    path = page_info.path.format(**demo_ids)
+    response = page.goto(path)
+    assert response is not None and response.status == page_info.status, path
+    failures = measure(page)
+    found = failures["bodyScroll"] + failures["overlaps"] + failures["overflows"]
+    assert not found, f"{page_info.name} ({path}) as {role} in {language}:\n" + "\n".join(found)
