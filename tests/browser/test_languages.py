@@ -1,8 +1,7 @@
-"""Every page at phone width in Spanish and in Arabic, and the annotate-review journey in
-both, each step's page checked for
-overflow and by axe-core (WCAG 2.1 AA), and kept as a screenshot in
-test-results/languages/; and the Arabic interface mirrored: right to left from the top
-bar down.
+"""Every page at phone width in Spanish and in Arabic; the annotate-review journey in
+both, each step's page checked for overflow and by axe-core (WCAG 2.1 AA), and kept as
+a screenshot in test-results/languages/; and the Arabic interface mirrored: right to
+left from the top bar down.
 
 The words the test looks for come from the shipped catalogues, so the test reads the
 page as a Spanish or Arabic reader would, and fails if a label was left in English.
