@@ -9,7 +9,7 @@ from wtforms import Field, FieldList, IntegerField
 from wtforms.form import BaseForm
 
 from factcheck.db import MAX_DIGITS, MAX_ID, parse_number
-from factcheck.validators import shown_number
+from factcheck.i18n import local_number
 
 NOT_DIGITS = lazy_gettext("Write a whole number using the digits 0–9 only.")
 
@@ -17,8 +17,8 @@ NOT_DIGITS = lazy_gettext("Write a whole number using the digits 0–9 only.")
 def out_of_range(minimum: int, maximum: int) -> str:
     return gettext(
         "Use a whole number from %(minimum)s to %(maximum)s.",
-        minimum=shown_number(minimum),
-        maximum=shown_number(maximum),
+        minimum=local_number(minimum),
+        maximum=local_number(maximum),
     )
 
 

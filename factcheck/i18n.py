@@ -19,11 +19,11 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from babel import Locale, dates
+from babel import Locale, dates, numbers
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, has_request_context, request
-from flask_babel import Babel, format_date, format_decimal, format_percent
+from flask_babel import Babel
 from flask_babel import get_locale as babel_locale
 from flask_login import current_user
 
@@ -106,6 +106,13 @@ def _locale_globals() -> dict[str, object]:
     }
 
 
+def reader_locale() -> Locale:
+    """The locale pages and messages are formatted in: the request's, English outside
+    one (the CLI, background work), so a message never depends on the server's own
+    locale settings."""
+    return babel_locale() or Locale.parse(DEFAULT_LANGUAGE)
+
+
 def _aware(moment: datetime) -> datetime:
     # Stored times are naive UTC; Babel takes a naive time as UTC too, but say so.
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
@@ -117,7 +124,7 @@ def local_date(value: date | datetime | None, format: str = "medium") -> str:
         return ""
     if isinstance(value, datetime):
         value = _aware(value)
-    return format_date(value, format)
+    return dates.format_date(value, format, locale=reader_locale())
 
 
 def local_datetime(value: datetime | None) -> str:
@@ -126,7 +133,7 @@ def local_datetime(value: datetime | None) -> str:
     if value is None:
         return ""
     moment = _aware(value)
-    locale = babel_locale() or Locale.parse(DEFAULT_LANGUAGE)
+    locale = reader_locale()
     day = dates.format_date(moment, "medium", locale=locale)
     time = dates.format_time(moment, "short", tzinfo=UTC, locale=locale)
     # The locale's own way of joining a date and a time ("{1}, {0}"; Arabic "{1}، {0}").
@@ -134,18 +141,19 @@ def local_datetime(value: datetime | None) -> str:
     return f"{joined} UTC"
 
 
-def local_number(value: float | int | None) -> str:
-    """A number with the locale's separators (1,234.5 / 1.234,5); empty for None."""
+def local_number(value: float | int | None, format: str | None = None) -> str:
+    """A number with the locale's separators (1,234.5 / 1.234,5), in the Babel
+    ``format`` pattern if given ("0.00"); empty for None."""
     if value is None:
         return ""
-    return format_decimal(value)
+    return numbers.format_decimal(value, format, locale=reader_locale())
 
 
 def local_percent(value: float | None, format: str | None = None) -> str:
     """A share (0.42) as the locale writes a percentage ("42 %"); empty for None."""
     if value is None:
         return ""
-    return format_percent(value, format)
+    return numbers.format_percent(value, format, locale=reader_locale())
 
 
 def compile_catalogues(directory: Path = TRANSLATIONS) -> list[Path]:

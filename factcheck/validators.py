@@ -10,12 +10,11 @@ from __future__ import annotations
 from typing import NoReturn
 from urllib.parse import urlsplit
 
-from babel import Locale
-from babel.numbers import format_decimal
 from email_validator import EmailNotValidError, validate_email
-from flask_babel import get_locale, gettext, lazy_gettext
+from flask_babel import gettext, lazy_gettext
 
 from factcheck.errors import ValidationFailed
+from factcheck.i18n import local_number
 
 #: Control characters that are never legitimate in text (tab, LF, CR and FF are fine).
 FORBIDDEN_CONTROLS = frozenset({chr(c) for c in range(32) if chr(c) not in "\t\n\r\f"} | {"\x7f"})
@@ -50,12 +49,6 @@ FIELD_NAMES = {
     "language": lazy_gettext("language"),
     "external id": lazy_gettext("external id"),
 }
-
-
-def shown_number(value: float) -> str:
-    """A number as the reader's locale writes it ("20,000"; "20.000" in Spanish), and as
-    English does outside a request."""
-    return format_decimal(value, locale=get_locale() or Locale.parse("en"))
 
 
 def _field_name(name: str) -> str:
@@ -145,7 +138,7 @@ def long_text(field: str, value: str | None, limit: int, *, label: str | None = 
 
 
 def _too_long(field: str, name: str, limit: int) -> NoReturn:
-    count = shown_number(limit)
+    count = local_number(limit)
     raise ValidationFailed(
         gettext(
             "The %(field)s is longer than %(count)s characters.",

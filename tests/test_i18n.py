@@ -148,6 +148,10 @@ def test_outside_a_request_everything_is_english(app: Flask) -> None:
         assert i18n.current_language() == "en"
         assert i18n.select_locale() == "en"
         assert gettext("Password") == "Password"
+        # Messages made outside a request (the CLI) format numbers and dates in English.
+        assert i18n.local_number(12345.5) == "12,345.5"
+        assert i18n.local_date(date(2026, 12, 7)) == "Dec 7, 2026"
+    assert i18n.local_number(20000) == "20,000"  # no app at all
 
 
 def test_a_catalogue_compiles_when_missing_or_stale(tmp_path) -> None:

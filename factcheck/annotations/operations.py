@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from flask import has_app_context
 from flask_babel import gettext, ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -108,7 +107,7 @@ def validate(session: Session, data: AnnotationInput, *, current_verdict_id: int
                     "At most %(count)s character.",
                     "At most %(count)s characters.",
                     limit,
-                    count=_number(limit),
+                    count=local_number(limit),
                 )
             ]
 
@@ -166,11 +165,6 @@ def my_annotation(session: Session, user: User, claim: Claim) -> Annotation | No
         .options(selectinload(Annotation.sources))
         .where(Annotation.claim_id == claim.id, Annotation.annotator_id == user.id)
     )
-
-
-def _number(value: int) -> str:
-    """A count in a message, with the reader's separators (English's outside the app)."""
-    return local_number(value) if has_app_context() else f"{value:,}"
 
 
 def _source_summary(sources: list[Source] | list[SourceInput]) -> list[str]:

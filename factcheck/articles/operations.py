@@ -8,7 +8,6 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from flask import has_app_context
 from flask_babel import gettext
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
@@ -38,11 +37,6 @@ def normalise_body(body: str) -> str:
     pasted with an extra trailing newline is recognised as the same article.
     """
     return body.replace("\r\n", "\n").replace("\r", "\n").strip()
-
-
-def _number(value: int) -> str:
-    """A count in a message, with the reader's separators (English's outside the app)."""
-    return local_number(value) if has_app_context() else f"{value:,}"
 
 
 def _file_name(filename: str | None) -> str:
@@ -102,8 +96,8 @@ def validate_body(body: str, *, max_chars: int) -> str:
     if len(body) > max_chars:
         message = gettext(
             "The body is %(length)s characters; the limit is %(limit)s.",
-            length=_number(len(body)),
-            limit=_number(max_chars),
+            length=local_number(len(body)),
+            limit=local_number(max_chars),
         )
         raise ValidationFailed(message, fields={"body": [message]})
     bad = first_control(body)

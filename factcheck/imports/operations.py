@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session
 
 from factcheck.articles.operations import METADATA_LIMITS, decode_text_file, import_article
 from factcheck.errors import DomainError, ValidationFailed
+from factcheck.i18n import local_number
 from factcheck.users.models import User
-from factcheck.validators import is_web_url, shown_number
+from factcheck.validators import is_web_url
 
 FORMATS = {".txt": "text", ".csv": "CSV", ".jsonl": "JSON Lines", ".html": "HTML", ".htm": "HTML"}
 CSV_COLUMNS = ("title", "url", "outlet", "published_on", "body")
@@ -232,7 +233,7 @@ def _import_csv(session, actor, report, data, *, max_chars) -> None:
                     "…and %(count)s more problem.",
                     "…and %(count)s more problems.",
                     more,
-                    count=shown_number(more),
+                    count=local_number(more),
                 )
             )
         raise _FileRefused(

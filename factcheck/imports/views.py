@@ -13,10 +13,10 @@ from factcheck.articles import operations as article_ops
 from factcheck.articles.forms import ArticleForm
 from factcheck.errors import DomainError, DuplicateArticle, ValidationFailed
 from factcheck.extensions import db
+from factcheck.i18n import local_number
 from factcheck.imports.operations import import_file
 from factcheck.unit_of_work import show_on_form, unit_of_work
 from factcheck.users.auth import current_app_user
-from factcheck.validators import shown_number
 
 bp = Blueprint("imports", __name__)
 
@@ -73,7 +73,7 @@ def create() -> str | Response:
                 "Imported “%(title)s”: %(count)s claims.",
                 len(article.claims),
                 title=article.title,
-                count=shown_number(len(article.claims)),
+                count=local_number(len(article.claims)),
             ),
             "success",
         )

@@ -46,11 +46,12 @@ from factcheck.audit.recorder import record
 from factcheck.db import MAX_ID
 from factcheck.errors import DomainError, PermissionDenied, ValidationFailed
 from factcheck.exports.jsonl import FORMAT, VERSION
+from factcheck.i18n import local_number
 from factcheck.review import operations as review_ops
 from factcheck.review.models import Decision, Review
 from factcheck.users import operations as user_ops
 from factcheck.users.models import Role, User
-from factcheck.validators import email_address, shown_number
+from factcheck.validators import email_address
 from factcheck.verdicts import operations as verdict_ops
 from factcheck.verdicts.models import DEFAULT_VERDICT_COLOUR, Verdict
 
@@ -88,10 +89,10 @@ class RestoreReport:
         articles = len(self.articles)
         counts = {
             "articles": ngettext(
-                "%(count)s article", "%(count)s articles", articles, count=shown_number(articles)
+                "%(count)s article", "%(count)s articles", articles, count=local_number(articles)
             ),
             "claims": ngettext(
-                "%(count)s claim", "%(count)s claims", self.claims, count=shown_number(self.claims)
+                "%(count)s claim", "%(count)s claims", self.claims, count=local_number(self.claims)
             ),
         }
         if self.scope is Scope.EVERYTHING:
@@ -103,13 +104,13 @@ class RestoreReport:
                         "%(count)s annotation",
                         "%(count)s annotations",
                         self.annotations,
-                        count=shown_number(self.annotations),
+                        count=local_number(self.annotations),
                     ),
                     reviews=ngettext(
                         "%(count)s review",
                         "%(count)s reviews",
                         self.reviews,
-                        count=shown_number(self.reviews),
+                        count=local_number(self.reviews),
                     ),
                 )
             ]
@@ -146,7 +147,7 @@ class RestoreReport:
 
 def _left_out_records(kind: str, number: int) -> str:
     """How many records of a kind an articles-only import left out ("2 user records")."""
-    num = shown_number(number)
+    num = local_number(number)
     if kind == "annotation":
         return ngettext(
             "%(count)s annotation record", "%(count)s annotation records", number, count=num

@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from babel import Locale
-from babel.numbers import format_decimal
-from flask_babel import get_locale, gettext
+from flask_babel import gettext
+
+from factcheck.i18n import local_number
 
 #: The badge's two possible text colours: white and the page's ink (``--ink`` in app.css).
 LIGHT_INK = "#ffffff"
@@ -112,7 +112,7 @@ class ColourContrast:
 def _ratio(value: float, pattern: str = "0.00") -> str:
     """A contrast ratio as the reader's locale writes decimals ("4.48"; "4,48" in Spanish)."""
     # Rounded by Python first, as "{:.2f}" did: Babel rounds the decimal text half-even.
-    return format_decimal(round(value, 2), pattern, locale=get_locale() or Locale.parse("en"))
+    return local_number(round(value, 2), pattern)
 
 
 def check_colour(colour: str) -> ColourContrast:
