@@ -154,6 +154,7 @@ def _register_blueprints(app: Flask) -> None:
     from factcheck.reports.views import bp as reports_bp
     from factcheck.restore.views import bp as restore_bp
     from factcheck.review.views import bp as review_bp
+    from factcheck.revisions.views import bp as revisions_bp
     from factcheck.search.views import bp as search_bp
     from factcheck.users.views import admin_bp, auth_bp
     from factcheck.verdicts.views import bp as verdicts_bp
@@ -166,6 +167,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(verdicts_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(review_bp)
+    app.register_blueprint(revisions_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(factchecks_bp)
     app.register_blueprint(history_bp)

@@ -3,7 +3,14 @@
 from factcheck.annotations.models import Annotation, Source, Stance
 from factcheck.annotations.states import AnnotationState
 from factcheck.annotations.tallies import AgreementTally, AnnotationTally, ClaimTally, DailyTally
-from factcheck.articles.models import Article, Assignment, Claim, ClaimKind
+from factcheck.articles.models import (
+    Article,
+    ArticleRevision,
+    Assignment,
+    Claim,
+    ClaimKind,
+    ClaimLink,
+)
 from factcheck.audit.models import AuditCheckpoint, AuditEvent
 from factcheck.factchecks.models import (
     ClaimMatch,
@@ -30,12 +37,14 @@ __all__ = [
     "AnnotationTally",
     "ApiToken",
     "Article",
+    "ArticleRevision",
     "Assignment",
     "AuditCheckpoint",
     "AuditEvent",
     "BackgroundJob",
     "Claim",
     "ClaimKind",
+    "ClaimLink",
     "ClaimMatch",
     "ClaimTally",
     "ClaimVector",

@@ -42,6 +42,7 @@ LAYERS: list[set[str]] = [
     {"articles"},
     {"annotations"},
     {"review"},
+    {"revisions"},
     {"factchecks"},
     {"workspace"},
     {"history", "reports", "exports", "search"},

@@ -108,6 +108,15 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("workspace.my_work", "GET"): logged_in(),
     ("imports.index", "GET"): logged_in(),
     ("imports.bulk_import", "POST"): logged_in(),
+    ("revisions.history", "GET"): logged_in(),
+    ("revisions.diff", "GET"): logged_in(),
+    # A revision moves everyone's work: reviewers and admins bring one.
+    ("revisions.new", "GET"): at_least(Role.REVIEWER),
+    ("revisions.create", "POST"): at_least(Role.REVIEWER),
+    # This world's article was never revised: no claim waits to be mapped.
+    ("revisions.map_claim", "POST"): logged_in(
+        annotator=HIDDEN, other_annotator=HIDDEN, reviewer=HIDDEN, admin=HIDDEN
+    ),
     ("workspace.assignments_page", "GET"): at_least(Role.REVIEWER),
     ("workspace.assignments_page", "POST"): at_least(Role.REVIEWER),
     ("exports.index", "GET"): logged_in(),
@@ -275,6 +284,11 @@ def _request(world: World, endpoint: str, method: str, db: Session) -> tuple[str
         "imports.index": "/imports",
         "imports.bulk_import": "/imports",
         "workspace.assignments_page": f"/articles/{w.article_id}/assignments",
+        "revisions.history": f"/articles/{w.article_id}/revisions",
+        "revisions.diff": f"/articles/{w.article_id}/revisions/1",
+        "revisions.new": f"/articles/{w.article_id}/revisions/new",
+        "revisions.create": f"/articles/{w.article_id}/revisions",
+        "revisions.map_claim": "/revisions/links/1",
         "exports.index": "/exports",
         "exports.download": "/exports/csv",
         "exports.claim_review": f"/claims/{claim}/claimreview.json",
@@ -353,6 +367,11 @@ def _request(world: World, endpoint: str, method: str, db: Session) -> tuple[str
             "expected_end": claim_row.end,
         },
         "workspace.merge": {"expected_end": claim_row.end, "expected_next_id": w.next_claim_id},
+        "revisions.create": {
+            "body": claim_row.article.body + "\n\nA sentence added later.",
+            "expected_revision": "1",
+        },
+        "revisions.map_claim": {"choice": "removed"},
         "workspace.language": {"language": "es", "expected": "en"},
         "workspace.assignments_page": {
             "user_id": str(w.users["other_annotator"].id),

@@ -84,6 +84,9 @@ class Annotation(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[datetime | None]
+    #: The article revision whose text the annotation was last written or submitted
+    #: on: a later revision that edited the claim's sentence shows "text changed since".
+    revision: Mapped[int] = mapped_column(default=1, server_default="1")
 
     claim: Mapped[Claim] = relationship()
     annotator: Mapped[User] = relationship()

@@ -12,10 +12,12 @@ from sqlalchemy.orm import Session, selectinload
 
 from factcheck.annotations.models import Annotation, Source, Stance
 from factcheck.annotations.states import EDITABLE_STATES
+from factcheck.articles.lineage import text_change_since
 from factcheck.articles.models import Claim
 from factcheck.audit.recorder import diff_fields, record
 from factcheck.db import utcnow
 from factcheck.errors import (
+    Conflict,
     InvalidTransition,
     NotFound,
     PermissionDenied,
@@ -192,7 +194,26 @@ def save_annotation(
     annotation = my_annotation(session, actor, claim)
     if annotation is None and expected_version:
         raise StaleVersion(gettext("This annotation no longer exists; it may have been removed."))
+    if not claim.current:
+        raise Conflict(
+            gettext(
+                "Revision %(number)s of the article no longer has this sentence, so it takes "
+                "no more annotations. Its annotations are kept as they were.",
+                number=claim.removed_in,
+            )
+        )
     if annotation is not None:
+        if expected_version != annotation.version and (
+            annotation.revision < claim.article.revision
+            and text_change_since(session, claim, annotation.revision) is not None
+        ):
+            raise StaleVersion(
+                gettext(
+                    "The article was updated while you were editing: this sentence now reads "
+                    "differently. Check your annotation against the new text below and save "
+                    "again."
+                )
+            )
         if expected_version != annotation.version:
             raise StaleVersion(
                 gettext(
@@ -230,6 +251,8 @@ def save_annotation(
         # Touch the row even when only sources changed, so the version always moves on.
         annotation.updated_at = utcnow()
         action = "annotation:update"
+    # Written on the current text: a "text changed since" note is answered.
+    annotation.revision = claim.article.revision
     annotation.sources = build_sources(new_sources)
     session.flush()
     after = dict(fields, sources=_source_summary(new_sources))

@@ -7,7 +7,6 @@ anything was refused.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from typing import Any
 from flask_babel import gettext, ngettext
 from sqlalchemy.orm import Session
 
+from factcheck.articles.html import extract_article, looks_binary
 from factcheck.articles.operations import METADATA_LIMITS, decode_text_file, import_article
 from factcheck.errors import DomainError, ValidationFailed
 from factcheck.i18n import local_number
@@ -26,8 +26,6 @@ from factcheck.validators import is_web_url
 
 FORMATS = {".txt": "text", ".csv": "CSV", ".jsonl": "JSON Lines", ".html": "HTML", ".htm": "HTML"}
 CSV_COLUMNS = ("title", "url", "outlet", "published_on", "body")
-#: Less extracted text than this from an HTML page means no article was found.
-MIN_HTML_TEXT_CHARS = 80
 #: How many row problems a report lists before summarising the rest.
 MAX_LISTED_PROBLEMS = 20
 
@@ -267,54 +265,25 @@ def _import_jsonl(session, actor, report, data, *, max_chars) -> None:
 
 
 def _import_html(session, actor, report, data, *, max_chars, title) -> None:
-    import trafilatura
-
-    if b"\x00" in data[:4096] and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    if looks_binary(data):
         raise _FileRefused(
             [gettext("%(file)s looks like a binary file, not HTML.", file=report.filename)]
         )
-    try:
-        document = trafilatura.bare_extraction(
-            data,
-            with_metadata=True,
-            include_comments=False,
-            include_tables=False,
-            # Only a date the page declares: the extensive search takes a year the
-            # text mentions ("in 2019") for the publication date, as January 1st.
-            date_extraction_params={"extensive_search": False, "original_date": True},
-        )
-    except Exception:  # the extractor's failure modes are its own; all mean "no text"
-        document = None
-    if document is None:
+    page = extract_article(data, title=title)
+    if page is None:
         raise _FileRefused([_no_article_text(report)])
-    meta = document.as_dict() if hasattr(document, "as_dict") else dict(document)
-    text = (meta.get("text") or "").strip()
-    headline = title or (meta.get("title") or "").strip()
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    if lines and lines[0] == headline:
-        lines = lines[1:]  # the headline is the title, not a claim
-    if sum(len(line) for line in lines) < MIN_HTML_TEXT_CHARS:
-        # Menus and cookie banners extract to a few words; that is not an article.
-        raise _FileRefused([_no_article_text(report)])
-    published = None
-    if meta.get("date"):
-        try:
-            published = date.fromisoformat(str(meta["date"])[:10])
-        except ValueError:
-            published = None
     # The page's metadata is a bonus, not the article: what cannot be stored is dropped
     # or shortened instead of refusing the page.
-    url = (meta.get("url") or "").strip()
     article = import_article(
         session,
         actor,
-        title=headline or lines[0][:200],
-        body="\n\n".join(lines),
+        title=page.headline,
+        body=page.body,
         max_chars=max_chars,
-        url=url if is_web_url(url) and len(url) <= METADATA_LIMITS["url"] else None,
-        outlet=(meta.get("sitename") or "")[: METADATA_LIMITS["outlet"]],
-        byline=(meta.get("author") or "")[: METADATA_LIMITS["byline"]],
-        published_on=published,
+        url=page.url if is_web_url(page.url) and len(page.url) <= METADATA_LIMITS["url"] else None,
+        outlet=page.sitename[: METADATA_LIMITS["outlet"]],
+        byline=page.author[: METADATA_LIMITS["byline"]],
+        published_on=page.published_on,
     )
     report.imported.append((article.id, article.title))
 

@@ -122,13 +122,31 @@ def apply_action(
             gettext("Choose a verdict before submitting."),
             fields={"verdict": [gettext("Choose a verdict.")]},
         )
+    if action is Action.SUBMIT and not annotation.claim.current:
+        raise InvalidTransition(
+            gettext(
+                "Revision %(number)s of the article no longer has this sentence, so an "
+                "annotation of it cannot be sent for review.",
+                number=annotation.claim.removed_in,
+            )
+        )
     if action is Action.APPROVE:
+        if not annotation.claim.current:
+            raise InvalidTransition(
+                gettext(
+                    "Revision %(number)s of the article no longer has this sentence: a verdict "
+                    "on it cannot be published. Reject it or ask the author to annotate the "
+                    "sentence that continues it.",
+                    number=annotation.claim.removed_in,
+                )
+            )
         check_no_other_approved(session, annotation)
 
     old_state = annotation.state
     annotation.state = transition.target
     if action is Action.SUBMIT:
         annotation.submitted_at = utcnow()
+        annotation.revision = annotation.claim.article.revision
     decision = _DECISIONS.get(action)
     if decision is not None:
         session.add(

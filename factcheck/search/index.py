@@ -120,7 +120,12 @@ def _claim_rows(columns: Columns) -> Select[Any]:
                 "body": literal(""),
             },
         )
-    ).join(Article, Article.id == Claim.article_id)
+    ).join(
+        # A claim a revision removed is no longer in the article's text: it is found
+        # through its annotations, not as a sentence of the article.
+        Article,
+        (Article.id == Claim.article_id) & Claim.removed_in.is_(None),
+    )
 
 
 def _annotation_rows(columns: Columns) -> Select[Any]:

@@ -68,12 +68,20 @@ def _shift_positions(session: Session, article_id: int, after: int, delta: int) 
     claims = Claim.__table__
     session.execute(
         update(claims)
-        .where(claims.c.article_id == article_id, claims.c.position > after)
+        .where(
+            claims.c.article_id == article_id,
+            claims.c.removed_in.is_(None),
+            claims.c.position > after,
+        )
         .values(position=claims.c.position + far)
     )
     session.execute(
         update(claims)
-        .where(claims.c.article_id == article_id, claims.c.position > after + far)
+        .where(
+            claims.c.article_id == article_id,
+            claims.c.removed_in.is_(None),
+            claims.c.position > after + far,
+        )
         .values(position=claims.c.position - far + delta)
     )
 

@@ -12,12 +12,15 @@ from sqlalchemy.orm import Session, joinedload
 from factcheck.annotations.models import Annotation
 from factcheck.annotations.states import SUBMITTED_OR_LATER, AnnotationState
 from factcheck.annotations.visibility import claim_annotations
-from factcheck.articles.models import Article, Claim
+from factcheck.articles.lineage import removal_of, text_change_since
+from factcheck.articles.models import Article, Claim, ClaimLink
+from factcheck.articles.revisions import word_diff
 from factcheck.audit.models import AuditEvent
 from factcheck.db import continue_after
 from factcheck.review.models import Review
 from factcheck.review.operations import allowed_actions, reviews_of
 from factcheck.review.workflow import Action
+from factcheck.revisions.operations import waiting_count
 from factcheck.users.models import User
 from factcheck.verdicts.models import Verdict
 from factcheck.verdicts.operations import all_verdicts
@@ -189,6 +192,17 @@ class Panel(ClaimView):
     other_actions: dict[int, list[Action]]
     previous_id: int | None
     next_id: int | None
+    #: Set when a revision took the claim out of the text: what it did, and when.
+    removal: ClaimLink | None = None
+    #: The viewer's annotation was written on an earlier text of the sentence: the
+    #: revision that changed it and the words it changed.
+    text_change: TextChange | None = None
+
+
+@dataclass(frozen=True)
+class TextChange:
+    revision: int
+    words: list[tuple[str, str]]
 
 
 @dataclass
@@ -201,6 +215,8 @@ class Workspace:
     panel: Panel | None = None
     hint: str | None = None
     matching: list[Claim] = field(default_factory=list)
+    #: Claims revisions left for a person to map.
+    waiting_mappings: int = 0
 
 
 def build_workspace(
@@ -225,13 +241,18 @@ def build_workspace(
             status.published_verdict_id = verdict_id
         if annotator_id == viewer.id:
             status.own_state, status.own_verdict_id = state, verdict_id
+    # Claims a revision removed keep their annotations but are no longer part of the
+    # article's progress.
+    current = [statuses[claim.id] for claim in claims if claim.id in statuses]
     progress = Progress(
         claims=len(claims),
-        annotated=sum(1 for s in statuses.values() if s.annotations),
-        submitted=sum(1 for s in statuses.values() if s.submitted),
-        approved=sum(1 for s in statuses.values() if s.published_verdict_id is not None),
+        annotated=sum(1 for s in current if s.annotations),
+        submitted=sum(1 for s in current if s.submitted),
+        approved=sum(1 for s in current if s.published_verdict_id is not None),
     )
     workspace = Workspace(article, claims, statuses, progress, verdicts)
+    if article.revised_at is not None:
+        workspace.waiting_mappings = waiting_count(session, article.id)
     if selected is not None:
         workspace.panel = _panel(session, viewer, claims, selected, statuses[selected.id])
     return workspace
@@ -241,12 +262,23 @@ def _panel(
     session: Session, viewer: User, claims: list[Claim], claim: Claim, status: ClaimStatus
 ) -> Panel:
     view = claim_view(session, viewer, claim)
-    index = next(i for i, c in enumerate(claims) if c.id == claim.id)
+    index = next((i for i, c in enumerate(claims) if c.id == claim.id), None)
+    text_change = None
+    if view.own is not None and view.own.revision < claim.article.revision:
+        link = text_change_since(session, claim, view.own.revision)
+        if link is not None:
+            earlier = claim.article.body_of(link.revision.number - 1)
+            text_change = TextChange(
+                link.revision.number,
+                word_diff(earlier[link.old_start : link.old_end], claim.text),
+            )
     return Panel(
         **vars(view),
         claim=claim,
         actions=allowed_actions(viewer, view.own) if view.own else [],
         other_actions={a.id: allowed_actions(viewer, a) for a in view.others},
-        previous_id=claims[index - 1].id if index > 0 else None,
-        next_id=claims[index + 1].id if index + 1 < len(claims) else None,
+        previous_id=claims[index - 1].id if index else None,
+        next_id=claims[index + 1].id if index is not None and index + 1 < len(claims) else None,
+        removal=removal_of(session, claim),
+        text_change=text_change,
     )
