@@ -163,17 +163,43 @@ def test_cli_imports_csv_and_reports_refusals(app: Flask, db: Session, tmp_path:
 
 def strip_ids(text: str) -> str:
     """Ids differ between databases by design; everything else must match."""
-    return re.sub(r'"(id|article_id|claim_id)":\d+', r'"\1":_', text)
+    text = re.sub(r'"(id|article_id|claim_id|successor_id)":\d+', r'"\1":_', text)
+    return re.sub(r'"candidate_ids":\[[\d,]*\]', '"candidate_ids":_', text)
+
+
+def revise_the_reference_article(db: Session) -> None:
+    """A revision that edits, removes and adds sentences of the demo's reference
+    article, so that the archive holds texts, removed claims and links."""
+    from factcheck.revisions.operations import revise_article
+
+    article = max(db.scalars(select(Article)), key=lambda a: len(a.claims))
+    reviewer = db.scalars(select(User).where(User.role == Role.REVIEWER)).first()
+    claims = article.claims
+    body = article.body
+    removed, edited = claims[5].text, claims[8].text
+    body = body.replace(removed, "", 1).replace(edited, edited.replace(" the ", " THE ", 1), 1)
+    revise_article(
+        db,
+        reviewer,
+        article,
+        "An update was added at the top.\n\n" + body,
+        expected_revision=1,
+        origin="pasted",
+        max_chars=1_000_000,
+    )
+    db.commit()
 
 
 def test_jsonl_round_trip_is_identical_apart_from_ids(
     app: Flask, db: Session, database_url: str, tmp_path: Path
 ) -> None:
     run_demo(app)
+    revise_the_reference_article(db)
     archive = tmp_path / "archive.jsonl"
     result = app.test_cli_runner().invoke(args=["export", "jsonl", "--out", str(archive)])
     assert result.exit_code == 0, result.output
     first = archive.read_text("utf-8")
+    assert '"type":"removed_claim"' in first and '"outcome":"changed"' in first
     assert first.startswith('{"type":"meta","format":"factcheck-jsonl","version":1}')
 
     if database_url.startswith("postgresql"):

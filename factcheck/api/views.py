@@ -195,7 +195,7 @@ def list_articles() -> schemas.ArticlePage:
     after = _cursor()
     query = (
         select(Article, func.count(Claim.id))
-        .outerjoin(Claim, Claim.article_id == Article.id)
+        .outerjoin(Claim, (Claim.article_id == Article.id) & Claim.removed_in.is_(None))
         .group_by(Article.id)
         .order_by(Article.id.desc())
         .limit(limit + 1)
@@ -256,7 +256,7 @@ def get_claim(claim_id: int) -> schemas.ClaimDetail:
     claim = article_ops.get_claim(db.session, claim_id)
     view = workspace_ops.claim_view(db.session, user, claim)
     return schemas.ClaimDetail(
-        **_claim_out(claim, claim.article.body).model_dump(),
+        **_claim_out(claim, claim.body).model_dump(),
         annotations=[_annotation_out(a, view.reviews[a.id]) for a in view.shown],
         history=[
             schemas.EventOut(
@@ -284,7 +284,7 @@ def get_claim(claim_id: int) -> schemas.ClaimDetail:
 def claim_matches(claim_id: int) -> schemas.MatchList:
     user = current_user_from_token()
     claim = article_ops.get_claim(db.session, claim_id)
-    text = claim.article.body[claim.start : claim.end]
+    text = claim.text
     matches = match_text(
         db.session, text, exclude_article_id=claim.article_id, shown_only=True, viewer=user
     )
@@ -668,7 +668,7 @@ def _search_hit_out(hit: search_ops.SearchHit) -> schemas.SearchHitOut:
         imported_at=hit.article.imported_at,
         claim_id=claim.id if claim else None,
         position=claim.position if claim else None,
-        text=hit.article.body[claim.start : claim.end] if claim else hit.article.title,
+        text=claim.text if claim else hit.article.title,
         snippet=hit.snippet.striptags(),
         snippet_html=str(hit.snippet),
         matched_in=hit.matched_in,  # type: ignore[arg-type]

@@ -52,7 +52,11 @@ _CLAIM_KIND_LABELS = {
 class Article(Base):
     __tablename__ = "articles"
     #: The article list pages newest first through it.
-    __table_args__ = (Index("ix_articles_imported_at_id", "imported_at", "id"),)
+    __table_args__ = (
+        Index("ix_articles_imported_at_id", "imported_at", "id"),
+        # The public pages' freshness asks for the latest revision.
+        Index("ix_articles_revised_at", "revised_at"),
+    )
 
     id: Mapped[intpk]
     title: Mapped[str500]

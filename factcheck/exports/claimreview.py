@@ -136,6 +136,8 @@ class ReviewedClaim:
             _reviewer,
             approved_at,
             _state,
+            _revision,
+            _removed_in,
         ) = row
         return cls(
             claim_id=claim_id,

@@ -36,7 +36,7 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.compiler import compiles
 
 from factcheck.annotations.models import Annotation, Source
-from factcheck.articles.models import Article, Claim
+from factcheck.articles.models import Article, ArticleRevision, Claim, ClaimLink
 from factcheck.exports.filters import ExportFilters
 from factcheck.review.models import Decision, Review
 from factcheck.users.models import User
@@ -70,6 +70,10 @@ PUBLICATION_COLUMNS = (
     "reviewer",
     "approved_at",
     "state",
+    # The article revision whose text the annotation was written on, and the revision
+    # that took the claim out of the article (empty while it is in the current text).
+    "revision",
+    "removed_in",
 )
 
 SOURCE_COLUMNS = (
@@ -186,6 +190,8 @@ def publication_query(filters: ExportFilters, dialect: str) -> Select[Any]:
             type_coerce(Review.created_at, String),
             type_coerce(Annotation.state, String),
             _sources_summary(dialect),
+            Annotation.revision,
+            Claim.removed_in,
         )
         .outerjoin(Review, Review.id == approving_review())
         .order_by(Claim.article_id, Claim.position, Annotation.id)
@@ -340,6 +346,35 @@ def _sources_cells(summary: str | None) -> tuple[str, str]:
     return count, labels
 
 
+def _removed_claims(connection: Connection) -> _Lazy:
+    """claim id -> (position, text) of a claim a revision removed, as it was in the text
+    it was last part of (its offsets point there, not into the current body)."""
+    query = (
+        select(ClaimLink.old_position, ArticleRevision.body, Claim.start, Claim.end)
+        .join(Claim, Claim.id == ClaimLink.claim_id)
+        .join(
+            ArticleRevision,
+            (ArticleRevision.article_id == Claim.article_id)
+            & (ArticleRevision.number == Claim.removed_in - 1),
+        )
+        .join(
+            (successor := ArticleRevision.__table__.alias("removing")),
+            (successor.c.id == ClaimLink.revision_id) & (successor.c.number == Claim.removed_in),
+        )
+        .where(ClaimLink.claim_id == bindparam("id"))
+        .limit(1)
+    )
+
+    def build(claim_id: int) -> tuple[int | None, str]:
+        found = connection.execute(query, {"id": claim_id}).one_or_none()
+        if found is None:
+            return None, ""
+        position, body, start, end = found
+        return position, body[start:end]
+
+    return _Lazy(build)
+
+
 def _lookups(connection: Connection) -> tuple[_Lazy, _Lazy]:
     """(verdict id -> (label, rating), user id -> name), read as rows need them."""
     verdict_query = select(Verdict.label, Verdict.rating).where(Verdict.id == bindparam("id"))
@@ -358,6 +393,7 @@ def _lookups(connection: Connection) -> tuple[_Lazy, _Lazy]:
 def publication_rows(connection: Connection, filters: ExportFilters) -> Iterator[tuple[Any, ...]]:
     """One tuple per annotation (per claim, for approved ones) in ``PUBLICATION_COLUMNS``."""
     verdicts, names = _lookups(connection)
+    removed = _removed_claims(connection)
     for records in _publication_batches(connection, filters):
         for article, row in records:
             (
@@ -376,8 +412,13 @@ def publication_rows(connection: Connection, filters: ExportFilters) -> Iterator
                 approved_at,
                 state,
                 sources,
+                revision,
+                removed_in,
             ) = row
             count, labels = _sources_cells(sources)
+            text = article[5][start:end]
+            if removed_in is not None:
+                position, text = removed[claim_id]
             yield (
                 article[1],
                 article[2],
@@ -385,7 +426,7 @@ def publication_rows(connection: Connection, filters: ExportFilters) -> Iterator
                 iso_date(article[4]),
                 claim_id,
                 position,
-                article[5][start:end],
+                text,
                 start,
                 end,
                 claimant,
@@ -398,6 +439,8 @@ def publication_rows(connection: Connection, filters: ExportFilters) -> Iterator
                 names[reviewer_id],
                 iso_timestamp(approved_at),
                 state,
+                revision,
+                removed_in,
             )
 
 
@@ -413,6 +456,7 @@ def publication_csv(
     verdict_cells = _Lazy(lambda key: ",".join(map(csv_field, verdicts[key])))
     name_cells = _Lazy(lambda key: csv_field(names[key]))
     state_cells = _Lazy(csv_field)
+    removed = _removed_claims(connection)
     field = csv_field
     yield (("\ufeff" if bom else "") + ",".join(PUBLICATION_COLUMNS) + "\r\n").encode("utf-8")
     body = prefix = ""
@@ -440,15 +484,22 @@ def publication_csv(
                 approved_at,
                 state,
                 sources,
+                revision,
+                removed_in,
             ) = row
             count, labels = _sources_cells(sources)
+            text = body[start:end]
+            if removed_in is not None:
+                position, text = removed[claim_id]
             # An ISO timestamp starts with a digit and holds no comma: it needs no quoting.
             append(
-                f"{prefix},{claim_id},{position},{field(body[start:end])},{start},{end},"
+                f"{prefix},{claim_id},{'' if position is None else position},{field(text)},"
+                f"{start},{end},"
                 f"{field(claimant)},{field(summary)},{verdict_cells[verdict_id]},"
                 f"{field(rationale)},{field(labels)},{count},"
                 f"{name_cells[annotator_id]},{name_cells[reviewer_id]},"
-                f"{iso_timestamp(approved_at) or ''},{state_cells[state]}\r\n"
+                f"{iso_timestamp(approved_at) or ''},{state_cells[state]},"
+                f"{revision},{'' if removed_in is None else removed_in}\r\n"
             )
         yield "".join(lines).encode("utf-8")
 

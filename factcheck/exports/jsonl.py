@@ -6,7 +6,12 @@ Format (one JSON object per line, ``type`` first):
   exports of the same data are byte-identical);
 - ``verdict``: the scale, by ``key``;
 - ``user``: everyone referenced, by ``email`` (no password hashes leave the system);
-- ``article`` with its ``body``; ``claim`` with offsets into it;
+- ``article`` with its ``body`` (the current text, number ``revision``); ``claim`` with
+  offsets into it;
+- for an article revised after import: ``revision``, every text it had (the current one
+  too); ``removed_claim``, a claim a revision took out of the text, with offsets into
+  revision ``removed_in - 1``; ``claim_link``, what revision ``revision`` made of each
+  claim of the text before it;
 - ``annotation`` with its ``sources`` and ``reviews``, people by email, verdict by key.
 
 Ids are the exporting database's; a restore (``factcheck/restore/``) maps them to new
@@ -26,7 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from factcheck.annotations.models import Annotation
-from factcheck.articles.models import Article, Claim
+from factcheck.articles.models import Article, Claim, ClaimLink
 from factcheck.exports.filters import ExportFilters
 from factcheck.review.models import Review
 from factcheck.users.models import User
@@ -83,6 +88,8 @@ def export_lines(session: Session, filters: ExportFilters) -> Iterator[str]:
                 "body_sha256": article.body_sha256,
                 "imported_by": article.imported_by.email if article.imported_by else None,
                 "imported_at": _iso(article.imported_at),
+                "revision": article.revision,
+                "revised_at": _iso(article.revised_at),
                 "body": article.body,
             }
         )
@@ -98,6 +105,8 @@ def export_lines(session: Session, filters: ExportFilters) -> Iterator[str]:
                     "kind": claim.kind.value,
                 }
             )
+        if article.revisions:
+            yield from _revision_lines(session, article)
         annotations = session.scalars(
             select(Annotation)
             .join(Claim, Claim.id == Annotation.claim_id)
@@ -135,6 +144,7 @@ def export_lines(session: Session, filters: ExportFilters) -> Iterator[str]:
                     "created_at": _iso(annotation.created_at),
                     "updated_at": _iso(annotation.updated_at),
                     "submitted_at": _iso(annotation.submitted_at),
+                    "revision": annotation.revision,
                     "sources": [
                         {
                             "url": s.url,
@@ -160,3 +170,62 @@ def export_lines(session: Session, filters: ExportFilters) -> Iterator[str]:
                 }
             )
         session.expunge_all()  # memory stays flat however many articles there are
+
+
+def _revision_lines(session: Session, article: Article) -> Iterator[str]:
+    """The texts a revised article had, its removed claims and the revisions' links."""
+    numbers = {}
+    for revision in article.revisions:
+        numbers[revision.id] = revision.number
+        yield _line(
+            {
+                "type": "revision",
+                "article_id": article.id,
+                "number": revision.number,
+                "body_sha256": revision.body_sha256,
+                "created_by": revision.created_by.email if revision.created_by else None,
+                "created_at": _iso(revision.created_at),
+                "origin": revision.origin,
+                "summary": revision.summary,
+                "body": revision.body,
+            }
+        )
+    for claim in session.scalars(
+        select(Claim)
+        .where(Claim.article_id == article.id, Claim.removed_in.is_not(None))
+        .order_by(Claim.id)
+    ):
+        yield _line(
+            {
+                "type": "removed_claim",
+                "id": claim.id,
+                "article_id": article.id,
+                "removed_in": claim.removed_in,
+                "start": claim.start,
+                "end": claim.end,
+                "kind": claim.kind.value,
+            }
+        )
+    for link in session.scalars(
+        select(ClaimLink)
+        .options(selectinload(ClaimLink.resolved_by))
+        .where(ClaimLink.revision_id.in_(list(numbers)))
+        .order_by(ClaimLink.id)
+    ):
+        yield _line(
+            {
+                "type": "claim_link",
+                "article_id": article.id,
+                "revision": numbers[link.revision_id],
+                "claim_id": link.claim_id,
+                "successor_id": link.successor_id,
+                "outcome": link.outcome,
+                "confidence": link.confidence,
+                "old_start": link.old_start,
+                "old_end": link.old_end,
+                "old_position": link.old_position,
+                "candidate_ids": link.candidate_ids,
+                "resolved_by": link.resolved_by.email if link.resolved_by else None,
+                "resolved_at": _iso(link.resolved_at),
+            }
+        )

@@ -69,7 +69,7 @@ def sync_annotations(session: Session, annotation_ids: Iterable[int]) -> None:
         approved = approved_at.get(annotation.id)
         values: dict[str, Any] = {
             "origin": Origin.OURS,
-            "claim": article.body[claim.start : claim.end],
+            "claim": claim.text,
             "headline": annotation.claim_summary or "",
             "rating_text": verdict.label if verdict is not None else "",
             "rating_value": verdict.rating if verdict is not None else None,

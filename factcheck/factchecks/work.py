@@ -79,7 +79,8 @@ def match_claims(session: Session, claim_ids: Iterable[int], progress: Progress)
         rows = session.execute(
             select(Claim.id, Claim.start, Claim.end, Article.id, Article.body)
             .join(Article, Article.id == Claim.article_id)
-            .where(Claim.id.in_(chunk))
+            # A claim a revision removed points into an earlier text, and is not matched.
+            .where(Claim.id.in_(chunk), Claim.removed_in.is_(None))
             .order_by(Claim.id)
             .with_for_update(of=Claim, key_share=True)
         ).all()
@@ -129,7 +130,9 @@ def match_claims(session: Session, claim_ids: Iterable[int], progress: Progress)
 def match_article(session: Session, payload: dict[str, Any], progress: Progress) -> None:
     """Job: match every claim of one article."""
     claim_ids = session.scalars(
-        select(Claim.id).where(Claim.article_id == int(payload["article_id"]))
+        select(Claim.id).where(
+            Claim.article_id == int(payload["article_id"]), Claim.removed_in.is_(None)
+        )
     ).all()
     match_claims(session, claim_ids, progress)
 

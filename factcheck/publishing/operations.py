@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from factcheck.annotations.models import Annotation
 from factcheck.annotations.states import AnnotationState
-from factcheck.articles.models import Article, Claim
+from factcheck.articles.models import Article, Claim, ClaimLink
 from factcheck.audit.models import AuditEvent
 from factcheck.audit.recorder import diff_fields, record
 from factcheck.db import continue_after
@@ -127,10 +127,29 @@ class PublicClaim:
     corrections: list[Correction] = field(default_factory=list)
     #: Who approved it (shown only when the settings say so).
     reviewer: User | None = None
+    #: A revision of the article changed, split or merged the claim's sentence: a
+    #: withdrawn verdict is under review because the article was updated.
+    revised: bool = False
+
+    @property
+    def body(self) -> str:
+        """The article text the claim's offsets point into."""
+        return self.article.body_of(self.revision)
 
     @property
     def text(self) -> str:
-        return self.article.body[self.claim.start : self.claim.end]
+        return self.body[self.claim.start : self.claim.end]
+
+    @property
+    def revision(self) -> int:
+        """The article revision whose text the claim's offsets point into."""
+        removed_in = self.claim.removed_in
+        return self.article.revision if removed_in is None else removed_in - 1
+
+    @property
+    def in_text(self) -> bool:
+        """Whether the claim is part of the article's current text."""
+        return self.claim.removed_in is None
 
     @property
     def last_changed(self) -> datetime:
@@ -247,12 +266,20 @@ def _public_claims(
     claims = {
         c.id: c
         for c in session.execute(
-            select(Claim.id, Claim.start, Claim.end, Claim.position).where(
+            select(Claim.id, Claim.start, Claim.end, Claim.position, Claim.removed_in).where(
                 Claim.id.in_(list(by_claim))
             )
         )
     }
     approved = _approved(session, list(by_claim), details=details)
+    revised = set(
+        session.scalars(
+            select(ClaimLink.claim_id).where(
+                ClaimLink.claim_id.in_(list(by_claim)),
+                ClaimLink.outcome.in_(("changed", "split", "merged")),
+            )
+        )
+    )
     reviewers = _approvers(session, [a.id for a in approved.values()]) if names else {}
     verdicts = _verdicts(session)
     found = []
@@ -270,6 +297,7 @@ def _public_claims(
                 modified=claim_events[-1].created_at if len(claim_events) > 1 else None,
                 corrections=_corrections(claim_events, verdicts),
                 reviewer=reviewers.get(annotation.id) if annotation else None,
+                revised=claim_id in revised,
             )
         )
     found.sort(key=lambda public: (public.article.id, public.claim.start))
@@ -307,7 +335,8 @@ class PublicArticle:
         """The body cut into plain text and published claims, in order."""
         body, cursor, out = self.article.body, 0, []
         for public in self.current:
-            if public.claim.start < cursor:
+            # A claim a revision removed points into an earlier text.
+            if not public.in_text or public.claim.start < cursor:
                 continue
             if public.claim.start > cursor:
                 out.append((body[cursor : public.claim.start], None))
@@ -413,5 +442,15 @@ def freshness(session: Session, scope: Any | None = None) -> Freshness:
             AuditEvent.entity_type.in_(("verdict", "user", "publishing"))
         )
     )
-    moments = [m for m in (last_time, staff, settings(session).updated_at) if m is not None]
+    # A new text of an article changes its page (and the claims' contexts) even when no
+    # verdict moved.
+    revised = select(func.max(Article.revised_at))
+    if scope is not None:
+        revised = revised.where(
+            Article.id.in_(select(PublicationEvent.article_id).where(scope).distinct())
+        )
+    revised_at = session.scalar(revised)
+    moments = [
+        m for m in (last_time, staff, settings(session).updated_at, revised_at) if m is not None
+    ]
     return Freshness(last_event or 0, max(moments) if moments else None)

@@ -41,9 +41,17 @@ from factcheck.annotations.models import Annotation, Stance
 from factcheck.annotations.operations import AnnotationInput, SourceInput
 from factcheck.annotations.states import AnnotationState
 from factcheck.articles import operations as article_ops
-from factcheck.articles.models import Claim, ClaimKind
+from factcheck.articles.hints import claim_hints
+from factcheck.articles.models import (
+    RETIRED_POSITION_BASE,
+    Article,
+    ArticleRevision,
+    Claim,
+    ClaimKind,
+    ClaimLink,
+)
 from factcheck.audit.recorder import record
-from factcheck.db import MAX_ID
+from factcheck.db import MAX_ID, utcnow
 from factcheck.errors import DomainError, PermissionDenied, ValidationFailed
 from factcheck.exports.jsonl import FORMAT, VERSION
 from factcheck.i18n import local_number
@@ -59,6 +67,10 @@ MAX_LINE_CHARS = 5_000_000
 MAX_DEPTH = 20
 #: More reviews than this on one annotation is not a history, it is a probe.
 MAX_REVIEWS = 200
+#: More texts than this for one article is not an archive we wrote.
+MAX_REVISIONS = 10_000
+#: What a claim link may say a revision did (factcheck.articles.revisions.Outcome).
+LINK_OUTCOMES = frozenset({"unchanged", "changed", "split", "merged", "removed", "uncertain"})
 MAX_ARCHIVE_NAME_CHARS = 200
 
 E = TypeVar("E", bound=enum.Enum)
@@ -541,9 +553,20 @@ class _PendingArticle:
     line: int
     item: dict[str, Any]
     claims: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    #: A revised article's texts, removed claims and links (line number, record).
+    revisions: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    removed_claims: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    links: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
 
 
 _TIMES = ("created_at", "updated_at", "submitted_at")
+#: Records that belong to the article before them, and where they wait for it.
+_ARTICLE_PARTS = {
+    "claim": "claims",
+    "revision": "revisions",
+    "removed_claim": "removed_claims",
+    "claim_link": "links",
+}
 
 
 class _Restorer:
@@ -568,12 +591,12 @@ class _Restorer:
     def run(self, lines: Iterable[str]) -> None:
         for number, item in _records(lines):
             kind = item.get("type")
-            if kind == "claim":
-                if self.pending is None:  # the exporter writes claims after their article
+            if kind in _ARTICLE_PARTS:
+                if self.pending is None:  # the exporter writes these after their article
                     raise _LineRefused(
                         number, gettext("the claim's article is not earlier in the file")
                     )
-                self.pending.claims.append((number, item))
+                getattr(self.pending, _ARTICLE_PARTS[kind]).append((number, item))
                 continue
             self._finish_article()
             if kind != "verdict":
@@ -735,8 +758,140 @@ class _Restorer:
             archive_claims, new_ids, strict=True
         ):
             self.claim_ids[old_id] = new_id
+        if pending.revisions or pending.removed_claims or pending.links:
+            self._store_revisions(pending, article, everything)
         self.report.articles.append((article.id, article.title))
         self.report.claims += len(new_ids)
+
+    def _store_revisions(
+        self, pending: _PendingArticle, article: Article, everything: bool
+    ) -> None:
+        """A revised article's earlier texts, the claims revisions removed and the links."""
+        item = pending.item
+        numbers = []
+        revisions: dict[int, ArticleRevision] = {}
+        for number, record_ in pending.revisions:
+            try:
+                revision_number = _int(record_, "number")
+                body = article_ops.normalise_body(_text(record_, "body", required=True))
+                if revision_number in revisions or not 1 <= revision_number <= MAX_REVISIONS:
+                    raise ValidationFailed(
+                        gettext("the article's revisions are not numbered 1, 2, 3…")
+                    )
+                creator = record_.get("created_by")
+                revisions[revision_number] = ArticleRevision(
+                    number=revision_number,
+                    body=body,
+                    body_sha256=article_ops.body_sha256(body),
+                    created_by_id=self._person(creator).id if creator and everything else None,
+                    created_at=_when(record_, "created_at") or utcnow(),
+                    origin=_text(record_, "origin") or "pasted",
+                    summary={
+                        str(key): value
+                        for key, value in (record_.get("summary") or {}).items()
+                        if isinstance(value, int)
+                    }
+                    if isinstance(record_.get("summary"), dict)
+                    else {},
+                )
+                numbers.append(revision_number)
+            except DomainError as error:
+                raise _LineRefused(number, error.message) from None
+        latest = _int(item, "revision", default=max(numbers, default=1))
+        if sorted(numbers) != list(range(1, latest + 1)) or (
+            latest > 1 and revisions[latest].body != article.body
+        ):
+            raise ValidationFailed(
+                gettext("the article's revisions do not end at its current text")
+            )
+        for revision_number in sorted(revisions):
+            article.revisions.append(revisions[revision_number])
+        article.revision = latest
+        article.revised_at = _when(item, "revised_at") or revisions[latest].created_at
+        self.session.flush()
+        for number, record_ in pending.removed_claims:
+            try:
+                removed_in = _int(record_, "removed_in")
+                if not 2 <= removed_in <= latest:
+                    raise ValidationFailed(
+                        gettext("the claim was removed by a revision the article does not have")
+                    )
+                body = revisions[removed_in - 1].body
+                span = article_ops.ClaimSpan(
+                    _int(record_, "start"),
+                    _int(record_, "end"),
+                    _choice(record_, "kind", ClaimKind, ClaimKind.SENTENCE.value),
+                )
+                article_ops.validate_spans(body, [span])
+                claim = Claim(
+                    article_id=article.id,
+                    # Unique and past every current claim until its id is known.
+                    position=RETIRED_POSITION_BASE - 1 - len(self.claim_ids),
+                    start=span.start,
+                    end=span.end,
+                    kind=span.kind,
+                    removed_in=removed_in,
+                    **claim_hints(body[span.start : span.end], article.language),
+                )
+                self.session.add(claim)
+                self.session.flush()
+                claim.position = RETIRED_POSITION_BASE + claim.id
+                self.claim_ids[_int(record_, "id")] = claim.id
+            except DomainError as error:
+                raise _LineRefused(number, error.message) from None
+        ids = {revision.number: revision.id for revision in revisions.values()}
+        for number, record_ in pending.links:
+            try:
+                revision_number = _int(record_, "revision")
+                claim_id = self.claim_ids.get(_int(record_, "claim_id"))
+                successor = record_.get("successor_id")
+                successor_id = (
+                    self.claim_ids.get(_int(record_, "successor_id"))
+                    if successor is not None
+                    else None
+                )
+                outcome = _text(record_, "outcome")
+                if (
+                    revision_number not in ids
+                    or revision_number < 2
+                    or claim_id is None
+                    or (successor is not None and successor_id is None)
+                    or outcome not in LINK_OUTCOMES
+                ):
+                    raise ValidationFailed(
+                        gettext(
+                            "the claim link names a claim or revision the article does not have"
+                        )
+                    )
+                resolver = record_.get("resolved_by")
+                candidates = record_.get("candidate_ids") or []
+                self.session.add(
+                    ClaimLink(
+                        revision_id=ids[revision_number],
+                        claim_id=claim_id,
+                        successor_id=successor_id,
+                        outcome=outcome,
+                        confidence=float(record_.get("confidence") or 0.0),
+                        old_start=_int(record_, "old_start"),
+                        old_end=_int(record_, "old_end"),
+                        old_position=_int(record_, "old_position"),
+                        candidate_ids=[
+                            self.claim_ids[c]
+                            for c in candidates
+                            if isinstance(c, int) and c in self.claim_ids
+                        ]
+                        if isinstance(candidates, list)
+                        else [],
+                        resolved_by_id=self._person(resolver).id
+                        if resolver and everything
+                        else None,
+                        resolved_at=_when(record_, "resolved_at"),
+                    )
+                )
+            except (DomainError, TypeError, ValueError) as error:
+                message = error.message if isinstance(error, DomainError) else str(error)
+                raise _LineRefused(number, message) from None
+        self.session.flush()
 
     def _annotation(self, item: dict[str, Any]) -> None:
         if self._left_out("annotation"):
@@ -791,7 +946,10 @@ class _Restorer:
         version = _int(item, "version", default=1)
         if version < 1:
             raise ValidationFailed(gettext("“version” must be 1 or more"))
-        restore_annotation(
+        revision = _int(item, "revision", default=1)
+        if revision < 1:
+            raise ValidationFailed(gettext("“revision” must be 1 or more"))
+        annotation = restore_annotation(
             self.session,
             self.actor,
             claim_id,
@@ -803,5 +961,6 @@ class _Restorer:
             reviews=reviews,
             archive=self.archive,
         )
+        annotation.revision = revision
         self.report.annotations += 1
         self.report.reviews += len(reviews)

@@ -35,7 +35,7 @@ def queue() -> str:
     rounds = operations.reviews_of(db.session, [a.id for a in items])
     contexts = {}
     for annotation in items:
-        body, claim = annotation.claim.article.body, annotation.claim
+        body, claim = annotation.claim.body, annotation.claim
         before = body[max(0, claim.start - CONTEXT_CHARS) : claim.start]
         after = body[claim.end : claim.end + CONTEXT_CHARS]
         contexts[annotation.id] = (before, after)

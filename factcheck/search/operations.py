@@ -1307,7 +1307,7 @@ def _load_hits(
             SearchHit(
                 article,
                 claim,
-                snippet or _plain_snippet(article.body[claim.start : claim.end]),
+                snippet or _plain_snippet(claim.text),
                 states.get(claim.id),
                 published.get(claim.id),
                 where,

@@ -188,7 +188,7 @@ def my_work(session: Session, user: User) -> MyWork:
     claims = (
         select(func.count())
         .select_from(Claim)
-        .where(Claim.article_id == Article.id)
+        .where(Claim.article_id == Article.id, Claim.removed_in.is_(None))
         .scalar_subquery()
     )
     mine = (

@@ -93,7 +93,7 @@ def article_page(
                 func.sum(case((started, 1), else_=0)),
                 func.sum(case((approved, 1), else_=0)),
             )
-            .where(Claim.article_id.in_(ids))
+            .where(Claim.article_id.in_(ids), Claim.removed_in.is_(None))
             .group_by(Claim.article_id)
         )
     }

@@ -101,7 +101,7 @@ def render_workspace(
     if selected is not None:
         checked_before_panel = match_text(
             db.session,
-            article.body[selected.start : selected.end],
+            selected.text,
             exclude_article_id=article.id,
             shown_only=True,
             viewer=viewer,

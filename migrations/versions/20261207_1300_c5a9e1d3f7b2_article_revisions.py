@@ -7,6 +7,8 @@
 - ``claims.removed_in``: the revision that took the claim out of the text (NULL while it
   is in the current one).
 - ``annotations.revision``: the revision whose text the annotation was written on.
+- Every search entry is written again (as ``flask search reindex``): a claim a revision
+  removes has no entry of its own any more.
 
 Plain ADD COLUMNs, not batch copies: on SQLite a copy of ``claims`` would drop the
 table the annotations refer to, and with foreign keys on that deletes them.
@@ -100,10 +102,17 @@ def upgrade() -> None:
         "articles", sa.Column("revision", sa.Integer(), server_default="1", nullable=False)
     )
     op.add_column("articles", sa.Column("revised_at", sa.DateTime(), nullable=True))
+    op.create_index("ix_articles_revised_at", "articles", ["revised_at"])
     op.add_column("claims", sa.Column("removed_in", sa.Integer(), nullable=True))
     op.add_column(
         "annotations", sa.Column("revision", sa.Integer(), server_default="1", nullable=False)
     )
+    from factcheck.search.index import rebuild_all
+
+    # This is the latest revision that changes the entries (a removed claim has none):
+    # the application's rebuild writes exactly what the head's tables say. A later one
+    # that changes them moves this call.
+    rebuild_all(op.get_bind(), check_drift=False)
 
 
 def downgrade() -> None:
@@ -120,6 +129,7 @@ def downgrade() -> None:
     # annotations with the old table.
     op.drop_column("annotations", "revision")
     op.drop_column("claims", "removed_in")
+    op.drop_index("ix_articles_revised_at", table_name="articles")
     op.drop_column("articles", "revised_at")
     op.drop_column("articles", "revision")
     op.drop_index("ix_claim_links_revision_outcome", table_name="claim_links")
