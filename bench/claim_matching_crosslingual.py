@@ -73,7 +73,7 @@ def main() -> None:
     from sqlalchemy import func, select
 
     from factcheck.extensions import db
-    from factcheck.factchecks.matching import match_text
+    from factcheck.factchecks.matching import SUGGESTION_SCORE, match_text
     from factcheck.factchecks.models import FactCheck
 
     queries = read_crosslingual(QUERIES)
@@ -95,6 +95,7 @@ def main() -> None:
             missing = {row["vclaim_id"] for row in queries} - set(english)
             assert not missing, f"not in the library: {sorted(missing)}"
             ranks: dict[str, list[int | None]] = {}
+            shown: dict[str, list[int | None]] = {}
             timings: list[float] = []
             misses: list[str] = []
             for row in queries:
@@ -106,6 +107,18 @@ def main() -> None:
                     found = [match.factcheck.external_id for match in matches]
                     rank = found.index(target) + 1 if target in found else None
                     ranks.setdefault(language, []).append(rank)
+                    # What the claim panel shows: the first five, down to the
+                    # suggestion level.
+                    shown_rank = next(
+                        (
+                            i
+                            for i, match in enumerate(matches[:5], start=1)
+                            if match.factcheck.external_id == target
+                            and match.score >= SUGGESTION_SCORE
+                        ),
+                        None,
+                    )
+                    shown.setdefault(language, []).append(shown_rank)
                     if language != "en" and rank != 1:
                         top = matches[0].factcheck.claim if matches else "(nothing)"
                         misses.append(
@@ -123,6 +136,10 @@ def main() -> None:
     overall = [rank for language in LANGUAGES for rank in ranks.get(language, [])]
     print(line("all languages", overall))
     print(line("English original (ref)", ranks["en"]))
+    print("shown in the claim panel (top 5 at or above the suggestion level):")
+    for language in (*LANGUAGES, "en"):
+        panel = shown.get(language, [])
+        print(f"  {language}: {sum(r is not None for r in panel)} of {len(panel)}")
     if args.verbose:
         print(f"not first ({len(misses)}):")
         print("\n".join(misses))

@@ -13,7 +13,8 @@ in -- the claim panel, the API, ``flask factchecks match`` and the training -- c
 from __future__ import annotations
 
 import enum
-from collections import OrderedDict
+import re
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from threading import Lock
@@ -26,10 +27,20 @@ from sqlalchemy.orm import Session, aliased
 from factcheck.annotations.models import Annotation
 from factcheck.annotations.visibility import visible_to
 from factcheck.articles.models import Claim
-from factcheck.factchecks.models import FactCheck
+from factcheck.factchecks.models import FactCheck, LibraryStats
 from factcheck.factchecks.ranking import Candidate, Query, features, shipped_reranker
-from factcheck.factchecks.stats import Collection, collection
-from factcheck.factchecks.terms import clean, names, numbers, terms
+from factcheck.factchecks.stats import STATS_ID, Collection, collection
+from factcheck.factchecks.terms import (
+    arabic_name_keys,
+    arabic_words,
+    clean,
+    latin_name_keys,
+    names,
+    numbers,
+    sentence_starts,
+    spelling_fit,
+    terms,
+)
 from factcheck.factchecks.vectors import encode_texts, from_bytes, vector_index
 from factcheck.users.models import User
 
@@ -219,6 +230,133 @@ def _rarest(query_terms: list[str], library: Collection) -> list[str]:
     return chosen
 
 
+#: An Arabic word is taken for the library's names it spells best (at most this many,
+#: within :data:`SPELLING_MARGIN` of the best and :data:`SPELLING_DISTANCE` of the word:
+#: see ``terms.spelling_fit``); further ones are common words that happen to share
+#: a name's consonants.
+SPELLINGS_PER_WORD = 3
+SPELLING_MARGIN = 0.1
+SPELLING_DISTANCE = 0.21
+
+
+class NameKeys:
+    """The names of one database's library (capitalised words inside its claims and
+    headlines), by their transliteration keys: how a name written in Arabic script is
+    found in an English library ("ترامب" -> "trump"). Held by each process and caught
+    up with the entries added (or encoded again) since it last looked, as the vector
+    index is; it only proposes spellings, which the full-text index then looks up."""
+
+    def __init__(self) -> None:
+        self._lock = Lock()
+        self._by_key: dict[str, set[str]] = {}
+        #: How often each word is capitalised inside a claim, and how often it is not:
+        #: a name is a word more often capitalised ("Obama", "Apple"); a word of a
+        #: headline in title case, or the first of a quotation, is not.
+        self._capitalised: Counter[str] = Counter()
+        self._lower: Counter[str] = Counter()
+        self._first: Counter[str] = Counter()
+        self._seen_id = 0
+        self._seen_seq = 0
+
+    def catch_up(self, session: Session) -> None:
+        highest_id, highest_seq = session.execute(
+            select(func.max(FactCheck.id), func.max(FactCheck.vector_seq))
+        ).one()
+        highest_id, highest_seq = highest_id or 0, highest_seq or 0
+        if highest_id == self._seen_id and highest_seq == self._seen_seq:
+            return
+        with self._lock:
+            if highest_id < self._seen_id or highest_seq < self._seen_seq:
+                # The library lost entries (a database restored or emptied): start again.
+                self._by_key.clear()
+                self._capitalised.clear()
+                self._lower.clear()
+                self._first.clear()
+                self._seen_id = self._seen_seq = 0
+            rows = session.scalars(
+                select(FactCheck.claim).where(
+                    or_(FactCheck.id > self._seen_id, FactCheck.vector_seq > self._seen_seq)
+                )
+            )
+            # Uncached: a scan of the library would push out the entries a match reads.
+            inside = names.__wrapped__
+            for claim in rows:
+                found = inside(claim)
+                first = sentence_starts(claim) - found
+                self._capitalised.update(found)
+                self._first.update(first)
+                self._lower.update(_LOWER_WORD.findall(claim))
+                for name in found | first:
+                    for key in latin_name_keys(name):
+                        self._by_key.setdefault(key, set()).add(name)
+            self._seen_id, self._seen_seq = highest_id, highest_seq
+
+    def _is_name(self, word: str) -> bool:
+        # A capital at a sentence's start says less: "Video", "Photograph" start many
+        # claims and are written in lower case in others.
+        return self._capitalised[word] + self._first[word] / 4 > 2 * self._lower[word]
+
+    def spellings(self, word: str) -> list[str]:
+        """The library's names that the Arabic word may render, the likeliest first."""
+        found: set[str] = set()
+        for key in arabic_name_keys(word):
+            found |= self._by_key.get(key, set())
+        scored = sorted((spelling_fit(word, name), name) for name in found if self._is_name(name))
+        if not scored:
+            return []
+        best = scored[0][0][0]
+        return [
+            name
+            for (score, distance), name in scored[:SPELLINGS_PER_WORD]
+            if score <= best + SPELLING_MARGIN and distance <= SPELLING_DISTANCE
+        ]
+
+
+_LOWER_WORD = re.compile(r"\b[a-z]+\b")
+_NAME_KEYS: dict[tuple[str, str], NameKeys] = {}
+_NAME_KEYS_LOCK = Lock()
+
+
+def transliterated_names(session: Session, text: str) -> dict[str, list[str]]:
+    """The library's Latin-script names that each Arabic-script word of ``text`` may
+    render ("أوباما" -> ["obama"]), for the words that may render one; empty for a text
+    without Arabic script (at no cost)."""
+    words = arabic_words(text)
+    if not words:
+        return {}
+    # Per database and library, as the vector index: a library emptied and filled again
+    # (a test rolled back, a database restored) has a new token.
+    stats = session.scalars(select(LibraryStats).where(LibraryStats.id == STATS_ID)).first()
+    where = (str(session.get_bind().engine.url), stats.token if stats is not None else "")
+    with _NAME_KEYS_LOCK:
+        index = _NAME_KEYS.setdefault(where, NameKeys())
+    index.catch_up(session)
+    return {word: spelled for word in words if (spelled := index.spellings(word))}
+
+
+_TEXT_WORD = re.compile(r"[^\W_]+")
+
+
+def _in_latin_script(text: str, spelled: dict[str, list[str]]) -> str:
+    """``text`` with its Arabic-script words replaced by the names they may render and
+    dropped where they render none: what the English-only sentence encoder can read
+    of an Arabic text ("... في هاواي ... أوباما." -> "... Hawaii ... Obama.")."""
+
+    def replace(found: re.Match[str]) -> str:
+        word = found.group(0)
+        if word in spelled:
+            return " ".join(name.capitalize() for name in spelled[word])
+        return "" if arabic_words(word) else word
+
+    return " ".join(_TEXT_WORD.sub(replace, text).split())
+
+
+def forget_name_keys() -> None:
+    """Drop every process-held name index (tests that recreate a database)."""
+    with _NAME_KEYS_LOCK:
+        _NAME_KEYS.clear()
+
+
 def rank_candidates(
     session: Session,
     text: str,
@@ -232,11 +370,24 @@ def rank_candidates(
     if not query_terms:
         # Nothing but stop words, punctuation or web addresses: nothing to match on.
         return Ranked([], np.zeros((0, 0)), Collection(0, 1.0, 1.0, {}))
+    # A claim in Arabic script shares no word with an English library, but often names
+    # its people and places: their Latin spellings join the query's terms and names.
+    # (Not for a text mostly in other scripts: an English tweet quoting a few Arabic
+    # words is matched as English.)
+    written = len(query_terms)
+    mostly_arabic = 2 * len(arabic_words(cleaned)) > written
+    spelled = transliterated_names(session, cleaned) if mostly_arabic else {}
+    spelled_names = {name for names_of_word in spelled.values() for name in names_of_word}
+    if spelled:
+        query_terms = query_terms + terms(" ".join(sorted(spelled_names)))
     library = collection(session, query_terms)
     if not library.entries:
         # An empty library: nothing to find, and no sentence to encode.
         return Ranked([], np.zeros((0, 0)), library)
-    vector = text_vector(cleaned)
+    # The encoder reads English only: of a text mostly in Arabic script it reads the
+    # names found in it (and its numbers and Latin-script words).
+    readable = _in_latin_script(cleaned, spelled) if spelled else ""
+    vector = text_vector(readable or cleaned)
     stems = _rarest(query_terms, library)
     found = (
         {entry_id for entry_id, _ in _candidates(session, stems, CANDIDATES)} if stems else set()
@@ -252,7 +403,7 @@ def rank_candidates(
             .order_by(FactCheck.id)
         )
     )
-    query = Query(query_terms, numbers(cleaned), names(cleaned), vector)
+    query = Query(query_terms, numbers(cleaned), names(cleaned) | spelled_names, vector)
     candidates = [candidate(entry) for entry in entries]
     return Ranked(entries, features(query, candidates, library), library, query, candidates)
 
