@@ -68,6 +68,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "claim-matching")
     parser.add_argument("-v", "--verbose", action="store_true", help="Print the misses.")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="Keep the imported library in this directory and reuse it on the next run.",
+    )
     args = parser.parse_args()
 
     from sqlalchemy import func, select
@@ -79,12 +84,18 @@ def main() -> None:
     queries = read_crosslingual(QUERIES)
     started_all = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{tmp}/library.sqlite"
-        seconds = _fill(url, args.data, 0)
+        where = args.keep or Path(tmp)
+        where.mkdir(parents=True, exist_ok=True)
+        url = f"sqlite:///{where}/library.sqlite"
+        reused = (where / "library.sqlite").exists()
+        seconds = 0.0 if reused else _fill(url, args.data, 0)
         app = bench_app(url, migrate=False)
         with app.app_context():
             size = db.session.scalar(select(func.count()).select_from(FactCheck))
-            print(f"library: {size:,} fact-checks imported and encoded in {seconds:.0f} s")
+            print(
+                f"library: {size:,} fact-checks "
+                + (f"reused from {where}" if reused else f"imported and encoded in {seconds:.0f} s")
+            )
             english = dict(
                 db.session.execute(
                     select(FactCheck.external_id, FactCheck.claim).where(

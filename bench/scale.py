@@ -177,6 +177,7 @@ def build(url: str, claims: int, audit_per_claim: int) -> dict[str, float]:
 
     from factcheck.extensions import db
     from factcheck.imports.operations import import_file
+    from factcheck.revisions.operations import OnMatch
     from factcheck.search.index import rebuild_all
 
     app = bench_app(url)
@@ -195,7 +196,12 @@ def build(url: str, claims: int, audit_per_claim: int) -> dict[str, float]:
         timings["search index"] = time.perf_counter() - started
         title, body = big_article(1_000)
         report = import_file(
-            db.session, None, "long.txt", f"{title}\n\n{body}".encode(), max_chars=1_000_000
+            db.session,
+            None,
+            "long.txt",
+            f"{title}\n\n{body}".encode(),
+            max_chars=1_000_000,
+            on_match=OnMatch.SEPARATE,
         )
         assert report.ok, report.problems
         db.session.commit()

@@ -128,6 +128,12 @@ def list_users_command() -> None:
 @click.option("--url", help="Address of the article (one .txt file).")
 @click.option("--published-on", type=click.DateTime(["%Y-%m-%d"]), help="YYYY-MM-DD (.txt).")
 @click.option("--language", default="en", show_default=True)
+@click.option(
+    "--separate",
+    is_flag=True,
+    help="Import a text whose URL or title is an article's already as a separate article "
+    "(without it, such a file is refused and named; a reviewer adds new texts as revisions).",
+)
 def import_articles_command(
     files: tuple[Path, ...],
     title: str | None,
@@ -135,9 +141,11 @@ def import_articles_command(
     url: str | None,
     published_on: object,
     language: str,
+    separate: bool,
 ) -> None:
     """Import .txt, .csv, .jsonl and .html files; each file is all-or-nothing."""
     from factcheck.imports.operations import import_file
+    from factcheck.revisions.operations import OnMatch
 
     if len(files) > 1 and (title or url):
         _fail(gettext("--title and --url name one article; give one file with them."), 2)
@@ -183,6 +191,7 @@ def import_articles_command(
                         "published_on": published,
                         "language": language,
                     },
+                    on_match=OnMatch.SEPARATE if separate else OnMatch.ASK,
                 )
             if report.ok:
                 for article_id, article_title in report.imported:

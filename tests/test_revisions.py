@@ -435,3 +435,84 @@ def test_the_workspace_shows_what_changed_since_the_annotation(
     page = client.get(f"/claims/{cost.id}").get_data(as_text=True)
     assert "Text changed since your annotation" in page
     assert "<del>12</del>" in page and "<ins>14</ins>" in page
+
+
+def test_mapping_onto_a_carried_sentence_links_instead_of_replacing_it(
+    db: Session, make_article, people
+):
+    article = make_article(body=BODY)
+    cost = claim_with(db, article, "12 million")
+    revise(db, people["reviewer"], article, LOOK_ALIKES)
+    (waiting,) = revision_ops.waiting_mappings(db, article)
+    carried = claim_with(db, article, "A survey found")
+
+    revision_ops.resolve_mapping(db, people["reviewer"], waiting.link, carried.id)
+
+    db.expire_all()
+    assert db.get(Claim, carried.id).current  # kept, with its own history
+    link = db.get(ClaimLink, waiting.link.id)
+    assert link.outcome == "merged" and link.successor_id == carried.id
+    assert not db.get(Claim, cost.id).current
+
+
+def test_an_import_that_matches_an_article_asks_first(
+    client: FlaskClient, db: Session, make_article, login
+):
+    from factcheck.imports.operations import import_file
+    from factcheck.revisions.operations import OnMatch
+
+    article = make_article(body=BODY, title="Council promises a new bridge")
+    reviewer = login(Role.REVIEWER)
+    new_text = f"Council promises a new bridge\n\n{BODY.replace('12 million', '14 million')}"
+    before = counts(db)
+
+    asked = import_file(db, reviewer, "bridge.txt", new_text.encode(), max_chars=100_000)
+    assert not asked.ok and asked.matched == [(article.id, article.title)]
+    assert "looks like a new version" in asked.problems[0]
+    assert counts(db) == before
+
+    revised = import_file(
+        db, reviewer, "bridge.txt", new_text.encode(), max_chars=100_000, on_match=OnMatch.REVISE
+    )
+    assert revised.ok and revised.revised == [(article.id, article.title, 2)]
+    db.expire_all()
+    assert "14 million" in article.body and article.revision == 2
+
+    separate = import_file(
+        db,
+        reviewer,
+        "bridge.txt",
+        (new_text + " One more.").encode(),
+        max_chars=100_000,
+        on_match=OnMatch.SEPARATE,
+    )
+    assert separate.ok and len(separate.imported) == 1
+
+    # An annotator cannot turn an import into a revision.
+    annotator = login(Role.ANNOTATOR)
+    refused = import_file(
+        db,
+        annotator,
+        "bridge.txt",
+        (new_text + " Another.").encode(),
+        max_chars=100_000,
+        on_match=OnMatch.REVISE,
+    )
+    assert not refused.ok and "Only reviewers and admins" in refused.problems[0]
+
+
+def test_the_article_form_asks_before_it_revises(
+    client: FlaskClient, db: Session, make_article, login
+):
+    article = make_article(body=BODY, title="Council promises a new bridge")
+    login(Role.REVIEWER)
+    data = {"title": article.title, "body": BODY.replace("12 million", "14 million")}
+    response = post_form(client, "/articles", data, token_from="/articles/new")
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "Is this text a new version of it?" in page and 'name="on_match"' in page
+    response = post_form(
+        client, "/articles", {**data, "on_match": "revise"}, token_from="/articles/new"
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/articles/{article.id}/revisions/2")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import gettext, lazy_gettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
-from wtforms import DateField, StringField, TextAreaField
+from wtforms import DateField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import (
     URL,
     DataRequired,
@@ -52,6 +52,15 @@ class ArticleForm(FlaskForm):
         ],
     )
     body = TextAreaField(lazy_gettext("Body"), validators=[Optional()])
+    #: Asked only when the text's URL or title is an article's already.
+    on_match = RadioField(
+        lazy_gettext("This looks like a new version of an article already here"),
+        choices=[
+            SelectChoice("revise", lazy_gettext("Add it as a new revision of that article")),
+            SelectChoice("separate", lazy_gettext("Import it as a separate article")),
+        ],
+        validators=[Optional()],
+    )
     body_file = FileField(
         lazy_gettext("…or upload a .txt file"),
         validators=[FileAllowed(["txt"], lazy_gettext("Only .txt files can be uploaded here."))],

@@ -56,6 +56,11 @@ class Article(Base):
         Index("ix_articles_imported_at_id", "imported_at", "id"),
         # The public pages' freshness asks for the latest revision.
         Index("ix_articles_revised_at", "revised_at"),
+        # An import finds the article a new text may be a version of: by its URL (a
+        # hash index on PostgreSQL: a URL can be longer than a B-tree entry may be), or
+        # by its title.
+        Index("ix_articles_url", "url", postgresql_using="hash"),
+        Index("ix_articles_title", "title"),
     )
 
     id: Mapped[intpk]

@@ -182,6 +182,28 @@ def find_by_body(session: Session, body: str) -> Article | None:
     return session.scalar(select(Article).where(Article.body_sha256 == body_sha256(body)))
 
 
+def earlier_version(
+    session: Session, *, url: str | None, title: str | None, body: str
+) -> Article | None:
+    """The article a new text looks like a version of: same URL, else same title, but
+    not the same text (that is a duplicate, refused by :func:`import_article`)."""
+    if find_by_body(session, normalise_body(body)) is not None:
+        return None
+    url = (url or "").strip()
+    if url:
+        found = session.scalar(
+            select(Article).where(Article.url == url).order_by(Article.id.desc()).limit(1)
+        )
+        if found is not None:
+            return found
+    title = " ".join((title or "").split())
+    if title:
+        return session.scalar(
+            select(Article).where(Article.title == title).order_by(Article.id.desc()).limit(1)
+        )
+    return None
+
+
 def import_article(
     session: Session,
     actor: User | None,

@@ -13,12 +13,16 @@ Approach
 --------
 1. Exact text. A text found once in the old spans and once in the new ones is the same
    claim, wherever it moved (reordered paragraphs). A text found several times on
-   either side (a sentence duplicated elsewhere, a repeated "Read more") is resolved by
-   context: how many identical neighbours surround each occurrence, and whether the
-   nearest unique anchors on each side are the same. Only a clear winner is taken; a
-   tie is UNCERTAIN. The same pass is then run on texts normalised for cosmetic
-   differences only (quote style, dashes, spacing, Unicode compatibility forms): those
-   are CHANGED, with high confidence, because UNCHANGED means identical.
+   either side (a sentence duplicated elsewhere, two photos with the same credit line)
+   is resolved by context: identical neighbours inside the same paragraph (paragraphs
+   move as wholes, so those count four times more than neighbours across a paragraph
+   break), whether the nearest unique anchors on each side are the same pair, and
+   whether both open or close a paragraph. Only a clear winner is taken; the rest is
+   decided again at the very end, when fuzzy matching may have found one of the claims
+   changed in its own place and added anchors, and what is still a tie is UNCERTAIN.
+   The same pass is then run on texts normalised for cosmetic differences only (quote
+   style, dashes, spacing, Unicode compatibility forms): those are CHANGED with high
+   confidence, because UNCHANGED means identical.
 2. Gaps. The old claims left over form runs between exact anchors; each run is
    compared with the new spans left over between the images of the anchors around it
    (for a run at the edge of a moved paragraph, the spans just after the previous
@@ -32,6 +36,9 @@ Approach
    candidates: a look-alike elsewhere can block a mapping, never receive one.
 4. Selection: best hypothesis first; it is accepted when it is above a threshold and
    ahead of every live rival (anything sharing an old or new span with it) by a margin.
+   In a wide gap (more than a handful of new spans: a rewritten section, or another
+   article altogether) position says little, and only a near-identical text is taken:
+   "Pope Francis endorsed Donald Trump" is not "Oprah Winfrey endorsed Donald Trump".
    When it is not, all of its spans are contested: their old claims go to a person, and
    nobody else may take their new spans automatically.
 5. What is left: an old claim with a new span still free that resembles it (words in
@@ -46,6 +53,7 @@ spaces (Chinese, Japanese, Thai, ...) become character pairs.
 from __future__ import annotations
 
 import enum
+import heapq
 import math
 import re
 import unicodedata
@@ -53,8 +61,9 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
 from difflib import SequenceMatcher
+from functools import cached_property
+from itertools import accumulate
 
 
 class Outcome(enum.StrEnum):
@@ -97,6 +106,8 @@ class RevisionMapping:
 ACCEPT = 0.72
 #: ... a split or merge a little more (more ways to be fooled by a neighbour)...
 ACCEPT_COMPOSITE = 0.78
+#: ... in a wide gap, where position says little, this much...
+ACCEPT_WIDE = 0.9
 #: ... and a lead of this much over every live rival.
 MARGIN = 0.1
 #: Each piece of a split or merge must be found this much in the other side.
@@ -105,7 +116,7 @@ PIECE_COVERAGE = 0.6
 SIMILAR_WORDS = 0.2
 #: ... this similar in characters, makes a leftover claim UNCERTAIN instead of REMOVED;
 SIMILAR_CHARS = 0.6
-#: outside the gap (a moved paragraph, rewritten), this much of either.
+#: outside the gap (a moved paragraph, rewritten) or in a wide one, this much of either.
 SIMILAR_WORDS_ELSEWHERE = 0.3
 SIMILAR_ELSEWHERE = 0.6
 #: A new span already given to another claim that holds this much of a leftover
@@ -113,15 +124,16 @@ SIMILAR_ELSEWHERE = 0.6
 CONTAINED = 0.8
 #: Character similarity is only worth computing above this word similarity (or for
 #: short texts, where one changed word weighs a lot).
-SCORE_WORDS = 0.15
+SCORE_WORDS = 0.3
 SHORT = 30
 #: A gap with more new spans than this is searched through shared words only.
 WINDOW_ALL = 16
 #: Candidates per old claim from that search: inside the gap, and elsewhere.
 PER_CLAIM = 6
 ELSEWHERE = 3
-#: Words in more sentences than this share (and more than a handful) select nothing.
-COMMON_SHARE = 0.1
+#: Words in more of the spans in play than this share (and more than a handful)
+#: select no candidates: they would select hundreds.
+COMMON_SHARE = 0.03
 MAX_CANDIDATES = 5
 
 _QUOTES = str.maketrans(
@@ -170,6 +182,7 @@ def _cosmetic(text: str) -> str:
 
 
 def _words(key: str) -> frozenset[str]:
+    """The words of ``key``; character pairs for scripts written without spaces."""
     found: set[str] = set()
     for word in _WORD.findall(key):
         if len(word) > 2 and _UNSPACED.search(word):
@@ -212,40 +225,71 @@ class _Anchors:
         return self.news[k] if k < len(self.news) else None
 
 
-class _Sides:
-    """The span texts of both revisions, and (computed when first needed) which spans
-    open and close a paragraph."""
+_BLANK_LINE = re.compile(r"\n[^\S\n]*\n")
 
-    def __init__(self, old_body: str, old_spans, new_body: str, new_spans) -> None:
+
+class _Sides:
+    """The span texts of both revisions, and (computed when first needed) where the
+    paragraphs break."""
+
+    def __init__(
+        self,
+        old_body: str,
+        old_spans: Sequence[Sequence[int]],
+        new_body: str,
+        new_spans: Sequence[Sequence[int]],
+    ) -> None:
         self.old_texts = _span_texts(old_body, old_spans)
         self.new_texts = _span_texts(new_body, new_spans)
         self._bodies = (old_body, old_spans, new_body, new_spans)
 
     @staticmethod
-    def _edges(body: str, spans: Sequence[Sequence[int]]) -> list[tuple[bool, bool]]:
-        breaks = [
-            "\n" in body[(spans[k - 1][1] if k else 0) : spans[k][0]] if k else True
-            for k in range(len(spans))
-        ]
+    def _breaks(body: str, spans: Sequence[Sequence[int]]) -> list[bool]:
+        """breaks[k]: a paragraph starts at span k (k = len(spans): the end). A paragraph
+        ends at a blank line, or at any line break in a body without blank lines."""
+        blank = _BLANK_LINE.search(body) is not None
+        breaks = [True]
+        for k in range(1, len(spans)):
+            between = body[spans[k - 1][1] : spans[k][0]]
+            breaks.append(_BLANK_LINE.search(between) is not None if blank else "\n" in between)
         breaks.append(True)
-        return [(breaks[k], breaks[k + 1]) for k in range(len(spans))]
+        return breaks
 
     @cached_property
-    def old_edges(self) -> list[tuple[bool, bool]]:
-        return self._edges(self._bodies[0], self._bodies[1])
+    def old_breaks(self) -> list[bool]:
+        return self._breaks(self._bodies[0], self._bodies[1])
 
     @cached_property
-    def new_edges(self) -> list[tuple[bool, bool]]:
-        return self._edges(self._bodies[2], self._bodies[3])
+    def new_breaks(self) -> list[bool]:
+        return self._breaks(self._bodies[2], self._bodies[3])
+
+    @cached_property
+    def old_paragraphs(self) -> list[int]:
+        """The paragraph number of every old span."""
+        return list(accumulate(self.old_breaks[:-1]))
+
+    @cached_property
+    def new_paragraphs(self) -> list[int]:
+        return list(accumulate(self.new_breaks[:-1]))
+
+
+#: Evidence from beyond a paragraph break counts this much (paragraphs move as wholes:
+#: what lies inside one travels with it, what lies beyond it may not).
+_ACROSS_PARAGRAPHS = 0.25
+#: What the best pairing of a repeated text must lead the next by.
+_CONTEXT_MARGIN = 0.5
 
 
 def _context(old: int, new: int, sides: _Sides, anchors: _Anchors) -> float:
-    """How much the surroundings of ``old`` and ``new`` agree: one point per identical
-    neighbour on a run outwards (up to three a side), half a point per side whose
-    nearest anchor is the same pair, and half a point per paragraph edge they share
-    (both open a paragraph, both close one: a one-sentence paragraph copied into the
-    middle of another is told from the original this way)."""
+    """How much the surroundings of ``old`` and ``new`` agree: per side, one point per
+    identical neighbour on a run outwards inside the paragraph (up to three), a quarter
+    for the first one beyond a paragraph break (where the run stops); half a point per
+    side whose nearest anchor is the same pair (a quarter when it lies in another
+    paragraph); a quarter per paragraph edge they share (both open a paragraph, both
+    close one: a one-sentence paragraph copied into the middle of another is told from
+    the original this way)."""
     old_texts, new_texts = sides.old_texts, sides.new_texts
+    old_breaks, new_breaks = sides.old_breaks, sides.new_breaks
     score = 0.0
     for step in (-1, 1):
         for distance in range(1, 4):
@@ -254,15 +298,26 @@ def _context(old: int, new: int, sides: _Sides, anchors: _Anchors) -> float:
                 break
             if old_texts[i] != new_texts[j]:
                 break
-            score += 1
-    before_old, before_new = anchors.previous_old(old), anchors.previous_new(new)
-    if before_old is not None and anchors.old_to_new[before_old] == before_new:
-        score += 0.5
-    after_old, after_new = anchors.next_old(old), anchors.next_new(new)
-    if after_old is not None and anchors.old_to_new[after_old] == after_new:
-        score += 0.5
-    old_edges, new_edges = sides.old_edges[old], sides.new_edges[new]
-    score += 0.5 * (old_edges[0] == new_edges[0]) + 0.5 * (old_edges[1] == new_edges[1])
+            # The break between this neighbour and the previous one (towards old/new).
+            near_i, near_j = (i + 1, j + 1) if step < 0 else (i, j)
+            if old_breaks[near_i] or new_breaks[near_j]:
+                score += _ACROSS_PARAGRAPHS
+                break
+            score += 1.0
+    old_paragraphs, new_paragraphs = sides.old_paragraphs, sides.new_paragraphs
+    for anchor_old, anchor_new in (
+        (anchors.previous_old(old), anchors.previous_new(new)),
+        (anchors.next_old(old), anchors.next_new(new)),
+    ):
+        if anchor_old is None or anchors.old_to_new[anchor_old] != anchor_new:
+            continue
+        inside = (
+            old_paragraphs[anchor_old] == old_paragraphs[old]
+            and new_paragraphs[anchor_new] == new_paragraphs[new]
+        )
+        score += 0.5 if inside else 0.5 * _ACROSS_PARAGRAPHS
+    score += 0.25 * (old_breaks[old] == new_breaks[new])
+    score += 0.25 * (old_breaks[old + 1] == new_breaks[new + 1])
     return score
 
 
@@ -272,24 +327,33 @@ def _pair_by_context(
     sides: _Sides,
     anchors: _Anchors,
 ) -> tuple[dict[int, int], dict[tuple[int, int], float]]:
-    """Pairs of old and new spans of one repeated text whose context is a whole point
-    ahead of every rival (one more identical neighbour, or both anchors), and the
-    context scores of all pairs (to rank candidates)."""
+    """Pairs of old and new spans of one repeated text whose context is ahead of every
+    rival by ``_CONTEXT_MARGIN`` (an identical neighbour in the paragraph, or an anchor
+    on each side), and the context scores of all pairs (to rank candidates).
+
+    A sentence that now stands twice in a row where it stood once (pasted twice) is
+    never paired: which of the two is the old one is a coin toss, whatever the edges."""
     scores = {(i, j): _context(i, j, sides, anchors) for i in olds for j in news}
+    old_set, new_set = set(olds), set(news)
+    doubled = {
+        (i, j)
+        for i, j in scores
+        if (j - 1 in new_set or j + 1 in new_set) and not (i - 1 in old_set or i + 1 in old_set)
+    }
     pairs: dict[int, int] = {}
     free_old, free_new = set(olds), set(news)
     progress = True
     while progress and free_old and free_new:
         progress = False
         for (i, j), score in sorted(scores.items(), key=lambda item: -item[1]):
-            if i not in free_old or j not in free_new:
+            if i not in free_old or j not in free_new or (i, j) in doubled:
                 continue
             rivals = [
                 other
                 for (a, b), other in scores.items()
                 if (a, b) != (i, j) and ((a == i and b in free_new) or (b == j and a in free_old))
             ]
-            if not rivals or score - max(rivals) >= 1.0:
+            if not rivals or score - max(rivals) >= _CONTEXT_MARGIN:
                 pairs[i] = j
                 free_old.discard(i)
                 free_new.discard(j)
@@ -305,7 +369,6 @@ class _Group:
 
     olds: list[int]
     news: list[int]
-    outcome: Outcome
 
 
 def _exact_pass(
@@ -313,11 +376,12 @@ def _exact_pass(
     new_keys: dict[int, str],
     sides: _Sides,
     known: dict[int, int],
-    outcome: Outcome,
-) -> tuple[dict[int, int], list[_Group], set[int]]:
+) -> tuple[dict[int, int], list[_Group]]:
     """Pair old and new spans by equal key: unique keys at once, repeated ones by context
-    (``known`` pairs count as anchors). Also the groups left undecided, and the new spans
-    left with a key of an old claim (copies: not for fuzzy matching)."""
+    (``known`` pairs count as anchors). Also the groups left undecided.
+
+    The new spans left over stay free for fuzzy matching: a second "Photo: Agency"
+    may well be the corrected "Photo: Agnecy" of another claim."""
     pairs: dict[int, int] = {}
     old_groups: dict[str, list[int]] = defaultdict(list)
     new_groups: dict[str, list[int]] = defaultdict(list)
@@ -335,7 +399,6 @@ def _exact_pass(
         else:
             repeated.append((olds, news))
     groups: list[_Group] = []
-    copies: set[int] = set()
     if repeated:
         anchors = _Anchors({**known, **pairs})
         for olds, news in repeated:
@@ -343,10 +406,9 @@ def _exact_pass(
             pairs.update(found)
             left_old = [i for i in olds if i not in found]
             left_new = [j for j in news if j not in found.values()]
-            copies.update(left_new)
             if left_old and left_new:
-                groups.append(_Group(left_old, left_new, outcome))
-    return pairs, groups, copies
+                groups.append(_Group(left_old, left_new))
+    return pairs, groups
 
 
 # --- 2.-4. fuzzy matching in the gaps -----------------------------------------------------
@@ -354,11 +416,17 @@ def _exact_pass(
 
 @dataclass(frozen=True)
 class _Hypothesis:
+    """Old claims ``olds`` continue as new spans ``news`` (one and one, one and several
+    for a split, several and one for a merge), this similar."""
+
     olds: tuple[int, ...]
     news: tuple[int, ...]
     score: float
     #: False for a new span outside the claim's gap: a rival and a candidate only.
     in_gap: bool
+    #: In a gap too wide to say much by position (a rewritten section, another
+    #: article): only a near-identical text is taken there.
+    wide: bool = False
 
 
 class _Fuzzy:
@@ -372,7 +440,8 @@ class _Fuzzy:
         self.old_texts = old_texts
         self.new_texts = new_texts
         self.weight: dict[str, float] = {}
-        self._ratios: dict[tuple[int, int], float] = {}
+        self._scores: dict[tuple[int, int], float] = {}
+        self._masses: dict[frozenset[str], float] = {}
 
     def prepare(self, olds: Iterable[int], news: Iterable[int]) -> None:
         for i in olds:
@@ -392,27 +461,43 @@ class _Fuzzy:
         self.frequency = frequency
 
     def mass(self, words: frozenset[str]) -> float:
-        return sum(self.weight[word] for word in words)
+        found = self._masses.get(words)
+        if found is None:
+            found = self._masses[words] = sum(map(self.weight.__getitem__, words))
+        return found
 
     def word_similarity(self, old: int, new: int) -> float:
         a, b = self.old_words[old], self.new_words[new]
         total = self.mass(a) + self.mass(b)
-        return 2 * self.mass(a & b) / total if total else 0.0
+        return 2 * self._common_mass(a, b) / total if total else 0.0
 
-    def ratio(self, old: int, new: int) -> float:
-        cached = self._ratios.get((old, new))
+    def _common_mass(self, a: frozenset[str], b: frozenset[str]) -> float:
+        # Not memoised like ``mass``: every intersection is a new set.
+        return sum(map(self.weight.__getitem__, a & b))
+
+    def score(self, old: int, new: int) -> float:
+        """Character similarity of the two case-folded cosmetic texts (difflib's ratio).
+
+        That comparison is quadratic, and a long claim costs a millisecond: where it
+        cannot reach the thresholds it matters for (few words in common, or a character
+        count too different by ``quick_ratio``, its upper bound) the word similarity
+        stands in, which is lower and still ranks candidates."""
+        cached = self._scores.get((old, new))
         if cached is None:
             a, b = self.old_keys[old], self.new_keys[new]
-            if min(len(a), len(b)) >= SHORT and self.word_similarity(old, new) < SCORE_WORDS:
-                cached = 0.0  # unrelated: not worth the quadratic comparison
+            words = self.word_similarity(old, new)
+            if min(len(a), len(b)) >= SHORT and words < SCORE_WORDS:
+                cached = words
             else:
-                cached = SequenceMatcher(None, a, b, autojunk=False).ratio()
-            self._ratios[old, new] = cached
+                matcher = SequenceMatcher(None, a, b, autojunk=False)
+                bound = matcher.quick_ratio()
+                cached = matcher.ratio() if bound >= SIMILAR_CHARS else min(words, bound)
+            self._scores[old, new] = cached
         return cached
 
     def contained(self, part: frozenset[str], whole: frozenset[str]) -> float:
         total = self.mass(part)
-        return self.mass(part & whole) / total if total else 0.0
+        return self._common_mass(part, whole) / total if total else 0.0
 
 
 def _joined_score(one: str, pieces: list[str]) -> float:
@@ -483,7 +568,7 @@ def _hypotheses(
     """Every way the claims of each run may continue: one-to-one, split and merge
     within its gap, and one-to-one elsewhere (rivals only). ``parked`` claims have their
     exact text elsewhere in the new body (undecided copies): they are not looked for
-    elsewhere, as the copies are far likelier to be them."""
+    elsewhere, as one of those copies is far likelier to be them."""
     found: list[_Hypothesis] = []
     index: dict[str, list[int]] = defaultdict(list)
     for j in free_new:
@@ -501,30 +586,41 @@ def _hypotheses(
                     totals[j] += weight
         return totals
 
+    rank_of = {j: k for k, j in enumerate(free_new)}
     for run, (lo, hi, lo2, hi2) in zip(old_runs, windows, strict=True):
+
+        def in_window(j: int, lo: int = lo, hi: int = hi, lo2: int = lo2, hi2: int = hi2) -> bool:
+            k = rank_of[j]
+            return lo <= k < hi or lo2 <= k < hi2
+
         # The second range may overlap the first (both ends of one free stretch).
-        window = free_new[lo:hi] + [free_new[k] for k in range(lo2, hi2) if not lo <= k < hi]
-        window_set = set(window)
-        small = len(window) <= WINDOW_ALL
+        small = (hi - lo) + (hi2 - lo2) <= WINDOW_ALL
+        window = (
+            free_new[lo:hi] + [free_new[k] for k in range(lo2, hi2) if not lo <= k < hi]
+            if small
+            else []
+        )
         candidates: dict[int, list[int]] = {}
         for old in run:
             totals = shared(old)
-            inside = window if small else [j for j in totals if j in window_set]
-            inside = sorted(inside, key=lambda j: -totals.get(j, 0.0))
-            if not small:
-                inside = inside[:PER_CLAIM]
+            if small:
+                inside = window
+            else:
+                inside = heapq.nlargest(
+                    PER_CLAIM, (j for j in totals if in_window(j)), key=totals.__getitem__
+                )
             outside = (
                 []
                 if old in parked
-                else sorted((j for j in totals if j not in window_set), key=lambda j: -totals[j])[
-                    :ELSEWHERE
-                ]
+                else heapq.nlargest(
+                    ELSEWHERE, (j for j in totals if not in_window(j)), key=totals.__getitem__
+                )
             )
             candidates[old] = sorted(inside)
             for j in inside:
-                found.append(_Hypothesis((old,), (j,), fuzzy.ratio(old, j), True))
+                found.append(_Hypothesis((old,), (j,), fuzzy.score(old, j), True, not small))
             for j in outside:
-                found.append(_Hypothesis((old,), (j,), fuzzy.ratio(old, j), False))
+                found.append(_Hypothesis((old,), (j,), fuzzy.score(old, j), False))
         # Splits: one old claim against 2-3 adjacent free new spans in its gap.
         for old in run:
             words = fuzzy.old_words[old]
@@ -532,7 +628,7 @@ def _hypotheses(
                 pieces = [j]
                 for extra in (1, 2):
                     following = j + extra
-                    if following not in window_set:
+                    if following not in rank_of or not in_window(following):
                         break
                     pieces.append(following)
                     if any(
@@ -541,7 +637,7 @@ def _hypotheses(
                         break
                     score = _joined_score(fuzzy.old_keys[old], [fuzzy.new_keys[p] for p in pieces])
                     if score:
-                        found.append(_Hypothesis((old,), tuple(pieces), score, True))
+                        found.append(_Hypothesis((old,), tuple(pieces), score, True, not small))
         # Merges: 2-3 adjacent old claims of the run against one free new span, or two
         # with one between them (deleted, or gone elsewhere).
         for position, old in enumerate(run):
@@ -557,7 +653,7 @@ def _hypotheses(
                         continue
                     score = _joined_score(fuzzy.new_keys[j], [fuzzy.old_keys[o] for o in olds])
                     if score:
-                        found.append(_Hypothesis(tuple(olds), (j,), score, True))
+                        found.append(_Hypothesis(tuple(olds), (j,), score, True, not small))
     return found
 
 
@@ -599,6 +695,8 @@ def _select(hypotheses: list[_Hypothesis]) -> _Selection:
 
     ordered = sorted(hypotheses, key=lambda h: (-h.score, not h.in_gap, len(h.olds) + len(h.news)))
     for hypothesis in ordered:
+        if hypothesis.score < min(ACCEPT, SIMILAR_CHARS):
+            break  # neither accepted nor contesting anything from here on
         if not live(hypothesis) or selection.contested_old.intersection(hypothesis.olds):
             continue
         rivals = {
@@ -615,7 +713,7 @@ def _select(hypotheses: list[_Hypothesis]) -> _Selection:
         )
         runner_up = max((other.score for other in rivals.values()), default=0.0)
         composite = len(hypothesis.olds) + len(hypothesis.news) > 2
-        threshold = ACCEPT_COMPOSITE if composite else ACCEPT
+        threshold = ACCEPT_WIDE if hypothesis.wide else ACCEPT_COMPOSITE if composite else ACCEPT
         if (
             hypothesis.in_gap
             and hypothesis.score >= threshold
@@ -627,9 +725,9 @@ def _select(hypotheses: list[_Hypothesis]) -> _Selection:
             )
             taken_old.update(hypothesis.olds)
             taken_new.update(hypothesis.news)
-        elif hypothesis.score >= min(ACCEPT, SIMILAR_CHARS):
-            # Close enough to be a real candidate, not clear enough to act on: nobody
-            # gets these spans without a person.
+        else:
+            # Close enough to be a real candidate (see the loop's first test), not clear
+            # enough to act on: nobody gets these spans without a person.
             selection.contested_old.update(hypothesis.olds)
             contested_new.update(hypothesis.news)
     return selection
@@ -656,29 +754,29 @@ def map_revision(
         return [i for i in range(old_count) if i not in mappings]
 
     def free_new() -> list[int]:
-        used = {j for claim in mappings.values() for j in claim.successors} | copies
+        used = {j for claim in mappings.values() for j in claim.successors}
         return [j for j in range(new_count) if j not in used]
 
-    pairs, groups, copies = _exact_pass(
+    pairs, groups = _exact_pass(
         dict(enumerate(old_texts)),
         dict(enumerate(new_texts)),
         sides,
         {},
-        Outcome.UNCHANGED,
     )
     mappings.update({i: ClaimMapping(Outcome.UNCHANGED, (j,), 1.0) for i, j in pairs.items()})
     olds, news = free_old(), free_new()
     if olds and news:
-        pairs, cosmetic_groups, cosmetic_copies = _exact_pass(
+        pairs, cosmetic_groups = _exact_pass(
             {i: _cosmetic(old_texts[i]) for i in olds},
             {j: _cosmetic(new_texts[j]) for j in news},
             sides,
             {i: claim.successors[0] for i, claim in mappings.items()},
-            Outcome.CHANGED,
         )
-        mappings.update({i: ClaimMapping(Outcome.CHANGED, (j,), 0.99) for i, j in pairs.items()})
+        for i, j in pairs.items():
+            # A repeated text the first pass left undecided is paired here too.
+            same = old_texts[i] == new_texts[j]
+            mappings[i] = ClaimMapping(Outcome.UNCHANGED if same else Outcome.CHANGED, (j,), 0.99)
         groups += cosmetic_groups
-        copies |= cosmetic_copies
 
     olds, news = free_old(), free_new()
     if olds:
@@ -703,8 +801,11 @@ def map_revision(
                     Outcome.SPLIT, hypothesis.news, confidence
                 )
             else:
-                mappings[hypothesis.olds[0]] = ClaimMapping(
-                    Outcome.CHANGED, hypothesis.news, confidence
+                # Identical text placed by its gap (one of two copies): UNCHANGED.
+                i, j = hypothesis.olds[0], hypothesis.news[0]
+                same = old_texts[i] == new_texts[j]
+                mappings[i] = ClaimMapping(
+                    Outcome.UNCHANGED if same else Outcome.CHANGED, hypothesis.news, confidence
                 )
         _leftovers(fuzzy, olds, hypotheses, selection, taken_new, mappings)
     if groups:
@@ -712,15 +813,15 @@ def map_revision(
 
     claims = [mappings[i] for i in range(old_count)]
     mapped = {j for claim in claims for j in claim.successors}
-    counts: dict[str, int] = defaultdict(int)
+    counts: dict[str, int] = {}
     for claim in claims:
-        counts[claim.outcome.value] += 1
-    shared = counts[Outcome.UNCHANGED.value] + counts[Outcome.CHANGED.value]
+        counts[claim.outcome.value] = counts.get(claim.outcome.value, 0) + 1
+    shared = counts.get(Outcome.UNCHANGED.value, 0) + counts.get(Outcome.CHANGED.value, 0)
     return RevisionMapping(
         claims=claims,
         new_only=[j for j in range(new_count) if j not in mapped],
         shared_share=shared / old_count if old_count else (0.0 if new_count else 1.0),
-        counts=dict(counts),
+        counts=counts,
     )
 
 
@@ -743,7 +844,8 @@ def _decide_groups(
         )
         pairs, scores = _pair_by_context(olds, news, sides, anchors)
         for i, j in pairs.items():
-            mappings[i] = ClaimMapping(group.outcome, (j,), 0.95)
+            same = sides.old_texts[i] == sides.new_texts[j]
+            mappings[i] = ClaimMapping(Outcome.UNCHANGED if same else Outcome.CHANGED, (j,), 0.95)
         left = [j for j in news if j not in pairs.values()]
         for i in olds:
             if i in pairs or not left:
@@ -765,9 +867,15 @@ def _leftovers(
 ) -> None:
     """UNCERTAIN or REMOVED for every old claim no hypothesis was accepted for."""
     per_old: dict[int, list[_Hypothesis]] = defaultdict(list)
+    #: Per new span, the best score a claim has for it from its own gap.
+    in_gap_best: dict[int, tuple[float, tuple[int, ...]]] = {}
     for hypothesis in hypotheses:
         for old in hypothesis.olds:
             per_old[old].append(hypothesis)
+        if hypothesis.in_gap:
+            for j in hypothesis.news:
+                if hypothesis.score > in_gap_best.get(j, (-1.0, ()))[0]:
+                    in_gap_best[j] = (hypothesis.score, hypothesis.olds)
     for old in olds:
         if old in mappings:
             continue
@@ -792,9 +900,14 @@ def _leftovers(
                 continue
             words = fuzzy.word_similarity(old, j)
             best = max(best, hypothesis.score, words)
-            if hypothesis.in_gap:
+            if hypothesis.in_gap and not hypothesis.wide:
                 similar |= words >= SIMILAR_WORDS or hypothesis.score >= SIMILAR_CHARS
             else:
+                # A span outside the gap that another claim resembles more from its own
+                # gap (a rewording there) is that claim's business, not this one's.
+                rival, owners = in_gap_best.get(j, (-1.0, ()))
+                if rival >= hypothesis.score and old not in owners:
+                    continue
                 similar |= words >= SIMILAR_WORDS_ELSEWHERE or hypothesis.score >= SIMILAR_ELSEWHERE
         if similar:
             mappings[old] = ClaimMapping(
@@ -902,7 +1015,10 @@ def diff_revisions(
             claim = mapping.claims[olds[0]]
             successors = claim.successors
             new_text = new_body[new_spans[successors[0]][0] : new_spans[successors[-1]][1]]
-            old_text = old_body[old_spans[olds[0]][0] : old_spans[olds[-1]][1]]
+            if olds[-1] - olds[0] == len(olds) - 1:
+                old_text = old_body[old_spans[olds[0]][0] : old_spans[olds[-1]][1]]
+            else:  # merged over a claim that went elsewhere: not its text
+                old_text = " ".join(old_body[old_spans[i][0] : old_spans[i][1]] for i in olds)
             if claim.outcome is Outcome.UNCHANGED:
                 row = DiffRow("equal", olds[0], j, [], (olds[0],), (j,))
             else:

@@ -18,9 +18,16 @@ from flask_babel import gettext, ngettext
 from sqlalchemy.orm import Session
 
 from factcheck.articles.html import extract_article, looks_binary
-from factcheck.articles.operations import METADATA_LIMITS, decode_text_file, import_article
+from factcheck.articles.models import Article
+from factcheck.articles.operations import (
+    METADATA_LIMITS,
+    decode_text_file,
+    earlier_version,
+    import_article,
+)
 from factcheck.errors import DomainError, ValidationFailed
 from factcheck.i18n import local_number
+from factcheck.revisions.operations import OnMatch, matched_message, revise_article
 from factcheck.users.models import User
 from factcheck.validators import is_web_url
 
@@ -34,8 +41,12 @@ MAX_LISTED_PROBLEMS = 20
 class FileReport:
     filename: str
     imported: list[tuple[int, str]] = field(default_factory=list)
+    #: Articles given a new revision: (id, title, revision number).
+    revised: list[tuple[int, str, int]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: Articles this file's texts look like new versions of, waiting for a choice.
+    matched: list[tuple[int, str]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -57,11 +68,13 @@ def import_file(
     max_chars: int,
     title: str | None = None,
     metadata: dict[str, Any] | None = None,
+    on_match: OnMatch = OnMatch.ASK,
 ) -> FileReport:
     """Import one uploaded or named file; never raises for bad content.
 
     :param title: the title for a .txt or .html file (else taken from the file).
     :param metadata: outlet, url, published_on, language for a .txt file.
+    :param on_match: what to do with a text whose URL or title is an article's already.
     """
     report = FileReport(PurePath(filename).name or "upload")
     suffix = PurePath(filename).suffix.lower()
@@ -76,29 +89,77 @@ def import_file(
         return report
     try:
         with session.begin_nested():
+            adder = _Adder(session, actor, report, on_match, max_chars)
             if suffix == ".txt":
-                _import_text(
-                    session,
-                    actor,
-                    report,
-                    data,
-                    max_chars=max_chars,
-                    title=title,
-                    metadata=metadata or {},
-                )
+                _import_text(adder, data, title=title, metadata=metadata or {})
             elif suffix == ".csv":
-                _import_csv(session, actor, report, data, max_chars=max_chars)
+                _import_csv(adder, data)
             elif suffix == ".jsonl":
-                _import_jsonl(session, actor, report, data, max_chars=max_chars)
+                _import_jsonl(session, actor, report, data, max_chars=max_chars, on_match=on_match)
             else:
-                _import_html(session, actor, report, data, max_chars=max_chars, title=title)
+                _import_html(adder, data, title=title)
     except _FileRefused as refused:
         report.imported.clear()
+        report.revised.clear()
         report.problems.extend(refused.problems)
     except DomainError as error:
         report.imported.clear()
+        report.revised.clear()
         report.problems.append(error.message)
     return report
+
+
+class _Matched(DomainError):
+    """A text is a new version of an article here, and the person has not chosen."""
+
+    status_code = 409
+
+    def __init__(self, message: str, existing: Article) -> None:
+        super().__init__(message)
+        self.existing = existing
+
+
+@dataclass
+class _Adder:
+    """Adds one text from a file: a new article, or a new revision of the article whose
+    URL or title it has, as the person chose."""
+
+    session: Session
+    actor: User | None
+    report: FileReport
+    on_match: OnMatch
+    max_chars: int
+
+    def add(self, *, title: str, body: str, url: str | None = None, **metadata: Any) -> None:
+        existing = None
+        if self.on_match is not OnMatch.SEPARATE:
+            existing = earlier_version(self.session, url=url, title=title, body=body)
+        if existing is None:
+            article = import_article(
+                self.session,
+                self.actor,
+                title=title,
+                body=body,
+                max_chars=self.max_chars,
+                url=url,
+                **metadata,
+            )
+            self.report.imported.append((article.id, article.title))
+            return
+        if self.on_match is OnMatch.ASK or self.actor is None:
+            if (existing.id, existing.title) not in self.report.matched:
+                self.report.matched.append((existing.id, existing.title))
+            raise _Matched(matched_message(self.report.filename, existing), existing)
+        result = revise_article(
+            self.session,
+            self.actor,
+            existing,
+            body,
+            expected_revision=None,
+            origin="file",
+            max_chars=self.max_chars,
+        )
+        self.report.revised.append((existing.id, existing.title, result.revision.number))
 
 
 def _decode(report: FileReport, data: bytes) -> str:
@@ -117,16 +178,14 @@ def _split_title(text: str) -> tuple[str, str]:
     return "", text
 
 
-def _import_text(session, actor, report, data, *, max_chars, title, metadata) -> None:
-    text = _decode(report, data)
+def _import_text(adder: _Adder, data: bytes, *, title, metadata) -> None:
+    text = _decode(adder.report, data)
     article_title, body = (title, text) if title else _split_title(text)
-    article = import_article(
-        session, actor, title=article_title or "", body=body, max_chars=max_chars, **metadata
-    )
-    report.imported.append((article.id, article.title))
+    adder.add(title=article_title or "", body=body, **metadata)
 
 
-def _import_csv(session, actor, report, data, *, max_chars) -> None:
+def _import_csv(adder: _Adder, data: bytes) -> None:
+    session, report, max_chars = adder.session, adder.report, adder.max_chars
     text = _decode(report, data)
     # A body may be as long as an article (the default limit is 128 KiB); the limit is
     # process-wide in the csv module, so raise it, never lower it.
@@ -202,12 +261,9 @@ def _import_csv(session, actor, report, data, *, max_chars) -> None:
                     continue
             try:
                 with session.begin_nested():
-                    article = import_article(
-                        session,
-                        actor,
+                    adder.add(
                         title=values["title"],
                         body=values["body"],
-                        max_chars=max_chars,
                         url=values.get("url"),
                         outlet=values.get("outlet"),
                         published_on=published,
@@ -217,7 +273,6 @@ def _import_csv(session, actor, report, data, *, max_chars) -> None:
                     gettext("row at line %(line)s: %(problem)s", line=line, problem=error.message)
                 )
                 continue
-            report.imported.append((article.id, article.title))
     except csv.Error as error:
         problems.append(
             gettext("line %(line)s: not valid CSV (%(error)s).", line=reader.line_num, error=error)
@@ -237,13 +292,13 @@ def _import_csv(session, actor, report, data, *, max_chars) -> None:
         raise _FileRefused(
             [gettext("%(file)s: nothing was imported.", file=report.filename), *shown]
         )
-    if not report.imported:
+    if not report.imported and not report.revised:
         raise _FileRefused(
             [gettext("%(file)s has a header but no articles.", file=report.filename)]
         )
 
 
-def _import_jsonl(session, actor, report, data, *, max_chars) -> None:
+def _import_jsonl(session, actor, report, data, *, max_chars, on_match) -> None:
     """The articles and claims of a platform archive, as the uploader's imports.
 
     Annotations, reviews, verdicts and accounts are a restore's, which only an admin
@@ -259,12 +314,16 @@ def _import_jsonl(session, actor, report, data, *, max_chars) -> None:
         archive=report.filename,
         scope=Scope.ARTICLES,
         max_chars=max_chars,
+        on_match=on_match,
     )
     report.notes.extend(result.notes())
     report.imported.extend(result.articles)
+    report.revised.extend(result.revised)
+    report.matched.extend(result.matched)
 
 
-def _import_html(session, actor, report, data, *, max_chars, title) -> None:
+def _import_html(adder: _Adder, data: bytes, *, title) -> None:
+    report = adder.report
     if looks_binary(data):
         raise _FileRefused(
             [gettext("%(file)s looks like a binary file, not HTML.", file=report.filename)]
@@ -274,18 +333,14 @@ def _import_html(session, actor, report, data, *, max_chars, title) -> None:
         raise _FileRefused([_no_article_text(report)])
     # The page's metadata is a bonus, not the article: what cannot be stored is dropped
     # or shortened instead of refusing the page.
-    article = import_article(
-        session,
-        actor,
+    adder.add(
         title=page.headline,
         body=page.body,
-        max_chars=max_chars,
         url=page.url if is_web_url(page.url) and len(page.url) <= METADATA_LIMITS["url"] else None,
         outlet=page.sitename[: METADATA_LIMITS["outlet"]],
         byline=page.author[: METADATA_LIMITS["byline"]],
         published_on=page.published_on,
     )
-    report.imported.append((article.id, article.title))
 
 
 def _no_article_text(report: FileReport) -> str:

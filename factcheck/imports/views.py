@@ -15,6 +15,7 @@ from factcheck.errors import DomainError, DuplicateArticle, ValidationFailed
 from factcheck.extensions import db
 from factcheck.i18n import local_number
 from factcheck.imports.operations import import_file
+from factcheck.revisions.operations import OnMatch, revise_article, summary_sentence
 from factcheck.unit_of_work import show_on_form, unit_of_work
 from factcheck.users.auth import current_app_user
 
@@ -37,6 +38,32 @@ def create() -> str | Response:
         try:
             with unit_of_work():
                 body = _body_from_form(form)
+                on_match = OnMatch(form.on_match.data or OnMatch.ASK.value)
+                existing = None
+                if on_match is not OnMatch.SEPARATE:
+                    existing = article_ops.earlier_version(
+                        db.session, url=form.url.data, title=form.title.data, body=body
+                    )
+                if existing is not None and on_match is OnMatch.ASK:
+                    return render_template("imports/new.html", form=form, matched=existing), 409
+                if existing is not None:
+                    result = revise_article(
+                        db.session,
+                        current_app_user(),
+                        existing,
+                        body,
+                        expected_revision=None,
+                        origin="uploaded" if form.body_file.data else "pasted",
+                        max_chars=current_app.config["MAX_ARTICLE_CHARS"],
+                    )
+                    flash(summary_sentence(result), "success")
+                    return redirect(
+                        url_for(
+                            "revisions.diff",
+                            article_id=existing.id,
+                            number=result.revision.number,
+                        )
+                    )
                 article = article_ops.import_article(
                     db.session,
                     current_app_user(),
@@ -105,6 +132,13 @@ def bulk_import() -> tuple[str, int]:
     """Import uploaded files; each file is all or nothing, with a report per file."""
     form = FlaskForm()
     files = [f for f in request.files.getlist("files") if f and f.filename]
+    try:
+        on_match = OnMatch(request.form.get("on_match") or OnMatch.ASK.value)
+    except ValueError:
+        on_match = None
+    if on_match is None:
+        flash(gettext("Choose what to do with texts that match an article already here."), "error")
+        return render_template("imports/index.html", reports=None, form=form), 422
     if not form.validate_on_submit() or not files:
         flash(gettext("Choose one or more files to import."), "error")
         return render_template("imports/index.html", reports=None, form=form), 422
@@ -118,6 +152,7 @@ def bulk_import() -> tuple[str, int]:
                 upload.filename or "upload",
                 upload.read(),
                 max_chars=current_app.config["MAX_ARTICLE_CHARS"],
+                on_match=on_match,
             )
             for upload in files
         ]

@@ -57,6 +57,7 @@ from factcheck.exports.jsonl import FORMAT, VERSION
 from factcheck.i18n import local_number
 from factcheck.review import operations as review_ops
 from factcheck.review.models import Decision, Review
+from factcheck.revisions.operations import OnMatch, matched_message, revise_article
 from factcheck.users import operations as user_ops
 from factcheck.users.models import Role, User
 from factcheck.validators import email_address
@@ -95,6 +96,10 @@ class RestoreReport:
     verdicts_created: list[str] = field(default_factory=list)
     #: Record kinds the scope left out, with how many of each.
     left_out: Counter[str] = field(default_factory=Counter)
+    #: Articles given a new revision instead (id, title, number), on a bulk import.
+    revised: list[tuple[int, str, int]] = field(default_factory=list)
+    #: Articles the archive's texts look like versions of, waiting for a choice.
+    matched: list[tuple[int, str]] = field(default_factory=list)
 
     def notes(self) -> list[str]:
         """What a person reads under the file's name, besides the articles' list."""
@@ -520,6 +525,7 @@ def restore_archive(
     archive: str,
     scope: Scope,
     max_chars: int,
+    on_match: OnMatch = OnMatch.SEPARATE,
 ) -> RestoreReport:
     """Restore an archive, all or nothing.
 
@@ -527,6 +533,8 @@ def restore_archive(
         needs an admin.
     :param archive: the file's name, recorded with every restored record.
     :raises PermissionDenied: a non-admin asked for everything.
+    :param on_match: on a bulk import (:attr:`Scope.ARTICLES`), what to do with an
+        article whose URL or title is an article's already here.
     :raises ValidationFailed: naming the first offending line; nothing was written.
     """
     if scope is Scope.EVERYTHING and actor is not None and not actor.has_role(Role.ADMIN):
@@ -540,6 +548,8 @@ def restore_archive(
         raise PermissionDenied(gettext("Your account is deactivated."))
     archive = " ".join(archive.split())[:MAX_ARCHIVE_NAME_CHARS] or "archive"
     restorer = _Restorer(session, actor, archive, scope, max_chars)
+    if scope is Scope.ARTICLES:
+        restorer.on_match = on_match
     try:
         with session.begin_nested():
             restorer.run(lines)
@@ -587,6 +597,7 @@ class _Restorer:
         self.pending: _PendingArticle | None = None
         #: Archive claim id -> this database's claim id.
         self.claim_ids: dict[int, int] = {}
+        self.on_match = OnMatch.SEPARATE
 
     def run(self, lines: Iterable[str]) -> None:
         for number, item in _records(lines):
@@ -728,6 +739,8 @@ class _Restorer:
         if sha is not None and sha != article_ops.body_sha256(article_ops.normalise_body(body)):
             raise ValidationFailed(gettext("the body does not match its SHA-256"))
         everything = self.scope is Scope.EVERYTHING
+        if self.on_match is not OnMatch.SEPARATE and self._as_revision(item, body):
+            return
         article = article_ops.import_article(
             self.session,
             self.actor,
@@ -762,6 +775,33 @@ class _Restorer:
             self._store_revisions(pending, article, everything)
         self.report.articles.append((article.id, article.title))
         self.report.claims += len(new_ids)
+
+    def _as_revision(self, item: dict[str, Any], body: str) -> bool:
+        """Whether the archive's article went in as a new revision of one here (its own
+        claims then give way to the new text's segmentation).
+
+        :raises ValidationFailed: it matches one and the person has not chosen.
+        """
+        existing = article_ops.earlier_version(
+            self.session, url=_text(item, "url"), title=_text(item, "title"), body=body
+        )
+        if existing is None:
+            return False
+        if self.on_match is OnMatch.ASK or self.actor is None:
+            if (existing.id, existing.title) not in self.report.matched:
+                self.report.matched.append((existing.id, existing.title))
+            raise ValidationFailed(matched_message(self.archive, existing))
+        result = revise_article(
+            self.session,
+            self.actor,
+            existing,
+            body,
+            expected_revision=None,
+            origin="file",
+            max_chars=self.max_chars,
+        )
+        self.report.revised.append((existing.id, existing.title, result.revision.number))
+        return True
 
     def _store_revisions(
         self, pending: _PendingArticle, article: Article, everything: bool

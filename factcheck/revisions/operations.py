@@ -21,12 +21,13 @@ the audit events:
 
 from __future__ import annotations
 
+import enum
 import hashlib
 from collections import Counter
 from dataclasses import dataclass
 
 from flask_babel import gettext, ngettext
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from factcheck.annotations.models import Annotation
@@ -67,6 +68,28 @@ _REOPENING = frozenset({Outcome.CHANGED, Outcome.SPLIT, Outcome.MERGED})
 #: Where the current claims wait while their new positions are written: past any
 #: current position, below every removed claim's.
 _FAR = 1_000_000
+
+
+class OnMatch(enum.StrEnum):
+    """What an import does with a text whose URL or title is an article's already here."""
+
+    #: Import nothing of it, and say which article it matches: the person chooses.
+    ASK = "ask"
+    #: Add it as a new revision of that article (reviewers and admins).
+    REVISE = "revise"
+    #: Import it as a separate article.
+    SEPARATE = "separate"
+
+
+def matched_message(filename: str, existing: Article) -> str:
+    """Why an import waits for the person's choice."""
+    return gettext(
+        "%(file)s looks like a new version of “%(title)s” (the same URL or title). "
+        "Choose below whether to add it as a new revision of that article or as a separate "
+        "article, and import it again.",
+        file=filename,
+        title=existing.title,
+    )
 
 
 class DifferentText(ValidationFailed):
@@ -518,9 +541,11 @@ def resolve_mapping(
     busy = session.scalar(
         select(func.count()).select_from(Annotation).where(Annotation.claim_id == successor.id)
     ) or session.scalar(
+        # A claim carried over from an earlier text, or one continuing another claim,
+        # is someone's history: only a sentence the revision made new gives way.
         select(func.count())
         .select_from(ClaimLink)
-        .where(ClaimLink.successor_id == successor.id, ClaimLink.claim_id != successor.id)
+        .where(or_(ClaimLink.successor_id == successor.id, ClaimLink.claim_id == successor.id))
     )
     new_text = successor.text
     if busy:

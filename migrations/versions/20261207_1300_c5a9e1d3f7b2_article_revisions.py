@@ -3,7 +3,8 @@
 - ``article_revisions``: every text an article had (written from its first revision on,
   the imported text as number 1), who brought it, how, and what it did to the claims.
 - ``claim_links``: per revision, each claim of the text before and what continues it.
-- ``articles.revision`` (the current text's number) and ``articles.revised_at``.
+- ``articles.revision`` (the current text's number) and ``articles.revised_at``; indexes
+  by URL and by title, for an import to find the article a new text is a version of.
 - ``claims.removed_in``: the revision that took the claim out of the text (NULL while it
   is in the current one).
 - ``annotations.revision``: the revision whose text the annotation was written on.
@@ -38,7 +39,7 @@ def upgrade() -> None:
         sa.Column("body", sa.Text(), nullable=False),
         sa.Column("body_sha256", sa.String(length=64), nullable=False),
         sa.Column("created_by_id", sa.Integer(), nullable=True),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("origin", sa.String(length=20), nullable=False),
         sa.Column("summary", sa.JSON(), nullable=False),
         sa.CheckConstraint("number >= 1", name=op.f("ck_article_revisions_number_positive")),
@@ -71,7 +72,7 @@ def upgrade() -> None:
         sa.Column("old_position", sa.Integer(), nullable=False),
         sa.Column("candidate_ids", sa.JSON(), nullable=False),
         sa.Column("resolved_by_id", sa.Integer(), nullable=True),
-        sa.Column("resolved_at", sa.DateTime(), nullable=True),
+        sa.Column("resolved_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["revision_id"],
             ["article_revisions.id"],
@@ -101,8 +102,10 @@ def upgrade() -> None:
     op.add_column(
         "articles", sa.Column("revision", sa.Integer(), server_default="1", nullable=False)
     )
-    op.add_column("articles", sa.Column("revised_at", sa.DateTime(), nullable=True))
+    op.add_column("articles", sa.Column("revised_at", sa.DateTime(timezone=True), nullable=True))
     op.create_index("ix_articles_revised_at", "articles", ["revised_at"])
+    op.create_index("ix_articles_url", "articles", ["url"], postgresql_using="hash")
+    op.create_index("ix_articles_title", "articles", ["title"])
     op.add_column("claims", sa.Column("removed_in", sa.Integer(), nullable=True))
     op.add_column(
         "annotations", sa.Column("revision", sa.Integer(), server_default="1", nullable=False)
@@ -129,6 +132,8 @@ def downgrade() -> None:
     # annotations with the old table.
     op.drop_column("annotations", "revision")
     op.drop_column("claims", "removed_in")
+    op.drop_index("ix_articles_title", table_name="articles")
+    op.drop_index("ix_articles_url", table_name="articles")
     op.drop_index("ix_articles_revised_at", table_name="articles")
     op.drop_column("articles", "revised_at")
     op.drop_column("articles", "revision")
