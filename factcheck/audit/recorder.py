@@ -104,6 +104,43 @@ def record(
     return event
 
 
+def record_many(
+    session: Session,
+    actor: User | None,
+    events: list[tuple[str, str, int | None, Mapping[str, Any]]],
+) -> None:
+    """Add several audit events, chained in the given order, in one round trip.
+
+    For a change that touches many things at once (a revision's claims): one lock, one
+    read of the head and one INSERT, instead of those per event. The events are added in
+    order, and the session inserts a table's new rows in the order they were added, so
+    their ids follow the chain.
+
+    :param events: (action, entity type, entity id, diff) each, as :func:`record` takes.
+    """
+    if not events:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
+    session.flush()
+    previous = head_hash(session)
+    now = utcnow()
+    actor_id = actor.id if actor is not None else None
+    for action, entity_type, entity_id, diff in events:
+        event = AuditEvent(
+            created_at=now,
+            actor_id=actor_id,
+            action=action,
+            entity_type=entity_type,
+            entity_id=entity_id,
+            diff=normalise(dict(diff)),
+            prev_hash=previous,
+        )
+        event.hash = previous = event_hash(event)
+        session.add(event)
+    session.flush()
+
+
 @dataclass(frozen=True)
 class ChainBreak:
     event_id: int

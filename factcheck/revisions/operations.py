@@ -27,7 +27,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from flask_babel import gettext, ngettext
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from factcheck.annotations.models import Annotation
@@ -43,7 +43,7 @@ from factcheck.articles.models import (
 )
 from factcheck.articles.operations import find_by_body, validate_body
 from factcheck.articles.revisions import Outcome, map_revision
-from factcheck.audit.recorder import record
+from factcheck.audit.recorder import record, record_many
 from factcheck.db import utcnow
 from factcheck.errors import (
     Conflict,
@@ -245,6 +245,7 @@ def revise_article(
 
     counts: Counter[str] = Counter()
     continued: dict[int, Claim] = {}
+    moved: list[dict[str, object]] = []
     links: list[ClaimLink] = []
     for claim, claim_mapping in zip(old_claims, mapping.claims, strict=True):
         outcome = claim_mapping.outcome
@@ -261,7 +262,24 @@ def revise_article(
             candidate_ids=[],
         )
         links.append(link)
-        if outcome in (Outcome.UNCHANGED, Outcome.CHANGED):
+        if outcome is Outcome.UNCHANGED:
+            # The same text: only where it stands changes. Written in bulk below, past
+            # the session's notice, so that the search index does not rewrite entries
+            # whose words did not change.
+            (index,) = claim_mapping.successors
+            continued[index] = claim
+            span = new_spans[index]
+            moved.append(
+                {
+                    "b_id": claim.id,
+                    "b_position": index,
+                    "b_start": span.start,
+                    "b_end": span.end,
+                    "b_kind": ClaimKind(span.kind).value,
+                }
+            )
+            link.successor_id = claim.id
+        elif outcome is Outcome.CHANGED:
             (index,) = claim_mapping.successors
             continued[index] = claim
             _place(claim, new_spans[index], index, body, article.language)
@@ -270,6 +288,23 @@ def revise_article(
             claim.removed_in = number
             claim.position = RETIRED_POSITION_BASE + claim.id
 
+    if moved:
+        table = Claim.__table__
+        session.execute(
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values(
+                position=bindparam("b_position"),
+                start=bindparam("b_start"),
+                end=bindparam("b_end"),
+                kind=bindparam("b_kind"),
+            ),
+            moved,
+        )
+        unchanged = {row["b_id"] for row in moved}
+        for claim in old_claims:
+            if claim.id in unchanged:
+                session.expire(claim, ["position", "start", "end", "kind"])
     new_claims: dict[int, Claim] = {}
     for index, span in enumerate(new_spans):
         if index in continued:
@@ -340,11 +375,11 @@ def revise_article(
             "reopened": [None, reopened],
         },
     )
-    for link in links:
-        if link.outcome != Outcome.UNCHANGED.value:
-            record(
-                session,
-                actor,
+    record_many(
+        session,
+        actor,
+        [
+            (
                 "claim:revise",
                 "claim",
                 link.claim_id,
@@ -354,6 +389,10 @@ def revise_article(
                     "text": [old_body[link.old_start : link.old_end], _text_now(link, body)],
                 },
             )
+            for link in links
+            if link.outcome != Outcome.UNCHANGED.value
+        ],
+    )
     return RevisionResult(revision, dict(counts), reopened)
 
 
@@ -389,8 +428,6 @@ def _after_text_changes(
     """
     if not outcome_of:
         return 0
-    reopened = 0
-    untouched: list[int] = []
     annotations = list(
         session.scalars(
             select(Annotation)
@@ -398,49 +435,51 @@ def _after_text_changes(
             .order_by(Annotation.id)
         )
     )
+    events: list[tuple[str, str, int | None, dict[str, object]]] = []
+    untouched: list[int] = []
     for annotation in annotations:
         outcome = outcome_of[annotation.claim_id]
         if annotation.state is AnnotationState.APPROVED and outcome in _REOPENING:
             annotation.state = AnnotationState.SUBMITTED
-            reopened += 1
-            session.flush()
-            record(
-                session,
-                actor,
-                "annotation:reopen",
-                "annotation",
-                annotation.id,
-                {
-                    "state": [AnnotationState.APPROVED, AnnotationState.SUBMITTED],
-                    "comment": [
-                        None,
-                        f"Revision {number} of the article changed this sentence "
-                        f"({outcome.value}).",
-                    ],
-                },
+            events.append(
+                (
+                    "annotation:reopen",
+                    "annotation",
+                    annotation.id,
+                    {
+                        "state": [AnnotationState.APPROVED, AnnotationState.SUBMITTED],
+                        "comment": [
+                            None,
+                            f"Revision {number} of the article changed this sentence "
+                            f"({outcome.value}).",
+                        ],
+                    },
+                )
             )
         else:
             untouched.append(annotation.id)
-            record(
-                session,
-                actor,
-                "annotation:article_revised",
-                "annotation",
-                annotation.id,
-                {"revision": [annotation.revision, number], "outcome": [None, outcome.value]},
+            events.append(
+                (
+                    "annotation:article_revised",
+                    "annotation",
+                    annotation.id,
+                    {"revision": [annotation.revision, number], "outcome": [None, outcome.value]},
+                )
             )
+    session.flush()
     if untouched:
         # Nothing of these annotations changes, but whoever holds an old version (an
         # editor, a reviewer) must see the new text before saving or deciding.
+        table = Annotation.__table__
         session.execute(
-            update(Annotation.__table__)
-            .where(Annotation.__table__.c.id.in_(untouched))
-            .values(version=Annotation.__table__.c.version + 1)
+            update(table).where(table.c.id.in_(untouched)).values(version=table.c.version + 1)
         )
+        waiting = set(untouched)
         for annotation in annotations:
-            if annotation.id in set(untouched):
+            if annotation.id in waiting:
                 session.expire(annotation, ["version"])
-    return reopened
+    record_many(session, actor, events)
+    return len(annotations) - len(untouched)
 
 
 def article_revision(session: Session, article: Article, number: int) -> ArticleRevision:
