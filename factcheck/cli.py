@@ -719,6 +719,10 @@ def demo_command() -> None:
                 result.other_articles_created,
             )
         )
+    if result.revised:
+        click.echo(
+            gettext("Reference article: a correction added as revision 2 (see its revisions)")
+        )
     if result.verdicts_renamed:
         click.echo(
             ngettext(

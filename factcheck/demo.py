@@ -16,6 +16,7 @@ from factcheck.demo_articles import DEMO_ARTICLES, DemoAnnotation, annotate, loa
 from factcheck.factchecks.library import import_library_file
 from factcheck.factchecks.models import FactCheck
 from factcheck.review.workflow import Action
+from factcheck.revisions.operations import revise_article
 from factcheck.users import operations as user_ops
 from factcheck.users.models import Role, User
 from factcheck.verdicts.models import Verdict
@@ -104,7 +105,15 @@ class DemoResult:
     other_articles_created: int = 0
     #: Verdicts given their Spanish names (``language="es"``).
     verdicts_renamed: int = 0
+    #: The reference article's correction added as its second revision this time.
+    revised: bool = False
 
+
+#: The reference article spells the Commission's adviser two ways; the demo's second
+#: revision is the outlet's correction of one.
+REFERENCE_MISSPELLING = "said Siebert did not recall"
+REFERENCE_SPELLING = "said Seibert did not recall"
+REFERENCE_CORRECTION = "This article was amended to correct the spelling of Bjoern Seibert’s name."
 
 #: Other newsrooms' fact-checks of the reference article's subject, for the library.
 DEMO_FACTCHECKS = "factchecks.json"
@@ -120,11 +129,18 @@ def reference_article_text() -> str:
 
 
 def load_demo(
-    session: Session, *, password: str, max_chars: int, language: str = "en"
+    session: Session,
+    *,
+    password: str,
+    max_chars: int,
+    language: str = "en",
+    correction: bool = True,
 ) -> DemoResult:
     """Create what is missing of the demo; running it twice changes nothing.
 
     :param language: the newsroom's language: "es" names the verdict scale in Spanish.
+    :param correction: add the reference article's correction as its second revision
+        (off for a database that must be taken back before revisions existed).
     """
     if language not in DEMO_LANGUAGES:
         raise ValueError(f"the demo language must be one of {', '.join(DEMO_LANGUAGES)}")
@@ -167,7 +183,11 @@ def load_demo(
         annotations_created += annotated
 
     body = article_ops.normalise_body(reference_article_text())
-    article = article_ops.find_by_body(session, body)
+    # After the demo's correction the article's current text is revision 2: it is found
+    # by its first text too.
+    article = article_ops.find_by_body(session, body) or article_ops.find_by_first_text(
+        session, body
+    )
     article_created = article is None
     if article is None:
         article = article_ops.import_article(
@@ -185,6 +205,22 @@ def load_demo(
             annotator=users["annotator@example.org"],
             reviewer=users["reviewer@example.org"],
         )
+    revised = False
+    if correction and article.revision == 1 and REFERENCE_MISSPELLING in article.body:
+        # The outlet corrected a name after publication: revision 2, so that a newcomer
+        # finds the "revised" marker, the history and the word diff.
+        revise_article(
+            session,
+            users["reviewer@example.org"],
+            article,
+            article.body.replace(REFERENCE_MISSPELLING, REFERENCE_SPELLING, 1)
+            + "\n\n"
+            + REFERENCE_CORRECTION,
+            expected_revision=1,
+            origin="pasted",
+            max_chars=max_chars,
+        )
+        revised = True
     return DemoResult(
         created,
         article,
@@ -193,6 +229,7 @@ def load_demo(
         factchecks_added,
         other_articles_created,
         verdicts_renamed,
+        revised,
     )
 
 

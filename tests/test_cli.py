@@ -139,9 +139,11 @@ def test_demo_is_idempotent_and_prints_logins(app: Flask, db: Session) -> None:
         assert email in first.output
     assert "factcheck-demo" in first.output
     counts = (count(db, User), count(db, Article), count(db, Claim), count(db, AuditEvent))
-    # The reference article (29 claims), the Spanish one (24) and the Arabic one (23).
-    assert counts[:3] == (3, 3, 29 + 24 + 23)
+    # The reference article (29 claims, and the correction its second revision adds), the
+    # Spanish one (24) and the Arabic one (23).
+    assert counts[:3] == (3, 3, 29 + 1 + 24 + 23)
     assert "2 more articles loaded, in Spanish and Arabic" in first.output
+    assert "a correction added as revision 2" in first.output
     second = run(app, "demo")
     assert second.exit_code == 0, second.output
     assert (count(db, User), count(db, Article), count(db, Claim), count(db, AuditEvent)) == counts

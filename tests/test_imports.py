@@ -183,7 +183,7 @@ def revise_the_reference_article(db: Session) -> None:
         reviewer,
         article,
         "An update was added at the top.\n\n" + body,
-        expected_revision=1,
+        expected_revision=article.revision,
         origin="pasted",
         max_chars=1_000_000,
     )

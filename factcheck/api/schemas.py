@@ -280,6 +280,12 @@ class MatchOut(Model):
     strength: Literal["strong", "suggestion"] | None = Field(
         description="strong: very likely the same claim; suggestion: perhaps; null: below."
     )
+    across_languages: bool = Field(
+        default=False,
+        description="The entry is in another language than the claim and stands far ahead "
+        "of the other candidates: a suggestion whatever its score (a translation shares few "
+        "words, so its score stays low).",
+    )
 
 
 class MatchList(Model):

@@ -381,6 +381,7 @@ def _matches_out(matches: list[Match]) -> schemas.MatchList:
                 factcheck=schemas.FactCheckOut.model_validate(m.factcheck),
                 score=round(m.score, 4),
                 strength=m.strength.value if m.strength else None,
+                across_languages=m.across_languages,
             )
             for m in matches
         ]

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from factcheck.articles.hints import claim_hints
 from factcheck.articles.language import detect_language
-from factcheck.articles.models import Article, Claim, ClaimKind
+from factcheck.articles.models import Article, ArticleRevision, Claim, ClaimKind
 from factcheck.audit.recorder import record
 from factcheck.errors import DuplicateArticle, NotFound, ValidationFailed
 from factcheck.i18n import local_number
@@ -180,6 +180,16 @@ def validate_spans(body: str, spans: list[ClaimSpan]) -> None:
 
 def find_by_body(session: Session, body: str) -> Article | None:
     return session.scalar(select(Article).where(Article.body_sha256 == body_sha256(body)))
+
+
+def find_by_first_text(session: Session, body: str) -> Article | None:
+    """The article whose imported text (revision 1) was ``body``, revised since."""
+    return session.scalar(
+        select(Article)
+        .join(ArticleRevision, ArticleRevision.article_id == Article.id)
+        .where(ArticleRevision.number == 1, ArticleRevision.body_sha256 == body_sha256(body))
+        .limit(1)
+    )
 
 
 def earlier_version(

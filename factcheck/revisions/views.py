@@ -187,7 +187,6 @@ def map_claim(link_id: int) -> tuple[str, int] | Response:
         with unit_of_work():
             revision_ops.resolve_mapping(db.session, current_app_user(), link, successor_id)
     except DomainError as error:
-        db.session.rollback()
         flash(error.message, "error")
         return _history_page(article), error.status_code
     flash(
