@@ -29,6 +29,7 @@ from factcheck.revisions import operations as revision_ops
 from factcheck.search.models import SearchEntry
 from factcheck.users.models import Role
 from factcheck.verdicts.operations import all_verdicts
+from factcheck.workspace.operations import build_workspace
 from tests.conftest import counts, post_form
 
 BODY = (
@@ -236,6 +237,10 @@ def test_split_sentences_are_linked_to_every_part(db: Session, make_article, peo
             "The leader of the council is Anna Siebert.",
         ]
         assert db.get(Annotation, approve_me.id).state is AnnotationState.SUBMITTED
+        panel = build_workspace(
+            db, people["reviewer"], article, db.get(Claim, links[0].successor_id)
+        ).panel
+        assert [link.claim_id for link in panel.predecessors] == [leader.id]
     else:
         # Not sure: a person decides, and nothing moved meanwhile.
         assert result.counts.get("uncertain") == 1

@@ -197,6 +197,9 @@ class Panel(ClaimView):
     #: The viewer's annotation was written on an earlier text of the sentence: the
     #: revision that changed it and the words it changed.
     text_change: TextChange | None = None
+    #: Claims a revision split or merged into this one, or mapped onto it: their
+    #: annotations stay with them.
+    predecessors: list[ClaimLink] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -281,4 +284,12 @@ def _panel(
         next_id=claims[index + 1].id if index is not None and index + 1 < len(claims) else None,
         removal=removal_of(session, claim),
         text_change=text_change,
+        predecessors=list(
+            session.scalars(
+                select(ClaimLink)
+                .options(joinedload(ClaimLink.revision))
+                .where(ClaimLink.successor_id == claim.id, ClaimLink.claim_id != claim.id)
+                .order_by(ClaimLink.id)
+            )
+        ),
     )

@@ -54,6 +54,9 @@ PAGES = (
     Page("article workspace", "/articles/{article}"),
     Page("claim", "/claims/{claim}"),
     Page("segmentation", "/articles/{article}/segmentation"),
+    Page("revisions", "/articles/{revised_article}/revisions"),
+    Page("revision diff", "/articles/{revised_article}/revisions/2"),
+    Page("new revision", "/articles/{revised_article}/revisions/new", least="reviewer"),
     Page("add article", "/articles/new"),
     Page("my work", "/my-work"),
     Page("search", "/search?q=migrants"),
@@ -143,6 +146,8 @@ def demo_ids(live_server: str) -> dict[str, int]:
             "claim": annotation.claim_id,
             "published_article": annotation.claim.article_id,
             "article": session.scalar(select(Article.id).order_by(Article.id)),
+            # The demo's reference article, corrected after publication (revision 2).
+            "revised_article": session.scalar(select(Article.id).where(Article.revision > 1)),
             "factcheck": session.scalar(select(FactCheck.id).order_by(FactCheck.id)),
             "user": session.scalar(select(User.id).where(User.email == ROLES["annotator"])),
             "verdict": session.scalar(select(Verdict.id).order_by(Verdict.sort_order)),
