@@ -525,3 +525,87 @@ def test_the_article_form_asks_before_it_revises(
     )
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/articles/{article.id}/revisions/2")
+
+
+def test_a_revision_during_a_review_or_an_edit_is_a_conflict_not_a_loss(
+    client: FlaskClient, db: Session, make_article, login, make_user
+):
+    article = make_article(body=BODY)
+    annotator = login(Role.ANNOTATOR)
+    cost = claim_with(db, article, "12 million")
+    draft = annotate(db, annotator, cost, rationale="Written on the old text.")
+    submitted_by = make_user(Role.ANNOTATOR)
+    under_review = annotate(db, submitted_by, cost)
+    apply_action(
+        db, submitted_by, under_review, Action.SUBMIT, expected_version=under_review.version
+    )
+    seen_by_reviewer = under_review.version
+    editor_version = draft.version
+    db.commit()
+    reviewer = make_user(Role.REVIEWER)
+    revise(db, make_user(Role.REVIEWER), article, BODY.replace("12 million", "14 million"))
+    db.commit()
+
+    # The reviewer decides on what they saw: refused, nothing changes.
+    with pytest.raises(StaleVersion):
+        apply_action(
+            db,
+            reviewer,
+            db.get(Annotation, under_review.id),
+            Action.APPROVE,
+            expected_version=seen_by_reviewer,
+        )
+    db.rollback()
+    assert db.get(Annotation, under_review.id).state is AnnotationState.SUBMITTED
+    # The editor's save from the old page: the 409 page, with the new text and their input.
+    response = post_form(
+        client,
+        f"/claims/{cost.id}/annotation",
+        {
+            "version": str(editor_version),
+            "verdict": str(draft.verdict_id),
+            "rationale": "My edit, kept for me.",
+            "action": "save",
+        },
+        token_from=f"/claims/{cost.id}",
+    )
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "now reads differently" in page
+    assert "14 million" in page and "My edit, kept for me." in page
+    db.expire_all()
+    assert db.get(Annotation, draft.id).rationale == "Written on the old text."
+
+
+def test_bad_uploads_for_a_revision(client: FlaskClient, db: Session, make_article, login):
+    article = make_article(body=BODY)
+    login(Role.REVIEWER)
+    before = counts(db)
+
+    def send(content: bytes, name: str, body: str = "") -> tuple[int, str]:
+        response = post_form(
+            client,
+            f"/articles/{article.id}/revisions",
+            {
+                "body": body,
+                "body_file": (io.BytesIO(content), name),
+                "expected_revision": "1",
+            },
+            token_from=f"/articles/{article.id}/revisions",
+            content_type="multipart/form-data",
+        )
+        return response.status_code, response.get_data(as_text=True)
+
+    status, page = send(b"\x89PNG\r\n\x1a\n\x00\x00binary", "new.txt")
+    assert status == 422 and "binary" in page
+    status, page = send(b"<html><body><nav>Home</nav></body></html>", "page.html")
+    assert status == 422 and "No article text" in page
+    status, page = send(b"\x00\x00\x00binary", "page.html")
+    assert status == 422 and "binary" in page
+    status, page = send(BODY.encode(), "new.txt", body="and pasted text")
+    assert status == 422 and "not both" in page
+    status, page = send(b"", "")
+    assert status == 422 and "Paste the new text or upload a file" in page
+    status, page = send(BODY.encode(), "new.pdf")
+    assert status == 422
+    assert counts(db) == before
