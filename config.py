@@ -101,6 +101,11 @@ class Config:
     REDIS_URL = _env("REDIS_URL")
     #: "inline": background work runs in the transaction that asks for it (tests).
     BACKGROUND_WORK = _env("BACKGROUND_WORK", "background")
+    #: One JSON line per request on standard error (on by default in production).
+    REQUEST_LOG = _env_bool("REQUEST_LOG", False)
+    #: Prometheus metrics at /metrics, for the machine itself or the token's holder.
+    METRICS = _env_bool("METRICS", False)
+    METRICS_TOKEN = _env("METRICS_TOKEN")
 
 
 class DevelopmentConfig(Config):
@@ -126,6 +131,7 @@ class ProductionConfig(Config):
     REMEMBER_COOKIE_SECURE = True
     SEND_HSTS = True
     PREFERRED_URL_SCHEME = "https"
+    REQUEST_LOG = _env_bool("REQUEST_LOG", True)
 
 
 def secret_key_problem(key: str | None) -> str | None:

@@ -99,9 +99,12 @@ def create_app(config: type | dict[str, Any] | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
 
-    from factcheck import web
+    from factcheck import observability, web
 
     web.init_app(app)
+    observability.init_app(app)
+    # A schema newer than the code: refuse before anything writes into it.
+    observability.check_schema(app.extensions["factcheck.engine"])
 
     from factcheck.cli import register_commands
 

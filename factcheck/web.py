@@ -12,6 +12,7 @@ from flask import (
     Request,
     Response,
     current_app,
+    g,
     has_request_context,
     jsonify,
     make_response,
@@ -25,7 +26,6 @@ from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup, escape
-from sqlalchemy import text
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug import exceptions
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
@@ -127,7 +127,6 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(visible_bidi)
     app.add_template_filter(text_direction)
     app.add_url_rule("/", "home", _home)
-    app.add_url_rule("/healthz", "healthz", _healthz)
 
 
 def _home() -> BaseResponse:
@@ -135,12 +134,6 @@ def _home() -> BaseResponse:
     if current_user.is_authenticated:
         return redirect(url_for("workspace.index"))
     return redirect(url_for("auth.login"))
-
-
-def _healthz() -> Response:
-    """Report that the app and its database answer (for load balancers)."""
-    db.session.execute(text("SELECT 1"))
-    return jsonify(status="ok")
 
 
 def _refuse_nul_characters() -> Response | None:
@@ -200,7 +193,15 @@ def _error_response(
     # Whatever the failed request added to the session must not leak into a later commit.
     db.session.rollback()
     if _wants_json():
-        body = {"error": {"code": code, "message": message, "fields": fields or {}}}
+        body = {
+            "error": {
+                "code": code,
+                "message": message,
+                "fields": fields or {},
+                # What a person quotes to whoever reads the server's log.
+                "request_id": g.get("request_id"),
+            }
+        }
         response = make_response(jsonify(body), status)
     else:
         title = str(ERROR_TITLES.get(status) or gettext("Error"))

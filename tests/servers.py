@@ -109,11 +109,19 @@ class GunicornFailed(RuntimeError):
 
 
 def start_gunicorn(
-    env: dict[str, str], log: Path, *, workers: int = 4, timeout: int | None = None
+    env: dict[str, str],
+    log: Path,
+    *,
+    workers: int = 4,
+    timeout: int | None = None,
+    threads: int | None = None,
 ) -> tuple[subprocess.Popen[bytes], int]:
     """Serve ``wsgi:app`` on a free loopback port; return the process and the port once
-    /healthz answers 200. The output goes to ``log``."""
+    /healthz answers 200. The output goes to ``log``. ``threads``: gthread workers with
+    that many threads each (as ``make run`` serves)."""
     worker_timeout = ["--timeout", str(timeout)] if timeout else []
+    if threads:
+        worker_timeout += ["--threads", str(threads), "--worker-class", "gthread"]
     with log.open("wb") as handle:  # the child keeps its own copy of the descriptor
         process = subprocess.Popen(
             [

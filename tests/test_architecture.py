@@ -34,6 +34,7 @@ LAYERS: list[set[str]] = [
         "web",
         "commit_hooks",
         "jobs",
+        "observability",
     },
     {"unit_of_work"},
     {"audit"},
