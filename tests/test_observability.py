@@ -119,6 +119,12 @@ def test_metrics_are_off_by_default_and_private_when_on(database_url: str) -> No
     assert 'factcheck_requests_total{method="GET",route="/login",status="200"}' in local.get_data(
         as_text=True
     )
+    from factcheck.observability import count_work
+
+    with app.app_context():
+        count_work("revision")
+    counted = client.get("/metrics", environ_overrides={"REMOTE_ADDR": "127.0.0.1"})
+    assert 'factcheck_work_total{kind="revision"} 1.0' in counted.get_data(as_text=True)
     remote = client.get("/metrics", environ_overrides={"REMOTE_ADDR": "203.0.113.9"})
     assert remote.status_code == 403
     app = make_app("sqlite:///:memory:", METRICS=True, METRICS_TOKEN="s3cret-token")

@@ -14,6 +14,7 @@ from factcheck.audit.recorder import record
 from factcheck.exports.filters import ExportFilters
 from factcheck.exports.formats import INTERNAL_ROLE, ExportFormat, WriteOptions
 from factcheck.extensions import READ_ONLY, SQLITE_MMAP_BYTES
+from factcheck.observability import count_work
 from factcheck.users.models import User
 
 
@@ -67,6 +68,7 @@ def record_export(
     if rows is not None:
         details["rows"] = [None, rows]
     record(session, actor, f"export:{fmt.key}", "export", None, details)
+    count_work(f"export:{fmt.key}")
 
 
 def export_chunks(

@@ -42,6 +42,7 @@ from factcheck.factchecks.vectors import (
 )
 from factcheck.i18n import N_
 from factcheck.jobs import Progress, schedule
+from factcheck.observability import count_work
 from factcheck.users.models import User
 
 #: The workspace's name for the badge and filter of claims with a stored match.
@@ -124,6 +125,7 @@ def match_claims(session: Session, claim_ids: Iterable[int], progress: Progress)
         if found:
             session.execute(insert(ClaimMatch), found)
         progress(min(start + _BATCH, len(ids)), len(ids))
+    count_work("matching:claims", len(ids))
     return matched
 
 

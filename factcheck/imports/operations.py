@@ -27,6 +27,7 @@ from factcheck.articles.operations import (
 )
 from factcheck.errors import DomainError, ValidationFailed
 from factcheck.i18n import local_number
+from factcheck.observability import count_work
 from factcheck.revisions.operations import OnMatch, matched_message, revise_article
 from factcheck.users.models import User
 from factcheck.validators import is_web_url
@@ -106,6 +107,7 @@ def import_file(
         report.imported.clear()
         report.revised.clear()
         report.problems.append(error.message)
+    count_work("import:articles", len(report.imported))
     return report
 
 

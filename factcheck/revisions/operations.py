@@ -53,6 +53,7 @@ from factcheck.errors import (
     ValidationFailed,
 )
 from factcheck.i18n import local_number, local_percent
+from factcheck.observability import count_work
 from factcheck.segmentation import segment
 from factcheck.users.models import Role, User
 
@@ -393,6 +394,7 @@ def revise_article(
             if link.outcome != Outcome.UNCHANGED.value
         ],
     )
+    count_work("revision")
     return RevisionResult(revision, dict(counts), reopened)
 
 
