@@ -34,6 +34,11 @@ class ErrorBody(Model):
     code: str = Field(description="Machine-readable reason, e.g. stale_version.")
     message: str = Field(description="What went wrong, for people.")
     fields: dict[str, list[str]] = Field(default_factory=dict)
+    request_id: str | None = Field(
+        default=None,
+        description="This request's id (also in the X-Request-Id header): quote it to "
+        "whoever reads the server's log.",
+    )
 
 
 class Error(Model):
