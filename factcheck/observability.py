@@ -81,6 +81,7 @@ def check_schema(engine: Engine) -> None:
     known, _heads = code_revisions()
     unknown = sorted((found or frozenset()) - known)
     if unknown:
+        engine.dispose()  # the refused app's pooled connection must not outlive it
         raise RuntimeError(
             f"The database's schema (revision {', '.join(unknown)}) is newer than this code: "
             "it was upgraded by a later version of factcheck. Run that version (or restore "

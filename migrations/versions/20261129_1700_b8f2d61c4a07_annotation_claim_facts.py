@@ -11,8 +11,11 @@ search entries.
   SQLite, an index of the entries' columns but their words serves those checks
   without reading the entries' text; on PostgreSQL, a full-text index of articles'
   and claims' entries alone serves annotators, from whom most annotations are hidden.
-- Writes every entry again (the application's rebuild, as ``flask search reindex``):
-  for data from before the search index, and to fill the new columns.
+- The entries (for data from before the search index, and the new columns) are
+  written again by the latest revision that changes them (now c5a9e1d3f7b2), with the
+  application's rebuild. It used to be called here, but the rebuild is the head's code
+  and reads the head's columns (``claims.removed_in``): called at this revision, it
+  failed on any database with claims.
 
 Revision ID: b8f2d61c4a07
 Revises: 5e4c0d2a7b91
@@ -74,11 +77,8 @@ def upgrade() -> None:
             "CREATE INDEX ix_search_entries_document_public ON search_entries "
             "USING gin (document) WHERE annotation_id IS NULL"
         )
-    from factcheck.search.index import rebuild_all
-
-    # This is the latest revision that changes the entries: the application's rebuild
-    # writes exactly these columns. A later one that changes them moves this call.
-    rebuild_all(op.get_bind(), check_drift=False)
+    # No rebuild here: c5a9e1d3f7b2, the latest revision that changes the entries,
+    # writes them all (the rebuild reads the head's tables, which this revision lacks).
 
 
 def downgrade() -> None:

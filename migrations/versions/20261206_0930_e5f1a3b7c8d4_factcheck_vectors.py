@@ -195,13 +195,15 @@ def downgrade() -> None:
     op.drop_table("factcheck_terms")
     op.drop_index("ix_factchecks_vector_seq", table_name="factchecks")
     op.drop_index("ix_factchecks_claim_key", table_name="factchecks")
-    with op.batch_alter_table("factchecks") as batch:
-        for name in (
-            "vector_seq",
-            "headline_vector",
-            "claim_vector",
-            "headline_terms",
-            "claim_terms",
-            "claim_key",
-        ):
-            batch.drop_column(name)
+    # Column by column in place (SQLite 3.35+), not a batch copy: the copy dropped the
+    # library's full-text triggers, and with foreign keys on, dropping the old table
+    # deletes the rows that refer to it.
+    for name in (
+        "vector_seq",
+        "headline_vector",
+        "claim_vector",
+        "headline_terms",
+        "claim_terms",
+        "claim_key",
+    ):
+        op.drop_column("factchecks", name)
