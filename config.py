@@ -106,6 +106,9 @@ class Config:
     #: Prometheus metrics at /metrics, for the machine itself or the token's holder.
     METRICS = _env_bool("METRICS", False)
     METRICS_TOKEN = _env("METRICS_TOKEN")
+    #: Where backups go (``instance/backups`` when unset), and the pg_dump to use.
+    BACKUP_DIR = _env("BACKUP_DIR")
+    PG_DUMP = _env("PG_DUMP")
 
 
 class DevelopmentConfig(Config):

@@ -149,6 +149,7 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from factcheck.api import views as _api_views  # noqa: F401  (registers the operations)
     from factcheck.api.registry import bp as api_bp
+    from factcheck.backups.views import bp as backups_bp
     from factcheck.exports.views import bp as exports_bp
     from factcheck.factchecks.views import bp as factchecks_bp
     from factcheck.history.views import bp as history_bp
@@ -176,5 +177,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(history_bp)
     app.register_blueprint(exports_bp)
     app.register_blueprint(restore_bp)
+    app.register_blueprint(backups_bp)
     app.register_blueprint(publishing_bp)
     app.register_blueprint(api_bp)

@@ -47,6 +47,9 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(export_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(restore_command)
+    from factcheck.backups.commands import backup_cli
+
+    app.cli.add_command(backup_cli)
 
 
 def _fail(message: str, code: int = 1) -> None:

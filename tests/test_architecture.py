@@ -49,6 +49,7 @@ LAYERS: list[set[str]] = [
     {"history", "reports", "exports", "search"},
     {"publishing"},
     {"restore"},
+    {"backups"},
     {"imports"},
     {"api"},
     {"models", "demo", "demo_articles", "demo_data", "cli", "worker", "__init__"},

@@ -83,6 +83,10 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("history.log", "GET"): at_least(Role.ADMIN),
     ("restore.index", "GET"): at_least(Role.ADMIN),
     ("restore.restore", "POST"): at_least(Role.ADMIN),
+    ("backups.index", "GET"): at_least(Role.ADMIN),
+    ("backups.create", "POST"): at_least(Role.ADMIN),
+    # No backup of that name is in the folder: 404 for the admin, 403 before the lookup.
+    ("backups.download", "GET"): at_least(Role.ADMIN, admin=HIDDEN),
     ("history.verify_chain", "POST"): at_least(Role.ADMIN),
     # The owner's draft: nobody else may see it or act on it.
     ("history.annotation_history", "GET"): logged_in(
@@ -204,7 +208,11 @@ class World:
 
 
 @pytest.fixture
-def world(db: Session, make_user, make_article) -> World:
+def world(db: Session, make_user, make_article, monkeypatch, tmp_path) -> World:
+    from flask import current_app
+
+    # An admin's POST to /admin/backups makes a real backup: into this test's folder.
+    monkeypatch.setitem(current_app.config, "BACKUP_DIR", str(tmp_path / "backups"))
     owner = make_user(Role.ANNOTATOR, email="owner@example.org")
     users = {
         "annotator": owner,
@@ -266,6 +274,9 @@ def _request(world: World, endpoint: str, method: str, db: Session) -> tuple[str
         "history.log": "/admin/audit",
         "restore.index": "/admin/restore",
         "restore.restore": "/admin/restore",
+        "backups.index": "/admin/backups",
+        "backups.create": "/admin/backups",
+        "backups.download": "/admin/backups/files/factcheck-20260101T000000Z-abcdef.sqlite",
         "history.verify_chain": "/admin/audit/verify",
         "history.annotation_history": f"/annotations/{w.annotation_id}",
         "workspace.transition": f"/annotations/{w.annotation_id}/transition",
@@ -378,6 +389,7 @@ def _request(world: World, endpoint: str, method: str, db: Session) -> tuple[str
             "action": "add",
         },
         "exports.download": {},
+        "backups.create": {"kind": "database"},
         "auth.logout_everywhere": {},
         "auth.logout": {},
         "history.verify_chain": {},

@@ -401,6 +401,7 @@ def restore_annotation(
     times: dict[str, datetime | None],
     reviews: list[ArchivedReview],
     archive: str,
+    revision: int = 1,
 ) -> Annotation:
     """Store an annotation as the archive has it, if the platform's rules allow it.
 
@@ -447,6 +448,7 @@ def restore_annotation(
         rationale=data.rationale.strip(),
         state=state,
         submitted_at=times.get("submitted_at"),
+        revision=revision,
     )
     if state is AnnotationState.APPROVED:
         review_ops.check_no_other_approved(session, annotation)
@@ -989,7 +991,7 @@ class _Restorer:
         revision = _int(item, "revision", default=1)
         if revision < 1:
             raise ValidationFailed(gettext("“revision” must be 1 or more"))
-        annotation = restore_annotation(
+        restore_annotation(
             self.session,
             self.actor,
             claim_id,
@@ -1000,7 +1002,7 @@ class _Restorer:
             times={name: _when(item, name) for name in _TIMES},
             reviews=reviews,
             archive=self.archive,
+            revision=revision,
         )
-        annotation.revision = revision
         self.report.annotations += 1
         self.report.reviews += len(reviews)
