@@ -115,6 +115,11 @@ def build_engine(url: str, *, busy_timeout: int = 30) -> Engine:
         # A deferred transaction that reads first and writes later fails at once with
         # SQLITE_BUSY_SNAPSHOT if another writer committed meanwhile (the busy timeout
         # does not apply). Write requests and CLI commands therefore BEGIN IMMEDIATE.
+        # A read-only connection (a streamed export) never takes the write lock, even
+        # in a POST or a command: it may read for minutes.
+        if connection.get_execution_options().get(READ_ONLY):
+            connection.exec_driver_sql("BEGIN")
+            return
         writing = (
             not flask.has_request_context()
             or flask.request.method in WRITE_METHODS

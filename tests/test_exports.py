@@ -511,3 +511,31 @@ def test_claimreview_json_ld_is_safe_inside_a_script_element(
         appearance = review["itemReviewed"]["appearance"]
         assert appearance["headline"] == f"Title {BREAKOUT}", name
         assert appearance["publisher"]["name"] == f"Outlet {BREAKOUT}", name
+
+
+def test_a_streamed_export_does_not_hold_the_sqlite_write_lock(app, tmp_path) -> None:
+    """An export may read for minutes; started from a POST (or a command) it must still
+    let others write meanwhile."""
+    import sqlite3
+
+    from factcheck.exports.operations import read_connection
+    from tests.conftest import make_app
+
+    path = tmp_path / "lock.sqlite"
+    other = make_app(f"sqlite:///{path}")
+    engine = other.extensions["factcheck.engine"]
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE t (x INTEGER)")
+    try:
+        with (
+            other.test_request_context("/exports/csv", method="POST"),
+            read_connection(engine) as reading,
+        ):
+            reading.exec_driver_sql("SELECT count(*) FROM t").scalar()
+            writer = sqlite3.connect(path, timeout=0, isolation_level=None)
+            writer.execute("BEGIN IMMEDIATE")  # would fail with "database is locked"
+            writer.execute("INSERT INTO t VALUES (1)")
+            writer.execute("COMMIT")
+            writer.close()
+    finally:
+        engine.dispose()

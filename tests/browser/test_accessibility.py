@@ -78,6 +78,7 @@ PAGES = (
     Page("edit verdict", "/admin/verdicts/{verdict}", least="admin"),
     Page("audit log", "/admin/audit", least="admin"),
     Page("restore", "/admin/restore", least="admin"),
+    Page("backups", "/admin/backups", least="admin"),
     Page("publishing", "/admin/publishing", least="admin"),
 )
 
