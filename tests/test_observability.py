@@ -148,5 +148,8 @@ def test_the_app_refuses_a_schema_newer_than_the_code(app: Flask, db: Session) -
 
             return nullcontext(db.connection())
 
+        def dispose(self) -> None:
+            pass
+
     with pytest.raises(RuntimeError, match="newer than this code"):
         check_schema(_Bound())  # type: ignore[arg-type]

@@ -200,6 +200,12 @@ def earlier_version(
     if find_by_body(session, normalise_body(body)) is not None:
         return None
     url = (url or "").strip()
+    # A value no article can have (a NUL, which PostgreSQL refuses even in a query) is
+    # left to the import's own checks, which explain it.
+    if "\x00" in url:
+        url = ""
+    if "\x00" in (title or ""):
+        title = ""
     if url:
         found = session.scalar(
             select(Article).where(Article.url == url).order_by(Article.id.desc()).limit(1)

@@ -87,14 +87,14 @@ def test_j_k_move_between_claim_pages_and_question_mark_shows_shortcuts(page) ->
 
     log_in(page, "annotator@example.org")
     open_claim(page, "UK-EU relations over asylum seekers")
-    expect(page.get_by_text("Claim 7 of 29")).to_be_visible()
+    expect(page.get_by_text("Claim 7 of 30")).to_be_visible()
     page.locator("body").press("j")
-    expect(page.get_by_text("Claim 8 of 29")).to_be_visible()
+    expect(page.get_by_text("Claim 8 of 30")).to_be_visible()
     page.locator("body").press("k")
     # Each key loads a page: the next key waits for it, as a person's eyes would.
-    expect(page.get_by_text("Claim 7 of 29")).to_be_visible()
+    expect(page.get_by_text("Claim 7 of 30")).to_be_visible()
     page.locator("body").press("k")
-    expect(page.get_by_text("Claim 6 of 29")).to_be_visible()
+    expect(page.get_by_text("Claim 6 of 30")).to_be_visible()
     # The text shows while the page is parsed; its script listens once it has loaded.
     page.wait_for_load_state()
     shortcuts = page.locator("#shortcuts")

@@ -20,7 +20,7 @@ def test_annotator_logs_in_and_sees_the_reference_article_split_into_claims(page
     page.get_by_role("link", name=re.compile("remains open")).click()
     expect(page).to_have_url(re.compile(r"/articles/\d+$"))
     claims = page.locator(".article-body .claim")
-    expect(claims).to_have_count(29)
+    expect(claims).to_have_count(30)
     expect(page.locator(".article-body .claim.kind-caption")).to_have_count(2)
     expect(claims.nth(4)).to_have_text(
         "EU officials told The Telegraph that the European Commission was “not envisaging” "
@@ -33,14 +33,14 @@ def test_keyboard_moves_between_claims_and_opens_one(page) -> None:
 
     log_in(page, "annotator@example.org")
     page.get_by_role("link", name=re.compile("remains open")).click()
-    expect(page.locator(".article-body .claim")).to_have_count(29)
+    expect(page.locator(".article-body .claim")).to_have_count(30)
     page.wait_for_load_state("load")
     page.keyboard.press("j")
     page.keyboard.press("j")
     focused = page.locator(".article-body .claim:focus")
     expect(focused).to_have_text(re.compile("^Rishi Sunak is determined"))
     page.keyboard.press("Enter")
-    expect(page.get_by_text("Claim 2 of 29")).to_be_visible()
+    expect(page.get_by_text("Claim 2 of 30")).to_be_visible()
 
 
 def test_wrong_password_shows_a_message(page) -> None:
