@@ -33,7 +33,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from factcheck.extensions import db
+from factcheck.extensions import READ_ONLY, db
 
 REQUEST_LOGGER = "factcheck.requests"
 #: An incoming request id is kept when it is a short plain token (a proxy's), else
@@ -74,7 +74,8 @@ def check_schema(engine: Engine) -> None:
     :raises RuntimeError: the database names a revision the code does not know.
     """
     try:
-        with engine.connect() as connection:
+        # Read-only: at start-up, not behind a writer holding SQLite's lock.
+        with engine.connect().execution_options(**{READ_ONLY: True}) as connection:
             found = database_revisions(connection)
     except SQLAlchemyError:
         return
