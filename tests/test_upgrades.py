@@ -513,7 +513,16 @@ DOWNGRADE_DEFECTS: dict[tuple[str, str], frozenset[str]] = {}
 REFUSED = {"c5a9e1d3f7b2": "article revisions exist; downgrading would lose them"}
 
 
-@pytest.mark.parametrize("revision", EARLIER)
+#: On PostgreSQL the schema after a downgrade is compared at a sample of revisions (every
+#: downgrade step still runs: each test goes down from the head); SQLite, where a
+#: downgrade rebuilds tables, is checked at every one. The suite's time is the reason.
+PG_DOWNGRADE_SAMPLE = [*EARLIER[::4], EARLIER[-1]]
+DOWNGRADE_CASES = [("sqlite", revision) for revision in EARLIER] + [
+    ("postgresql", revision) for revision in dict.fromkeys(PG_DOWNGRADE_SAMPLE)
+]
+
+
+@pytest.mark.parametrize(("database_url", "revision"), DOWNGRADE_CASES, indirect=["database_url"])
 def test_a_downgrade_from_the_head_with_data_leaves_that_revisions_schema(
     newsroom: Newsroom, schemas: dict[str, Schema], own_url: str, revision: str
 ) -> None:
