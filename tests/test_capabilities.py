@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from factcheck.annotations.models import Annotation
-from factcheck.articles.models import Article, Claim
+from factcheck.articles.models import Article, ArticleRevision, Claim
 from factcheck.db import utcnow
 from factcheck.review.models import Review
 from factcheck.review.workflow import AnnotationState as S
@@ -43,10 +43,23 @@ ARTICLE, SPLIT, DRAFT, SUBMITTED, APPROVED, REVIEW = (
     "review",
 )
 VERDICT, ACCOUNT, ADMIN_ROLE = "verdict", "account", "admin account"
-EVERYTHING = {ARTICLE, SPLIT, DRAFT, SUBMITTED, APPROVED, REVIEW, VERDICT, ACCOUNT, ADMIN_ROLE}
+#: A new text of an article (its claims carried over): it moves everyone's work.
+REVISION = "article revision"
+EVERYTHING = {
+    ARTICLE,
+    SPLIT,
+    DRAFT,
+    SUBMITTED,
+    APPROVED,
+    REVIEW,
+    VERDICT,
+    ACCOUNT,
+    ADMIN_ROLE,
+    REVISION,
+}
 
 ANNOTATOR_WORK = {ARTICLE, SPLIT, DRAFT, SUBMITTED}
-REVIEWER_WORK = ANNOTATOR_WORK | {APPROVED, REVIEW}
+REVIEWER_WORK = ANNOTATOR_WORK | {APPROVED, REVIEW, REVISION}
 ADMIN_WORK = REVIEWER_WORK | {VERDICT, ACCOUNT, ADMIN_ROLE}
 RESTORED = {ARTICLE, DRAFT, SUBMITTED, APPROVED, REVIEW, VERDICT, ACCOUNT, ADMIN_ROLE}
 
@@ -59,7 +72,8 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
         for r, w in zip(ROLES, (ANNOTATOR_WORK, REVIEWER_WORK, ADMIN_WORK), strict=True)
     },
     **{
-        ("api", r): w - {SPLIT}  # the API has no split, verdict or account operations
+        # The API has no split, revision, verdict or account operations.
+        ("api", r): w - {SPLIT, REVISION}
         for r, w in zip(ROLES, (ANNOTATOR_WORK, REVIEWER_WORK, REVIEWER_WORK), strict=True)
     },
     **{(f"import {fmt}", r): {ARTICLE} for fmt in ("txt", "csv", "html", "jsonl") for r in ROLES},
@@ -126,6 +140,7 @@ class Snapshot:
     verdicts: int
     users: set[int]
     admins: set[int]
+    revisions: int
 
 
 def snapshot(db: Session) -> Snapshot:
@@ -138,6 +153,7 @@ def snapshot(db: Session) -> Snapshot:
         verdicts=db.scalar(select(func.count()).select_from(Verdict)) or 0,
         users=set(db.scalars(select(User.id))),
         admins=set(db.scalars(select(User.id).where(User.role == Role.ADMIN))),
+        revisions=db.scalar(select(func.count()).select_from(ArticleRevision)) or 0,
     )
 
 
@@ -166,6 +182,8 @@ def created(db: Session, before: Snapshot) -> set[str]:
         found.add(ACCOUNT)
     if after.admins - before.admins:
         found.add(ADMIN_ROLE)
+    if after.revisions > before.revisions:
+        found.add(REVISION)
     return found
 
 
@@ -234,6 +252,14 @@ def attempt_form(client: FlaskClient, world: World, db: Session) -> None:
             f"/annotations/{annotation.id}/transition",
             data={"csrf_token": token, "action": action, "version": "1", "comment": "Why."},
         )
+    client.post(
+        f"/articles/{world.article.id}/revisions",
+        data={
+            "csrf_token": token,
+            "body": world.article.body + "\n\nA sentence added after publication.",
+            "expected_revision": "1",
+        },
+    )
     client.post(
         "/admin/verdicts",
         data={"csrf_token": token, "key": "satire", "label": "Satire", "colour": "#123456"},

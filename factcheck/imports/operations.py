@@ -18,17 +18,15 @@ from flask_babel import gettext, ngettext
 from sqlalchemy.orm import Session
 
 from factcheck.articles.html import extract_article, looks_binary
-from factcheck.articles.models import Article
 from factcheck.articles.operations import (
     METADATA_LIMITS,
     decode_text_file,
-    earlier_version,
     import_article,
 )
 from factcheck.errors import DomainError, ValidationFailed
 from factcheck.i18n import local_number
 from factcheck.observability import count_work
-from factcheck.revisions.operations import OnMatch, matched_message, revise_article
+from factcheck.revisions.operations import MatchedArticle, OnMatch, revise_matched
 from factcheck.users.models import User
 from factcheck.validators import is_web_url
 
@@ -111,16 +109,6 @@ def import_file(
     return report
 
 
-class _Matched(DomainError):
-    """A text is a new version of an article here, and the person has not chosen."""
-
-    status_code = 409
-
-    def __init__(self, message: str, existing: Article) -> None:
-        super().__init__(message)
-        self.existing = existing
-
-
 @dataclass
 class _Adder:
     """Adds one text from a file: a new article, or a new revision of the article whose
@@ -133,35 +121,36 @@ class _Adder:
     max_chars: int
 
     def add(self, *, title: str, body: str, url: str | None = None, **metadata: Any) -> None:
-        existing = None
-        if self.on_match is not OnMatch.SEPARATE:
-            existing = earlier_version(self.session, url=url, title=title, body=body)
-        if existing is None:
-            article = import_article(
+        try:
+            revised = revise_matched(
                 self.session,
                 self.actor,
+                on_match=self.on_match,
+                filename=self.report.filename,
                 title=title,
+                url=url,
                 body=body,
                 max_chars=self.max_chars,
-                url=url,
-                **metadata,
             )
-            self.report.imported.append((article.id, article.title))
+        except MatchedArticle as matched:
+            found = (matched.existing.id, matched.existing.title)
+            if found not in self.report.matched:
+                self.report.matched.append(found)
+            raise
+        if revised is not None:
+            article = revised.revision.article
+            self.report.revised.append((article.id, article.title, revised.revision.number))
             return
-        if self.on_match is OnMatch.ASK or self.actor is None:
-            if (existing.id, existing.title) not in self.report.matched:
-                self.report.matched.append((existing.id, existing.title))
-            raise _Matched(matched_message(self.report.filename, existing), existing)
-        result = revise_article(
+        article = import_article(
             self.session,
             self.actor,
-            existing,
-            body,
-            expected_revision=None,
-            origin="file",
+            title=title,
+            body=body,
             max_chars=self.max_chars,
+            url=url,
+            **metadata,
         )
-        self.report.revised.append((existing.id, existing.title, result.revision.number))
+        self.report.imported.append((article.id, article.title))
 
 
 def _decode(report: FileReport, data: bytes) -> str:

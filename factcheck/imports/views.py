@@ -15,7 +15,12 @@ from factcheck.errors import DomainError, DuplicateArticle, ValidationFailed
 from factcheck.extensions import db
 from factcheck.i18n import local_number
 from factcheck.imports.operations import import_file
-from factcheck.revisions.operations import OnMatch, revise_article, summary_sentence
+from factcheck.revisions.operations import (
+    MatchedArticle,
+    OnMatch,
+    revise_matched,
+    summary_sentence,
+)
 from factcheck.unit_of_work import show_on_form, unit_of_work
 from factcheck.users.auth import current_app_user
 
@@ -38,30 +43,29 @@ def create() -> str | Response:
         try:
             with unit_of_work():
                 body = _body_from_form(form)
-                on_match = OnMatch(form.on_match.data or OnMatch.ASK.value)
-                existing = None
-                if on_match is not OnMatch.SEPARATE:
-                    existing = article_ops.earlier_version(
-                        db.session, url=form.url.data, title=form.title.data, body=body
-                    )
-                if existing is not None and on_match is OnMatch.ASK:
-                    return render_template("imports/new.html", form=form, matched=existing), 409
-                if existing is not None:
-                    result = revise_article(
+                try:
+                    revised = revise_matched(
                         db.session,
                         current_app_user(),
-                        existing,
-                        body,
-                        expected_revision=None,
-                        origin="uploaded" if form.body_file.data else "pasted",
+                        on_match=OnMatch(form.on_match.data or OnMatch.ASK.value),
+                        filename=form.title.data or "",
+                        title=form.title.data,
+                        url=form.url.data,
+                        body=body,
                         max_chars=current_app.config["MAX_ARTICLE_CHARS"],
+                        origin="uploaded" if form.body_file.data else "pasted",
                     )
-                    flash(summary_sentence(result), "success")
+                except MatchedArticle as matched:
+                    return render_template(
+                        "imports/new.html", form=form, matched=matched.existing
+                    ), 409
+                if revised is not None:
+                    flash(summary_sentence(revised), "success")
                     return redirect(
                         url_for(
                             "revisions.diff",
-                            article_id=existing.id,
-                            number=result.revision.number,
+                            article_id=revised.revision.article_id,
+                            number=revised.revision.number,
                         )
                     )
                 article = article_ops.import_article(

@@ -57,7 +57,7 @@ from factcheck.exports.jsonl import FORMAT, VERSION
 from factcheck.i18n import local_number
 from factcheck.review import operations as review_ops
 from factcheck.review.models import Decision, Review
-from factcheck.revisions.operations import OnMatch, matched_message, revise_article
+from factcheck.revisions.operations import MatchedArticle, OnMatch, revise_matched
 from factcheck.users import operations as user_ops
 from factcheck.users.models import Role, User
 from factcheck.validators import email_address
@@ -782,27 +782,28 @@ class _Restorer:
         """Whether the archive's article went in as a new revision of one here (its own
         claims then give way to the new text's segmentation).
 
-        :raises ValidationFailed: it matches one and the person has not chosen.
+        :raises MatchedArticle: it matches one and the person has not chosen.
         """
-        existing = article_ops.earlier_version(
-            self.session, url=_text(item, "url"), title=_text(item, "title"), body=body
-        )
-        if existing is None:
+        try:
+            revised = revise_matched(
+                self.session,
+                self.actor,
+                on_match=self.on_match,
+                filename=self.archive,
+                title=_text(item, "title"),
+                url=_text(item, "url"),
+                body=body,
+                max_chars=self.max_chars,
+            )
+        except MatchedArticle as matched:
+            found = (matched.existing.id, matched.existing.title)
+            if found not in self.report.matched:
+                self.report.matched.append(found)
+            raise
+        if revised is None:
             return False
-        if self.on_match is OnMatch.ASK or self.actor is None:
-            if (existing.id, existing.title) not in self.report.matched:
-                self.report.matched.append((existing.id, existing.title))
-            raise ValidationFailed(matched_message(self.archive, existing))
-        result = revise_article(
-            self.session,
-            self.actor,
-            existing,
-            body,
-            expected_revision=None,
-            origin="file",
-            max_chars=self.max_chars,
-        )
-        self.report.revised.append((existing.id, existing.title, result.revision.number))
+        article = revised.revision.article
+        self.report.revised.append((article.id, article.title, revised.revision.number))
         return True
 
     def _store_revisions(

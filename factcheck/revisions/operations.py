@@ -27,11 +27,12 @@ from collections import Counter
 from dataclasses import dataclass
 
 from flask_babel import gettext, ngettext
-from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from factcheck.annotations.models import Annotation
 from factcheck.annotations.states import AnnotationState
+from factcheck.annotations.visibility import visible_to
 from factcheck.articles.hints import claim_hints
 from factcheck.articles.models import (
     RETIRED_POSITION_BASE,
@@ -41,7 +42,7 @@ from factcheck.articles.models import (
     ClaimKind,
     ClaimLink,
 )
-from factcheck.articles.operations import find_by_body, validate_body
+from factcheck.articles.operations import earlier_version, find_by_body, validate_body
 from factcheck.articles.revisions import Outcome, map_revision
 from factcheck.audit.recorder import record, record_many
 from factcheck.db import utcnow
@@ -54,7 +55,7 @@ from factcheck.errors import (
 )
 from factcheck.i18n import local_number, local_percent
 from factcheck.observability import count_work
-from factcheck.segmentation import segment
+from factcheck.segmentation import Span, segment
 from factcheck.users.models import Role, User
 
 #: Below this share of the current sentences found again, the new text looks like a
@@ -90,6 +91,55 @@ def matched_message(filename: str, existing: Article) -> str:
         "article, and import it again.",
         file=filename,
         title=existing.title,
+    )
+
+
+class MatchedArticle(ValidationFailed):
+    """An imported text looks like a new version of an article here, and the person has
+    not chosen what to do with it."""
+
+    status_code = 409
+
+    def __init__(self, message: str, existing: Article) -> None:
+        super().__init__(message)
+        self.existing = existing
+
+
+def revise_matched(
+    session: Session,
+    actor: User | None,
+    *,
+    on_match: OnMatch,
+    filename: str,
+    title: str | None,
+    url: str | None,
+    body: str,
+    max_chars: int,
+    origin: str = "file",
+) -> RevisionResult | None:
+    """What every import does with a text whose URL or title is an article's already:
+    None when there is none (or the person chose a separate article): import it; the
+    revision it became when the person chose that.
+
+    :raises MatchedArticle: there is one and the person has not chosen (or no person,
+        the command line, can be its reviser).
+    :raises PermissionDenied: the person chose a revision but may not make one.
+    """
+    if on_match is OnMatch.SEPARATE:
+        return None
+    existing = earlier_version(session, url=url, title=title, body=body)
+    if existing is None:
+        return None
+    if on_match is OnMatch.ASK or actor is None:
+        raise MatchedArticle(matched_message(filename, existing), existing)
+    return revise_article(
+        session,
+        actor,
+        existing,
+        body,
+        expected_revision=None,
+        origin=origin,
+        max_chars=max_chars,
     )
 
 
@@ -405,8 +455,9 @@ def _text_now(link: ClaimLink, body: str) -> str | None:
     return None
 
 
-def _place(claim: Claim, span: object, index: int, body: str, language: str) -> None:
-    start, end = span.start, span.end  # type: ignore[attr-defined]
+def _place(claim: Claim, span: Span, index: int, body: str, language: str) -> None:
+    """Move an edited sentence's claim to its new place, with the new text's hints."""
+    start, end = span.start, span.end
     claim.position = index
     if (claim.start, claim.end) != (start, end):
         claim.start, claim.end = start, end
@@ -495,6 +546,15 @@ def article_revision(session: Session, article: Article, number: int) -> Article
     return revision
 
 
+def _waiting(article_id: int) -> ColumnElement[bool]:
+    """Links of the article's revisions still waiting for a person (join the revision)."""
+    return and_(
+        ArticleRevision.article_id == article_id,
+        ClaimLink.outcome == Outcome.UNCERTAIN.value,
+        ClaimLink.resolved_at.is_(None),
+    )
+
+
 def waiting_links(session: Session, article: Article) -> list[ClaimLink]:
     """Claims the latest revisions could not map with confidence, still waiting for a
     person, oldest revision first."""
@@ -502,11 +562,7 @@ def waiting_links(session: Session, article: Article) -> list[ClaimLink]:
         session.scalars(
             select(ClaimLink)
             .join(ArticleRevision, ArticleRevision.id == ClaimLink.revision_id)
-            .where(
-                ArticleRevision.article_id == article.id,
-                ClaimLink.outcome == Outcome.UNCERTAIN.value,
-                ClaimLink.resolved_at.is_(None),
-            )
+            .where(_waiting(article.id))
             .order_by(ArticleRevision.number, ClaimLink.old_position)
         )
     )
@@ -518,11 +574,7 @@ def waiting_count(session: Session, article_id: int) -> int:
             select(func.count())
             .select_from(ClaimLink)
             .join(ArticleRevision, ArticleRevision.id == ClaimLink.revision_id)
-            .where(
-                ArticleRevision.article_id == article_id,
-                ClaimLink.outcome == Outcome.UNCERTAIN.value,
-                ClaimLink.resolved_at.is_(None),
-            )
+            .where(_waiting(article_id))
         )
         or 0
     )
@@ -728,8 +780,12 @@ class RemovedClaim:
     annotations: int
 
 
-def removed_claims(session: Session, article: Article) -> list[RemovedClaim]:
-    """Claims revisions took out of the text, with what continues them, newest first."""
+def removed_claims(session: Session, article: Article, viewer: User) -> list[RemovedClaim]:
+    """Claims revisions took out of the text, with what continues them, newest first.
+
+    Each claim's count of annotations is of those ``viewer`` may see: another's draft,
+    or work on a claim the viewer has not finished, is not counted (blind annotation).
+    """
     claims = list(
         session.scalars(
             select(Claim)
@@ -742,20 +798,24 @@ def removed_claims(session: Session, article: Article) -> list[RemovedClaim]:
     counts = dict(
         session.execute(
             select(Annotation.claim_id, func.count())
-            .where(Annotation.claim_id.in_([claim.id for claim in claims]))
+            .where(Annotation.claim_id.in_([claim.id for claim in claims]), visible_to(viewer))
             .group_by(Annotation.claim_id)
         ).all()
     )
+    # The links of the revisions that removed them, in one query for all of them.
+    links_of: dict[int, list[ClaimLink]] = {claim.id: [] for claim in claims}
+    removed_in = {claim.id: claim.removed_in for claim in claims}
+    for link, number in session.execute(
+        select(ClaimLink, ArticleRevision.number)
+        .join(ArticleRevision, ArticleRevision.id == ClaimLink.revision_id)
+        .where(ClaimLink.claim_id.in_(list(links_of)))
+        .order_by(ClaimLink.id)
+    ):
+        if number == removed_in[link.claim_id]:
+            links_of[link.claim_id].append(link)
     rows = []
     for claim in claims:
-        links = list(
-            session.scalars(
-                select(ClaimLink)
-                .join(ArticleRevision, ArticleRevision.id == ClaimLink.revision_id)
-                .where(ClaimLink.claim_id == claim.id, ArticleRevision.number == claim.removed_in)
-                .order_by(ClaimLink.id)
-            )
-        )
+        links = links_of[claim.id]
         successors = [
             link.successor
             for link in links
