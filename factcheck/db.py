@@ -22,7 +22,7 @@ from sqlalchemy import (
     select,
     tuple_,
 )
-from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column
 from sqlalchemy.pool import Pool
@@ -166,11 +166,26 @@ class FullTextDocument(TypeDecorator[str]):
         return dialect.type_descriptor(Text())
 
 
+class PostgresIntegers(TypeDecorator[list[int]]):
+    """PostgreSQL's ``integer[]``; elsewhere an unused text column (written NULL), so
+    that one table definition serves both databases (see ``SearchEntry.viewers``)."""
+
+    impl = Text
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(ARRAY(Integer()))
+        return dialect.type_descriptor(Text())
+
+
 #: Made by migrations for one database only, and not described by the models: FTS5
 #: tables, their shadow tables and SQLite's narrow index of search entries; the GIN
-#: indexes of PostgreSQL.
+#: indexes of PostgreSQL and its list of the words they hold (for prefixes).
 FULL_TEXT_NAMES = (
     "search_fts",
+    "search_words",
+    "ix_search_words",
     "ix_search_entries_document",
     "ix_search_entries_facts",
     "factcheck_fts",

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, func, select
+from sqlalchemy import String, event, func, select, text
 from sqlalchemy.orm import Session
 
 from bench._newsroom import NewsroomSize, build_newsroom
@@ -107,6 +107,11 @@ def page_paths(db: Session) -> list[tuple[Role, str]]:
     ]
 
 
+def _selected(statement: str) -> str:
+    """The SELECT of an INSERT ... SELECT."""
+    return statement[statement.index("SELECT") :]
+
+
 def test_no_page_reads_a_big_table_whole(
     app: Flask,
     db: Session,
@@ -133,6 +138,9 @@ def test_no_page_reads_a_big_table_whole(
     def capture(_conn, _cursor, statement: str, parameters: Any, _context, executemany) -> None:
         if not executemany and statement.lstrip().upper().startswith(("SELECT", "WITH")):
             captured.append((current[0], statement, parameters))
+        elif statement.startswith("INSERT INTO search_hits"):
+            # Search's main read fills a scratch table (gone when the request ends).
+            captured.append((current[0], _selected(statement), parameters))
 
     clients: dict[Role, FlaskClient] = {}
     for role in (Role.ANNOTATOR, Role.REVIEWER, Role.ADMIN):
@@ -174,3 +182,70 @@ def test_no_page_reads_a_big_table_whole(
     ).scalar()[0]["Plan"]
     assert any(reads_whole(*node) for node in scans(unindexed))
     assert not whole_reads, "\n".join(f"{p}: {t}: {s[:400]}" for p, t, s in whole_reads)
+
+
+def test_search_reads_the_words_index_block_by_block(db: Session, make_user) -> None:
+    """The blocks search asks for are the ones the index holds (the migration wrote
+    the number into the index's expression), and a search of a common word reads the
+    index with the block and the words together, as the viewer (an annotator: with who
+    may see each annotation) -- never the entries themselves."""
+    if db.get_bind().dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's indexes")
+    from factcheck.search import operations
+
+    definitions = dict(
+        db.execute(
+            select(func.cast(text("indexname"), String), func.cast(text("indexdef"), String))
+            .select_from(text("pg_indexes"))
+            .where(text("tablename = 'search_entries'"))
+        ).all()
+    )
+    block = f"(id / {operations.ID_BLOCK})"
+    assert block in definitions["ix_search_entries_document_blocks"]
+    assert f"({block}), viewers, document" in definitions["ix_search_entries_document_annotations"]
+
+    connection = db.connection()
+    build_newsroom(connection, SIZE, analyze=False)
+    rebuild_all(connection, check_drift=False)
+    db.commit()
+    captured: list[tuple[str, Any]] = []
+
+    def capture(_conn, _cursor, statement: str, parameters: Any, _context, executemany) -> None:
+        if "JOIN LATERAL" in statement:
+            captured.append((_selected(statement), parameters))
+
+    engine = db.get_bind()
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        for role in (Role.ANNOTATOR, Role.REVIEWER):
+            operations.search(db, make_user(role), "minister")
+            db.rollback()
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    assert len(captured) >= 2
+    connection = db.connection()
+    for setting in ("enable_seqscan", "enable_indexscan"):
+        connection.exec_driver_sql(f"SET LOCAL {setting} = off")
+    for statement, parameters in captured:
+        plan = connection.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {statement}", parameters)
+        nodes = [node for node, _ in scans(plan.scalar()[0]["Plan"])]
+        used = {
+            node["Index Name"]: node.get("Index Cond", "")
+            for node in nodes
+            if node["Node Type"] == "Bitmap Index Scan"
+        }
+        assert set(used) == {
+            "ix_search_entries_document_blocks",
+            "ix_search_entries_document_annotations",
+        }, used
+        assert all(block in condition and "document @@" in condition for condition in used.values())
+    # The annotator's: only the annotations they may see, inside the index.
+    annotator = " ".join(
+        node.get("Index Cond", "")
+        for node, _ in scans(
+            connection.exec_driver_sql(
+                f"EXPLAIN (FORMAT JSON) {captured[0][0]}", captured[0][1]
+            ).scalar()[0]["Plan"]
+        )
+    )
+    assert "viewers @>" in annotator

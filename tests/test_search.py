@@ -217,14 +217,14 @@ def test_blind_annotation_hides_others_work_until_you_submit(db: Session, newsro
     assert not any(name == "Ana Annotator" for _, name, _ in results.facets["annotator"])
     assert total(db, bo, "", verdict_id=newsroom["verdict"]["false"].id) == 0
     assert total(db, bo, "", annotator_id=newsroom["ana"].id) == 0
-    # Once he submits, he sees it, as in the workspace.
-    db.execute(
-        update(Annotation)
-        .where(Annotation.id == newsroom["draft"].id)
-        .values(state=S.SUBMITTED, submitted_at=utcnow())
-    )
+    # Once he submits, he sees it, as in the workspace (his submission is what changes
+    # who may see Ana's entry: PostgreSQL reads that from the entry).
+    draft = newsroom["draft"]
+    draft.state, draft.submitted_at = S.SUBMITTED, utcnow()
+    db.commit()
     assert found(db, bo, "Zanzibar") == {first.id}
     assert total(db, bo, "", annotator_id=newsroom["ana"].id) == 1
+    assert total(db, bo, "quokka") == 1
 
 
 def test_reviewers_see_submitted_work(db: Session, newsroom) -> None:
@@ -274,6 +274,81 @@ def test_rebuild_finds_no_drift_after_ordinary_writes(db: Session, newsroom) -> 
     report = rebuild_all(db.connection())
     assert report.fixed > 0 and drift(db.connection()) == 0
     assert report.entries == _entries(db)
+
+
+def test_who_may_see_an_annotation_follows_submissions_and_moves(
+    db: Session, newsroom, make_user
+) -> None:
+    """PostgreSQL keeps, in each annotation's entry, who may see it (its author and who
+    has submitted on the claim): every change of that rewrites the claim's other
+    entries too, so the index never drifts from the annotations."""
+    bo, first, second = newsroom["bo"], newsroom["article"].claims[0], newsroom["article"].claims[1]
+    draft = newsroom["draft"]
+    draft.state, draft.submitted_at = S.SUBMITTED, utcnow()
+    db.commit()
+    assert drift(db.connection()) == 0
+    assert found(db, bo, "Zanzibar") == {first.id}
+    # Moved to the other claim (as a merge of claims does): Bo has submitted nothing
+    # on claim 1 any more, and sees Rui's approved work on claim 2.
+    draft.claim_id = second.id
+    db.commit()
+    assert drift(db.connection()) == 0
+    assert found(db, bo, "Zanzibar") == set()
+    assert found(db, bo, "Wombat") == {second.id}
+    # A newcomer's draft on claim 2 shows them nothing of the others' work there.
+    cy = make_user(Role.ANNOTATOR, name="Cy Newcomer")
+    db.add(Annotation(claim_id=second.id, annotator_id=cy.id, state=S.DRAFT, rationale="Hm."))
+    db.commit()
+    assert drift(db.connection()) == 0
+    assert found(db, cy, "Wombat") == set() and found(db, cy, "Xylophone") == set()
+    db.delete(draft)
+    db.commit()
+    assert drift(db.connection()) == 0
+
+
+def test_a_windowed_search_reads_the_same_block_by_block(
+    db: Session, monkeypatch: pytest.MonkeyPatch, make_user, make_article
+) -> None:
+    """However a broad search reads its stretches of entries (PostgreSQL: block by
+    block from the index, or each stretch in one go), its window holds the same newest
+    matches the viewer may see, and part of what the whole search finds. Blocks of
+    three ids here, so that stretches cross blocks."""
+    from factcheck.search import operations
+
+    ana, rui = make_user(Role.ANNOTATOR), make_user(Role.REVIEWER)
+    for n in range(12):
+        body = f"Pelicans counted in survey {n}." + (" Gulls too." if n % 3 else "")
+        article = make_article(ana, title=f"Report {n}", body=body)
+        if n % 4 == 0:
+            db.add(
+                Annotation(
+                    claim_id=article.claims[0].id,
+                    annotator_id=ana.id,
+                    state=S.SUBMITTED if n % 8 else S.DRAFT,
+                    submitted_at=utcnow() if n % 8 else None,
+                    rationale="Pelicans seen by the river.",
+                )
+            )
+    db.commit()
+    monkeypatch.setattr(operations, "ID_BLOCK", 3)
+
+    def claims(results: Any) -> list[int]:
+        return sorted(hit.claim.id for hit in results.hits if hit.claim)
+
+    for window in (1, 2, 5, 7):
+        monkeypatch.setattr(operations, "BROAD_WINDOW", window)
+        for viewer in (ana, rui, make_user(Role.ANNOTATOR)):
+            for text in ("pelicans", "gulls", "pelic*", "survey -gulls"):
+                whole = search(db, viewer, text, complete=True, limit=200)
+                monkeypatch.setattr(operations, "_MOST_BLOCKS", 10_000)
+                by_blocks = search(db, viewer, text, limit=200)
+                monkeypatch.setattr(operations, "_MOST_BLOCKS", 0)
+                at_once = search(db, viewer, text, limit=200)
+                assert claims(by_blocks) == claims(at_once), (window, text)
+                # The window counts matching entries; a claim and its annotations are one.
+                assert by_blocks.total == at_once.total <= min(window, whole.total)
+                assert by_blocks.complete == at_once.complete == (whole.total <= window)
+                assert set(claims(by_blocks)) <= set(claims(whole))
 
 
 def test_web_form_import(client: FlaskClient, login, db: Session) -> None:

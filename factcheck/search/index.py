@@ -32,6 +32,7 @@ from sqlalchemy import (
     String,
     bindparam,
     case,
+    cast,
     delete,
     except_,
     func,
@@ -39,14 +40,17 @@ from sqlalchemy import (
     inspect,
     literal,
     null,
+    or_,
     select,
     union_all,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.orm import Session, aliased
 
 from factcheck.annotations.models import Annotation, Source
 from factcheck.articles.models import Article, Claim
 from factcheck.commit_hooks import CommitHook
+from factcheck.db import PostgresIntegers
 from factcheck.review.models import Review
 from factcheck.search.languages import entry_language
 from factcheck.search.models import EntryKind, SearchEntry
@@ -76,6 +80,8 @@ def _entry(columns: Columns, values: dict[str, Any]) -> list[Any]:
     """An entry's ``columns`` from its kind's ``values`` and its article's language."""
     language = entry_language(Article.language)
     values = {
+        # Typed: in a UNION, PostgreSQL would take a bare NULL for text.
+        "viewers": cast(null(), PostgresIntegers()),
         **values,
         "language": language,
         "heading_stems": _stems(language, values["heading"]),
@@ -143,6 +149,16 @@ def _annotation_rows(columns: Columns) -> Select[Any]:
         .where(Review.annotation_id == Annotation.id)
         .scalar_subquery()
     )
+    # Its author, and whoever has submitted on the claim (see SearchEntry.viewers).
+    sibling = aliased(Annotation)
+    viewers = (
+        select(func.array_agg(aggregate_order_by(sibling.annotator_id, sibling.annotator_id)))
+        .where(
+            sibling.claim_id == Annotation.claim_id,
+            or_(sibling.submitted_at.is_not(None), sibling.id == Annotation.id),
+        )
+        .scalar_subquery()
+    )
     return (
         select(
             *_entry(
@@ -156,6 +172,7 @@ def _annotation_rows(columns: Columns) -> Select[Any]:
                     "state": Annotation.state,
                     "heading": _text(Annotation.claimant, Annotation.claim_summary),
                     "body": _text(Annotation.rationale, sources, comments, User.name),
+                    "viewers": viewers,
                 },
             )
         )
@@ -179,12 +196,14 @@ _COLUMNS: Columns = (
 )
 #: SQLite's, beyond those: the stems of a non-English entry's words.
 _SQLITE_COLUMNS: Columns = ("heading_stems", "body_stems")
+#: PostgreSQL's: who may see an annotation (its index reads it).
+_POSTGRESQL_COLUMNS: Columns = ("viewers",)
 
 
 def columns_for(dialect: str) -> Columns:
     """The columns an entry is written with on ``dialect`` (PostgreSQL's trigger reads
     the language itself; SQLite's stems are written with the entry)."""
-    return _COLUMNS + _SQLITE_COLUMNS if dialect == "sqlite" else _COLUMNS
+    return _COLUMNS + (_SQLITE_COLUMNS if dialect == "sqlite" else _POSTGRESQL_COLUMNS)
 
 
 def _in_order(rows: Any) -> Select[Any]:
@@ -219,6 +238,9 @@ class Marks:
     annotators: set[int] = field(default_factory=set)
     #: Articles whose language changed: every entry of theirs is searched anew.
     languages: set[int] = field(default_factory=set)
+    #: Claims where someone's annotation came, went, moved or was submitted or taken
+    #: back: on PostgreSQL who may see each of their annotations changed.
+    viewed_claims: set[int] = field(default_factory=set)
 
     def __bool__(self) -> bool:
         return any(vars(self).values())
@@ -233,6 +255,7 @@ class _Statements:
     building and compiling the statements anew cost as much as running them."""
 
     def __init__(self, columns: Columns) -> None:
+        self.columns = columns
         entry = SearchEntry.__table__.c
         insert_columns = list(columns)
         self.steps: dict[str, list[Any]] = {
@@ -283,6 +306,7 @@ class _Statements:
             .join(Claim, Claim.id == Annotation.claim_id)
             .where(Claim.article_id.in_(_ids()))
         )
+        self.annotations_of_claims = select(Annotation.id).where(Annotation.claim_id.in_(_ids()))
 
 
 @cache
@@ -302,6 +326,11 @@ def refresh(connection: Connection, marks: Marks) -> None:
     for ids in _chunks(marks.languages - marks.new_articles):
         claim_ids.update(connection.scalars(statements.claims_of_articles, {"ids": ids}))
         annotation_ids.update(connection.scalars(statements.annotations_of_articles, {"ids": ids}))
+    if "viewers" in statements.columns:
+        for ids in _chunks(marks.viewed_claims):
+            annotation_ids.update(
+                connection.scalars(statements.annotations_of_claims, {"ids": ids})
+            )
     for name, marked in (
         ("articles", marks.articles - marks.new_articles),
         ("new_articles", marks.new_articles),
@@ -430,6 +459,13 @@ def _note(session: Session, marks: Marks) -> None:
                 marks.claims.add(thing.id)
             elif isinstance(thing, Annotation):
                 marks.annotations.add(thing.id)
+                if thing in session.new or deleted or _changed(thing, "submitted_at"):
+                    marks.viewed_claims.add(thing.claim_id)
+                elif _changed(thing, "claim_id"):
+                    history = inspect(thing).attrs["claim_id"].history
+                    marks.viewed_claims.update(
+                        claim for claim in (*history.added, *history.deleted) if claim
+                    )
             elif isinstance(thing, Source | Review):
                 marks.annotations.add(thing.annotation_id)
             elif isinstance(thing, User) and not deleted and _changed(thing, "name"):

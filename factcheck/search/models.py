@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from factcheck.annotations.states import AnnotationState
 from factcheck.articles.models import Article
-from factcheck.db import Base, FullTextDocument, enum_values, intpk
+from factcheck.db import Base, FullTextDocument, PostgresIntegers, enum_values, intpk
 
 # Imported with the models, before any connection opens: registers ``search_stems``,
 # which fills ``heading_stems`` and ``body_stems`` (see factcheck.db.SQLITE_FUNCTIONS).
@@ -78,6 +78,12 @@ class SearchEntry(Base):
             create_constraint=False,
         )
     )
+    #: PostgreSQL only, an annotation's: who may see it besides reviewers -- its author
+    #: and every annotator who has submitted their own annotation of the claim (blind
+    #: annotation), so that the words' index finds an annotator's matches among the
+    #: annotations they may see without reading the others. Rewritten whenever someone
+    #: submits on the claim. Elsewhere NULL (SQLite reads the rule from the annotations).
+    viewers: Mapped[list[int] | None] = mapped_column(PostgresIntegers)
     #: Words that say what the thing is: a title, a claim, who claimed it and what.
     heading: Mapped[str] = mapped_column(Text, default="")
     #: The rest: an article's outlet and byline; an annotation's reasoning and sources.
