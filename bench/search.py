@@ -133,7 +133,8 @@ def query_mix(url: str, per_kind: int, seed: int = 7) -> list[dict[str, Any]]:
     word = re.compile(r"[A-Za-z]{4,}")
     with engine.connect() as connection:
         top = connection.scalar(select(func.max(Claim.id))) or 1
-        sample = []
+        sample: list[list[str]] = []
+        texts: list[str] = []
         while len(sample) < per_kind:
             claim_id = rng.randint(1, top)
             row = connection.execute(
@@ -144,6 +145,7 @@ def query_mix(url: str, per_kind: int, seed: int = 7) -> list[dict[str, Any]]:
             ).first()
             if row and len(word.findall(row[0])) >= 6:
                 sample.append(word.findall(row[0]))
+                texts.append(row[0])
         outlets = [o for (o,) in connection.execute(select(Article.outlet).distinct().limit(20))]
         verdicts = [v for (v,) in connection.execute(select(Verdict.id))]
     engine.dispose()
@@ -159,8 +161,19 @@ def query_mix(url: str, per_kind: int, seed: int = 7) -> list[dict[str, Any]]:
         queries.append({"kind": "1 word", "q": rng.choice(words)})
         queries.append({"kind": "2 words", "q": " ".join(rng.sample(words, 2))})
         queries.append({"kind": "3 words", "q": " ".join(rng.sample(words, 3))})
-        start = rng.randrange(len(words) - 1)
-        queries.append({"kind": "phrase", "q": f'"{words[start]} {words[start + 1]}"'})
+        # Two words that stand together in the claim, as people quote a phrase (two
+        # long words of it with others between are not a phrase of it).
+        together = [
+            (first, second)
+            for first, second in zip(texts[index].split(), texts[index].split()[1:], strict=False)
+            if word.fullmatch(first) and word.fullmatch(second)
+        ]
+        if together:
+            first, second = rng.choice(together)
+        else:
+            start = rng.randrange(len(words) - 1)
+            first, second = words[start], words[start + 1]
+        queries.append({"kind": "phrase", "q": f'"{first} {second}"'})
         stem = rng.choice([w for w in words if len(w) >= 6] or words)
         queries.append({"kind": "prefix", "q": stem[:5] + "*"})
         queries.append({"kind": "rare word", "q": rare[index % len(rare)] if rare else words[0]})

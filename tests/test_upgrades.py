@@ -3,23 +3,31 @@
 A newsroom that installed an older release has a database at an older revision, filled
 by the application of that time. The ORM models describe the head, so such a database
 cannot be filled through them: the demo newsroom is built once at the head (the
-*source*), and for each earlier revision R a fresh database is migrated to R and given
-the source's rows, table by table, column by column, as far as R's schema has them
-(reflected, not taken from the models). That database is then upgraded to the head and
-compared with itself before the upgrade and with the source.
+*source*), and for each earlier revision R a fresh database at R is given the source's
+rows, table by table, column by column, as far as R's schema has them (reflected, not
+taken from the models). That database is then upgraded to the head and compared with
+itself before the upgrade and with the source.
 
 Also here: which downgrades work on a database with data and which are refused (and
 that a refused or failed one leaves nothing half-done), and what ``flask db upgrade``
 does on a database newer than the code.
+
+Migrating is what costs time here, so nothing is migrated twice that can be copied: an
+empty database is walked up from nothing once per backend and copied at every revision
+(SQLite's backup API, PostgreSQL's ``CREATE DATABASE ... TEMPLATE``), the newsroom at
+the head is filled once and copied, and each test starts from one of those databases.
+The downgrades are walked one revision at a time rather than from the head to each
+revision anew, which lets every revision's schema be checked on both backends.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -29,13 +37,26 @@ import pytest
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask
-from sqlalchemy import Connection, Engine, MetaData, Table, func, inspect, select, text
+from sqlalchemy import (
+    Connection,
+    Engine,
+    MetaData,
+    Table,
+    create_engine,
+    func,
+    inspect,
+    make_url,
+    select,
+    text,
+)
+from sqlalchemy import table as table_clause
 from sqlalchemy.orm import Session
 
 from factcheck import PROJECT_ROOT
 from factcheck.audit.recorder import verify
 from factcheck.db import is_full_text_structure
 from tests.conftest import DEMO_PASSWORD, POSTGRES_URL, make_app
+from tests.servers import create_postgres_database, drop_postgres_database
 
 SCRIPTS = ScriptDirectory(str(PROJECT_ROOT / "migrations"))
 HEAD: str = SCRIPTS.get_current_head()  # type: ignore[assignment]
@@ -66,6 +87,7 @@ TALLIES = {
 }
 
 Rows = list[tuple[Any, ...]]
+Schema = dict[str, Any]
 
 
 def _before(revision: str, later: str) -> bool:
@@ -77,24 +99,93 @@ def _worker(config: pytest.Config) -> str:
     return getattr(config, "workerinput", {}).get("workerid", "main")
 
 
-@contextmanager
-def _postgres_or_sqlite(database_url: str, directory: Path, name: str) -> Iterator[str]:
-    """An empty database of ``database_url``'s backend, dropped afterwards (PostgreSQL)."""
-    if not database_url.startswith("postgresql"):
-        yield f"sqlite:///{directory / f'{name}.sqlite'}"
-        return
-    from tests.servers import create_postgres_database, drop_postgres_database
+# --- throwaway databases: created, copied, dropped ------------------------------------------
 
-    url = create_postgres_database(POSTGRES_URL or "", f"factcheck_test_{name}")
-    try:
-        yield url
-    finally:
-        drop_postgres_database(POSTGRES_URL or "", f"factcheck_test_{name}")
+
+class Databases:
+    """This file's throwaway databases of one backend, by short name, for one worker.
+
+    Copying is what makes the file affordable: a copy takes a fraction of a second,
+    migrating from nothing to the head several seconds.
+    """
+
+    def __init__(self, database_url: str, directory: Path, worker: str) -> None:
+        self.postgres = database_url.startswith("postgresql")
+        self.directory = directory
+        self.worker = worker
+
+    def _name(self, name: str) -> str:
+        # The worker in every name: xdist workers share the PostgreSQL server.
+        return f"factcheck_test_upgrades_{name}_{self.worker}"
+
+    def _path(self, name: str) -> Path:
+        return self.directory / f"{self._name(name)}.sqlite"
+
+    def url(self, name: str) -> str:
+        if self.postgres:
+            server = make_url(POSTGRES_URL or "")
+            return server.set(database=self._name(name)).render_as_string(hide_password=False)
+        return f"sqlite:///{self._path(name)}"
+
+    def create(self, name: str) -> str:
+        """An empty database ``name`` (replacing any of that name); its URL."""
+        if self.postgres:
+            return create_postgres_database(POSTGRES_URL or "", self._name(name))
+        self._path(name).unlink(missing_ok=True)
+        return self.url(name)
+
+    def copy(self, source: str, name: str) -> str:
+        """A copy of database ``source`` named ``name`` (replacing any); its URL.
+
+        On PostgreSQL nothing may be connected to ``source`` (a template must have no
+        other session): dispose of its engines first."""
+        if self.postgres:
+            copy, template = self._name(name), self._name(source)
+            admin = create_engine(POSTGRES_URL or "", isolation_level="AUTOCOMMIT")
+            try:
+                with admin.connect() as connection:
+                    connection.execute(text(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)'))
+                    connection.execute(text(f'CREATE DATABASE "{copy}" TEMPLATE "{template}"'))
+            finally:
+                admin.dispose()
+        else:
+            self._path(name).unlink(missing_ok=True)
+            # The backup API copies a consistent database whatever is connected to it.
+            with (
+                closing(sqlite3.connect(self._path(source))) as original,
+                closing(sqlite3.connect(self._path(name))) as duplicate,
+            ):
+                original.backup(duplicate)
+        return self.url(name)
+
+    def drop(self, name: str) -> None:
+        if self.postgres:
+            drop_postgres_database(POSTGRES_URL or "", self._name(name))
+        else:
+            self._path(name).unlink(missing_ok=True)
+
+    @contextmanager
+    def temporary(self, name: str, source: str | None = None) -> Iterator[str]:
+        """Database ``name``, a copy of ``source`` (else empty), dropped afterwards."""
+        url = self.copy(source, name) if source else self.create(name)
+        try:
+            yield url
+        finally:
+            self.drop(name)
+
+
+@pytest.fixture(scope="module")
+def databases(
+    database_url: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Databases:
+    """Throwaway databases of the backend under test."""
+    return Databases(database_url, tmp_path_factory.mktemp("upgrades"), _worker(request.config))
 
 
 @contextmanager
 def _app(url: str) -> Iterator[tuple[Flask, Engine]]:
-    """The app on ``url``, inside its context (the migrations run on its engine)."""
+    """The app on ``url``, inside its context (the migrations run on its engine); its
+    connections closed afterwards (a database is copied or dropped only without them)."""
     application = make_app(url)
     engine: Engine = application.extensions["factcheck.engine"]
     try:
@@ -132,10 +223,12 @@ def _rows(connection: Connection, table: Table, columns: list[str] | None = None
     ]
 
 
-def _counts(connection: Connection, metadata: MetaData) -> dict[str, int]:
+def _counts(connection: Connection, tables: Iterable[str]) -> dict[str, int]:
+    """How many rows each of ``tables`` has (by name: counting needs no reflection,
+    which is most of what a check of a whole database costs)."""
     return {
-        name: connection.scalar(select(func.count()).select_from(table)) or 0
-        for name, table in metadata.tables.items()
+        name: connection.scalar(select(func.count()).select_from(table_clause(name))) or 0
+        for name in tables
     }
 
 
@@ -143,6 +236,162 @@ def _chain_breaks(connection: Connection) -> Any:
     """``verify``'s answer for the stored audit history (None when it is intact)."""
     with Session(bind=connection) as session:
         return verify(session)
+
+
+def _schema(connection: Connection) -> Schema:
+    """What a revision's schema is made of, by name: tables and their columns, keys,
+    indexes and constraints; triggers; and on PostgreSQL the functions (the full-text
+    machinery lives there, and a downgrade that forgets a trigger loses no row yet
+    leaves the index silently stale)."""
+    inspector = inspect(connection)
+    tables: dict[str, Any] = {}
+    for name in inspector.get_table_names():
+        if name == "alembic_version" or is_full_text_structure(name, "table"):
+            tables[name] = "full text" if name != "alembic_version" else None
+            continue
+        tables[name] = (
+            sorted((c["name"], c["nullable"]) for c in inspector.get_columns(name)),
+            sorted(
+                (tuple(f["constrained_columns"]), f["referred_table"], f["options"].get("ondelete"))
+                for f in inspector.get_foreign_keys(name)
+            ),
+            sorted(tuple(u["column_names"]) for u in inspector.get_unique_constraints(name)),
+            sorted(str(c["name"]) for c in inspector.get_check_constraints(name)),
+            sorted(
+                (str(i["name"]), tuple(map(str, i["column_names"])), bool(i["unique"]))
+                for i in inspector.get_indexes(name)
+            ),
+        )
+    schema: Schema = {"tables": tables}
+    if connection.dialect.name == "sqlite":
+        schema["triggers"] = sorted(
+            connection.execute(
+                text("SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger'")
+            ).all()
+        )
+    else:
+        schema["triggers"] = sorted(
+            connection.execute(
+                text(
+                    "SELECT trigger_name, event_object_table, event_manipulation "
+                    "FROM information_schema.triggers WHERE trigger_schema = 'public'"
+                )
+            ).all()
+        )
+        # Not those of extensions (unaccent stays installed after a downgrade).
+        schema["functions"] = sorted(
+            connection.scalars(
+                text(
+                    "SELECT p.proname FROM pg_proc p "
+                    "JOIN pg_namespace n ON n.oid = p.pronamespace AND n.nspname = 'public' "
+                    "WHERE NOT EXISTS (SELECT 1 FROM pg_depend d "
+                    "WHERE d.objid = p.oid AND d.deptype = 'e')"
+                )
+            ).all()
+        )
+    return schema
+
+
+#: What each part of a table's shape in ``_schema`` is.
+SHAPE = ("columns", "foreign keys", "unique constraints", "check constraints", "indexes")
+
+
+def _differences(found: Schema, expected: Schema) -> dict[str, Any]:
+    """Where ``found`` is not ``expected``, part by part, and what each has that the
+    other lacks: a failure then names the index or trigger, where a diff of two whole
+    schemas shows only that they differ."""
+
+    def apart(mine: Any, theirs: Any) -> dict[str, Any]:
+        if not isinstance(mine, list | tuple) or not isinstance(theirs, list | tuple):
+            return {"found": mine, "expected": theirs}
+        return {
+            "found only": sorted(set(mine) - set(theirs), key=repr),
+            "expected only": sorted(set(theirs) - set(mine), key=repr),
+        }
+
+    differences: dict[str, Any] = {}
+    for key in sorted(found.keys() | expected.keys()):
+        if key != "tables":
+            if found.get(key) != expected.get(key):
+                differences[key] = apart(found.get(key), expected.get(key))
+            continue
+        tables, wanted = found["tables"], expected.get("tables", {})
+        for name in sorted(tables.keys() | wanted.keys()):
+            mine, theirs = tables.get(name, "missing"), wanted.get(name, "missing")
+            if mine == theirs:
+                continue
+            if isinstance(mine, tuple) and isinstance(theirs, tuple):
+                for part, a, b in zip(SHAPE, mine, theirs, strict=True):
+                    if a != b:
+                        differences[f"{name}: {part}"] = apart(a, b)
+            else:
+                differences[name] = {"found": mine, "expected": theirs}
+    return differences
+
+
+def _assert_schema(found: Schema, expected: Schema, what: str) -> None:
+    """That ``found`` is ``expected``, saying where it is not."""
+    assert _differences(found, expected) == {}, f"{what}: not the schema an upgrade builds"
+    assert found == expected, what
+
+
+# --- every revision, empty: one walk up from nothing --------------------------------------
+
+
+def _at(revision: str) -> str:
+    """The name of the empty database at ``revision``."""
+    return f"at_{revision}"
+
+
+@dataclass(frozen=True)
+class Snapshots:
+    """An empty database at every revision of the chain (named by ``_at``), and each
+    revision's schema as an upgrade from nothing builds it: what a downgrade to that
+    revision must leave."""
+
+    databases: Databases
+    schemas: dict[str, Schema]
+    #: The earlier revisions whose database a test has taken.
+    taken: set[str] = field(default_factory=set)
+
+    @contextmanager
+    def take(self, revision: str) -> Iterator[str]:
+        """The empty database at an earlier ``revision`` itself, for one test, dropped
+        afterwards. Handed over rather than copied: each is wanted by one test only
+        (the upgrade from its revision), and a copy would be one more database for a
+        busy PostgreSQL server to create and drop."""
+        assert revision != HEAD, "the head's is copied: the newsroom is built on it"
+        if revision in self.taken:
+            pytest.fail(f"the empty database at {revision} was used up by an earlier test")
+        self.taken.add(revision)
+        try:
+            yield self.databases.url(_at(revision))
+        finally:
+            self.databases.drop(_at(revision))
+
+
+@pytest.fixture(scope="module")
+def snapshots(databases: Databases) -> Iterator[Snapshots]:
+    """One walk up from nothing, copying the database at each revision: a test that needs
+    an empty database at R takes or copies it instead of migrating from nothing to R.
+    The walk is done in the head's database: where it ends is the head's snapshot."""
+    schemas: dict[str, Schema] = {}
+    made = [_at(HEAD)]
+    try:
+        with _app(databases.create(_at(HEAD))) as (_application, engine):
+            for revision in CHAIN:
+                flask_migrate.upgrade(revision=revision)
+                with engine.connect() as connection:
+                    schemas[revision] = _schema(connection)
+                if revision != HEAD:
+                    engine.dispose()  # a template must have no other session
+                    made.append(_at(revision))
+                    databases.copy(_at(HEAD), _at(revision))
+        yield Snapshots(databases, schemas)
+    finally:
+        # Those taken are gone already; dropping them again costs nothing.
+        for name in made:
+            databases.drop(name)
 
 
 # --- the source: the demo newsroom at the head -------------------------------------------
@@ -158,6 +407,10 @@ class Newsroom:
 
     def rows(self, table: str, columns: list[str]) -> Rows:
         return [tuple(row[name] for name in columns) for row in self.tables[table]]
+
+    def counts(self, tables: Iterable[str]) -> dict[str, int | None]:
+        """How many rows each of ``tables`` has here (None: not a table of the head)."""
+        return {name: len(self.tables[name]) if name in self.tables else None for name in tables}
 
 
 def _newsroom_extras(app: Flask) -> None:
@@ -219,20 +472,16 @@ def _newsroom_extras(app: Flask) -> None:
 
 
 @pytest.fixture(scope="module")
-def newsroom(
-    database_url: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
-) -> Newsroom:
+def newsroom(snapshots: Snapshots) -> Newsroom:
     """The demo newsroom (without its article revision, which only the head can hold)
     plus a row in every table the demo leaves empty, built once per backend."""
     from factcheck.demo import load_demo
     from factcheck.extensions import db as database
 
-    name = f"upgrades_source_{_worker(request.config)}"
     with (
-        _postgres_or_sqlite(database_url, tmp_path_factory.mktemp("source"), name) as url,
+        snapshots.databases.temporary("source", _at(HEAD)) as url,
         _app(url) as (app, engine),
     ):
-        flask_migrate.upgrade()
         load_demo(database.session, password=DEMO_PASSWORD, max_chars=1_000_000, correction=False)
         database.session.commit()
         _newsroom_extras(app)
@@ -254,9 +503,10 @@ def newsroom(
     return Newsroom(tables, {name: set(table.c.keys()) for name, table in metadata.tables.items()})
 
 
-def _fill(connection: Connection, newsroom: Newsroom) -> None:
+def _fill(connection: Connection, newsroom: Newsroom) -> MetaData:
     """Give the database (at whatever revision) the newsroom's rows: for each of its
-    tables, the source's values of the columns it has, parents before children."""
+    tables, the source's values of the columns it has, parents before children. Its
+    tables, as reflected."""
     metadata = _reflect(connection)
     for table in metadata.sorted_tables:
         source = newsroom.tables.get(table.name)
@@ -285,12 +535,13 @@ def _fill(connection: Connection, newsroom: Newsroom) -> None:
                 connection.execute(
                     select(func.setval(sequence, func.coalesce(highest, 1), highest.is_not(None)))
                 )
+    return metadata
 
 
-def _tallies(connection: Connection) -> dict[str, Rows]:
-    """The tallies that count something (a tally at 0 is as good as none)."""
-    metadata = MetaData()
-    metadata.reflect(connection, only=list(TALLIES))
+def _tallies(connection: Connection, metadata: MetaData) -> dict[str, Rows]:
+    """The tallies that count something (a tally at 0 is as good as none), read through
+    ``metadata``'s tables (reflected at the head: a reflection of its own would cost as
+    much again as the reading)."""
     tallies: dict[str, Rows] = {}
     for name, count in TALLIES.items():
         table = metadata.tables[name]
@@ -299,7 +550,7 @@ def _tallies(connection: Connection) -> dict[str, Rows]:
     return tallies
 
 
-def _recounted(connection: Connection) -> dict[str, Rows]:
+def _recounted(connection: Connection, metadata: MetaData) -> dict[str, Rows]:
     """The tallies as a recount from the annotations and reviews makes them (rolled
     back: the database keeps its own)."""
     from factcheck.annotations.tallies import recount
@@ -309,15 +560,26 @@ def _recounted(connection: Connection) -> dict[str, Rows]:
     try:
         recount(connection)
         recount_approvals(connection)
-        return _tallies(connection)
+        return _tallies(connection, metadata)
     finally:
         transaction.rollback()
 
 
+@pytest.fixture(scope="module")
+def newsroom_at_head(snapshots: Snapshots, newsroom: Newsroom) -> Iterator[str]:
+    """The name of a database at the head holding the newsroom (as ``_fill`` gives it):
+    filled once, for the tests to copy."""
+    name = "newsroom_at_head"
+    with snapshots.databases.temporary(name, _at(HEAD)) as url:
+        with _app(url) as (_application, engine), engine.begin() as connection:
+            _fill(connection, newsroom)
+        yield name
+
+
 @pytest.fixture
-def own_url(database_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
-    """An empty database of the backend under test, for this test alone."""
-    with _postgres_or_sqlite(database_url, tmp_path, f"upgrades_{_worker(request.config)}") as url:
+def newsroom_url(databases: Databases, newsroom_at_head: str) -> Iterator[str]:
+    """A database at the head holding the newsroom, for this test alone."""
+    with databases.temporary("test", newsroom_at_head) as url:
         yield url
 
 
@@ -326,21 +588,23 @@ def own_url(database_url: str, tmp_path: Path, request: pytest.FixtureRequest) -
 
 @pytest.mark.parametrize("revision", EARLIER)
 def test_an_upgrade_from_an_earlier_revision_keeps_the_data(
-    newsroom: Newsroom, own_url: str, revision: str
+    newsroom: Newsroom, snapshots: Snapshots, revision: str
 ) -> None:
     """A newsroom filled at ``revision`` and upgraded to the head has every row it had,
     every column of them unchanged (but the documented rewrites), its texts, claims'
     offsets and rationales as the source has them, an intact audit chain, a search index
     with no drift and tallies that agree with a recount."""
-    with _app(own_url) as (_application, engine):
-        flask_migrate.upgrade(revision=revision)
+    with (
+        snapshots.take(revision) as url,
+        _app(url) as (_application, engine),
+    ):
+        assert _current(engine) == revision, "the empty database of the walk up"
         with engine.begin() as connection:
-            _fill(connection, newsroom)
+            old = _fill(connection, newsroom)
         with engine.connect() as connection:
             assert _chain_breaks(connection) is None, "the copy at the old revision"
-            old = _reflect(connection)
             kept = {name: table for name, table in old.tables.items() if name not in REBUILT}
-            counts = {n: c for n, c in _counts(connection, old).items() if n in kept}
+            counts = _counts(connection, kept)
             columns = {
                 name: [
                     c.name
@@ -359,7 +623,7 @@ def test_an_upgrade_from_an_earlier_revision_keeps_the_data(
         assert _current(engine) == HEAD
         with engine.connect() as connection:
             new = _reflect(connection)
-            assert {n: c for n, c in _counts(connection, new).items() if n in kept} == counts
+            assert _counts(connection, [n for n in new.tables if n in kept]) == counts
             for name in kept:
                 assert _rows(connection, new.tables[name], columns[name]) == before[name], name
             _assert_as_the_source(connection, new, newsroom, had_library="factchecks" in old.tables)
@@ -367,7 +631,7 @@ def test_an_upgrade_from_an_earlier_revision_keeps_the_data(
             from factcheck.search.index import drift
 
             assert drift(connection) == 0
-            assert _tallies(connection) == _recounted(connection)
+            assert _tallies(connection, new) == _recounted(connection, new)
 
 
 def _assert_as_the_source(
@@ -411,166 +675,171 @@ def _assert_as_the_source(
 
 # --- 2. downgrades: which work on a database with data, and which are refused ----------------
 
-Schema = dict[str, Any]
+#: Downgrades that leave a schema unlike the one an upgrade builds: (backend, revision)
+#: -> the triggers missing once the head is downgraded to that revision. None now:
+#: e5f1a3b7c8d4's downgrade used to drop its columns by a batch copy of ``factchecks`` on
+#: SQLite, which dropped the library's full-text triggers (this test found it); it drops
+#: them in place now. An upgrade back must leave exactly the schema an upgrade from
+#: nothing builds: a trigger a downgrade forgot shows there too.
+DOWNGRADE_DEFECTS: dict[tuple[str, str], frozenset[str]] = {}
+#: Downgrades that are refused on a database with data, by the revision whose
+#: downgrade refuses, and why (what the message says).
+REFUSED = {"c5a9e1d3f7b2": "article revisions exist; downgrading would lose them"}
+#: The revision that brought article revisions: no downgrade goes past it once an
+#: article has been revised.
+ARTICLE_REVISIONS = "c5a9e1d3f7b2"
 
 
-def _schema(connection: Connection) -> Schema:
-    """What a revision's schema is made of, by name: tables and their columns, keys,
-    indexes and constraints; triggers; and on PostgreSQL the functions (the full-text
-    machinery lives there, and a downgrade that forgets a trigger loses no row yet
-    leaves the index silently stale)."""
-    inspector = inspect(connection)
-    tables: dict[str, Any] = {}
-    for name in inspector.get_table_names():
-        if name == "alembic_version" or is_full_text_structure(name, "table"):
-            tables[name] = "full text" if name != "alembic_version" else None
-            continue
-        tables[name] = (
-            sorted((c["name"], c["nullable"]) for c in inspector.get_columns(name)),
-            sorted(
-                (tuple(f["constrained_columns"]), f["referred_table"], f["options"].get("ondelete"))
-                for f in inspector.get_foreign_keys(name)
-            ),
-            sorted(tuple(u["column_names"]) for u in inspector.get_unique_constraints(name)),
-            sorted(str(c["name"]) for c in inspector.get_check_constraints(name)),
-            sorted(
-                (str(i["name"]), tuple(map(str, i["column_names"])), bool(i["unique"]))
-                for i in inspector.get_indexes(name)
-            ),
-        )
-    schema: Schema = {"tables": tables}
-    if connection.dialect.name == "sqlite":
-        schema["triggers"] = sorted(
-            connection.execute(
-                text("SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger'")
-            ).all()
-        )
-    else:
-        schema["triggers"] = sorted(
-            connection.execute(
-                text(
-                    "SELECT trigger_name, event_object_table, event_manipulation "
-                    "FROM information_schema.triggers WHERE trigger_schema = 'public'"
-                )
-            ).all()
-        )
-        # Not those of extensions (unaccent stays installed after a downgrade).
-        schema["functions"] = sorted(
-            connection.scalars(
-                text(
-                    "SELECT p.proname FROM pg_proc p "
-                    "JOIN pg_namespace n ON n.oid = p.pronamespace AND n.nspname = 'public' "
-                    "WHERE NOT EXISTS (SELECT 1 FROM pg_depend d "
-                    "WHERE d.objid = p.oid AND d.deptype = 'e')"
-                )
-            ).all()
-        )
-    return schema
-
-
-@pytest.fixture(scope="module")
-def schemas(
-    database_url: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
-) -> dict[str, Schema]:
-    """Each revision's schema as an upgrade from nothing builds it: what a downgrade to
-    that revision must leave."""
-    name = f"upgrades_schemas_{_worker(request.config)}"
-    found: dict[str, Schema] = {}
-    with (
-        _postgres_or_sqlite(database_url, tmp_path_factory.mktemp("schemas"), name) as url,
-        _app(url) as (_application, engine),
-    ):
-        for revision in CHAIN:
-            flask_migrate.upgrade(revision=revision)
-            with engine.connect() as connection:
-                found[revision] = _schema(connection)
-    return found
-
-
-@contextmanager
-def _newsroom_at_head(url: str, newsroom: Newsroom) -> Iterator[tuple[Flask, Engine]]:
-    """A database at the head holding the newsroom."""
-    with _app(url) as (application, engine):
-        flask_migrate.upgrade()
-        with engine.begin() as connection:
-            _fill(connection, newsroom)
-        yield application, engine
+def _downgraded(schemas: dict[str, Schema], backend: str, revision: str) -> Schema:
+    """The schema a downgrade from the head to ``revision`` must leave: the one an upgrade
+    from nothing builds, but for the known defects."""
+    missing = DOWNGRADE_DEFECTS.get((backend, revision), frozenset())
+    return schemas[revision] | {
+        "triggers": [t for t in schemas[revision]["triggers"] if t[0] not in missing]
+    }
 
 
 def _state(engine: Engine) -> tuple[str | None, Schema, dict[str, int]]:
     """Where a database is: its revision, its schema and how many rows each table has."""
     with engine.connect() as connection:
-        return _current(engine), _schema(connection), _counts(connection, _reflect(connection))
+        # One connection for all of it: on SQLite every transaction takes the write
+        # lock (BEGIN IMMEDIATE), so a second one would wait for this one.
+        current = MigrationContext.configure(connection).get_current_revision()
+        schema = _schema(connection)
+        return current, schema, _counts(connection, _tables(schema))
 
 
-#: Downgrades that leave a schema unlike the one an upgrade builds: (backend, revision)
-#: -> the triggers missing. None now: e5f1a3b7c8d4's downgrade used to drop its columns
-#: by a batch copy of ``factchecks`` on SQLite, which dropped the library's full-text
-#: triggers (this test found it); it drops them in place now.
-DOWNGRADE_DEFECTS: dict[tuple[str, str], frozenset[str]] = {}
-#: Downgrades that are refused on a database with data, by the revision whose
-#: downgrade refuses, and why (what the message says).
-REFUSED = {"c5a9e1d3f7b2": "article revisions exist; downgrading would lose them"}
+def _tables(schema: Schema) -> list[str]:
+    """The tables of ``schema`` that hold rows of their own (not Alembic's, not the
+    full-text structures)."""
+    return [name for name, shape in schema["tables"].items() if shape not in (None, "full text")]
 
 
-#: On PostgreSQL the schema after a downgrade is compared at a sample of revisions (every
-#: downgrade step still runs: each test goes down from the head); SQLite, where a
-#: downgrade rebuilds tables, is checked at every one. The suite's time is the reason.
-PG_DOWNGRADE_SAMPLE = [*EARLIER[::4], EARLIER[-1]]
-DOWNGRADE_CASES = [("sqlite", revision) for revision in EARLIER] + [
-    ("postgresql", revision) for revision in dict.fromkeys(PG_DOWNGRADE_SAMPLE)
-]
+def _kept(counts: dict[str, Any]) -> dict[str, Any]:
+    """The counts a migration must not change: all but the search entries', which a
+    migration may rebuild (``drift`` checks those)."""
+    return {name: count for name, count in counts.items() if name not in REBUILT}
 
 
-@pytest.mark.parametrize(("database_url", "revision"), DOWNGRADE_CASES, indirect=["database_url"])
-def test_a_downgrade_from_the_head_with_data_leaves_that_revisions_schema(
-    newsroom: Newsroom, schemas: dict[str, Schema], own_url: str, revision: str
+def _migrate(command: Callable[..., None], revision: str, what: str) -> None:
+    """``flask_migrate``'s ``command`` to ``revision``. A step that fails says which it was
+    (flask_migrate logs an Alembic error and exits: the reason is in the captured log)."""
+    try:
+        command(revision=revision)
+    except SystemExit:
+        pytest.fail(f"{what}: flask_migrate gave up (its reason is in the captured log)")
+    except Exception as error:
+        error.add_note(f"while {what}")
+        raise
+
+
+def _assert_at(engine: Engine, revision: str, schema: Schema, what: str) -> dict[str, int]:
+    """That the database is at ``revision`` with ``schema`` and an intact audit chain;
+    how many rows each table has."""
+    current, found, counts = _state(engine)
+    assert current == revision, what
+    _assert_schema(found, schema, what)
+    with engine.connect() as connection:
+        assert _chain_breaks(connection) is None, what
+    return counts
+
+
+def _assert_at_the_head_again(
+    engine: Engine, schemas: dict[str, Schema], counts: dict[str, int], what: str
 ) -> None:
-    """Every downgrade from the head (no article revised: else see the next test) goes
-    through, leaves the schema an upgrade to ``revision`` builds (no trigger or index
-    forgotten), keeps every row of the tables ``revision`` has but the search entries a
-    downgrade may rewrite, and an intact audit chain; and the upgrade back to the head
-    loses nothing of that."""
-    with _newsroom_at_head(own_url, newsroom) as (_application, engine):
-        flask_migrate.downgrade(revision=revision)
-        current, schema, counts = _state(engine)
-        assert current == revision
-        missing = DOWNGRADE_DEFECTS.get((engine.dialect.name, revision), frozenset())
-        expected = schemas[revision] | {
-            "triggers": [t for t in schemas[revision]["triggers"] if t[0] not in missing]
-        }
-        assert schema == expected
-        expected = {name: len(newsroom.tables[name]) for name in counts}
-        assert {n: c for n, c in counts.items() if n not in REBUILT} == {
-            n: c for n, c in expected.items() if n not in REBUILT
-        }
-        with engine.connect() as connection:
-            assert _chain_breaks(connection) is None
+    """Back at the head after a round trip from the revision that had ``counts``: the
+    head's schema, every row of those tables, an intact audit chain, and what is
+    computed from the rows (the search index, the tallies) agreeing with them."""
+    from factcheck.search.index import drift
 
-        flask_migrate.upgrade()
-        with engine.connect() as connection:
-            assert _current(engine) == HEAD
-            again = _counts(connection, _reflect(connection))
-            assert {n: again[n] for n in counts if n not in REBUILT} == {
-                n: c for n, c in counts.items() if n not in REBUILT
-            }
-            assert _chain_breaks(connection) is None
-            from factcheck.search.index import drift
-
-            assert drift(connection) == 0
+    again = _assert_at(engine, HEAD, schemas[HEAD], what)
+    assert _kept({name: again.get(name) for name in counts}) == _kept(counts), what
+    with engine.connect() as connection:
+        assert drift(connection) == 0, what
+        metadata = _reflect(connection)
+        assert _tallies(connection, metadata) == _recounted(connection, metadata), what
 
 
-@pytest.mark.parametrize("target", [CHAIN[-2], "base"])
+def test_downgrades_one_revision_at_a_time_from_the_head_with_data(
+    newsroom: Newsroom, snapshots: Snapshots, newsroom_url: str
+) -> None:
+    """The newsroom walked down from the head one revision at a time (no article revised:
+    else see the refusal below). Every step goes through and leaves the schema an
+    upgrade to its revision builds (no trigger or index forgotten), every row of the
+    tables that revision has (but the search entries a migration may rebuild) and an
+    intact audit chain. At each revision the upgrade back up one step runs on the data
+    the downgrade left, keeps those rows and rebuilds the later revision's schema
+    exactly. From the oldest revision one ``upgrade`` (all steps at once, as an operator
+    runs it) brings the newsroom back to the head with its rows, an intact chain, a
+    search index with no drift and tallies that agree with a recount."""
+    schemas = snapshots.schemas
+    with _app(newsroom_url) as (_application, engine):
+        backend = engine.dialect.name
+        later = HEAD
+        counts: dict[str, int] = {}
+        for revision in reversed(EARLIER):
+            what = f"the downgrade from {later} to {revision}"
+            _migrate(flask_migrate.downgrade, revision, what)
+            counts = _assert_at(engine, revision, _downgraded(schemas, backend, revision), what)
+            assert _kept(counts) == _kept(newsroom.counts(counts)), what
+
+            what = f"the upgrade from {revision} back to {later}"
+            _migrate(flask_migrate.upgrade, later, what)
+            again = _assert_at(engine, later, schemas[later], what)
+            assert _kept({name: again.get(name) for name in counts}) == _kept(counts), what
+
+            # Down again, to go on from there.
+            what = f"the downgrade from {later} to {revision}, the second time"
+            _migrate(flask_migrate.downgrade, revision, what)
+            assert _current(engine) == revision, what
+            later = revision
+
+        what = f"the upgrade from {CHAIN[0]} to the head in one command"
+        _migrate(flask_migrate.upgrade, HEAD, what)
+        _assert_at_the_head_again(engine, schemas, counts, what)
+
+
+def test_a_downgrade_to_the_first_revision_in_one_command_and_back_one_at_a_time(
+    newsroom: Newsroom, snapshots: Snapshots, newsroom_url: str
+) -> None:
+    """The other way round: one ``downgrade`` from the head to the first revision (every
+    step at once: on PostgreSQL in one transaction, where steps that each pass alone
+    could still trip over one another) leaves that revision's schema, every row of its
+    tables and an intact audit chain; the upgrades back one revision at a time each
+    build their revision's schema exactly and keep those rows and the chain; and the
+    head is whole again (no drift in the search index, tallies as a recount makes
+    them)."""
+    schemas = snapshots.schemas
+    first = CHAIN[0]
+    with _app(newsroom_url) as (_application, engine):
+        what = f"the downgrade from the head to {first} in one command"
+        _migrate(flask_migrate.downgrade, first, what)
+        counts = _assert_at(engine, first, _downgraded(schemas, engine.dialect.name, first), what)
+        assert _kept(counts) == _kept(newsroom.counts(counts)), what
+
+        earlier = first
+        for revision in CHAIN[1:]:
+            what = f"the upgrade from {earlier} to {revision}"
+            _migrate(flask_migrate.upgrade, revision, what)
+            again = _assert_at(engine, revision, schemas[revision], what)
+            assert _kept({name: again.get(name) for name in counts}) == _kept(counts), what
+            earlier = revision
+        _assert_at_the_head_again(engine, schemas, counts, "back at the head one step at a time")
+
+
+@pytest.mark.parametrize("target", [CHAIN[CHAIN.index(ARTICLE_REVISIONS) - 1], "base"])
 def test_a_downgrade_past_article_revisions_is_refused_and_changes_nothing(
-    newsroom: Newsroom, own_url: str, target: str, caplog: pytest.LogCaptureFixture
+    snapshots: Snapshots, newsroom_url: str, target: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Once an article has been revised, no downgrade past c5a9e1d3f7b2 runs: it would
-    lose the earlier texts. The refusal says so, and the database is as it was: at the
-    head, every table and row in place (the refusal comes before any change)."""
+    lose the earlier texts. The refusal says so, and comes before that step changes
+    anything. On PostgreSQL (every step in one transaction) the database is as it was,
+    at the head; on SQLite (each step committed on its own) it is at c5a9e1d3f7b2 as the
+    downgrades of any later revisions left it, every table and row in place."""
     from factcheck.demo import load_demo
     from factcheck.extensions import db as database
 
-    with _newsroom_at_head(own_url, newsroom) as (_application, engine):
+    with _app(newsroom_url) as (_application, engine):
         # The demo's correction: the reference article's second revision.
         assert load_demo(database.session, password=DEMO_PASSWORD, max_chars=1_000_000).revised
         database.session.commit()
@@ -581,23 +850,29 @@ def test_a_downgrade_past_article_revisions_is_refused_and_changes_nothing(
         with caplog.at_level(logging.ERROR, logger="flask_migrate"), pytest.raises(SystemExit):
             flask_migrate.downgrade(revision=target)
 
-        assert REFUSED[HEAD] in caplog.text
+        assert REFUSED[ARTICLE_REVISIONS] in caplog.text
         assert "Restore a backup taken before the upgrade instead" in caplog.text
-        assert _state(engine) == before
+        if engine.dialect.name == "postgresql":
+            assert _state(engine) == before
+        else:
+            current, schema, counts = _state(engine)
+            assert current == ARTICLE_REVISIONS
+            _assert_schema(schema, snapshots.schemas[ARTICLE_REVISIONS], "after the refusal")
+            assert counts == {name: count for name, count in before[2].items() if name in counts}
         with engine.connect() as connection:
             assert _chain_breaks(connection) is None
 
 
 def test_a_downgrade_that_fails_part_way_leaves_whole_revisions(
-    newsroom: Newsroom, schemas: dict[str, Schema], own_url: str, database_url: str
+    snapshots: Snapshots, newsroom_url: str
 ) -> None:
-    """A downgrade of several steps that fails in the third (a view of the operator's
-    own holds on to ``users.locale``, which a4d2f6b8c0e1's downgrade drops) leaves no
+    """A downgrade of several steps that fails part way (a view of the operator's own
+    holds on to ``users.locale``, which a4d2f6b8c0e1's downgrade drops) leaves no
     revision half-done. PostgreSQL runs every step in one transaction: the database is
     back at the head, untouched. SQLite commits each step on its own: the database
     stays at the last revision whose downgrade completed, with exactly that revision's
     schema, and the failed step left no trace."""
-    with _newsroom_at_head(own_url, newsroom) as (_application, engine):
+    with _app(newsroom_url) as (_application, engine):
         with engine.begin() as connection:
             connection.execute(text("CREATE VIEW operator_locales AS SELECT id, locale FROM users"))
         before = _state(engine)
@@ -606,12 +881,12 @@ def test_a_downgrade_that_fails_part_way_leaves_whole_revisions(
             flask_migrate.downgrade(revision="b6cb198c62a8")
 
         current, schema, counts = _state(engine)
-        if database_url.startswith("postgresql"):
+        if engine.dialect.name == "postgresql":
             assert (current, schema, counts) == before
         else:
-            # c5a9e1d3f7b2's and e8c4a2f6b0d7's downgrades ran and were committed.
+            # The downgrades of the revisions after a4d2f6b8c0e1 ran and were committed.
             assert current == "a4d2f6b8c0e1"
-            assert schema == schemas["a4d2f6b8c0e1"]
+            _assert_schema(schema, snapshots.schemas["a4d2f6b8c0e1"], "after the failure")
         assert {n: c for n, c in counts.items() if n in before[2] and n not in REBUILT} == {
             n: c for n, c in before[2].items() if n in counts and n not in REBUILT
         }
@@ -630,18 +905,15 @@ def test_a_downgrade_that_fails_part_way_leaves_whole_revisions(
 UNKNOWN = "ffffffffffff"
 
 
-@contextmanager
-def _from_the_future(url: str, newsroom: Newsroom) -> Iterator[tuple[Flask, Engine]]:
-    """The newsroom at the head, its ``alembic_version`` then set to a revision newer
-    than this code (a later release was installed and rolled back)."""
-    with _newsroom_at_head(url, newsroom) as (application, engine):
-        with engine.begin() as connection:
-            connection.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": UNKNOWN})
-        yield application, engine
+def _move_to_the_future(engine: Engine) -> None:
+    """Set the newsroom's ``alembic_version`` to a revision newer than this code (a later
+    release was installed and rolled back)."""
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": UNKNOWN})
 
 
 def test_flask_db_upgrade_on_a_database_newer_than_the_code_changes_nothing(
-    newsroom: Newsroom, own_url: str, caplog: pytest.LogCaptureFixture
+    newsroom_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     """What ``flask db upgrade`` does on a database ahead of the code. Run as an
     operator runs it (its own process), the app factory refuses the database before
@@ -651,10 +923,11 @@ def test_flask_db_upgrade_on_a_database_newer_than_the_code_changes_nothing(
     Either way nothing has changed."""
     from tests.servers import app_env, run_flask
 
-    with _from_the_future(own_url, newsroom) as (application, engine):
+    with _app(newsroom_url) as (application, engine):
+        _move_to_the_future(engine)
         before = _state(engine)
         assert before[0] == UNKNOWN
-        env = app_env(own_url, secret_key="k" * 64, demo_password=DEMO_PASSWORD)
+        env = app_env(newsroom_url, secret_key="k" * 64, demo_password=DEMO_PASSWORD)
         command = run_flask(env, "db", "upgrade", timeout=120)
         assert command.returncode == 1, command.stderr
         assert "newer than this code" in command.stderr
@@ -668,12 +941,10 @@ def test_flask_db_upgrade_on_a_database_newer_than_the_code_changes_nothing(
         assert _state(engine) == before
 
 
-def test_the_app_refuses_to_start_on_a_database_newer_than_the_code(
-    newsroom: Newsroom, own_url: str
-) -> None:
+def test_the_app_refuses_to_start_on_a_database_newer_than_the_code(newsroom_url: str) -> None:
     """An app that started on a newer database would write rows its code does not
     understand the schema of; it must refuse, and say why."""
-    with _from_the_future(own_url, newsroom):
-        pass
+    with _app(newsroom_url) as (_application, engine):
+        _move_to_the_future(engine)
     with pytest.raises(RuntimeError, match="newer than this code"):
-        make_app(own_url)
+        make_app(newsroom_url)
