@@ -44,6 +44,10 @@ depends_on = None
 #: Entry ids per block: factcheck.search.operations.ID_BLOCK must say the same (a test
 #: reads the index's definition), or searches stop using the indexes.
 _BLOCK = 4096
+#: GIN keeps new entries in a pending list until it holds this many kB, and every
+#: scan of the index reads the whole list: a search reads the index once per block, so
+#: the default 4 MB (500 pages after a busy hour) would be read dozens of times a search.
+_PENDING_KB = 64
 #: A prefix that begins more words than this is left a prefix (as slow as before).
 _MOST_WORDS = 256
 
@@ -126,11 +130,13 @@ def upgrade() -> None:
     op.execute("DROP INDEX ix_search_entries_document")
     op.execute(
         "CREATE INDEX ix_search_entries_document_blocks ON search_entries "
-        f"USING gin ((id / {_BLOCK}), document) WHERE kind <> 'annotation'"
+        f"USING gin ((id / {_BLOCK}), document) WITH (gin_pending_list_limit = {_PENDING_KB}) "
+        "WHERE kind <> 'annotation'"
     )
     op.execute(
         "CREATE INDEX ix_search_entries_document_annotations ON search_entries "
-        f"USING gin ((id / {_BLOCK}), viewers, document) WHERE kind = 'annotation'"
+        f"USING gin ((id / {_BLOCK}), viewers, document) "
+        f"WITH (gin_pending_list_limit = {_PENDING_KB}) WHERE kind = 'annotation'"
     )
 
 
