@@ -351,6 +351,43 @@ def test_a_windowed_search_reads_the_same_block_by_block(
                 assert set(claims(by_blocks)) <= set(claims(whole))
 
 
+def test_a_gap_in_the_ids_does_not_make_a_broad_search_read_further(
+    db: Session, monkeypatch: pytest.MonkeyPatch, make_user, make_article
+) -> None:
+    """A rolled-back import leaves thousands of entry ids unused. The newest matches
+    lie on both sides of such a gap: a broad search still finds exactly them, in as few
+    reads as without the gap (its stretches are counted in entries, not ids)."""
+    from sqlalchemy import event
+
+    from factcheck.search import operations
+
+    if db.get_bind().dialect.name != "postgresql":
+        pytest.skip("PostgreSQL reads a broad search in stretches of entries")
+    monkeypatch.setattr(operations, "BROAD_WINDOW", 5)
+    ana, rui = make_user(Role.ANNOTATOR), make_user(Role.REVIEWER)
+    older = [make_article(ana, body=f"Pelicans counted in survey {n}.") for n in range(12)]
+    db.commit()
+    db.execute(select(func.setval(func.pg_get_serial_sequence("search_entries", "id"), 100_000)))
+    newer = [make_article(ana, body=f"Pelicans seen at pier {n}.") for n in range(2)]
+    db.commit()
+    reads: list[str] = []
+
+    def count(_conn, _cursor, statement: str, *_args: Any) -> None:
+        if statement.startswith("INSERT INTO search_hits"):
+            reads.append(statement)
+
+    engine = db.get_bind()
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        results = search(db, rui, "pelicans")
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    newest = [a.claims[0].id for a in (*older[-3:], *newer)]
+    assert sorted(hit.claim.id for hit in results.hits) == sorted(newest)
+    assert results.window is not None
+    assert len(reads) == 1, "the first stretch of 40 entries holds the window"
+
+
 def test_web_form_import(client: FlaskClient, login, db: Session) -> None:
     user = login(Role.ANNOTATOR)
     body = "Kookaburra numbers fell by 40% last year."
