@@ -875,6 +875,9 @@ class _Search:
         self.matches = None if query.is_empty else _matches(session, query, languages, chosen)
         self.complete = complete
         self.window: Window | None = None
+        #: Matching entries written to ``search_hits`` so far, as the driver reports them
+        #: (SQLAlchemy keeps an INSERT's row count only when asked: preserve_rowcount).
+        self._counted = 0
         self.found = None if self.matches is None else self._match_once()
 
     def _fill(self, connection: Any) -> None:
@@ -892,6 +895,7 @@ class _Search:
             return
         wanted = BROAD_WINDOW + 1
         entry_id = self.matches.entries.c.id
+        self._counted = 0
         for lower, upper in self._stretches():
             hits = self._by_blocks(lower, upper) if lower is not None else None
             if hits is None:
@@ -903,13 +907,16 @@ class _Search:
             newest = self.matches.newest
             if newest is None:
                 newest = hits.selected_columns.entry_id + 0
-            room = wanted - self._found(since=lower)
-            connection.execute(
-                _HITS.insert().from_select(columns, hits.order_by(newest.desc()).limit(room))
+            # Stretches go down from the newest: everything written so far is newer.
+            written = connection.execute(
+                _HITS.insert()
+                .from_select(columns, hits.order_by(newest.desc()).limit(wanted - self._counted))
+                .execution_options(preserve_rowcount=True)
             )
-            if self._found(since=lower) >= wanted:
+            self._counted += written.rowcount
+            if self._counted >= wanted:
                 break
-        if self._found() < wanted:
+        if self._counted < wanted:
             return
         # Keep the newest; the one past the window only said that there is more.
         floor = (
@@ -927,14 +934,6 @@ class _Search:
             .where(SearchEntry.id == oldest)
         )
         self.window = Window(BROAD_WINDOW, since)
-
-    def _found(self, since: int | None = None) -> int:
-        # Counted, not taken from the cursor: PostgreSQL's driver does not say how many
-        # rows an INSERT ... SELECT wrote.
-        counted = select(func.count()).select_from(_HITS)
-        if since is not None:
-            counted = counted.where(_HITS.c.entry_id >= since)
-        return self.session.scalar(counted) or 0
 
     def _stretches(self) -> Iterator[tuple[int, int] | tuple[None, None]]:
         """The entry ids a broad search reads in turn, newest first: from each lowest
@@ -971,7 +970,7 @@ class _Search:
             yield lower, upper
             upper, read = lower, read + entries
             # Visible matches per entry so far; one at least, to reach back far enough.
-            found = self._found(since=lower)
+            found = self._counted
             density = max(found, 1) / read
             entries = math.ceil((BROAD_WINDOW + 1 - found) / density * 1.5)
 
