@@ -43,7 +43,11 @@ def annotate(page, claim_text: str, verdict_key: str, source_url: str) -> None:
     expect(page.locator(".panel .claim-text")).to_contain_text(claim_text)
     options = page.get_by_label("Verdict").locator("option").all_text_contents()
     number = next(i for i, label in enumerate(options) if label.split(". ", 1)[-1] == verdict_key)
+    # The keys are the page's script's: on a busy machine a click on a claim may have
+    # loaded the page anew, and a key pressed before its script runs does nothing.
+    page.wait_for_load_state("load")
     page.locator("body").press(str(number))  # the number key picks the verdict
+    expect(page.get_by_label("Verdict")).not_to_have_value("")
     page.get_by_label("Claimant").fill("Council press office")
     page.get_by_label("Rationale").fill(f"Checked against {source_url}.")
     page.get_by_label("Source URL").first.fill(source_url)
