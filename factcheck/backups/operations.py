@@ -769,9 +769,12 @@ def _scratch_app(url: str) -> Iterator[Flask]:
         scratch.extensions["factcheck.engine"].dispose()
 
 
-def _restore_archive_into(session: Session, path: Path, manifest: Manifest) -> None:
+def _restore_archive_into(engine: Engine, path: Path, manifest: Manifest) -> None:
+    """Restore the portable archive at ``path`` into the (migrated, empty) database of
+    ``engine``, all or nothing, in a session of its own."""
+    session = db.session_factory(bind=engine)
     try:
-        with path.open("rb") as stream:
+        with unit_of_work(session), path.open("rb") as stream:
             restore_archive(
                 session,
                 None,
@@ -782,6 +785,8 @@ def _restore_archive_into(session: Session, path: Path, manifest: Manifest) -> N
             )
     except DomainError as error:
         raise BackupFailed(error.message) from None
+    finally:
+        session.close()
 
 
 # --- schema revisions -----------------------------------------------------------------------
@@ -1012,12 +1017,7 @@ def _verify(path: Path, manifest: Manifest, progress: Progress | None) -> CheckR
             with _scratch_app(url) as app, app.app_context():
                 flask_migrate.upgrade()
                 engine = app.extensions["factcheck.engine"]
-                session = db.session_factory(bind=engine)
-                try:
-                    with unit_of_work(session):
-                        _restore_archive_into(session, path, manifest)
-                finally:
-                    session.close()
+                _restore_archive_into(engine, path, manifest)
                 with engine.connect() as connection:
                     return _report(manifest, connection)
     except (OSError, sqlite3.Error, SQLAlchemyError) as error:
@@ -1105,12 +1105,7 @@ def restore_backup(path: Path, *, force: bool = False) -> CheckReport:
                 _wipe(engine, backend, url)
             flask_migrate.upgrade()
             db.session.remove()
-            session = db.session_factory(bind=engine)
-            try:
-                with unit_of_work(session):
-                    _restore_archive_into(session, path, manifest)
-            finally:
-                session.close()
+            _restore_archive_into(engine, path, manifest)
         engine.dispose()
         with engine.connect() as connection:
             report = _report(manifest, connection)

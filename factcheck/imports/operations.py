@@ -133,9 +133,7 @@ class _Adder:
                 max_chars=self.max_chars,
             )
         except MatchedArticle as matched:
-            found = (matched.existing.id, matched.existing.title)
-            if found not in self.report.matched:
-                self.report.matched.append(found)
+            matched.note_in(self.report.matched)
             raise
         if revised is not None:
             article = revised.revision.article

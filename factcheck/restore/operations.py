@@ -796,9 +796,7 @@ class _Restorer:
                 max_chars=self.max_chars,
             )
         except MatchedArticle as matched:
-            found = (matched.existing.id, matched.existing.title)
-            if found not in self.report.matched:
-                self.report.matched.append(found)
+            matched.note_in(self.report.matched)
             raise
         if revised is None:
             return False

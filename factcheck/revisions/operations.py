@@ -104,6 +104,12 @@ class MatchedArticle(ValidationFailed):
         super().__init__(message)
         self.existing = existing
 
+    def note_in(self, matched: list[tuple[int, str]]) -> None:
+        """Add the article found to a report's ``matched`` (id, title), once."""
+        found = (self.existing.id, self.existing.title)
+        if found not in matched:
+            matched.append(found)
+
 
 def revise_matched(
     session: Session,

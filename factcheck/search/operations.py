@@ -486,13 +486,12 @@ class _Matches:
     #: What orders matches newest first the way this database does it fastest; None:
     #: the matches' ids plus nought (see :meth:`_Search._fill`).
     newest: ColumnElement[Any] | None = None
-    #: Whether a broad search reads stretches of entry ids, newest first, rather than
-    #: all matches in one go (see :meth:`_Search._fill`).
+    #: PostgreSQL: a broad search reads stretches of entry ids, newest first, rather
+    #: than all matches in one go (see :meth:`_Search._fill`), each from the words'
+    #: indexes, which also hold each entry's block of ids (:data:`ID_BLOCK`), block by
+    #: block (see :meth:`_Search._by_blocks`), articles' and claims' apart from
+    #: annotations' (see :meth:`_Search.hits`).
     stretched: bool = False
-    #: PostgreSQL: the words' indexes also hold each entry's block of ids
-    #: (:data:`ID_BLOCK`), so that a stretch of a few blocks is read block by block from
-    #: the index (see :meth:`_Search._by_blocks`).
-    blocked: bool = False
 
 
 def _language_condition(entry: Any, chosen: str | None) -> ColumnElement[bool]:
@@ -571,7 +570,6 @@ def _postgresql_matches(
         rank=-func.ts_rank_cd(entry.c.document, tsquery) * _kind_weight(entry),
         snippets=headlines,
         stretched=True,
-        blocked=True,
     )
 
 
@@ -895,7 +893,6 @@ class _Search:
             return
         wanted = BROAD_WINDOW + 1
         entry_id = self.matches.entries.c.id
-        self._counted = 0
         for lower, upper in self._stretches():
             hits = self._by_blocks(lower, upper) if lower is not None else None
             if hits is None:
@@ -988,7 +985,7 @@ class _Search:
         a series joined laterally."""
         assert self.matches is not None
         first, last = lower // ID_BLOCK, (upper - 1) // ID_BLOCK
-        if not self.matches.blocked or last - first + 1 > _MOST_BLOCKS:
+        if not self.matches.stretched or last - first + 1 > _MOST_BLOCKS:
             return None
         entry = self.matches.entries
         blocks = select(func.generate_series(last, first, -1).label("block")).subquery("blocks")
@@ -1082,7 +1079,7 @@ class _Search:
         its own, in one statement."""
         assert self.matches is not None
         entry = self.matches.entries.c
-        if not self.matches.blocked:
+        if not self.matches.stretched:
             return self.visible_matches(*self._columns()).where(*conditions)
         public = (
             select(*self._columns())
