@@ -333,12 +333,20 @@ def jobs_worker_command(burst: bool) -> None:
             2,
         )
     from redis import Redis
-    from rq import Queue, Worker
+    from rq import Queue, SimpleWorker
 
+    from factcheck import worker
     from factcheck.jobs import QUEUE_NAME
 
+    # Jobs run in this process, in this app, one after another: RQ's usual worker forks
+    # a fresh process per job, which built the app, the sentence encoder and the
+    # language identifier again every time (1.5 s of CPU a job, most of a library
+    # refresh under load). A job that fails is recorded and the worker goes on.
+    worker.use_app(current_app._get_current_object())
     connection = Redis.from_url(url)
-    Worker([Queue(QUEUE_NAME, connection=connection)], connection=connection).work(burst=burst)
+    SimpleWorker([Queue(QUEUE_NAME, connection=connection)], connection=connection).work(
+        burst=burst
+    )
 
 
 @factchecks_cli.command("encode")

@@ -181,6 +181,39 @@ def test_with_redis_the_work_is_queued_shown_and_done_by_the_worker(
         )
 
 
+def test_the_worker_command_does_the_queued_work_in_its_own_process(
+    app, db: Session, make_article
+) -> None:
+    """``flask jobs worker`` runs each job in its own process and app (no fork per job:
+    the encoder and the caches stay built), passing over a job whose row is gone."""
+    import signal
+
+    from factcheck import worker
+
+    # Each backend its own Redis database: the two may run at once.
+    number = 12 if db.get_bind().dialect.name == "sqlite" else 13
+    with queued_on_redis(app, db, number) as queue:
+        with app.test_request_context():
+            article = make_article(body=DEPORTATIONS)
+            db.commit()
+        [job] = db.scalars(select(BackgroundJob)).all()
+        assert queue.count == 1
+        queue.enqueue("factcheck.worker.perform", 10**9)  # a job whose row is gone
+        # RQ's worker takes over SIGINT and SIGTERM in the process that runs it.
+        handlers = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            result = app.test_cli_runner().invoke(args=["jobs", "worker", "--burst"])
+        finally:
+            worker.use_app(None)
+            for number, handler in handlers.items():
+                signal.signal(number, handler)
+        assert result.exit_code == 0, result.output
+        db.refresh(job)
+        assert job.state is JobState.DONE and job.done == job.total == 1
+        assert set(_matched(db)) == {article.claims[0].id}
+        assert queue.count == 0
+
+
 def test_work_asked_for_while_a_job_waits_is_done_by_that_job(
     app, db: Session, make_article
 ) -> None:

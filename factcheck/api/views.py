@@ -94,13 +94,48 @@ def _summary(article: Article, claims: int) -> dict[str, Any]:
     }
 
 
+#: A claim as the article's claim list gives it, read as plain rows: a 1,000-claim
+#: article as ORM objects took 25 ms of a 40 ms request (loading, then reading each
+#: attribute through the ORM), and every fact-checker reads it again and again.
+_CLAIM_ROW = (
+    Claim.id,
+    Claim.position,
+    Claim.start,
+    Claim.end,
+    Claim.kind,
+    *(getattr(Claim, f"has_{name}") for name in HINT_NAMES),
+)
+
+
 def _article_out(article: Article) -> schemas.ArticleOut:
+    body = article.body
+    rows = db.session.execute(
+        select(*_CLAIM_ROW)
+        # The current text's claims, as ``Article.claims`` has them.
+        .where(Claim.article_id == article.id, Claim.removed_in.is_(None))
+        .order_by(Claim.position)
+    ).all()
+    # Plain dicts, validated by the article's model in one call: a model built per
+    # claim costs several times more in Python than the whole validation.
+    claims = [
+        {
+            "id": claim_id,
+            "article_id": article.id,
+            "position": position,
+            "start": start,
+            "end": end,
+            "text": body[start:end],
+            "kind": kind.value,
+            "hints": [name for name, has in zip(HINT_NAMES, hints, strict=True) if has],
+        }
+        for claim_id, position, start, end, kind, *hints in rows
+    ]
     return schemas.ArticleOut(
-        **_summary(article, len(article.claims)),
+        **_summary(article, len(claims)),
         byline=article.byline,
-        body=article.body,
+        body=body,
         body_sha256=article.body_sha256,
-        claim_list=[_claim_out(c, article.body) for c in article.claims],
+        claim_list=claims,
     )
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import enum
 import re
 from collections import Counter, OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import chain, islice
 from pathlib import Path
@@ -140,6 +140,20 @@ def remember_vectors(texts: list[str], vectors: np.ndarray) -> None:
             _VECTOR_CACHE.move_to_end(text)
         while len(_VECTOR_CACHE) > _VECTOR_CACHE_SIZE:
             _VECTOR_CACHE.popitem(last=False)
+
+
+def vectors_of(texts: Sequence[str]) -> np.ndarray:
+    """The sentence vectors of these (cleaned) texts, one row each: those remembered
+    from the cache, the rest encoded in one batch and remembered. The worker matches
+    the same recent claims again each time the library grows."""
+    with _VECTOR_CACHE_LOCK:
+        found = {text: _VECTOR_CACHE[text] for text in texts if text in _VECTOR_CACHE}
+    missing = [text for text in dict.fromkeys(texts) if text not in found]
+    if missing:
+        encoded = encode_texts(missing)
+        remember_vectors(missing, encoded)
+        found.update(zip(missing, encoded, strict=True))
+    return np.stack([found[text] for text in texts])
 
 
 def _index_directory() -> Path | None:

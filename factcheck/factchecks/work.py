@@ -29,13 +29,12 @@ from factcheck.annotations.states import AnnotationState
 from factcheck.articles.models import Article, Claim
 from factcheck.commit_hooks import CommitHook
 from factcheck.db import utcnow
-from factcheck.factchecks.matching import match_text, remember_vectors, shown_to
+from factcheck.factchecks.matching import match_text, shown_to, vectors_of
 from factcheck.factchecks.models import ClaimMatch, ClaimVector, FactCheck, LibraryStats
 from factcheck.factchecks.stats import STATS_ID
 from factcheck.factchecks.terms import clean
 from factcheck.factchecks.vectors import (
     encode_pending,
-    encode_texts,
     from_bytes,
     pending,
     to_bytes,
@@ -92,8 +91,7 @@ def match_claims(session: Session, claim_ids: Iterable[int], progress: Progress)
         cleaned = {claim_id: text for claim_id, text in cleaned.items() if text.strip()}
         session.execute(delete(ClaimVector).where(ClaimVector.claim_id.in_(chunk)))
         if cleaned:
-            vectors = encode_texts(list(cleaned.values()))
-            remember_vectors(list(cleaned.values()), vectors)
+            vectors = vectors_of(list(cleaned.values()))
             session.execute(
                 insert(ClaimVector),
                 [
