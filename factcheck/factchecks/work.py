@@ -242,7 +242,8 @@ def _act(session: Session, marks: dict[str, set[int]]) -> None:
         library_changed(session)
         # The library job matches recent claims anyway.
         return
-    if not _library_size(session):
+    # Most commits (every annotation saved) bring no article: no query for them.
+    if not marks["articles"] or not _library_size(session):
         return
     for article_id in sorted(marks["articles"]):
         schedule(
