@@ -15,7 +15,7 @@ database whose fact-check library holds that many entries (the CheckThat! benchm
 and generated ones), each file in a web request that queues its article's matching on
 Redis (as production runs), then times one worker doing the queued matching.
 
-Run: .venv/bin/python bench/import.py [--articles 1000] [--library 100000]
+Run: .venv/bin/python bench/import.py [--articles 1000] [--rounds 3] [--library 100000]
 """
 
 from __future__ import annotations
@@ -25,9 +25,11 @@ import csv
 import io
 import os
 import random
+import statistics
 import sys
 import tempfile
 import time
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
@@ -97,6 +99,12 @@ def main() -> None:
         type=int,
         help="Also import with matching on, against a library of this many entries.",
     )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="Import each way this many times, with and without the index in turn (median).",
+    )
     args = parser.parse_args()
     rng = random.Random(5)
     stories = [article(rng, n) for n in range(args.articles)]
@@ -116,16 +124,31 @@ def main() -> None:
             "throwaway SQLite files)"
         )
 
-    results: dict[tuple[str, bool], tuple[int, float]] = {}
+    rounds: dict[tuple[str, bool], list[tuple[int, float]]] = defaultdict(list)
     with tempfile.TemporaryDirectory() as tmp:
-        # With the search index kept current (as the app always runs), then without it,
-        # in the same run: the difference is what keeping the index costs.
-        for indexed in (True, False):
-            label = "indexed" if indexed else "unindexed"
-            with fresh_database(named, tmp, f"csv_{label}") as url:
-                results[("one CSV file", indexed)] = import_csv(url, data, indexed)
-            with fresh_database(named, tmp, f"txt_{label}") as url:
-                results[("one .txt file each", indexed)] = import_txt(url, stories, indexed)
+        # With the search index kept current (as the app always runs) and without it, in
+        # the same run: the difference is what keeping the index costs. The two take
+        # turns, first one then the other leading, over --rounds rounds, and each keeps
+        # its median: on a shared machine whose speed drifts by tens of percent within
+        # minutes, one of each measured the drift as often as the index.
+        for number in range(args.rounds):
+            order = (True, False) if number % 2 == 0 else (False, True)
+            for indexed in order:
+                label = f"{'indexed' if indexed else 'unindexed'}_{number}"
+                with fresh_database(named, tmp, f"csv_{label}") as url:
+                    rounds[("one CSV file", indexed)].append(import_csv(url, data, indexed))
+                with fresh_database(named, tmp, f"txt_{label}") as url:
+                    rounds[("one .txt file each", indexed)].append(
+                        import_txt(url, stories, indexed)
+                    )
+    results = {
+        key: (runs[0][0], statistics.median(seconds for _, seconds in runs))
+        for key, runs in rounds.items()
+    }
+    if args.rounds > 1:
+        for (name, indexed), runs in rounds.items():
+            times = ", ".join(f"{seconds:.2f}" for _, seconds in runs)
+            print(f"{name}{'' if indexed else ' (no search index)'}: rounds {times} s")
 
     for (name, indexed), (count, seconds) in results.items():
         print(
