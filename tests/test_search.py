@@ -351,6 +351,23 @@ def test_a_windowed_search_reads_the_same_block_by_block(
                 assert set(claims(by_blocks)) <= set(claims(whole))
 
 
+def test_postgresql_vacuums_the_entries_after_ten_thousand_dead_rows(db: Session) -> None:
+    """The newest entries, which broad searches read first, are where rewrites and
+    rolled-back imports leave dead rows: autovacuum takes the table after a fixed number
+    of them, not a fifth of it (285,000 at a million claims)."""
+    if db.get_bind().dialect.name != "postgresql":
+        pytest.skip("SQLite has no autovacuum; FTS5 keeps its own index")
+    from sqlalchemy import text as sql
+
+    options = db.scalar(sql("SELECT reloptions FROM pg_class WHERE relname = 'search_entries'"))
+    assert set(options) >= {
+        "autovacuum_vacuum_scale_factor=0",
+        "autovacuum_vacuum_threshold=10000",
+        "autovacuum_vacuum_insert_scale_factor=0",
+        "autovacuum_vacuum_insert_threshold=10000",
+    }
+
+
 def test_a_gap_in_the_ids_does_not_make_a_broad_search_read_further(
     db: Session, monkeypatch: pytest.MonkeyPatch, make_user, make_article
 ) -> None:
