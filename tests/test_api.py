@@ -325,6 +325,44 @@ def test_rate_limit_per_token(client, app, make_token) -> None:
     assert limited.status_code == 429 and int(limited.headers["Retry-After"]) >= 1
 
 
+def test_with_redis_the_rate_limit_is_counted_there_and_falls_back_to_the_database(
+    client, app, db: Session, make_token
+) -> None:
+    """With Redis configured, a token's requests are counted there (no database write);
+    with Redis unreachable, they are counted in the database and the limit still holds."""
+    redis = pytest.importorskip("redis")
+    from sqlalchemy import func
+
+    from factcheck.ratelimit import RateCounter
+
+    # Each backend its own Redis database: the two may run at once.
+    number = 10 if db.get_bind().dialect.name == "sqlite" else 11
+    url = f"redis://127.0.0.1:6379/{number}"
+    try:
+        redis.Redis.from_url(url).flushdb()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis at 127.0.0.1:6379")
+    secret, _ = make_token()
+    other, _ = make_token()
+    counted = select(func.count()).select_from(RateCounter)
+    before = db.scalar(counted)
+    app.config.update(API_RATE_LIMIT_PER_MINUTE=3, REDIS_URL=url)
+    try:
+        statuses = [api(client, "GET", "/verdicts", secret).status_code for _ in range(4)]
+        assert api(client, "GET", "/verdicts", other).status_code == 200
+        assert db.scalar(counted) == before  # nothing written to the database
+        assert len(redis.Redis.from_url(url).keys("factcheck:rate:*")) == 2
+        # Nothing listens on this port: the database counts, and the limit holds.
+        app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"
+        down = [api(client, "GET", "/verdicts", other).status_code for _ in range(4)]
+        assert db.scalar(counted) == before + 1
+    finally:
+        app.config.update(API_RATE_LIMIT_PER_MINUTE=600, REDIS_URL=None)
+        redis.Redis.from_url(url).flushdb()
+    assert statuses == [200, 200, 200, 429]
+    assert down == [200, 200, 200, 429]
+
+
 def test_openapi_document_describes_every_route(client: FlaskClient, app) -> None:
     document = client.get("/api/v1/openapi.json").get_json()
     assert document["openapi"] == "3.1.0"
