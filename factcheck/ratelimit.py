@@ -88,12 +88,12 @@ def hit(session: Session, key: str, *, limit: int, window_seconds: int = 60) -> 
     In the database: flushes but does not commit; the caller commits at once, so the
     count stands even when the request itself fails afterwards. (Redis keeps it at once.)
     """
-    from redis.exceptions import RedisError
-
     now = time.time()
     window = _window_start(window_seconds, now)
     client = _redis()
     if client is not None:
+        from redis.exceptions import RedisError
+
         name = _redis_key(key, window)
         try:
             # Counted and given its lifetime together (MULTI/EXEC): a key never lingers.
@@ -118,11 +118,11 @@ def hit(session: Session, key: str, *, limit: int, window_seconds: int = 60) -> 
 
 def peek(session: Session, key: str, *, window_seconds: int = 60) -> int:
     """How many hits ``key`` has in the current window, without counting one."""
-    from redis.exceptions import RedisError
-
     window = _window_start(window_seconds, time.time())
     client = _redis()
     if client is not None:
+        from redis.exceptions import RedisError
+
         try:
             return int(client.get(_redis_key(key, window)) or 0)
         except RedisError as error:
