@@ -351,7 +351,7 @@ def test_a_windowed_search_reads_the_same_block_by_block(
                 assert set(claims(by_blocks)) <= set(claims(whole))
 
 
-def test_postgresql_vacuums_the_entries_after_ten_thousand_dead_rows(db: Session) -> None:
+def test_postgresql_autovacuum_takes_the_entries_after_ten_thousand_rows(db: Session) -> None:
     """The newest entries, which broad searches read first, are where rewrites and
     rolled-back imports leave dead rows: autovacuum takes the table after a fixed number
     of them, not a fifth of it (285,000 at a million claims)."""

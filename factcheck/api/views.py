@@ -23,7 +23,7 @@ from factcheck.api.registry import (
     operation,
 )
 from factcheck.articles import operations as article_ops
-from factcheck.articles.hints import HINT_NAMES
+from factcheck.articles.hints import HINT_NAMES, hint_names
 from factcheck.articles.models import Article, Claim
 from factcheck.db import DIGITS, MAX_ID
 from factcheck.errors import NotFound
@@ -68,16 +68,42 @@ def _cursor() -> int:
 # --- serialisers --------------------------------------------------------------------------
 
 
+def _claim_fields(
+    claim_id: int,
+    article_id: int,
+    position: int,
+    start: int,
+    end: int,
+    kind: Any,
+    hints: list[str],
+    body: str,
+) -> dict[str, Any]:
+    """A claim as :class:`schemas.ClaimOut` gives it, from its columns and the text its
+    offsets point into."""
+    return {
+        "id": claim_id,
+        "article_id": article_id,
+        "position": position,
+        "start": start,
+        "end": end,
+        "text": body[start:end],
+        "kind": kind.value,
+        "hints": hints,
+    }
+
+
 def _claim_out(claim: Claim, body: str) -> schemas.ClaimOut:
     return schemas.ClaimOut(
-        id=claim.id,
-        article_id=claim.article_id,
-        position=claim.position,
-        start=claim.start,
-        end=claim.end,
-        text=body[claim.start : claim.end],
-        kind=claim.kind.value,
-        hints=claim.hints,
+        **_claim_fields(
+            claim.id,
+            claim.article_id,
+            claim.position,
+            claim.start,
+            claim.end,
+            claim.kind,
+            claim.hints,
+            body,
+        )
     )
 
 
@@ -118,17 +144,8 @@ def _article_out(article: Article) -> schemas.ArticleOut:
     # Plain dicts, validated by the article's model in one call: a model built per
     # claim costs several times more in Python than the whole validation.
     claims = [
-        {
-            "id": claim_id,
-            "article_id": article.id,
-            "position": position,
-            "start": start,
-            "end": end,
-            "text": body[start:end],
-            "kind": kind.value,
-            "hints": [name for name, has in zip(HINT_NAMES, hints, strict=True) if has],
-        }
-        for claim_id, position, start, end, kind, *hints in rows
+        _claim_fields(claim_id, article.id, position, start, end, kind, hint_names(flags), body)
+        for claim_id, position, start, end, kind, *flags in rows
     ]
     return schemas.ArticleOut(
         **_summary(article, len(claims)),

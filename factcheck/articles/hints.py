@@ -11,9 +11,17 @@ numeric dates.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import cache
 
 HINT_NAMES = ("number", "quote", "attribution", "comparison", "date")
+
+
+def hint_names(flags: Iterable[bool]) -> list[str]:
+    """The names of the hints whose flags (``has_<name>``, in :data:`HINT_NAMES`'
+    order) are set, in that order."""
+    return [name for name, has in zip(HINT_NAMES, flags, strict=True) if has]
+
 
 # -- what needs no words ----------------------------------------------------------------
 

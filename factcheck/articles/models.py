@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
-from factcheck.articles.hints import HINT_NAMES
+from factcheck.articles.hints import HINT_NAMES, hint_names
 from factcheck.db import Base, enum_values, intpk, str500, utcnow
 from factcheck.users.models import User
 
@@ -182,7 +182,7 @@ class Claim(Base):
     @property
     def hints(self) -> list[str]:
         """Names of the hints that apply, in a fixed order for display."""
-        return [name for name in HINT_NAMES if getattr(self, f"has_{name}")]
+        return hint_names(getattr(self, f"has_{name}") for name in HINT_NAMES)
 
     def __repr__(self) -> str:
         return f"<Claim {self.id} article={self.article_id} #{self.position}>"

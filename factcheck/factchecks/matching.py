@@ -122,14 +122,7 @@ _VECTOR_CACHE_LOCK = Lock()
 def text_vector(text: str) -> np.ndarray:
     """The sentence vector of a (cleaned) text; recent ones are remembered, since a
     claim panel asks again for the same claim."""
-    with _VECTOR_CACHE_LOCK:
-        found = _VECTOR_CACHE.get(text)
-        if found is not None:
-            _VECTOR_CACHE.move_to_end(text)
-            return found
-    vector = encode_texts([text])[0]
-    remember_vectors([text], vector[None, :])
-    return vector
+    return vectors_of([text])[0]
 
 
 def remember_vectors(texts: list[str], vectors: np.ndarray) -> None:
@@ -148,6 +141,8 @@ def vectors_of(texts: Sequence[str]) -> np.ndarray:
     the same recent claims again each time the library grows."""
     with _VECTOR_CACHE_LOCK:
         found = {text: _VECTOR_CACHE[text] for text in texts if text in _VECTOR_CACHE}
+        for text in found:
+            _VECTOR_CACHE.move_to_end(text)
     missing = [text for text in dict.fromkeys(texts) if text not in found]
     if missing:
         encoded = encode_texts(missing)

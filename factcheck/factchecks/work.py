@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -227,25 +228,37 @@ def library_changed(session: Session) -> None:
     )
 
 
-def _note(session: Session, marks: dict[str, set[int]]) -> None:
+@dataclass
+class _Marks:
+    """What a transaction brought: new articles (or claims of them), new library entries."""
+
+    articles: set[int] = field(default_factory=set)
+    library: set[int] = field(default_factory=set)
+
+    def __bool__(self) -> bool:
+        # Empty marks ask for nothing (the hook then does not act): most commits, every
+        # annotation saved among them, bring neither.
+        return bool(self.articles or self.library)
+
+
+def _note(session: Session, marks: _Marks) -> None:
     for thing in session.new:
         if isinstance(thing, Article):
-            marks["articles"].add(thing.id)
+            marks.articles.add(thing.id)
         elif isinstance(thing, Claim):
-            marks["articles"].add(thing.article_id)
+            marks.articles.add(thing.article_id)
         elif isinstance(thing, FactCheck):
-            marks["library"].add(thing.id)
+            marks.library.add(thing.id)
 
 
-def _act(session: Session, marks: dict[str, set[int]]) -> None:
-    if marks["library"]:
+def _act(session: Session, marks: _Marks) -> None:
+    if marks.library:
         library_changed(session)
         # The library job matches recent claims anyway.
         return
-    # Most commits (every annotation saved) bring no article: no query for them.
-    if not marks["articles"] or not _library_size(session):
+    if not _library_size(session):
         return
-    for article_id in sorted(marks["articles"]):
+    for article_id in sorted(marks.articles):
         schedule(
             session,
             "factcheck.factchecks.work:match_article",
@@ -255,9 +268,7 @@ def _act(session: Session, marks: dict[str, set[int]]) -> None:
         )
 
 
-HOOK = CommitHook(
-    "factcheck.factchecks.work", lambda: {"articles": set(), "library": set()}, _note, _act
-)
+HOOK = CommitHook("factcheck.factchecks.work", _Marks, _note, _act)
 
 
 def keep_matches_current(session_class: type[Session] | Any = Session) -> None:
