@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from factcheck.annotations.models import Annotation, Source
 from factcheck.annotations.states import AnnotationState as S
+from factcheck.articles.hints import HINT_NAMES
 from factcheck.db import utcnow
 from factcheck.errors import ValidationFailed
 from factcheck.review.models import Decision, Review
@@ -258,6 +259,128 @@ def test_filter_counts_leave_out_their_own_filter(db: Session, newsroom) -> None
     results = search(db, rui, "", SearchFilters(verdict_id=verdict["true"].id))
     assert results.total == 1
     assert {name: n for _, name, n in results.facets["verdict"]} == {"True": 1, "False": 1}
+
+
+def _expected_facets(
+    db: Session, viewer: User, claims: list[Any], filters: SearchFilters
+) -> dict[str, dict[Any, int]]:
+    """The filter counts worked out one claim and one annotation at a time, by the
+    visibility rule for one annotation (``may_see``) and the filters' meaning."""
+    from factcheck.annotations.visibility import may_see
+
+    seen = {
+        claim.id: [
+            a
+            for a in db.scalars(select(Annotation).where(Annotation.claim_id == claim.id))
+            if may_see(db, viewer, a)
+        ]
+        for claim in claims
+    }
+    keys = {"verdict": "verdict_id", "state": "state", "annotator": "annotator_id"}
+
+    def passes(claim: Any, rules: SearchFilters) -> bool:
+        if rules.outlet is not None and claim.article.outlet != rules.outlet:
+            return False
+        if rules.hint is not None and not getattr(claim, f"has_{rules.hint}"):
+            return False
+        wanted = {k: getattr(rules, k) for k in keys.values() if getattr(rules, k) is not None}
+        return not wanted or any(
+            all(getattr(a, k) == v for k, v in wanted.items()) for a in seen[claim.id]
+        )
+
+    expected: dict[str, dict[Any, int]] = {}
+    for name, key in keys.items():
+        loose = filters.without("verdict_id").without("state").without("annotator_id")
+        counts: dict[Any, int] = {}
+        for claim in claims:
+            if not passes(claim, loose):
+                continue
+            values = {
+                getattr(a, key)
+                for a in seen[claim.id]
+                if getattr(a, key) is not None
+                and all(
+                    getattr(a, other) == getattr(filters, other)
+                    for other in keys.values()
+                    if other != key and getattr(filters, other) is not None
+                )
+            }
+            for value in values:
+                counts[value] = counts.get(value, 0) + 1
+        expected[name] = counts
+    outlets: dict[Any, int] = {}
+    for claim in claims:
+        if passes(claim, filters.without("outlet")) and claim.article.outlet:
+            outlets[claim.article.outlet] = outlets.get(claim.article.outlet, 0) + 1
+    expected["outlet"] = outlets
+    hints: dict[Any, int] = {}
+    for claim in claims:
+        if passes(claim, filters.without("hint")):
+            for hint in HINT_NAMES:
+                if getattr(claim, f"has_{hint}"):
+                    hints[hint] = hints.get(hint, 0) + 1
+    expected["hint"] = {hint: n for hint, n in hints.items() if n}
+    return expected
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_filter_counts_match_the_rule_applied_one_annotation_at_a_time(
+    db: Session, make_user, make_article, seed: int
+) -> None:
+    import random
+
+    rng = random.Random(seed)
+    people = [make_user(Role.ANNOTATOR) for _ in range(3)] + [make_user(Role.REVIEWER)]
+    verdicts = list(db.scalars(select(Verdict).limit(3)))
+    bodies = [
+        "Pelicans ate 4,000 fish in May. Pelicans were seen near the port.\n\n"
+        '"Pelicans are thriving," said the mayor.',
+        "Pelicans cost the city 12 million euros. Officials said pelicans were welcome.",
+        "Pelicans nest by the lake. Nobody counted the pelicans this year.",
+    ]
+    claims = []
+    for number, body in enumerate(bodies):
+        article = make_article(people[0], body=body, title=f"Pelican report {number}")
+        article.outlet = ["Gazette", "Herald", None][number]
+        claims += article.claims
+    states = [S.DRAFT, S.SUBMITTED, S.APPROVED, S.REJECTED, S.CHANGES_REQUESTED]
+    for claim in claims:
+        for person in rng.sample(people, rng.randint(0, 3)):
+            state = rng.choice(states)
+            db.add(
+                Annotation(
+                    claim_id=claim.id,
+                    annotator_id=person.id,
+                    verdict_id=rng.choice(verdicts).id if rng.random() < 0.8 else None,
+                    state=state,
+                    submitted_at=None if state is S.DRAFT else utcnow(),
+                    rationale="About pelicans.",
+                )
+            )
+    db.commit()
+    for claim in claims:
+        db.refresh(claim)
+    choices = [
+        SearchFilters(),
+        SearchFilters(verdict_id=verdicts[0].id),
+        SearchFilters(state=S.SUBMITTED, annotator_id=people[1].id),
+        SearchFilters(outlet="Gazette", hint="number"),
+        SearchFilters(verdict_id=verdicts[1].id, state=S.APPROVED, outlet="Herald"),
+    ]
+    for viewer in (people[0], people[2], people[3]):
+        for text in ("", "pelicans"):
+            for filters in choices:
+                results = search(db, viewer, text, filters)
+                shown = {
+                    name: {
+                        (value.value if name == "state" else value): n
+                        for value, _label, n in results.facets[name]
+                    }
+                    for name in ("verdict", "state", "annotator", "outlet", "hint")
+                }
+                expected = _expected_facets(db, viewer, claims, filters)
+                expected["state"] = {k.value: n for k, n in expected["state"].items()}
+                assert shown == expected, (viewer.role, text, filters)
 
 
 # -- the index follows every write -----------------------------------------------------
@@ -770,3 +893,27 @@ def test_your_own_newer_annotation_is_in_a_broad_searchs_window(
     # The annotation was written last: the newest match, with the newest article's claim.
     assert {hit.claim.id for hit in results.hits} == {four_articles[-1].claims[0].id, oldest.id}
     assert results.window is not None and results.total == 2
+
+
+def test_pages_of_a_search_and_of_a_listing_share_their_total(
+    db: Session, make_user, make_article
+) -> None:
+    rui = make_user(Role.REVIEWER)
+    article = make_article(
+        rui,
+        body=" ".join(f"Pelicans landed in harbour number {n}." for n in range(1, 8)),
+    )
+    db.commit()
+    everything = {claim.id for claim in article.claims}
+    for text in ("pelicans", ""):
+        seen: list[int] = []
+        offset: int | None = 0
+        while offset is not None:
+            results = search(db, rui, text, offset=offset, limit=3)
+            assert results.total == len(everything)
+            seen += [hit.claim.id for hit in results.hits]
+            offset = results.next_offset
+        assert sorted(seen) == sorted(everything)
+        past = search(db, rui, text, offset=20, limit=3)
+        assert (past.hits, past.total, past.next_offset) == ([], len(everything), None)
+    assert search(db, rui, "albatross").total == 0

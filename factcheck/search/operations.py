@@ -24,6 +24,7 @@ import enum
 import math
 import re
 import unicodedata
+from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -45,15 +46,16 @@ from sqlalchemy import (
     Table,
     and_,
     case,
+    cast,
     column,
     exists,
     func,
     literal,
     literal_column,
+    null,
     or_,
     select,
     table,
-    text,
     true,
     union_all,
 )
@@ -113,7 +115,7 @@ _ANNOTATION_KIND = literal_column(f"'{EntryKind.ANNOTATION.value}'", String)
 #: would end walks the ids' index, about 0.1 ms per thousand entries; a search that
 #: needs this many has few matches, and reads them all at once as cheaply).
 _LONGEST_WALK = 200_000
-#: PostgreSQL's memory for one search's sorts and bitmaps (see ``_roomy_bitmaps``).
+#: PostgreSQL's memory for one search's sorts and bitmaps (see ``_match_once``).
 _SEARCH_WORK_MEM = "64MB"
 #: Control characters mark the matched words in a snippet until it is escaped: stored
 #: text cannot hold them (the validators refuse C0 controls), so they cannot be forged.
@@ -814,38 +816,33 @@ _FOUND = Table(
     prefixes=["TEMPORARY"],
 )
 _FOUND_COLUMNS = [column.name for column in _FOUND.c]
-#: The visible annotations of what was found, for the verdict, state and annotator counts.
-_SEEN = Table(
-    "search_seen",
-    MetaData(),
-    Column("claim_id", Integer),
-    Column("verdict_id", Integer),
-    Column("state", String(20)),
-    Column("annotator_id", Integer),
-    prefixes=["TEMPORARY"],
-)
 
 
-def _scratch(connection: Any, scratch: Table) -> None:
-    """Make an empty scratch table for this connection: created if it has none (one
+def _scratch(connection: Any, *scratches: Table, work_mem: str | None = None) -> None:
+    """Make empty scratch tables for this connection: each created if it has none (one
     statement, where ``checkfirst`` asks the catalogue first; on PostgreSQL a request's
-    rollback takes them away, a commit keeps them), then emptied.
+    rollback takes them away, a commit keeps them), then emptied. ``work_mem``
+    (PostgreSQL): the memory for this transaction's sorts and bitmaps.
 
-    PostgreSQL empties it with TRUNCATE: a temporary table is never vacuumed, so rows
-    deleted search after search on one connection (an API client's requests commit)
-    stayed as dead tuples that every later search read -- the 21st search at a million
-    claims took 500 ms instead of 150. SQLite's DELETE without WHERE truncates."""
+    PostgreSQL empties a table with TRUNCATE: a temporary table is never vacuumed, so
+    rows deleted search after search on one connection (an API client's requests
+    commit) stayed as dead tuples that every later search read -- the 21st search at a
+    million claims took 500 ms instead of 150. SQLite's DELETE without WHERE truncates."""
     if connection.dialect.name == "postgresql":
-        # Both in one round trip, the DDL compiled once per process: a search makes
-        # three scratch tables, and each statement costs more to send than to run.
-        statements = _SCRATCH_DDL.get(scratch.name)
-        if statements is None:
-            create = str(
-                CreateTable(scratch, if_not_exists=True).compile(dialect=connection.dialect)
-            )
-            statements = _SCRATCH_DDL[scratch.name] = f"{create.strip()}; TRUNCATE {scratch.name}"
-        connection.exec_driver_sql(statements)
-    else:
+        # All in one round trip, the DDL compiled once per process: each statement
+        # costs more to send than to run.
+        statements = [f"SET LOCAL work_mem = '{work_mem}'"] if work_mem else []
+        for scratch in scratches:
+            ddl = _SCRATCH_DDL.get(scratch.name)
+            if ddl is None:
+                create = CreateTable(scratch, if_not_exists=True).compile(
+                    dialect=connection.dialect
+                )
+                ddl = _SCRATCH_DDL[scratch.name] = f"{str(create).strip()}; TRUNCATE {scratch.name}"
+            statements.append(ddl)
+        connection.exec_driver_sql("; ".join(statements))
+        return
+    for scratch in scratches:
         connection.execute(CreateTable(scratch, if_not_exists=True))
         connection.execute(scratch.delete())
 
@@ -1010,37 +1007,23 @@ class _Search:
         found = self.hits(block_of == blocks.c.block, edges, outer=blocks).lateral("found")
         return select(*found.c).select_from(blocks).join(found, true())
 
-    def _roomy_bitmaps(self) -> None:
-        """PostgreSQL: room for a common word's bitmap, for this transaction. With the
-        default 4 MB a bitmap of 100,000 matches turns lossy, and every entry on a lossy
-        page has its words tested again: 0.5 s instead of 20 ms."""
-        if self.matches is not None and self.matches.stretched:
-            self.session.execute(text(f"SET LOCAL work_mem = '{_SEARCH_WORK_MEM}'"))
-
     def _match_once(self) -> Any:
         """Match, rank and apply visibility once per search, into temporary tables that
         the total, the page and every filter count then read: matching and ranking a
         common word is most of a search's time, and each statement would otherwise do
         it again."""
-        self._roomy_bitmaps()
         connection = self.session.connection()
-        for scratch in (_HITS, _FOUND):
-            _scratch(connection, scratch)
+        # PostgreSQL, with room for a common word's bitmap: with the default 4 MB a
+        # bitmap of 100,000 matches turns lossy, and every entry on a lossy page has its
+        # words tested again: 0.5 s instead of 20 ms.
+        roomy = _SEARCH_WORK_MEM if self.matches is not None and self.matches.stretched else None
+        _scratch(connection, _HITS, _FOUND, work_mem=roomy)
         self._fill(connection)
         best = (
             select(_HITS.c.claim_id, func.min(_HITS.c.rank).label("rank"))
             .where(_HITS.c.claim_id.is_not(None))
             .group_by(_HITS.c.claim_id)
             .subquery()
-        )
-        connection.execute(
-            _FOUND.insert().from_select(
-                _FOUND_COLUMNS,
-                select(best.c.claim_id, Claim.article_id, best.c.rank, *_claim_facts())
-                .select_from(best)
-                .join(Claim, Claim.id == best.c.claim_id)
-                .join(Article, Article.id == Claim.article_id),
-            )
         )
         claimed = select(_HITS.c.article_id).where(_HITS.c.claim_id.is_not(None))
         alone = (
@@ -1049,23 +1032,27 @@ class _Search:
             .group_by(_HITS.c.article_id)
             .subquery()
         )
-        connection.execute(
-            _FOUND.insert().from_select(
-                _FOUND_COLUMNS,
-                select(
-                    literal(None, Integer),
-                    alone.c.article_id,
-                    alone.c.rank,
-                    literal(None, Integer),
-                    Article.outlet,
-                    Article.imported_at,
-                    primary_language(Article.language),
-                    *(literal(False) for _ in HINT_NAMES),
-                )
-                .select_from(alone)
-                .join(Article, Article.id == alone.c.article_id),
-            )
+        claims = (
+            select(best.c.claim_id, Claim.article_id, best.c.rank, *_claim_facts())
+            .select_from(best)
+            .join(Claim, Claim.id == best.c.claim_id)
+            .join(Article, Article.id == Claim.article_id)
         )
+        articles = (
+            select(
+                cast(null(), Integer),
+                alone.c.article_id,
+                alone.c.rank,
+                cast(null(), Integer),
+                Article.outlet,
+                Article.imported_at,
+                primary_language(Article.language),
+                *(literal(False) for _ in HINT_NAMES),
+            )
+            .select_from(alone)
+            .join(Article, Article.id == alone.c.article_id)
+        )
+        connection.execute(_FOUND.insert().from_select(_FOUND_COLUMNS, union_all(claims, articles)))
         return _FOUND
 
     def _columns(self) -> tuple[Any, ...]:
@@ -1308,8 +1295,11 @@ def search(
         chosen=filters.language,
     )
     rows = plan.rows(filters).subquery()
-    total = session.scalar(select(func.count()).select_from(rows)) or 0
     ordered = select(rows.c.claim_id, rows.c.article_id)
+    if plan.found is not None:
+        # A search's rows are the few thousand it found at most: counted with the page,
+        # in the same statement. (A listing's total is counted apart, from the index.)
+        ordered = ordered.add_columns(func.count().over().label("total"))
     position = func.coalesce(rows.c.position, -1)
     if sort is Sort.RELEVANCE:
         ordered = ordered.order_by(rows.c.rank, rows.c.imported_at.desc(), rows.c.claim_id)
@@ -1318,6 +1308,12 @@ def search(
     else:
         ordered = ordered.order_by(rows.c.imported_at, rows.c.article_id, position)
     page = session.execute(ordered.offset(offset).limit(limit)).all()
+    if page and plan.found is not None:
+        total = page[0].total
+    elif plan.found is not None and not offset:
+        total = 0
+    else:
+        total = session.scalar(select(func.count()).select_from(rows)) or 0
     hits = _load_hits(session, viewer, plan, page)
     facets = _facets(session, plan, filters, present) if with_facets else {}
     return SearchResults(
@@ -1329,34 +1325,39 @@ def _load_hits(
     session: Session, viewer: User, plan: _Search, page: Sequence[Any]
 ) -> list[SearchHit]:
     claim_ids = [row.claim_id for row in page if row.claim_id is not None]
-    article_ids = {row.article_id for row in page}
-    claims = {c.id: c for c in session.scalars(select(Claim).where(Claim.id.in_(claim_ids)))}
-    articles = {
-        a.id: a for a in session.scalars(select(Article).where(Article.id.in_(article_ids)))
-    }
+    claims: dict[int, Claim] = {}
+    articles: dict[int, Article] = {}
+    if claim_ids:
+        for claim, article in session.execute(
+            select(Claim, Article)
+            .join(Article, Article.id == Claim.article_id)
+            .where(Claim.id.in_(claim_ids))
+        ):
+            claims[claim.id], articles[article.id] = claim, article
     alone = {row.article_id for row in page if row.claim_id is None}
+    if alone - articles.keys():
+        wanted = select(Article).where(Article.id.in_(alone - articles.keys()))
+        articles.update((article.id, article) for article in session.scalars(wanted))
     snippets = _snippets(session, plan, claim_ids, alone)
     states: dict[int, AnnotationState] = {}
-    for claim_id, state in session.execute(
-        select(Annotation.claim_id, Annotation.state).where(
-            Annotation.claim_id.in_(claim_ids), visible_to(viewer)
-        )
-    ):
-        known = states.get(claim_id)
-        if known is None or _STATE_ORDER.index(state) < _STATE_ORDER.index(known):
-            states[claim_id] = state
     # The published verdict is publication: the workspace shows it to everyone too.
-    published: dict[int, Verdict] = {
-        claim_id: verdict
-        for claim_id, verdict in session.execute(
-            select(Annotation.claim_id, Verdict)
-            .join(Verdict, Verdict.id == Annotation.verdict_id)
-            .where(
-                Annotation.claim_id.in_(claim_ids),
-                Annotation.state == AnnotationState.APPROVED,
-            )
+    published: dict[int, Verdict] = {}
+    if claim_ids:
+        approved = and_(
+            Verdict.id == Annotation.verdict_id, Annotation.state == AnnotationState.APPROVED
         )
-    }
+        for claim_id, state, visible, verdict in session.execute(
+            select(Annotation.claim_id, Annotation.state, visible_to(viewer), Verdict)
+            .outerjoin(Verdict, approved)
+            .where(Annotation.claim_id.in_(claim_ids))
+        ):
+            if verdict is not None:
+                published[claim_id] = verdict
+            if not visible:
+                continue
+            known = states.get(claim_id)
+            if known is None or _STATE_ORDER.index(state) < _STATE_ORDER.index(known):
+                states[claim_id] = state
     hits = []
     for row in page:
         article = articles[row.article_id]
@@ -1415,59 +1416,67 @@ def _facets(
     """Per filter, each value with how many results it would leave, counting the other
     filters but not its own; only annotations the viewer may see are counted.
 
+    Every count comes from one statement: each filter's counts are a branch of one
+    UNION ALL, as (filter, number, word, label, count), where a number is an id (a
+    verdict's, an annotator's) and a word any other value. At a million claims a
+    search's statements, more than their work, were most of its time; the counts took
+    ten of them.
+
     The languages are counted when there are several: a search in one language matches
     that language's entries alone (stemmed its way), so with one chosen only its own
     count is known; a listing counts them all."""
-    facets = _annotation_facets(session, plan, filters)
-    if len(languages) > 1 or filters.language is not None:
-        rows = plan.claims(filters.without("language")).subquery()
-        counted = session.execute(
-            select(rows.c.language, func.count())
-            .where(rows.c.language.is_not(None))
-            .group_by(rows.c.language)
-            .order_by(func.count().desc(), rows.c.language)
-        ).all()
-        facets["language"] = [(code, language_name(code), n) for code, n in counted]
-    rows = plan.claims(filters.without("outlet")).subquery()
-    outlets = session.execute(
-        select(rows.c.outlet, func.count())
-        .where(rows.c.outlet.is_not(None))
-        .group_by(rows.c.outlet)
-        .order_by(func.count().desc(), rows.c.outlet)
-        .limit(30)
-    ).all()
-    facets["outlet"] = [(outlet, outlet, n) for outlet, n in outlets]
-    rows = plan.claims(filters.without("hint")).subquery()
-    sums = session.execute(
-        select(
-            *(
-                func.coalesce(func.sum(func.cast(rows.c[f"has_{hint}"], Integer)), 0)
-                for hint in HINT_NAMES
-            )
-        )
-    ).one()
+    branches = _annotation_counts(plan, filters)
+    with_languages = len(languages) > 1 or filters.language is not None
+    if with_languages:
+        branches.append(_value_counts(plan.claims(filters.without("language")), "language"))
+    branches.append(_value_counts(plan.claims(filters.without("outlet")), "outlet", most=30))
+    branches += _hint_counts(plan.claims(filters.without("hint")))
+    found: dict[str, list[tuple[Any, str | None, int]]] = defaultdict(list)
+    for name, number, word, label, count in session.execute(union_all(*branches)):
+        found[name].append((number if number is not None else word, label, count))
+    for counted in found.values():
+        counted.sort(key=lambda row: (-row[2], row[0]))
+    states = {state.value: str(state.label) for state in AnnotationState}
+    facets: dict[str, list[tuple[Any, str, int]]] = {
+        "verdict": [(v, label or "", n) for v, label, n in found["verdict"]],
+        "state": [(AnnotationState(v), states[v], n) for v, _, n in found["state"]],
+        "annotator": [(v, label or "", n) for v, label, n in found["annotator"]],
+    }
+    if with_languages:
+        facets["language"] = [(v, language_name(v), n) for v, _, n in found["language"]]
+    facets["outlet"] = [(v, v, n) for v, _, n in found["outlet"]]
+    sums = {hint: count for hint, _, count in found["hint"]}
     facets["hint"] = [
-        (hint, str(HINT_WORDS.get(hint, hint)), n)
-        for hint, n in zip(HINT_NAMES, sums, strict=True)
-        if n
+        (hint, str(HINT_WORDS.get(hint, hint)), sums[hint]) for hint in HINT_NAMES if sums.get(hint)
     ]
     return facets
 
 
-_ANNOTATION_FACETS = ("verdict_id", "state", "annotator_id")
+#: The filters about annotations that have counts: each one's name and column.
+_ANNOTATION_FACETS = {"verdict": "verdict_id", "state": "state", "annotator": "annotator_id"}
 
 
-def _annotation_facets(
-    session: Session, plan: _Search, filters: SearchFilters
-) -> dict[str, list[tuple[Any, str, int]]]:
-    """Verdict, state and annotator counts from one read of the visible annotations.
+def _count_row(
+    name: str, *, count: Any, number: Any = None, word: Any = None, label: Any = None
+) -> list[Any]:
+    """A branch's columns: (filter, number, word, label, count), typed alike in every
+    branch (a NULL is cast, so that PostgreSQL knows each column's type in each)."""
+    return [
+        literal_column(f"'{name}'", String).label("name"),
+        (number if number is not None else cast(null(), Integer)).label("number"),
+        (word if word is not None else cast(null(), String)).label("word"),
+        (label if label is not None else cast(null(), String)).label("label"),
+        count.label("count"),
+    ]
+
+
+def _annotation_counts(plan: _Search, filters: SearchFilters) -> list[Select[Any]]:
+    """The verdict, state and annotator counts, from one read of the visible annotations.
 
     A claim counts for a value when one annotation the viewer may see has that value
-    and passes the other annotation filters (its own facet's filter left out). The
-    annotations are read once into a temporary table; each count is a GROUP BY there.
-    """
+    and passes the other annotation filters (its own facet's filter left out)."""
     loose = filters
-    for key in _ANNOTATION_FACETS:
+    for key in _ANNOTATION_FACETS.values():
         loose = loose.without(key)
     claims = plan.claims(loose).subquery()
     # The found claims' annotations are read first, from ix_annotations_claim_facts
@@ -1487,54 +1496,78 @@ def _annotation_facets(
         .prefix_with("MATERIALIZED")
     )
     annotation = aliased(Annotation, facts)
-    connection = session.connection()
-    _scratch(connection, _SEEN)
-    connection.execute(
-        _SEEN.insert().from_select(
-            ["claim_id", *_ANNOTATION_FACETS],
-            select(
-                annotation.claim_id,
-                annotation.verdict_id,
-                annotation.state,
-                annotation.annotator_id,
-            ).where(*plan.annotation_terms(loose, annotation)),
+    # Held to the rule once for the three counts (kept, not worked out three times).
+    seen = (
+        select(
+            annotation.claim_id,
+            annotation.verdict_id,
+            annotation.state,
+            annotation.annotator_id,
         )
+        .where(*plan.annotation_terms(loose, annotation))
+        .cte("seen_annotations")
+        .prefix_with("MATERIALIZED")
     )
-    labels = {
-        "verdict_id": _verdict_labels(session),
-        "state": {s.value: str(s.label) for s in AnnotationState},
-    }
-    facets = {}
-    for key, name in zip(_ANNOTATION_FACETS, ("verdict", "state", "annotator"), strict=True):
-        value = _SEEN.c[key]
+    branches = []
+    for name, key in _ANNOTATION_FACETS.items():
         others = [
-            _SEEN.c[other] == getattr(filters, other)
-            for other in _ANNOTATION_FACETS
+            seen.c[other] == getattr(filters, other)
+            for other in _ANNOTATION_FACETS.values()
             if other != key and getattr(filters, other) is not None
         ]
-        counted = session.execute(
-            select(value, func.count(func.distinct(_SEEN.c.claim_id)))
-            .where(value.is_not(None), *others)
-            .group_by(value)
-            .order_by(func.count(func.distinct(_SEEN.c.claim_id)).desc(), value)
-        ).all()
-        names = labels.get(key) or _user_names(session, [v for v, _ in counted])
-        facets[name] = [
-            (AnnotationState(v) if key == "state" else v, names[v], n)
-            for v, n in counted
-            if v in names
-        ]
-    return facets
+        claims_counted = func.count(func.distinct(seen.c.claim_id))
+        if key == "verdict_id":
+            branch = select(
+                *_count_row(name, number=Verdict.id, label=Verdict.label, count=claims_counted)
+            ).join_from(seen, Verdict, Verdict.id == seen.c.verdict_id)
+            grouped: tuple[Any, ...] = (Verdict.id, Verdict.label)
+        elif key == "annotator_id":
+            branch = select(
+                *_count_row(name, number=User.id, label=User.name, count=claims_counted)
+            ).join_from(seen, User, User.id == seen.c.annotator_id)
+            grouped = (User.id, User.name)
+        else:
+            branch = (
+                select(*_count_row(name, word=seen.c.state, count=claims_counted))
+                .select_from(seen)
+                .where(seen.c.state.is_not(None))
+            )
+            grouped = (seen.c.state,)
+        branches.append(branch.where(*others).group_by(*grouped))
+    return branches
 
 
-def _verdict_labels(session: Session) -> dict[Any, str]:
-    return {id_: label for id_, label in session.execute(select(Verdict.id, Verdict.label))}
+def _value_counts(claims: Select[Any], name: str, *, most: int | None = None) -> Select[Any]:
+    """How many of ``claims`` have each value of their column ``name`` (only the ``most``
+    frequent values, if given)."""
+    rows = claims.subquery()
+    value = rows.c[name]
+    counted = (
+        select(*_count_row(name, word=value, count=func.count()))
+        .where(value.is_not(None))
+        .group_by(value)
+    )
+    if most is None:
+        return counted
+    # A branch of a UNION has its own LIMIT only as a subquery.
+    top = counted.order_by(func.count().desc(), value).limit(most).subquery()
+    return select(*top.c)
 
 
-def _user_names(session: Session, ids: list[int]) -> dict[Any, str]:
-    if not ids:
-        return {}
-    return {
-        id_: name
-        for id_, name in session.execute(select(User.id, User.name).where(User.id.in_(ids)))
-    }
+def _hint_counts(claims: Select[Any]) -> list[Select[Any]]:
+    """How many of ``claims`` have each hint: summed in one read, a branch each."""
+    rows = claims.subquery()
+    sums = (
+        select(
+            *(
+                func.coalesce(func.sum(cast(rows.c[f"has_{hint}"], Integer)), 0).label(hint)
+                for hint in HINT_NAMES
+            )
+        )
+        .cte("hint_sums")
+        .prefix_with("MATERIALIZED")
+    )
+    return [
+        select(*_count_row("hint", word=literal_column(f"'{hint}'", String), count=sums.c[hint]))
+        for hint in HINT_NAMES
+    ]
