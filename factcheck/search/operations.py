@@ -955,24 +955,33 @@ class _Search:
             yield None, None
             return
         entry_id = SearchEntry.__table__.c.id
-        top = self.session.scalar(select(func.max(entry_id))) or 0
-        upper, entries, read = top + 1, 8 * BROAD_WINDOW, 0
-        while upper > 0:
+        upper: int | None = None
+        entries, read = 8 * BROAD_WINDOW, 0
+        while upper is None or upper > 0:
             # Counted in entries, not ids: ids have gaps (a rolled-back import leaves
             # thousands, a rewrite leaves one), and a stretch sized by ids across a gap
             # reached far past the window -- every match in it is read.
-            lower = 0
-            if entries < _LONGEST_WALK:
-                lower = (
-                    self.session.scalar(
-                        select(entry_id)
-                        .where(entry_id < upper)
-                        .order_by(entry_id.desc())
-                        .offset(entries - 1)
-                        .limit(1)
-                    )
-                    or 0
-                )
+            lowest = (
+                select(entry_id)
+                .where(entry_id < upper if upper is not None else true())
+                .order_by(entry_id.desc())
+                .offset(entries - 1)
+                .limit(1)
+                .scalar_subquery()
+            )
+            if upper is None:
+                # The first stretch's top, asked with its bottom: one round trip.
+                top, lower = self.session.execute(
+                    select(select(func.max(entry_id)).scalar_subquery(), lowest)
+                ).one()
+                upper = (top or 0) + 1
+                lower = lower or 0
+                if upper == 1:
+                    return
+            elif entries < _LONGEST_WALK:
+                lower = self.session.scalar(select(lowest)) or 0
+            else:
+                lower = 0
             yield lower, upper
             upper, read = lower, read + entries
             # Visible matches per entry so far; one at least, to reach back far enough.
@@ -1176,7 +1185,7 @@ class _Search:
         """Some annotation of the claim that the viewer may see passes the filters."""
         if not filters.annotation_filters:
             return true()
-        annotation = aliased(Annotation)
+        annotation = _FILTERED_ANNOTATION
         return exists().where(
             annotation.claim_id == base.c.claim_id, *self.annotation_terms(filters, annotation)
         )
@@ -1218,6 +1227,10 @@ class _Search:
         )
         return claims.union_all(articles)  # type: ignore[return-value]
 
+
+#: The annotation that passes the filters, in ``annotation_condition``'s EXISTS: made
+#: once (an alias's columns cost more to set up than the condition built from them).
+_FILTERED_ANNOTATION = aliased(Annotation, name="filtered_annotation")
 
 _STATE_ORDER = [
     AnnotationState.APPROVED,
@@ -1495,7 +1508,7 @@ def _annotation_counts(plan: _Search, filters: SearchFilters) -> list[Select[Any
         .cte("found_annotations")
         .prefix_with("MATERIALIZED")
     )
-    annotation = aliased(Annotation, facts)
+    annotation = facts.c
     # Held to the rule once for the three counts (kept, not worked out three times).
     seen = (
         select(
