@@ -484,7 +484,9 @@ class _Matches:
     #: Lower is better.
     rank: ColumnElement[Any]
     #: Entry ids to their snippets: the matched words marked in a short extract.
-    snippets: Callable[[Session, list[int]], dict[int, str]]
+    snippets: Callable[[Session, list[int]], dict[int, str]] | None = None
+    #: PostgreSQL: an entry's snippet as a column of ``entries``, read with the hits.
+    headline: ColumnElement[str] | None = None
     #: What orders matches newest first the way this database does it fastest; None:
     #: the matches' ids plus nought (see :meth:`_Search._fill`).
     newest: ColumnElement[Any] | None = None
@@ -560,17 +562,12 @@ def _postgresql_matches(
     headline = func.ts_headline(
         config, entry.c.heading + " · " + entry.c.body, tsquery, _HEADLINE_OPTIONS
     )
-
-    def headlines(session: Session, ids: list[int]) -> dict[int, str]:
-        rows = session.execute(select(entry.c.id, headline).where(entry.c.id.in_(ids)))
-        return {entry_id: snippet for entry_id, snippet in rows}
-
     return _Matches(
         source=entry,
         entries=entry,
         condition=condition,
         rank=-func.ts_rank_cd(entry.c.document, tsquery) * _kind_weight(entry),
-        snippets=headlines,
+        headline=headline,
         stretched=True,
     )
 
@@ -1403,20 +1400,29 @@ def _snippets(
     """The best-ranked matching entry's snippet for each claim (and article) shown."""
     if plan.matches is None or not (claim_ids or article_ids):
         return {}
+    columns = [_HITS.c.entry_id, _HITS.c.kind, _HITS.c.article_id, _HITS.c.claim_id]
+    headline = plan.matches.headline
+    wanted = select(*columns).select_from(_HITS)
+    if headline is not None:
+        # Quoted as they are read, in the same statement.
+        entry = plan.matches.entries
+        wanted = wanted.add_columns(headline).join(entry, entry.c.id == _HITS.c.entry_id)
     shown = session.execute(
-        select(_HITS.c.entry_id, _HITS.c.kind, _HITS.c.article_id, _HITS.c.claim_id)
-        .where(
+        wanted.where(
             or_(
                 _HITS.c.claim_id.in_(claim_ids),
                 and_(_HITS.c.kind == EntryKind.ARTICLE, _HITS.c.article_id.in_(article_ids)),
             )
-        )
-        .order_by(_HITS.c.rank)
+        ).order_by(_HITS.c.rank)
     ).all()
     # Only the shown entries are quoted: the snippet is worked out for these alone.
-    snippets = plan.matches.snippets(session, [row[0] for row in shown])
+    if headline is not None:
+        snippets = {row[0]: row[4] for row in shown}
+    else:
+        assert plan.matches.snippets is not None
+        snippets = plan.matches.snippets(session, [row[0] for row in shown])
     found: dict[tuple[str, int], tuple[Markup, str]] = {}
-    for entry_id, kind, article_id, claim_id in shown:
+    for entry_id, kind, article_id, claim_id, *_ in shown:
         key = ("claim", claim_id) if claim_id is not None else ("article", article_id)
         if key not in found and entry_id in snippets:
             found[key] = (highlight(snippets[entry_id]), EntryKind(kind).value)
