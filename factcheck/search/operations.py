@@ -101,19 +101,26 @@ MAX_OFFSET = 10_000
 #: many, unless the whole is asked for: ranking, checking visibility and counting grow
 #: with every match, and tens of thousands of them take seconds, not milliseconds. The
 #: page says so and offers the whole (``complete=True``).
-BROAD_WINDOW = 2_000
+BROAD_WINDOW = 1_000
 #: PostgreSQL: how many consecutive entry ids share a block in the words' indexes (the
 #: migration 0a1b2c3d4e5f made them with ``id / 4096``; the two must agree).
 ID_BLOCK = 4096
-#: A stretch of more blocks than this is read in one go (a rare word's matches are few
-#: wherever they are; probing block by block would cost more).
+#: A stretch of this many blocks or fewer is read block by block. A wider one is too,
+#: unless its word is rare enough that reading all of its matches at once costs less:
+#: the words' index cannot cut its list to a stretch of ids, so the rows of every match
+#: are read and those outside the stretch dropped (about 20 µs a match), where a block
+#: costs about 50 µs (see ``_Search._stretches``).
 _MOST_BLOCKS = 128
+#: What probing one block costs, in matches read (50 µs / 20 µs).
+_BLOCK_COST = 2.5
 #: The kind that tells the two partial indexes apart, written into the statement: a
 #: bound parameter would not prove a generic plan's rows to be the index's.
 _ANNOTATION_KIND = literal_column(f"'{EntryKind.ANNOTATION.value}'", String)
 #: How many more entries than it seems to need a stretch reads, lest a next one be
 #: needed for the last few matches (a statement more, and the words' index read again).
 _STRETCH_MARGIN = 1.25
+#: How many times wider than the last a stretch may be.
+_WIDEST_STEP = 8
 #: The most ids per entry taken for working out where a stretch ends.
 _WIDEST_SPACING = 2.0
 #: PostgreSQL's memory for one search's sorts and bitmaps (see ``_match_once``).
@@ -900,8 +907,8 @@ class _Search:
             return
         wanted = BROAD_WINDOW + 1
         entry_id = self.matches.entries.c.id
-        for lower, upper in self._stretches():
-            hits = self._by_blocks(lower, upper) if lower is not None else None
+        for lower, upper, blocks in self._stretches():
+            hits = self._by_blocks(lower, upper) if blocks else None
             if hits is None:
                 stretch = true() if lower is None else and_(entry_id >= lower, entry_id < upper)
                 hits = self.hits(stretch)
@@ -939,9 +946,10 @@ class _Search:
         )
         self.window = Window(BROAD_WINDOW, since)
 
-    def _stretches(self) -> Iterator[tuple[int, int] | tuple[None, None]]:
+    def _stretches(self) -> Iterator[tuple[int, int, bool] | tuple[None, None, bool]]:
         """The entry ids a broad search reads in turn, newest first: from each lowest
-        id up to (not including) each upper one; (None, None) for all of them at once.
+        id up to (not including) each upper one, and whether block by block (see
+        :meth:`_by_blocks`); (None, None, False) for all of them at once.
 
         FTS5 hands out matches newest first and stops when the window is full: one
         stretch, everything. PostgreSQL's index says which entries match but not in
@@ -950,7 +958,7 @@ class _Search:
         by how many visible matches the ids read so far held, to fill the window."""
         assert self.matches is not None
         if not self.matches.stretched:
-            yield None, None
+            yield None, None, False
             return
         entry_id = SearchEntry.__table__.c.id
         first = 8 * BROAD_WINDOW
@@ -975,26 +983,36 @@ class _Search:
         # entries it meant to at worst, where a gap further back than the first stretch
         # only makes it read fewer.
         spacing = min(max((upper - lower) / first, 1.0), _WIDEST_SPACING)
-        read = first
+        read, blocks = first, True
         while True:
-            yield lower, upper
+            yield lower, upper, blocks
             if lower <= 0:
                 return
             # Visible matches per entry so far (one at least, to reach back far enough),
-            # and the entries that should hold the rest of the window, with a margin. A
-            # rare word's reaches back to the first id: its few matches are read in one
-            # go. (Reading them all whenever the walk was long read 15,000 matches of a
-            # word in 1% of the entries, 0.3 s, where a walk read 2,500.)
+            # and the entries that should hold the rest of the window, with a margin.
+            # Matches are not spread evenly (the newest claims are not annotated yet), so
+            # a stretch is at most _WIDEST_STEP times the last: a phrase found 15 times
+            # among the newest 8,000 entries was read 8,600 times in the next 650,000,
+            # where 1,000 were wanted. And it is at least as wide as the first: a word
+            # that thinned out further back took twenty stretches of a few dozen ids.
             found = self._counted
             density = max(found, 1) / read
             entries = math.ceil((BROAD_WINDOW + 1 - found) / density * _STRETCH_MARGIN)
+            last = math.ceil((upper - lower) / spacing)
+            entries = max(first, min(entries, _WIDEST_STEP * last))
             upper, lower = lower, max(0, lower - math.ceil(entries * spacing))
-            read += math.ceil((upper - lower) / spacing)
+            width = math.ceil((upper - lower) / spacing)
+            read += width
+            # Block by block unless reading every match at once costs less: the matches
+            # outside the stretch are read and dropped then.
+            spanned = (upper - 1) // ID_BLOCK - lower // ID_BLOCK + 1
+            outside = density * ((top + 1) / spacing - width)
+            blocks = spanned <= _MOST_BLOCKS or spanned * _BLOCK_COST < outside
 
     def _by_blocks(self, lower: int, upper: int) -> Select[Any] | None:
         """PostgreSQL: the visible matching entries with ids from ``lower`` up to
-        ``upper``, read from the words' indexes one block of ids at a time; None when
-        the stretch spans too many blocks for that to pay (see :data:`_MOST_BLOCKS`).
+        ``upper``, read from the words' indexes one block of ids at a time (when that
+        pays is for :meth:`_stretches` to say); None on SQLite.
 
         The words' indexes hold each entry's block beside its words, so a block's
         matches are the intersection of the block's and the words' lists inside the
@@ -1005,7 +1023,7 @@ class _Search:
         a series joined laterally."""
         assert self.matches is not None
         first, last = lower // ID_BLOCK, (upper - 1) // ID_BLOCK
-        if not self.matches.stretched or last - first + 1 > _MOST_BLOCKS:
+        if not self.matches.stretched:
             return None
         entry = self.matches.entries
         blocks = select(func.generate_series(last, first, -1).label("block")).subquery("blocks")
