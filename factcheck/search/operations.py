@@ -45,6 +45,7 @@ from sqlalchemy import (
     String,
     Table,
     and_,
+    bindparam,
     case,
     cast,
     column,
@@ -868,6 +869,17 @@ def _claim_facts() -> list[Any]:
     ]
 
 
+def _stretch_edges(lower: int, upper: int) -> dict[str, int]:
+    """The parameters of a stretch from ``lower`` up to ``upper`` (see
+    ``_Search._stretch_insert``): its ids and its first and last blocks."""
+    return {
+        "lower": lower,
+        "upper": upper,
+        "first_block": lower // ID_BLOCK,
+        "last_block": (upper - 1) // ID_BLOCK,
+    }
+
+
 class _Search:
     """One search, as SQL: which claims match, in which order, with which counts."""
 
@@ -906,24 +918,16 @@ class _Search:
             connection.execute(_HITS.insert().from_select(columns, self.hits()))
             return
         wanted = BROAD_WINDOW + 1
-        entry_id = self.matches.entries.c.id
+        # Each way of reading a stretch is built once per search, its edges bound
+        # parameters: building one costs more than running it for most stretches.
+        built: dict[tuple[bool, bool], Any] = {}
         for lower, upper, blocks in self._stretches():
-            hits = self._by_blocks(lower, upper) if blocks else None
-            if hits is None:
-                stretch = true() if lower is None else and_(entry_id >= lower, entry_id < upper)
-                hits = self.hits(stretch)
-            # "+ 0" (PostgreSQL): ordered by the primary key itself, it would walk the
-            # key backwards testing every entry's words, 0.4 s for a common word; this
-            # way it intersects the words' and the stretch's bitmaps and sorts the rest.
-            newest = self.matches.newest
-            if newest is None:
-                newest = hits.selected_columns.entry_id + 0
+            key = (lower is None, blocks)
+            if key not in built:
+                built[key] = self._stretch_insert(columns, everything=lower is None, blocks=blocks)
+            edges = {} if lower is None else _stretch_edges(lower, upper)
             # Stretches go down from the newest: everything written so far is newer.
-            written = connection.execute(
-                _HITS.insert()
-                .from_select(columns, hits.order_by(newest.desc()).limit(wanted - self._counted))
-                .execution_options(preserve_rowcount=True)
-            )
+            written = connection.execute(built[key], {**edges, "room": wanted - self._counted})
             self._counted += written.rowcount
             if self._counted >= wanted:
                 break
@@ -1009,10 +1013,35 @@ class _Search:
             outside = density * ((top + 1) / spacing - width)
             blocks = spanned <= _MOST_BLOCKS or spanned * _BLOCK_COST < outside
 
-    def _by_blocks(self, lower: int, upper: int) -> Select[Any] | None:
+    def _stretch_insert(self, columns: list[str], *, everything: bool, blocks: bool) -> Any:
+        """The INSERT of a stretch's newest matches into ``search_hits``, its edges and
+        room left as parameters (see :func:`_stretch_edges`)."""
+        assert self.matches is not None
+        entry_id = self.matches.entries.c.id
+        if blocks:
+            hits = self._by_blocks()
+        elif everything:
+            hits = self.hits()
+        else:
+            lower, upper = bindparam("lower", type_=Integer), bindparam("upper", type_=Integer)
+            hits = self.hits(and_(entry_id >= lower, entry_id < upper))
+        # "+ 0" (PostgreSQL): ordered by the primary key itself, it would walk the
+        # key backwards testing every entry's words, 0.4 s for a common word; this
+        # way it intersects the words' and the stretch's bitmaps and sorts the rest.
+        newest = self.matches.newest
+        if newest is None:
+            newest = hits.selected_columns.entry_id + 0
+        room = bindparam("room", type_=Integer)
+        return (
+            _HITS.insert()
+            .from_select(columns, hits.order_by(newest.desc()).limit(room))
+            .execution_options(preserve_rowcount=True)
+        )
+
+    def _by_blocks(self) -> Select[Any]:
         """PostgreSQL: the visible matching entries with ids from ``lower`` up to
         ``upper``, read from the words' indexes one block of ids at a time (when that
-        pays is for :meth:`_stretches` to say); None on SQLite.
+        pays is for :meth:`_stretches` to say); the edges are parameters.
 
         The words' indexes hold each entry's block beside its words, so a block's
         matches are the intersection of the block's and the words' lists inside the
@@ -1021,11 +1050,10 @@ class _Search:
         (60,000 at a million claims) took 12 ms, in every stretch. PostgreSQL's planner
         does not probe an index once per value of a list by itself, so the blocks are
         a series joined laterally."""
-        assert self.matches is not None
-        first, last = lower // ID_BLOCK, (upper - 1) // ID_BLOCK
-        if not self.matches.stretched:
-            return None
+        assert self.matches is not None and self.matches.stretched
         entry = self.matches.entries
+        first, last = (bindparam(name, type_=Integer) for name in ("first_block", "last_block"))
+        lower, upper = bindparam("lower", type_=Integer), bindparam("upper", type_=Integer)
         blocks = select(func.generate_series(last, first, -1).label("block")).subquery("blocks")
         # Written as the index's expression is, with the number in the text: a bound
         # parameter would not match it in a generic plan.
