@@ -106,14 +106,10 @@ BROAD_WINDOW = 1_000
 #: PostgreSQL: how many consecutive entry ids share a block in the words' indexes (the
 #: migration 0a1b2c3d4e5f made them with ``id / 4096``; the two must agree).
 ID_BLOCK = 4096
-#: A stretch of this many blocks or fewer is read block by block. A wider one is too,
-#: unless its word is rare enough that reading all of its matches at once costs less:
-#: the words' index cannot cut its list to a stretch of ids, so the rows of every match
-#: are read and those outside the stretch dropped (about 20 µs a match), where a block
-#: costs about 50 µs (see ``_Search._stretches``).
-_MOST_BLOCKS = 128
-#: What probing one block costs, in matches read (50 µs / 20 µs).
-_BLOCK_COST = 2.5
+#: What probing one block of a stretch costs, in matches read: a block is one probe of
+#: each of the two words' indexes, 0.05–0.1 ms each (more for more words), a match's
+#: row read and ranked about 10 µs (see ``_Search._stretches``).
+_BLOCK_COST = 10
 #: The kind that tells the two partial indexes apart, written into the statement: a
 #: bound parameter would not prove a generic plan's rows to be the index's.
 _ANNOTATION_KIND = literal_column(f"'{EntryKind.ANNOTATION.value}'", String)
@@ -1006,12 +1002,18 @@ class _Search:
             entries = max(first, min(entries, _WIDEST_STEP * last))
             upper, lower = lower, max(0, lower - math.ceil(entries * spacing))
             width = math.ceil((upper - lower) / spacing)
-            read += width
-            # Block by block unless reading every match at once costs less: the matches
-            # outside the stretch are read and dropped then.
+            # Block by block, unless reading every match of the words costs less than
+            # probing the stretch's blocks: the words' index cannot be cut to a stretch,
+            # so that way every match is read, and this stretch then reaches back to the
+            # first id (the rest comes at no extra cost). Reading the matches outside
+            # the stretch is the price, so it is paid only when they look few (a rare
+            # word's); a density read among the newest entries can undercount them.
             spanned = (upper - 1) // ID_BLOCK - lower // ID_BLOCK + 1
             outside = density * ((top + 1) / spacing - width)
-            blocks = spanned <= _MOST_BLOCKS or spanned * _BLOCK_COST < outside
+            blocks = spanned * _BLOCK_COST < outside
+            if not blocks:
+                lower = 0
+            read += math.ceil((upper - lower) / spacing)
 
     def _stretch_insert(self, columns: list[str], *, everything: bool, blocks: bool) -> Any:
         """The INSERT of a stretch's newest matches into ``search_hits``, its edges and
