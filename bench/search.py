@@ -373,14 +373,23 @@ def main() -> None:
                     f"{_percentile(warm[kind], 0.95):8.1f} {_percentile(cold[kind], 0.95):9.1f}"
                 )
             everything = [t for kind, ts in warm.items() if kind.startswith("all as") for t in ts]
+            after_restart = [
+                t for kind, ts in cold.items() if kind.startswith("all as") for t in ts
+            ]
             p95 = _percentile(everything, 0.95)
+            cold_p95 = _percentile(after_restart, 0.95)
             score = report_relevance(tmp)
-            print(f"target: p95 < {TARGET_P95_MS:.0f} ms: {met(p95 < TARGET_P95_MS)}")
+            cold_p50 = statistics.median(after_restart)
+            print(f"after a restart: p95 {cold_p95:.0f} ms, p50 {cold_p50:.0f} ms")
+            worst = max(p95, cold_p95)
+            verdict = met(worst < TARGET_P95_MS)
+            print(f"target: p95 < {TARGET_P95_MS:.0f} ms, before and after a restart: {verdict}")
             print(f"target: nDCG@10 >= 0.9: {met(score >= 0.9)}")
             print(
-                f"search: p95 {p95:.0f} ms, p50 {statistics.median(everything):.0f} ms over "
-                f"{len(everything)} searches of a {args.articles * 10:,}-claim newsroom "
-                f"(first page, snippets, total, filter counts); nDCG@10 {score:.3f}"
+                f"search: p95 {p95:.0f} ms (after a restart {cold_p95:.0f} ms), p50 "
+                f"{statistics.median(everything):.0f} ms over {len(everything)} searches of a "
+                f"{args.articles * 10:,}-claim newsroom (first page, snippets, total, filter "
+                f"counts); nDCG@10 {score:.3f}"
             )
         finally:
             if named and not args.reuse:
