@@ -126,3 +126,30 @@ def test_the_streaming_verifier_hashes_exactly_as_the_recorder(db: Session, make
     assert verify(db, after=(first.id, first.hash)) is None
     broken = verify(db, after=(first.id, "0" * 64))
     assert broken is not None and "removed or reordered" in broken.reason
+
+
+def test_verify_reads_batch_after_batch_and_stops_at_a_break_in_the_middle(
+    db: Session, make_user, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The whole history is read in batches (on PostgreSQL the next one by a thread
+    while this one is checked): every event is checked once, in order, and a break in
+    an early batch ends the walk there."""
+    from factcheck.audit import recorder
+
+    monkeypatch.setattr(recorder, "_VERIFY_BATCH", 2)
+    ids = _unguarded_chain(db, make_user)
+    actor = make_user(Role.ADMIN)
+    ids += [record(db, actor, "test:more", "thing", n, {}).id for n in range(6)]
+    db.flush()
+    seen: list[int] = []
+    assert verify(db, progress=seen.append) is None
+    total = db.scalar(select(func.count()).select_from(AuditEvent))
+    assert seen[-1] == total and seen == sorted(seen) and len(seen) >= total // 2
+    db.execute(
+        text("UPDATE audit_events SET diff = :diff WHERE id = :id"),
+        {"diff": '{"n": [null, 99]}', "id": ids[1]},
+    )
+    broken = verify(db)
+    assert broken is not None and broken.event_id == ids[1] and "edited" in broken.reason
+    # The verify left nothing open: the session goes on.
+    assert db.scalar(select(func.count()).select_from(AuditEvent)) == total

@@ -5,7 +5,8 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
@@ -154,9 +155,10 @@ _VERIFY_BATCH = 10_000
 def _stored_time(value: datetime | str) -> str:
     """A stored ``created_at`` in the ISO form the app hashed (aware, UTC).
 
-    SQLite hands back the text SQLAlchemy stored, ``YYYY-MM-DD HH:MM:SS.ffffff`` in UTC,
-    turned into that form directly (parsing a datetime per event cost a fifth of the
-    time); anything else -- PostgreSQL's datetimes in the session's zone -- is parsed."""
+    SQLite hands back the text SQLAlchemy stored, ``YYYY-MM-DD HH:MM:SS.ffffff`` in UTC
+    (the verify asks PostgreSQL for the same), turned into that form directly (parsing
+    a datetime per event cost a fifth of the time); anything else -- a datetime, in
+    any zone -- is parsed."""
     if isinstance(value, str) and len(value) == 26 and value[10] == " " and value[19] == ".":
         # isoformat() leaves out microseconds that are all zero.
         whole = value[:19] if value.endswith(".000000") else value
@@ -216,10 +218,8 @@ def walk(
     last, start = (None, 0) if after is None else (after, after[0])
     previous = "" if after is None else after[1]
     quote, sha256 = _quote, hashlib.sha256
-    statement = (
-        "SELECT id, created_at, actor_id, action, entity_type, entity_id, diff, "
-        "prev_hash, hash FROM audit_events WHERE id > :start ORDER BY id"
-    )
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    statement = _EVENTS_IN_ORDER["postgresql" if postgresql else ""]
     # Options on the statement, not the connection: Connection.execution_options()
     # changes the session's connection for good.
     rows = session.connection().execute(
@@ -227,8 +227,10 @@ def walk(
         {"start": start},
     )
     checked = 0
+    # SQLite reads in this process (and its connection is not for other threads).
+    batches = (_read_ahead if postgresql else iter)(rows.partitions(_VERIFY_BATCH))
     try:
-        for batch in rows.partitions(_VERIFY_BATCH):
+        for batch in batches:
             for event_id, at, actor, action, kind, entity_id, diff, prev, stored in batch:
                 if prev != previous:
                     reason = "does not follow the previous event (one was removed or reordered)"
@@ -247,8 +249,35 @@ def walk(
                 progress(checked)
         return Verified(None, last, checked, checked)
     finally:
-        # The loop may stop at the first break; close the server-side cursor anyway.
+        # The loop may stop at the first break: the reading thread is waited for, then
+        # the server-side cursor closed anyway.
+        if postgresql:
+            batches.close()
         rows.close()
+
+
+#: The events from an id on, in order, as the verify reads them. PostgreSQL hands the
+#: time and the diff over as text, in the form SQLite stores them: the driver then
+#: builds no datetime and parses no JSON for each event (40% of a verify's time).
+_EVENTS_IN_ORDER = {
+    "": "SELECT id, created_at, actor_id, action, entity_type, entity_id, diff, prev_hash, "
+    "hash FROM audit_events WHERE id > :start ORDER BY id",
+    "postgresql": "SELECT id, to_char(created_at AT TIME ZONE 'UTC', "
+    "'YYYY-MM-DD HH24:MI:SS.US'), actor_id, action, entity_type, entity_id, diff::text, "
+    "prev_hash, hash FROM audit_events WHERE id > :start ORDER BY id",
+}
+
+
+def _read_ahead(batches: Iterator[Sequence[Any]]) -> Generator[Sequence[Any], None, None]:
+    """The batches, each next one read by a thread while this one is checked: the
+    driver waits for the database without holding the interpreter, so the database's
+    share of a verify (a third on PostgreSQL) is no longer added to the hashing's.
+    Only that thread touches the result; a stop mid-way waits for its read to end."""
+    with ThreadPoolExecutor(max_workers=1) as reader:
+        following = reader.submit(next, batches, None)
+        while (batch := following.result()) is not None:
+            following = reader.submit(next, batches, None)
+            yield batch
 
 
 def _number(value: int | None) -> str:
