@@ -487,3 +487,36 @@ def test_a_new_entry_has_only_its_nearest_recent_claims_matched_again(
     work.rematch_recent(db, lambda done, total: None, [entry])
     # The two nearest to the entry's claim, and the two nearest to its headline.
     assert 2 <= len(chosen[1]) <= 4 and set(chosen[1]) <= set(chosen[0])
+
+
+def test_a_claim_whose_text_changes_in_place_is_matched_again(
+    db: Session, make_article, make_user
+) -> None:
+    """A merge keeps the first claim's row with a longer text: its stored vector and
+    matches follow the new text, not the half it had."""
+    from factcheck.factchecks.matching import vectors_of
+    from factcheck.factchecks.terms import clean
+    from factcheck.factchecks.vectors import from_bytes
+    from factcheck.users.models import Role
+    from factcheck.workspace.corrections import merge_with_next
+
+    _import(db, _review())
+    article = make_article(body=f"The weather was mild all week.\n\n{DEPORTATIONS}")
+    db.commit()
+    weather, deport = article.claims
+    assert set(_matched(db)) == {deport.id}
+
+    def stored(claim_id: int) -> Any:
+        vector = db.scalar(select(ClaimVector.vector).where(ClaimVector.claim_id == claim_id))
+        return from_bytes(vector)
+
+    before = stored(weather.id)
+    merged = merge_with_next(db, make_user(Role.ADMIN), weather)
+    db.commit()
+    assert merged.id == weather.id and DEPORTATIONS in merged.text
+    after = stored(merged.id)
+    assert not np.allclose(before, after)
+    # Stored at half precision.
+    assert np.allclose(after, vectors_of([clean(merged.text)])[0], atol=1e-3)
+    # The claim that was merged away left no matches behind.
+    assert deport.id not in _matched(db)

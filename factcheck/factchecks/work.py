@@ -22,7 +22,7 @@ from datetime import timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import delete, exists, insert, select
+from sqlalchemy import delete, exists, insert, inspect, select
 from sqlalchemy.orm import Session
 
 from factcheck.annotations.models import Annotation
@@ -249,12 +249,23 @@ def _note(session: Session, marks: _Marks) -> None:
             marks.articles.add(thing.article_id)
         elif isinstance(thing, FactCheck):
             marks.library.add(thing.id)
+    # A claim whose text changed in place (a merge, a split's first half, a revision's
+    # edited sentence) and an article whose text changed: their stored vectors and
+    # matches were worked out from the old text, so the article is matched again.
+    for thing in session.dirty:
+        if isinstance(thing, Claim):
+            state = inspect(thing)
+            if state.attrs.start.history.has_changes() or state.attrs.end.history.has_changes():
+                marks.articles.add(thing.article_id)
+        elif isinstance(thing, Article) and inspect(thing).attrs.body.history.has_changes():
+            marks.articles.add(thing.id)
 
 
 def _act(session: Session, marks: _Marks) -> None:
     if marks.library:
         library_changed(session)
-        # The library job matches recent claims anyway.
+        # The library job matches recent claims anyway (a transaction that brings
+        # library entries changes no article's text).
         return
     if not _library_size(session):
         return
