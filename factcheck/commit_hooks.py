@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, SessionTransaction, UOWTransaction
 
 M = TypeVar("M")
@@ -56,3 +56,10 @@ class CommitHook(Generic[M]):
         for name, listener in self.listeners:
             if not event.contains(session_class, name, listener):
                 event.listen(session_class, name, listener)
+
+
+def changed(thing: object, *attributes: str) -> bool:
+    """Whether the pending or just flushed change of ``thing`` (a listener's
+    ``session.dirty``) sets any of ``attributes`` to a new value."""
+    state = inspect(thing)
+    return any(state.attrs[name].history.has_changes() for name in attributes)

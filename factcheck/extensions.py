@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import flask
@@ -135,3 +136,28 @@ db = Database()
 migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
+
+
+_REDIS_CLIENTS: dict[str, Any] = {}
+_REDIS_CLIENTS_LOCK = threading.Lock()
+
+
+def redis_client() -> Any | None:
+    """The app's Redis (``FACTCHECK_REDIS_URL``), one client per URL and process so
+    that its connections are reused; None without an app or a URL. A command waits
+    half a second at most: a request must not hang on Redis (the rate limits then
+    count in the database; work queued after a commit says it failed)."""
+    if not flask.has_app_context():
+        return None
+    url = flask.current_app.config.get("REDIS_URL")
+    if not url:
+        return None
+    with _REDIS_CLIENTS_LOCK:
+        client = _REDIS_CLIENTS.get(url)
+        if client is None:
+            from redis import Redis
+
+            client = _REDIS_CLIENTS[url] = Redis.from_url(
+                url, socket_timeout=0.5, socket_connect_timeout=0.5
+            )
+    return client

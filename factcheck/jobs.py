@@ -39,6 +39,7 @@ from sqlalchemy import JSON, Enum, Index, Integer, String, Text, event, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from factcheck.db import Base, enum_values, intpk, utcnow
+from factcheck.extensions import redis_client
 
 log = logging.getLogger(__name__)
 _PENDING = "factcheck.jobs.pending"
@@ -198,10 +199,9 @@ def _after_commit(session: Session) -> None:
             target=_perform_all, args=(app, queued), name="factcheck-jobs", daemon=True
         ).start()
         return
-    from redis import Redis
     from rq import Queue
 
-    queue = Queue(QUEUE_NAME, connection=Redis.from_url(url))
+    queue = Queue(QUEUE_NAME, connection=redis_client())
     for job_id in queued:
         queue.enqueue("factcheck.worker.perform", job_id, job_timeout=3600)
 

@@ -11,18 +11,16 @@ from __future__ import annotations
 
 import logging
 import random
-import threading
 import time
 from dataclasses import dataclass
-from typing import Any
 
-from flask import current_app, has_app_context
 from sqlalchemy import String, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from factcheck.db import Base
+from factcheck.extensions import redis_client
 
 
 class RateCounter(Base):
@@ -51,27 +49,6 @@ def _window_start(window_seconds: int, now: float) -> int:
 
 
 log = logging.getLogger(__name__)
-_CLIENTS: dict[str, Any] = {}
-_CLIENTS_LOCK = threading.Lock()
-
-
-def _redis() -> Any | None:
-    """The configured Redis (a client per URL and process), or None."""
-    if not has_app_context():
-        return None
-    url = current_app.config.get("REDIS_URL")
-    if not url:
-        return None
-    with _CLIENTS_LOCK:
-        client = _CLIENTS.get(url)
-        if client is None:
-            from redis import Redis
-
-            # A short wait: a request should not hang on a slow counter.
-            client = _CLIENTS[url] = Redis.from_url(
-                url, socket_timeout=0.5, socket_connect_timeout=0.5
-            )
-    return client
 
 
 def _redis_key(key: str, window: int) -> str:
@@ -90,7 +67,7 @@ def hit(session: Session, key: str, *, limit: int, window_seconds: int = 60) -> 
     """
     now = time.time()
     window = _window_start(window_seconds, now)
-    client = _redis()
+    client = redis_client()
     if client is not None:
         from redis.exceptions import RedisError
 
@@ -119,7 +96,7 @@ def hit(session: Session, key: str, *, limit: int, window_seconds: int = 60) -> 
 def peek(session: Session, key: str, *, window_seconds: int = 60) -> int:
     """How many hits ``key`` has in the current window, without counting one."""
     window = _window_start(window_seconds, time.time())
-    client = _redis()
+    client = redis_client()
     if client is not None:
         from redis.exceptions import RedisError
 

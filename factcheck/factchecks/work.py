@@ -22,13 +22,13 @@ from datetime import timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import delete, exists, insert, inspect, select
+from sqlalchemy import delete, exists, insert, select
 from sqlalchemy.orm import Session
 
 from factcheck.annotations.models import Annotation
 from factcheck.annotations.states import AnnotationState
 from factcheck.articles.models import Article, Claim
-from factcheck.commit_hooks import CommitHook
+from factcheck.commit_hooks import CommitHook, changed
 from factcheck.db import utcnow
 from factcheck.factchecks.matching import match_text, shown_to, vectors_of
 from factcheck.factchecks.models import ClaimMatch, ClaimVector, FactCheck, LibraryStats
@@ -253,11 +253,9 @@ def _note(session: Session, marks: _Marks) -> None:
     # edited sentence) and an article whose text changed: their stored vectors and
     # matches were worked out from the old text, so the article is matched again.
     for thing in session.dirty:
-        if isinstance(thing, Claim):
-            state = inspect(thing)
-            if state.attrs.start.history.has_changes() or state.attrs.end.history.has_changes():
-                marks.articles.add(thing.article_id)
-        elif isinstance(thing, Article) and inspect(thing).attrs.body.history.has_changes():
+        if isinstance(thing, Claim) and changed(thing, "start", "end"):
+            marks.articles.add(thing.article_id)
+        elif isinstance(thing, Article) and changed(thing, "body"):
             marks.articles.add(thing.id)
 
 

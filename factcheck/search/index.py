@@ -49,7 +49,7 @@ from sqlalchemy.orm import Session, aliased
 
 from factcheck.annotations.models import Annotation, Source
 from factcheck.articles.models import Article, Claim
-from factcheck.commit_hooks import CommitHook
+from factcheck.commit_hooks import CommitHook, changed
 from factcheck.db import PostgresIntegers
 from factcheck.review.models import Review
 from factcheck.search.languages import entry_language
@@ -453,29 +453,25 @@ def _note(session: Session, marks: Marks) -> None:
                 marks.articles.add(thing.id)
                 if thing in session.new:
                     marks.new_articles.add(thing.id)
-                elif not deleted and _changed(thing, "language"):
+                elif not deleted and changed(thing, "language"):
                     marks.languages.add(thing.id)
             elif isinstance(thing, Claim):
                 marks.claims.add(thing.id)
             elif isinstance(thing, Annotation):
                 marks.annotations.add(thing.id)
-                if thing in session.new or deleted or _changed(thing, "submitted_at"):
+                if thing in session.new or deleted or changed(thing, "submitted_at"):
                     marks.viewed_claims.add(thing.claim_id)
-                elif _changed(thing, "claim_id"):
+                elif changed(thing, "claim_id"):
                     history = inspect(thing).attrs["claim_id"].history
                     marks.viewed_claims.update(
                         claim for claim in (*history.added, *history.deleted) if claim
                     )
             elif isinstance(thing, Source | Review):
                 marks.annotations.add(thing.annotation_id)
-            elif isinstance(thing, User) and not deleted and _changed(thing, "name"):
+            elif isinstance(thing, User) and not deleted and changed(thing, "name"):
                 # Only a new name: a login touches the account too, and must not rewrite
                 # every entry of a prolific annotator.
                 marks.annotators.add(thing.id)
-
-
-def _changed(thing: object, attribute: str) -> bool:
-    return inspect(thing).attrs[attribute].history.has_changes()
 
 
 #: Rewrites the entries of what each transaction touched, just before it commits.
